@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"care/internal/account"
+	"care/internal/authz"
+	"care/internal/demo"
+	"care/internal/platform/db"
+	"care/internal/platform/i18n"
+	"care/internal/platform/mail"
+	"care/internal/platform/problem"
+	"care/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `care — la plateforme du programme CaRE (cyber-résilience des établissements de santé)
+
+Utilisation : care <commande> [options]
+
+Commandes :
+  serve          lance le serveur web (--demo pour des données de démonstration)
+  migrate        applique les migrations de la base de données
+  user create    crée un compte (--email, --name, --role, --org) et affiche un mot de passe à usage unique
+  token create   crée un jeton d'API pour un compte (--user) et l'affiche une seule fois
+  totp           affiche le code à usage unique courant d'un secret TOTP (--secret)
+  version        affiche la version
+  help           affiche cette aide
+
+Base de données : --db (un fichier SQLite, par défaut care.db, ou une URL postgres://)
+ou la variable d'environnement CARE_DATABASE_URL.
+« care <commande> -h » décrit les options de chaque commande.
+`
+
+// run is the whole program, callable from tests.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "version":
+		fmt.Fprintln(stdout, "care", buildVersion())
+		return nil
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New("usage: care user create --email E --name N --role R --org ORG")
+		}
+		return userCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New("usage: care token create --user EMAIL [--name NAME] [--days N]")
+		}
+		return tokenCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case "totp":
+		return totp(rest, stdout, stderr)
+	}
+	return fmt.Errorf("commande inconnue %q (voir « care help »)", cmd)
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
+// newFlags makes a flag set that prints its usage to stderr and returns errors.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Utilisation : care %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	def := getenv("CARE_DATABASE_URL")
+	if def == "" {
+		def = "care.db"
+	}
+	return fs.String("db", def, "base de données : fichier SQLite ou URL postgres:// (env CARE_DATABASE_URL)")
+}
+
+// parse parses args; -h is not an error.
+func parse(fs *flag.FlagSet, args []string) (bool, error) {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return false, nil
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("argument inattendu %q", fs.Arg(0))
+	}
+	return err == nil, err
+}
+
+// open opens and migrates the database, and makes sure the national root exists.
+func open(ctx context.Context, dsn string) (*db.DB, *server.Server, error) {
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	srv, err := server.New(d, server.Config{})
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	if _, err := srv.Orgs.EnsureRoot(ctx); err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, srv, nil
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", "migrate [--db …]", stderr)
+	dsn := dbFlag(fs, getenv)
+	if ok, err := parse(fs, args); !ok {
+		return err
+	}
+	d, _, err := open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	applied, _, err := d.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "base à jour (%s, version %d)\n", d.Engine, applied)
+	return nil
+}
+
+// describe renders a user-facing error in French for the terminal.
+func describe(err error) error {
+	e, ok := problem.As(err)
+	if !ok {
+		return err
+	}
+	msg := i18n.FR.T(e.Key, e.Args...)
+	for _, f := range e.Fields {
+		msg += "\n  " + f.Field + " : " + i18n.FR.T(f.Key, f.Args...)
+	}
+	return errors.New(msg)
+}
+
+func userCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("user create", "user create --email E --name N --role R --org ORG [--db …]", stderr)
+	dsn := dbFlag(fs, getenv)
+	email := fs.String("email", "", "adresse e-mail (identifiant de connexion)")
+	name := fs.String("name", "", "nom affiché")
+	roles := make([]string, len(authz.Roles))
+	for i, r := range authz.Roles {
+		roles[i] = string(r)
+	}
+	role := fs.String("role", "", "rôle : "+strings.Join(roles, ", "))
+	orgRef := fs.String("org", "", "nœud où le rôle est tenu : identifiant, numéro FINESS ou « national »")
+	if ok, err := parse(fs, args); !ok {
+		return err
+	}
+	d, srv, err := open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	o, err := srv.Orgs.Resolve(ctx, *orgRef)
+	if err != nil {
+		return fmt.Errorf("organisation %q introuvable", *orgRef)
+	}
+	u, password, err := srv.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: authz.Role(*role), OrgID: o.ID})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "compte créé : %s (%s) — %s à %s\n", u.Email, u.Name, u.Memberships[0].Role, o.Name)
+	if u.NeedsSecondFactor() {
+		fmt.Fprintln(stdout, "ce rôle exige un second facteur : il sera demandé à la première connexion")
+	}
+	fmt.Fprintf(stdout, "mot de passe à usage unique (à transmettre, puis à changer) :\n%s\n", password)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("token create", "token create --user EMAIL [--name NOM] [--days N] [--db …]", stderr)
+	dsn := dbFlag(fs, getenv)
+	email := fs.String("user", "", "adresse e-mail du compte")
+	name := fs.String("name", "ligne de commande", "nom du jeton")
+	days := fs.Int("days", 90, "durée de validité en jours (0 : sans expiration)")
+	if ok, err := parse(fs, args); !ok {
+		return err
+	}
+	d, srv, err := open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	u, err := srv.Accounts.ByEmail(ctx, *email)
+	if err != nil {
+		return fmt.Errorf("compte %q introuvable", *email)
+	}
+	t, secret, err := srv.Accounts.CreateToken(ctx, u.ID, *name, time.Duration(*days)*24*time.Hour)
+	if err != nil {
+		return describe(err)
+	}
+	expiry := "sans expiration"
+	if t.ExpiresAt != nil {
+		expiry = "expire le " + t.ExpiresAt.Format("02/01/2006")
+	}
+	fmt.Fprintf(stdout, "jeton %q créé pour %s (%s) ; il ne sera plus affiché :\n%s\n", t.Name, u.Email, expiry, secret)
+	return nil
+}
+
+func totp(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("totp", "totp --secret SECRET", stderr)
+	secret := fs.String("secret", "", "secret TOTP en base32")
+	if ok, err := parse(fs, args); !ok {
+		return err
+	}
+	code, err := account.TOTPCode(*secret, account.TOTPStep(time.Now()))
+	if err != nil {
+		return fmt.Errorf("secret invalide : %w", err)
+	}
+	fmt.Fprintln(stdout, code)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--addr 127.0.0.1:8080] [--db …] [--demo]", stderr)
+	dsn := dbFlag(fs, getenv)
+	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute")
+	withDemo := fs.Bool("demo", false, "remplit une base vide avec des données de démonstration")
+	baseURL := fs.String("base-url", getenv("CARE_BASE_URL"), "adresse publique, pour les liens des e-mails (par défaut http://ADDR)")
+	smtpAddr := fs.String("smtp", getenv("CARE_SMTP_ADDR"), "serveur SMTP hôte:port (env CARE_SMTP_ADDR)")
+	smtpFrom := fs.String("smtp-from", envOr(getenv, "CARE_SMTP_FROM", "care@localhost"), "expéditeur des e-mails")
+	smtpUser := fs.String("smtp-user", getenv("CARE_SMTP_USER"), "identifiant SMTP (le mot de passe se donne par CARE_SMTP_PASSWORD)")
+	metricsAddr := fs.String("metrics-addr", "", "adresse d'un second port qui sert /metrics sans jeton (ex. 127.0.0.1:9090)")
+	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
+	if ok, err := parse(fs, args); !ok {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(logger)
+
+	d, err := db.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if *baseURL == "" {
+		*baseURL = url
+	}
+	sender := &mail.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: getenv("CARE_SMTP_PASSWORD")}
+	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender})
+	if err != nil {
+		return err
+	}
+	if _, err := srv.Orgs.EnsureRoot(ctx); err != nil {
+		return err
+	}
+	if *withDemo {
+		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts)
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, seeded)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		metricsSrv = &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsSrv.ListenAndServe() }()
+	}
+	fmt.Fprintf(stdout, "CaRE écoute sur %s (base %s)\n", url, d.Engine)
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
+	return httpSrv.Shutdown(shutdownCtx)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func printDemo(w io.Writer, seeded bool) {
+	if seeded {
+		fmt.Fprintln(w, "Données de démonstration créées (noms fictifs).")
+	} else {
+		fmt.Fprintln(w, "La base contient déjà des données : démonstration non rechargée.")
+	}
+	fmt.Fprintf(w, "Comptes de démonstration — mot de passe commun : %s\n", demo.Password)
+	for _, a := range demo.Accounts {
+		extra := ""
+		if a.TOTP {
+			extra = " (second facteur : care totp --secret " + demo.TOTPSecret + ")"
+		}
+		fmt.Fprintf(w, "  %-26s %s%s\n", a.Email, a.Role, extra)
+	}
+}

@@ -1,0 +1,118 @@
+// Package account holds people and how they prove who they are: local accounts
+// (argon2id), TOTP second factor, database sessions shared by every instance, API
+// tokens, password reset by e-mail, and the roles each person holds in the tree.
+package account
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"care/internal/authz"
+	"care/internal/platform/problem"
+)
+
+// User is a person with an account.
+type User struct {
+	ID          int64
+	Email       string
+	Name        string
+	Locale      string
+	TOTPEnabled bool
+	Disabled    bool
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+	Memberships []Membership
+}
+
+// Membership is a role held at a node.
+type Membership struct {
+	ID       int64
+	OrgID    int64
+	OrgName  string
+	OrgPath  string
+	OrgLevel string
+	Role     authz.Role
+}
+
+// NeedsSecondFactor reports whether one of the user's roles requires TOTP.
+func (u User) NeedsSecondFactor() bool {
+	for _, m := range u.Memberships {
+		if m.Role.RequiresSecondFactor() {
+			return true
+		}
+	}
+	return false
+}
+
+// Subject is the user as the authorisation layer sees them.
+func (u User) Subject() authz.Subject {
+	s := authz.Subject{UserID: u.ID, Email: u.Email, Name: u.Name}
+	for _, m := range u.Memberships {
+		s.Grants = append(s.Grants, authz.Grant{Role: m.Role, OrgID: m.OrgID, OrgPath: m.OrgPath})
+	}
+	return s
+}
+
+// NewUser is the input of an account creation.
+type NewUser struct {
+	Email string
+	Name  string
+	Role  authz.Role
+	OrgID int64
+}
+
+// NormaliseEmail lowers and trims an address: accounts are found by it.
+func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func (n NewUser) validate(c *problem.Checks) {
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
+		c.Add("email", "account.error.email")
+	}
+	name := strings.TrimSpace(n.Name)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		c.Add("name", "account.error.name")
+	}
+	if !n.Role.Valid() {
+		c.Add("role", "account.error.role_unknown", string(n.Role))
+	}
+}
+
+// Session is a logged-in browser. Handle identifies it to its owner (for revoking)
+// without revealing the cookie.
+type Session struct {
+	Handle     string
+	UserID     int64
+	Stage      string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	IP         string
+	UserAgent  string
+	Current    bool
+}
+
+// Session stages: a password alone opens only the second-factor step.
+const (
+	StageFull  = "full"
+	StageTOTP  = "totp"       // password checked, TOTP code expected
+	StageEnrol = "totp_enrol" // password checked, role requires TOTP, none enrolled yet
+)
+
+// Token is an API token as its owner sees it: the secret itself is shown once.
+type Token struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Prefix     string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// Active reports whether the token still opens the API at now.
+func (t Token) Active(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
+}

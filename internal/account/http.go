@@ -1,0 +1,452 @@
+package account
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"care/internal/authz"
+	"care/internal/platform/i18n"
+	"care/internal/platform/mail"
+	"care/internal/platform/problem"
+	"care/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+// CookieName is the session cookie.
+const CookieName = "care_session"
+
+// Handler serves the account pages and API.
+type Handler struct {
+	Accounts      *Service
+	Render        *web.Renderer
+	View          func(r *http.Request, title string) *web.View
+	SecureCookies bool
+}
+
+// Current is the logged-in user of a request and how they came in.
+type Current struct {
+	User    User
+	Session Session
+	Token   string // session cookie value ("" for API tokens)
+	API     bool
+}
+
+type currentKey struct{}
+
+// CurrentFrom returns the request's user, if logged in (fully or half-way).
+func CurrentFrom(ctx context.Context) (Current, bool) {
+	c, ok := ctx.Value(currentKey{}).(Current)
+	return c, ok
+}
+
+// Identify recognises the caller by bearer token or session cookie. A fully logged-in
+// caller gets their subject in the context; a half-logged-in one only the Current
+// needed by the second-factor pages. A bad bearer token is refused at once.
+func (h *Handler) Identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			secret, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				web.Problem(w, r, problem.New(problem.Unauthorized, "account.error.token_invalid"))
+				return
+			}
+			u, err := h.Accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
+			if err != nil {
+				web.Problem(w, r, err)
+				return
+			}
+			ctx = context.WithValue(ctx, currentKey{}, Current{User: u, API: true})
+			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, u.Subject())))
+			return
+		}
+		if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+			sess, u, err := h.Accounts.Lookup(ctx, c.Value)
+			if err == nil {
+				ctx = context.WithValue(ctx, currentKey{}, Current{User: u, Session: sess, Token: c.Value})
+				if sess.Stage == StageFull {
+					ctx = authz.WithSubject(ctx, u.Subject())
+				}
+			} else if !problem.Is(err, problem.Unauthorized) {
+				web.LogIfInternal(r, err)
+			} else {
+				h.clearCookie(w)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// RequireLogin sends anonymous visitors to the login page, and half-logged-in ones to
+// their second-factor step.
+func (h *Handler) RequireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := authz.FromContext(r.Context()); ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if cur, ok := CurrentFrom(r.Context()); ok {
+			web.Redirect(w, r, stageURL(cur.Session.Stage))
+			return
+		}
+		target := "/connexion"
+		if r.Method == http.MethodGet && r.URL.Path != "/" {
+			target += "?retour=" + r.URL.EscapedPath()
+		}
+		web.Redirect(w, r, target)
+	})
+}
+
+// RequireToken refuses API calls without a valid bearer token.
+func RequireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cur, ok := CurrentFrom(r.Context()); !ok || !cur.API {
+			web.Problem(w, r, problem.New(problem.Unauthorized, "account.error.token_required"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func stageURL(stage string) string {
+	switch stage {
+	case StageTOTP:
+		return "/connexion/code"
+	case StageEnrol:
+		return "/connexion/double-facteur"
+	}
+	return "/"
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", HttpOnly: true, Secure: h.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(h.Accounts.absolute() / time.Second)})
+}
+
+func (h *Handler) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// safeReturn keeps only local paths, so the login form cannot send anyone elsewhere.
+func safeReturn(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.Contains(s, "\\") {
+		return "/"
+	}
+	return s
+}
+
+// ---- login pages ----
+
+// LoginPage shows the login form.
+func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
+	v := h.View(r, "login.title")
+	v.Form = map[string]string{"retour": safeReturn(r.URL.Query().Get("retour"))}
+	h.Render.Render(w, http.StatusOK, "login", v)
+}
+
+// Login checks the password and opens the session at the stage it allows.
+func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
+	email, password := r.PostFormValue("email"), r.PostFormValue("password")
+	u, err := h.Accounts.Authenticate(r.Context(), email, password, web.ClientIP(r))
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "login.title")
+		v.SetError(err)
+		v.Form = map[string]string{"email": email, "retour": safeReturn(r.PostFormValue("retour"))}
+		h.Render.Render(w, web.Status(err), "login", v)
+		return
+	}
+	token, stage, err := h.Accounts.StartSession(r.Context(), u, web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if locale, ok := i18n.Parse(u.Locale); ok {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(locale), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	}
+	h.setCookie(w, token)
+	if stage == StageFull {
+		web.Redirect(w, r, safeReturn(r.PostFormValue("retour")))
+		return
+	}
+	web.Redirect(w, r, stageURL(stage))
+}
+
+// CodePage asks for the TOTP code of a half-open session.
+func (h *Handler) CodePage(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.Session.Stage != StageTOTP {
+		web.Redirect(w, r, "/connexion")
+		return
+	}
+	h.Render.Render(w, http.StatusOK, "login-code", h.View(r, "login.code_title"))
+}
+
+// Code checks the TOTP code and completes the login.
+func (h *Handler) Code(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.Session.Stage != StageTOTP {
+		web.Redirect(w, r, "/connexion")
+		return
+	}
+	token, err := h.Accounts.VerifyTOTP(r.Context(), cur.Token, r.PostFormValue("code"), web.ClientIP(r))
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "login.code_title")
+		v.SetError(err)
+		h.Render.Render(w, web.Status(err), "login-code", v)
+		return
+	}
+	h.setCookie(w, token)
+	web.Redirect(w, r, "/")
+}
+
+type enrolData struct {
+	Secret string
+	URI    string
+	Login  bool // part of a login (role requires it) rather than from the profile
+}
+
+// EnrolPage shows a new TOTP secret to add to an authenticator app.
+func (h *Handler) EnrolPage(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.API || (cur.Session.Stage != StageEnrol && cur.Session.Stage != StageFull) || cur.User.TOTPEnabled {
+		web.Redirect(w, r, "/")
+		return
+	}
+	secret, err := h.Accounts.BeginEnrolment(r.Context(), cur.User.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := h.View(r, "totp.title")
+	v.Data = enrolData{Secret: secret, URI: TOTPURI(secret, cur.User.Email), Login: cur.Session.Stage == StageEnrol}
+	h.Render.Render(w, http.StatusOK, "totp-enrol", v)
+}
+
+// Enrol confirms the enrolment with a first code.
+func (h *Handler) Enrol(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.API || cur.User.TOTPEnabled {
+		web.Redirect(w, r, "/")
+		return
+	}
+	keep := ""
+	if cur.Session.Stage == StageEnrol {
+		keep = cur.Token
+	}
+	token, err := h.Accounts.ConfirmEnrolment(r.Context(), cur.User.ID, r.PostFormValue("code"), keep)
+	if err != nil {
+		web.LogIfInternal(r, err)
+		secret, _ := h.Accounts.PendingSecret(r.Context(), cur.User.ID)
+		v := h.View(r, "totp.title")
+		v.SetError(err)
+		v.Data = enrolData{Secret: secret, URI: TOTPURI(secret, cur.User.Email), Login: cur.Session.Stage == StageEnrol}
+		h.Render.Render(w, web.Status(err), "totp-enrol", v)
+		return
+	}
+	if token != "" {
+		h.setCookie(w, token)
+	}
+	web.SetFlash(w, "totp.enabled")
+	if cur.Session.Stage == StageEnrol {
+		web.Redirect(w, r, "/")
+		return
+	}
+	web.Redirect(w, r, "/profil")
+}
+
+// Logout ends the session.
+func (h *Handler) Logout(w http.ResponseWriter, r *http.Request) {
+	if cur, ok := CurrentFrom(r.Context()); ok && cur.Token != "" {
+		if err := h.Accounts.Logout(r.Context(), cur.Token); err != nil {
+			web.LogIfInternal(r, err)
+		}
+	}
+	h.clearCookie(w)
+	web.Redirect(w, r, "/connexion")
+}
+
+// ForgotPage asks for the address to send a reset link to.
+func (h *Handler) ForgotPage(w http.ResponseWriter, r *http.Request) {
+	h.Render.Render(w, http.StatusOK, "forgot", h.View(r, "forgot.title"))
+}
+
+// Forgot sends the reset link; the answer does not tell whether the account exists.
+func (h *Handler) Forgot(w http.ResponseWriter, r *http.Request) {
+	v := h.View(r, "forgot.title")
+	err := h.Accounts.RequestReset(r.Context(), r.PostFormValue("email"), v.Lang)
+	if errors.Is(err, mail.ErrNotConfigured) {
+		v.Error = v.T("forgot.no_mail")
+		h.Render.Render(w, http.StatusServiceUnavailable, "forgot", v)
+		return
+	}
+	if err != nil {
+		slog.Error("password reset mail", "err", err)
+		v.Error = v.T("forgot.send_failed")
+		h.Render.Render(w, http.StatusBadGateway, "forgot", v)
+		return
+	}
+	v.Flash = "forgot.sent"
+	h.Render.Render(w, http.StatusOK, "forgot", v)
+}
+
+// ResetPage shows the new-password form of a reset link.
+func (h *Handler) ResetPage(w http.ResponseWriter, r *http.Request) {
+	v := h.View(r, "reset.title")
+	v.Form = map[string]string{"token": r.PathValue("token")}
+	if err := h.Accounts.CheckReset(r.Context(), r.PathValue("token")); err != nil {
+		v.SetError(err)
+		h.Render.Render(w, web.Status(err), "reset", v)
+		return
+	}
+	h.Render.Render(w, http.StatusOK, "reset", v)
+}
+
+// Reset sets the new password.
+func (h *Handler) Reset(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		v := h.View(r, "reset.title")
+		v.Form = map[string]string{"token": token}
+		v.SetError(mismatch())
+		h.Render.Render(w, http.StatusUnprocessableEntity, "reset", v)
+		return
+	}
+	if err := h.Accounts.Reset(r.Context(), token, r.PostFormValue("password")); err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "reset.title")
+		v.Form = map[string]string{"token": token}
+		v.SetError(err)
+		h.Render.Render(w, web.Status(err), "reset", v)
+		return
+	}
+	web.SetFlash(w, "reset.done")
+	web.Redirect(w, r, "/connexion")
+}
+
+func mismatch() error {
+	var c problem.Checks
+	c.Add("confirm", "account.error.confirm")
+	return c.Err()
+}
+
+// SetLanguage switches the interface language and remembers it for the account.
+func (h *Handler) SetLanguage(w http.ResponseWriter, r *http.Request) {
+	l, ok := i18n.Parse(r.PostFormValue("lang"))
+	if ok {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+		if cur, logged := CurrentFrom(r.Context()); logged {
+			if err := h.Accounts.SetLocale(r.Context(), cur.User.ID, l); err != nil {
+				web.LogIfInternal(r, err)
+			}
+		}
+	}
+	web.Redirect(w, r, safeReturn(r.PostFormValue("back")))
+}
+
+// ---- profile ----
+
+type profileData struct {
+	User     User
+	Sessions []Session
+	Tokens   []Token
+	NewToken string
+	Now      time.Time
+}
+
+func (h *Handler) profile(w http.ResponseWriter, r *http.Request, status int, v *web.View, newToken string) {
+	cur, _ := CurrentFrom(r.Context())
+	sessions, err := h.Accounts.Sessions(r.Context(), cur.User.ID, cur.Token)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tokens, err := h.Accounts.Tokens(r.Context(), cur.User.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Data = profileData{User: cur.User, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
+	h.Render.Render(w, status, "profile", v)
+}
+
+// Profile shows the user's account: password, second factor, sessions, tokens.
+func (h *Handler) Profile(w http.ResponseWriter, r *http.Request) {
+	h.profile(w, r, http.StatusOK, h.View(r, "profile.title"), "")
+}
+
+// ChangePassword changes the password from the profile.
+func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) {
+	cur, _ := CurrentFrom(r.Context())
+	var err error
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		err = mismatch()
+	} else {
+		err = h.Accounts.ChangePassword(r.Context(), cur.User.ID, r.PostFormValue("current"), r.PostFormValue("password"), cur.Token)
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "profile.title")
+		v.SetError(err)
+		h.profile(w, r, web.Status(err), v, "")
+		return
+	}
+	web.SetFlash(w, "profile.password_changed")
+	web.Redirect(w, r, "/profil")
+}
+
+// RevokeSession ends one of the user's sessions.
+func (h *Handler) RevokeSession(w http.ResponseWriter, r *http.Request) {
+	cur, _ := CurrentFrom(r.Context())
+	if err := h.Accounts.RevokeSession(r.Context(), cur.User.ID, r.PathValue("handle")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.SetFlash(w, "profile.session_revoked")
+	web.Redirect(w, r, "/profil")
+}
+
+// CreateToken issues an API token and shows it once.
+func (h *Handler) CreateToken(w http.ResponseWriter, r *http.Request) {
+	cur, _ := CurrentFrom(r.Context())
+	days, _ := strconv.Atoi(r.PostFormValue("days"))
+	_, secret, err := h.Accounts.CreateToken(r.Context(), cur.User.ID, r.PostFormValue("name"), time.Duration(days)*24*time.Hour)
+	v := h.View(r, "profile.title")
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v.SetError(err)
+		h.profile(w, r, web.Status(err), v, "")
+		return
+	}
+	v.Flash = "profile.token_created"
+	h.profile(w, r, http.StatusOK, v, secret)
+}
+
+// RevokeToken revokes one of the user's tokens.
+func (h *Handler) RevokeToken(w http.ResponseWriter, r *http.Request) {
+	cur, _ := CurrentFrom(r.Context())
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = h.Accounts.RevokeToken(r.Context(), cur.User.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	web.SetFlash(w, "profile.token_revoked")
+	web.Redirect(w, r, "/profil")
+}
+
+// fail shows an error page for err.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.Render.Fail(w, r, h.View(r, "error.title"), err)
+}

@@ -1,0 +1,129 @@
+package audit
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"care/internal/authz"
+	"care/internal/platform/db"
+)
+
+// Filter narrows the trail. The caller's scope is always applied.
+type Filter struct {
+	Action     string // prefix, e.g. "org." or "org.create"
+	Actor      string // part of the actor's label
+	ObjectType string
+	ObjectID   string
+	From, To   time.Time
+	Limit      int
+	Offset     int
+}
+
+// Reader reads the trail within what the caller may see.
+type Reader struct {
+	DB *db.DB
+}
+
+func (f Filter) where(roots []string) (string, []any) {
+	clause, args := authz.ScopeClause("org_path", roots, 1)
+	conds := []string{clause}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Action != "" {
+		add("action LIKE $%d", f.Action+"%")
+	}
+	if f.Actor != "" {
+		add("LOWER(actor) LIKE $%d", "%"+strings.ToLower(f.Actor)+"%")
+	}
+	if f.ObjectType != "" {
+		add("object_type = $%d", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add("object_id = $%d", f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		add("at >= $%d", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("at < $%d", f.To.UTC())
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// List returns the entries matching f, newest first, and how many match in all.
+func (r *Reader) List(ctx context.Context, f Filter) ([]Entry, int, error) {
+	s, _ := authz.FromContext(ctx)
+	where, args := f.where(s.Scope(authz.AuditRead))
+	var total int
+	if err := r.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("audit: count: %w", err)
+	}
+	q := "SELECT id, at, COALESCE(actor_id, 0), actor, ip, action, object_type, object_id, org_path, changes FROM audit_log WHERE " + where + " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
+	}
+	rows, err := r.DB.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var changes string
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.Actor, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgPath, &changes); err != nil {
+			return nil, 0, err
+		}
+		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+			return nil, 0, fmt.Errorf("audit: entry %d: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+// ChangesText renders an entry's changes on one line: field: before → after.
+func (e Entry) ChangesText() string {
+	var parts []string
+	for k, c := range e.Changes {
+		parts = append(parts, fmt.Sprintf("%s: %v → %v", k, orDash(c.Before), orDash(c.After)))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
+}
+
+func orDash(v any) any {
+	if v == nil || v == "" {
+		return "—"
+	}
+	return v
+}
+
+// WriteCSV writes entries as CSV, with a header line. Cells that a spreadsheet would
+// take for a formula are prefixed with a quote.
+func WriteCSV(w io.Writer, entries []Entry) error {
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	_ = cw.Write([]string{"id", "date", "auteur", "adresse", "action", "objet", "identifiant", "changements"})
+	for _, e := range entries {
+		rec := []string{fmt.Sprint(e.ID), e.At.UTC().Format(time.RFC3339), e.Actor, e.IP, e.Action, e.ObjectType, e.ObjectID, e.ChangesText()}
+		for i, c := range rec {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				rec[i] = "'" + c
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

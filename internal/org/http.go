@@ -1,0 +1,465 @@
+package org
+
+import (
+	"embed"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"care/internal/authz"
+	"care/internal/platform/problem"
+	"care/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Handler serves the organisation pages and API.
+type Handler struct {
+	Orgs   *Service
+	Render *web.Renderer
+	View   func(r *http.Request, title string) *web.View
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.Render.Fail(w, r, h.View(r, "error.title"), err)
+}
+
+type treeData struct {
+	Tops    []Org
+	Results []Org
+	Query   string
+	Total   int
+}
+
+// Tree shows the caller's visible roots, or search results.
+func (h *Handler) Tree(w http.ResponseWriter, r *http.Request) {
+	v := h.View(r, "org.title")
+	v.Flash = web.TakeFlash(w, r)
+	d := treeData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	var err error
+	if d.Query != "" {
+		d.Results, d.Total, err = h.Orgs.List(r.Context(), Filter{Query: d.Query, Limit: 100})
+	} else {
+		d.Tops, err = h.Orgs.Tops(r.Context())
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Data = d
+	h.Render.Render(w, http.StatusOK, "org-tree", v)
+}
+
+type detailData struct {
+	Org            Org
+	Ancestors      []Org
+	Children       []Org
+	CanWrite       bool
+	CanUsers       bool
+	HasChildLevels bool // whether any level may hang under this node
+	Archived       bool
+}
+
+// Detail shows a node, its ancestors and its children.
+func (h *Handler) Detail(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var o Org
+	if err == nil {
+		o, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := detailData{Org: o, Archived: r.URL.Query().Get("archives") == "1"}
+	if d.Ancestors, err = h.Orgs.Ancestors(r.Context(), o); err == nil {
+		d.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID, IncludeArchived: d.Archived})
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	s, _ := authz.FromContext(r.Context())
+	d.CanWrite = s.Can(authz.OrgWrite, o.Path)
+	d.CanUsers = s.Can(authz.UserManage, o.Path)
+	d.HasChildLevels = len(childLevels(o.Level)) > 0
+	v := h.View(r, "")
+	v.Title = "org.detail_title"
+	v.Flash = web.TakeFlash(w, r)
+	v.Data = d
+	h.Render.Render(w, http.StatusOK, "org-detail", v)
+}
+
+type formData struct {
+	Org        Org
+	Parent     Org
+	New        bool
+	Levels     []Level
+	Categories []Category
+	Parents    []Org // possible new parents, when moving
+}
+
+func formValues(o Org) map[string]string {
+	return map[string]string{
+		"name": o.Name, "code": o.Code, "finess": o.FINESS, "kind": string(o.Kind), "category": string(o.Category),
+		"activity_weight": strconv.FormatFloat(o.ActivityWeight, 'f', -1, 64), "level": string(o.Level),
+		"parent_id": strconv.FormatInt(o.ParentID, 10),
+	}
+}
+
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, v *web.View, d formData) {
+	if !d.New {
+		var parents []Org
+		if d.Org.Level != National {
+			all, _, err := h.Orgs.List(r.Context(), Filter{Levels: allowedParents[d.Org.Level], Limit: 2000})
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			s, _ := authz.FromContext(r.Context())
+			for _, p := range all {
+				if s.Can(authz.OrgWrite, p.Path) && !authz.Within(p.Path, d.Org.Path) {
+					parents = append(parents, p)
+				}
+			}
+		}
+		d.Parents = parents
+	}
+	d.Categories = Categories
+	v.Data = d
+	h.Render.Render(w, status, "org-form", v)
+}
+
+// NewPage shows the form for a child of node id.
+func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var parent Org
+	if err == nil {
+		parent, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	levels := childLevels(parent.Level)
+	v := h.View(r, "org.new_title")
+	o := Org{ParentID: parent.ID}
+	if len(levels) > 0 {
+		o.Level = levels[len(levels)-1]
+	}
+	v.Form = formValues(o)
+	h.renderForm(w, r, http.StatusOK, v, formData{Org: o, Parent: parent, New: true, Levels: levels})
+}
+
+func readForm(r *http.Request) (Org, error) {
+	o := Org{
+		Name: r.PostFormValue("name"), Code: r.PostFormValue("code"), FINESS: r.PostFormValue("finess"),
+		Kind: Kind(r.PostFormValue("kind")), Category: Category(r.PostFormValue("category")), Level: Level(r.PostFormValue("level")),
+	}
+	if s := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("activity_weight"), ",", ".")); s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			var c problem.Checks
+			c.Add("activity_weight", "org.error.weight_number")
+			return o, c.Err()
+		}
+		o.ActivityWeight = f
+	}
+	return o, nil
+}
+
+// Create adds a child to node id.
+func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var parent Org
+	if err == nil {
+		parent, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	o, err := readForm(r)
+	o.ParentID = parent.ID
+	if err == nil {
+		o, err = h.Orgs.Create(r.Context(), o)
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "org.new_title")
+		v.SetError(err)
+		v.Form = formValues(o)
+		v.Form["finess"], v.Form["activity_weight"] = r.PostFormValue("finess"), r.PostFormValue("activity_weight")
+		h.renderForm(w, r, web.Status(err), v, formData{Org: o, Parent: parent, New: true, Levels: childLevels(parent.Level)})
+		return
+	}
+	web.SetFlash(w, "org.created")
+	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(o.ID, 10))
+}
+
+// EditPage shows the edit form of node id.
+func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var o Org
+	if err == nil {
+		o, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := h.View(r, "org.edit_title")
+	v.Form = formValues(o)
+	h.renderForm(w, r, http.StatusOK, v, formData{Org: o})
+}
+
+// Edit saves node id, and moves it when another parent was chosen.
+func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var o Org
+	if err == nil {
+		o, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in, err := readForm(r)
+	if err == nil {
+		p := Patch{Name: &in.Name, Code: &in.Code, FINESS: &in.FINESS, Kind: &in.Kind, Category: &in.Category, ActivityWeight: &in.ActivityWeight}
+		if s := r.PostFormValue("parent_id"); s != "" {
+			pid, perr := strconv.ParseInt(s, 10, 64)
+			if perr == nil {
+				p.ParentID = &pid
+			}
+		}
+		_, err = h.Orgs.Update(r.Context(), id, p)
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "org.edit_title")
+		v.SetError(err)
+		v.Form = map[string]string{}
+		for k := range formValues(o) {
+			v.Form[k] = r.PostFormValue(k)
+		}
+		v.Form["level"] = string(o.Level)
+		h.renderForm(w, r, web.Status(err), v, formData{Org: o})
+		return
+	}
+	web.SetFlash(w, "org.saved")
+	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(id, 10))
+}
+
+// Archive archives or restores node id with its subtree.
+func (h *Handler) Archive(archive bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := web.PathID(r, "id")
+		if err == nil {
+			_, err = h.Orgs.SetArchived(r.Context(), id, archive)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if archive {
+			web.SetFlash(w, "org.archived")
+		} else {
+			web.SetFlash(w, "org.restored")
+		}
+		web.Redirect(w, r, "/organisations/"+strconv.FormatInt(id, 10))
+	}
+}
+
+// ImportPage shows the CSV import form.
+func (h *Handler) ImportPage(w http.ResponseWriter, r *http.Request) {
+	h.Render.Render(w, http.StatusOK, "org-import", h.View(r, "org.import_title"))
+}
+
+// MaxImportBytes bounds an uploaded CSV file.
+const MaxImportBytes = 10 << 20
+
+// Import reads an uploaded CSV and creates its establishments, or lists every bad line.
+func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
+	v := h.View(r, "org.import_title")
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		v.SetError(problem.New(problem.Invalid, "org.import.no_file"))
+		h.Render.Render(w, http.StatusUnprocessableEntity, "org-import", v)
+		return
+	}
+	defer file.Close()
+	rows, err := ParseCSV(file)
+	var n int
+	if err == nil {
+		n, err = h.Orgs.Import(r.Context(), rows)
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v.SetError(err)
+		h.Render.Render(w, web.Status(err), "org-import", v)
+		return
+	}
+	v.Flash = "org.import.done"
+	v.Data = n
+	h.Render.Render(w, http.StatusOK, "org-import", v)
+}
+
+// ---- API ----
+
+// JSON is a node as the API shows it.
+type JSON struct {
+	ID             int64      `json:"id"`
+	Name           string     `json:"name"`
+	Level          Level      `json:"level"`
+	ParentID       *int64     `json:"parent_id"`
+	Path           string     `json:"path"`
+	Code           string     `json:"code,omitempty"`
+	FINESS         *string    `json:"finess"`
+	Kind           *Kind      `json:"kind"`
+	Category       *Category  `json:"category"`
+	ActivityWeight float64    `json:"activity_weight"`
+	ArchivedAt     *time.Time `json:"archived_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// ToJSON converts a node for the API.
+func ToJSON(o Org) JSON {
+	j := JSON{ID: o.ID, Name: o.Name, Level: o.Level, Path: o.Path, Code: o.Code, ActivityWeight: o.ActivityWeight,
+		ArchivedAt: o.ArchivedAt, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	if o.ParentID != 0 {
+		j.ParentID = &o.ParentID
+	}
+	if o.FINESS != "" {
+		j.FINESS = &o.FINESS
+	}
+	if o.Kind != "" {
+		j.Kind = &o.Kind
+	}
+	if o.Category != "" {
+		j.Category = &o.Category
+	}
+	return j
+}
+
+// APIList answers GET /api/v1/orgs.
+func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := web.Pagination(r, 100, 1000)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := Filter{Query: q.Get("q"), Limit: limit, Offset: offset, IncludeArchived: q.Get("archived") == "true"}
+	if s := q.Get("parent_id"); s != "" {
+		if f.ParentID, err = strconv.ParseInt(s, 10, 64); err != nil {
+			web.Problem(w, r, problem.New(problem.Invalid, "error.param", "parent_id"))
+			return
+		}
+	}
+	if s := q.Get("level"); s != "" {
+		f.Levels = []Level{Level(s)}
+	}
+	orgs, total, err := h.Orgs.List(r.Context(), f)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	page := web.Page[JSON]{Items: []JSON{}, Total: total, Limit: limit, Offset: offset}
+	for _, o := range orgs {
+		page.Items = append(page.Items, ToJSON(o))
+	}
+	web.JSON(w, http.StatusOK, page)
+}
+
+// APIGet answers GET /api/v1/orgs/{id}.
+func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var o Org
+	if err == nil {
+		o, err = h.Orgs.Get(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, ToJSON(o))
+}
+
+type createJSON struct {
+	ParentID       int64    `json:"parent_id"`
+	Level          Level    `json:"level"`
+	Name           string   `json:"name"`
+	Code           string   `json:"code"`
+	FINESS         string   `json:"finess"`
+	Kind           Kind     `json:"kind"`
+	Category       Category `json:"category"`
+	ActivityWeight float64  `json:"activity_weight"`
+}
+
+// APICreate answers POST /api/v1/orgs.
+func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
+	var in createJSON
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	o, err := h.Orgs.Create(r.Context(), Org{ParentID: in.ParentID, Level: in.Level, Name: in.Name, Code: in.Code, FINESS: in.FINESS,
+		Kind: in.Kind, Category: in.Category, ActivityWeight: in.ActivityWeight})
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, ToJSON(o))
+}
+
+type patchJSON struct {
+	Name           *string   `json:"name"`
+	Code           *string   `json:"code"`
+	FINESS         *string   `json:"finess"`
+	Kind           *Kind     `json:"kind"`
+	Category       *Category `json:"category"`
+	ActivityWeight *float64  `json:"activity_weight"`
+	ParentID       *int64    `json:"parent_id"`
+	Archived       *bool     `json:"archived"`
+}
+
+// APIPatch answers PATCH /api/v1/orgs/{id}: field changes, a move (parent_id), or
+// archiving ("archived": true/false).
+func (h *Handler) APIPatch(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	var in patchJSON
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	o, err := h.Orgs.Update(r.Context(), id, Patch(in))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, ToJSON(o))
+}
+
+// APIImport answers POST /api/v1/orgs/import with a CSV body.
+func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
+	rows, err := ParseCSV(r.Body)
+	var n int
+	if err == nil {
+		n, err = h.Orgs.Import(r.Context(), rows)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, map[string]int{"created": n})
+}

@@ -1,0 +1,147 @@
+// Package db opens the platform's database — an embedded SQLite file by default,
+// PostgreSQL when a postgres:// URL is given — and applies the embedded migrations.
+//
+// SQL is shared by both engines: modernc SQLite binds $1-style placeholders, and the
+// few type differences are resolved when migrations are rendered (see migrate.go).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Engine names the database engine behind a DB.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB holds a writer and a reader pool. On SQLite the writer is a single connection
+// (SQLite serialises writers anyway, and one connection avoids SQLITE_BUSY); on
+// PostgreSQL both are the same pool.
+type DB struct {
+	Engine Engine
+	Write  *sql.DB
+	Read   *sql.DB
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn: a postgres:// URL, or a SQLite file path.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("db: no database given")
+	}
+	var d *DB
+	var err error
+	if IsPostgres(dsn) {
+		d, err = openPostgres(dsn)
+	} else {
+		d, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.Write.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("db: cannot reach %s database: %w", d.Engine, err)
+	}
+	return d, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{Engine: Postgres, Write: pool, Read: pool}, nil
+}
+
+// sqlitePragmas are applied on every connection, busy_timeout first so that the
+// others wait rather than fail while another process holds the file.
+var sqlitePragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(NORMAL)",
+	"foreign_keys(ON)",
+	"temp_store(MEMORY)",
+}
+
+func openSQLite(path string) (*DB, error) {
+	q := url.Values{}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	return &DB{Engine: SQLite, Write: w, Read: r}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.Write.Close()
+	if d.Read != d.Write {
+		err = errors.Join(err, d.Read.Close())
+	}
+	return err
+}
+
+// Tx runs fn in a write transaction, committed when fn returns nil and rolled back otherwise.
+func (d *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := d.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Querier is what read-only store functions need: a pool or a transaction.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Now is the platform's clock reading, in UTC and at the microsecond precision both
+// engines store, so that a value read back equals the value written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.Read.PingContext(ctx) }

@@ -1,0 +1,98 @@
+// Package i18n holds the message catalogues, French first and English second, one
+// JSON file per language with the same keys (a test checks it).
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.json
+var files embed.FS
+
+// Lang is a supported language code.
+type Lang string
+
+const (
+	FR Lang = "fr"
+	EN Lang = "en"
+)
+
+// Langs lists the supported languages, the default first.
+var Langs = []Lang{FR, EN}
+
+var catalogues = map[Lang]map[string]string{}
+
+func init() {
+	for _, l := range Langs {
+		b, err := files.ReadFile("locales/" + string(l) + ".json")
+		if err != nil {
+			panic(err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			panic(fmt.Sprintf("i18n: locales/%s.json: %v", l, err))
+		}
+		catalogues[l] = m
+	}
+}
+
+// Keys returns the message keys of language l.
+func Keys(l Lang) []string {
+	keys := make([]string, 0, len(catalogues[l]))
+	for k := range catalogues[l] {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Parse returns the supported language named s, and false when it is none.
+func Parse(s string) (Lang, bool) {
+	for _, l := range Langs {
+		if strings.EqualFold(s, string(l)) {
+			return l, true
+		}
+	}
+	return FR, false
+}
+
+// T translates key in language l; args fill the message's verbs (fmt style).
+// An unknown key shows itself, so that a missing message is visible and not silent.
+func (l Lang) T(key string, args ...any) string {
+	msg, ok := catalogues[l][key]
+	if !ok {
+		msg, ok = catalogues[FR][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+var matcher = language.NewMatcher([]language.Tag{language.French, language.English})
+
+// FromRequest picks the language: the "lang" cookie if set, then Accept-Language, then French.
+func FromRequest(r *http.Request) Lang {
+	if c, err := r.Cookie("lang"); err == nil {
+		if l, ok := Parse(c.Value); ok {
+			return l
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return FR
+	}
+	_, idx, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return FR
+	}
+	return Langs[idx]
+}

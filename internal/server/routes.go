@@ -1,0 +1,236 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"care/internal/account"
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/org"
+	"care/internal/platform/problem"
+	"care/internal/platform/web"
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	Pattern string // "METHOD /path"
+	Handler http.Handler
+	Access  access
+}
+
+type access int
+
+const (
+	public  access = iota // anyone
+	login                 // a logged-in person (UI)
+	partial               // a half-logged-in person (second-factor pages)
+	api                   // a bearer token
+)
+
+// Routes lists every route of the product: this function is its table of contents.
+func (s *Server) Routes() []Route {
+	a := s.account
+	users := &account.Users{Handler: a, Orgs: s.orgChoices}
+	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
+	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
+	f := func(fn http.HandlerFunc) http.Handler { return fn }
+
+	return []Route{
+		// Infrastructure
+		{"GET /healthz", f(s.healthz), public},
+		{"GET /readyz", f(s.readyz), public},
+		{"GET /metrics", f(s.metrics), public}, // checks the admin token itself
+		{"GET /static/", web.Static(), public},
+		{"GET /api/v1/openapi.json", f(serveOpenAPI), public},
+
+		// Login, second factor, password reset, language
+		{"GET /connexion", f(a.LoginPage), public},
+		{"POST /connexion", f(a.Login), public},
+		{"GET /connexion/code", f(a.CodePage), partial},
+		{"POST /connexion/code", f(a.Code), partial},
+		{"GET /connexion/double-facteur", f(a.EnrolPage), partial},
+		{"POST /connexion/double-facteur", f(a.Enrol), partial},
+		{"POST /deconnexion", f(a.Logout), public},
+		{"GET /mot-de-passe-oublie", f(a.ForgotPage), public},
+		{"POST /mot-de-passe-oublie", f(a.Forgot), public},
+		{"GET /reinitialisation/{token}", f(a.ResetPage), public},
+		{"POST /reinitialisation/{token}", f(a.Reset), public},
+		{"POST /langue", f(a.SetLanguage), public},
+
+		// Home and profile
+		{"GET /{$}", f(s.home), login},
+		{"GET /profil", f(a.Profile), login},
+		{"POST /profil/mot-de-passe", f(a.ChangePassword), login},
+		{"GET /profil/double-facteur", f(a.EnrolPage), login},
+		{"POST /profil/double-facteur", f(a.Enrol), login},
+		{"POST /profil/sessions/{handle}/revoquer", f(a.RevokeSession), login},
+		{"POST /profil/jetons", f(a.CreateToken), login},
+		{"POST /profil/jetons/{id}/revoquer", f(a.RevokeToken), login},
+
+		// Organisation tree
+		{"GET /organisations", f(orgs.Tree), login},
+		{"GET /organisations/import", f(orgs.ImportPage), login},
+		{"POST /organisations/import", f(orgs.Import), login},
+		{"GET /organisations/{id}", f(orgs.Detail), login},
+		{"GET /organisations/{id}/nouveau", f(orgs.NewPage), login},
+		{"POST /organisations/{id}/nouveau", f(orgs.Create), login},
+		{"GET /organisations/{id}/modifier", f(orgs.EditPage), login},
+		{"POST /organisations/{id}/modifier", f(orgs.Edit), login},
+		{"POST /organisations/{id}/archiver", orgs.Archive(true), login},
+		{"POST /organisations/{id}/restaurer", orgs.Archive(false), login},
+
+		// Users and roles
+		{"GET /utilisateurs", f(users.List), login},
+		{"GET /utilisateurs/nouveau", f(users.NewPage), login},
+		{"POST /utilisateurs/nouveau", f(users.Create), login},
+		{"GET /utilisateurs/{id}", f(users.Detail), login},
+		{"POST /utilisateurs/{id}/roles", f(users.Grant), login},
+		{"POST /utilisateurs/{id}/roles/{mid}/retirer", f(users.Revoke), login},
+
+		// Audit trail
+		{"GET /journal", f(trail.List), login},
+		{"GET /journal.csv", f(trail.Export), login},
+
+		// API
+		{"GET /api/v1/orgs", f(orgs.APIList), api},
+		{"POST /api/v1/orgs", f(orgs.APICreate), api},
+		{"POST /api/v1/orgs/import", f(orgs.APIImport), api},
+		{"GET /api/v1/orgs/{id}", f(orgs.APIGet), api},
+		{"PATCH /api/v1/orgs/{id}", f(orgs.APIPatch), api},
+		{"GET /api/v1/users", f(users.APIList), api},
+		{"POST /api/v1/users", f(users.APICreate), api},
+		{"GET /api/v1/users/{id}", f(users.APIGet), api},
+		{"GET /api/v1/audit", f(trail.APIList), api},
+		{"GET /api/v1/me", f(s.apiMe), api},
+	}
+}
+
+// MaxBody bounds request bodies; file uploads set their own larger limit.
+const MaxBody = 1 << 20
+
+// Handler returns the whole application.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.Routes() {
+		h := rt.Handler
+		switch rt.Access {
+		case login:
+			h = s.account.RequireLogin(h)
+		case api:
+			h = account.RequireToken(h)
+		}
+		mux.Handle(rt.Pattern, h)
+	}
+	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		web.Problem(w, r, problem.ErrNotFound)
+	}))
+	mux.Handle("/", http.HandlerFunc(s.notFound))
+
+	var h http.Handler = s.observe(mux)
+	h = s.account.Identify(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = bodyLimit(h)
+	h = web.Secure(h)
+	h = web.Recover(h)
+	return web.Log(nil, h)
+}
+
+// bodyLimit bounds bodies, except the CSV import which has its own limit.
+func bodyLimit(next http.Handler) http.Handler {
+	limited := web.MaxBody(MaxBody, next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/organisations/import" || r.URL.Path == "/api/v1/orgs/import" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		limited.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	v := s.view(r, "error.not_found_title")
+	v.Data = v.T("error.not_found")
+	s.Render.Render(w, http.StatusNotFound, "error-page", v)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	if err := s.Ready(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+func (s *Server) initMetrics() {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "care_http_request_duration_seconds", Help: "HTTP requests by route pattern and status.",
+		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"route", "code"})
+	reg.MustRegister(s.requests)
+	s.Metrics = reg
+}
+
+type codeRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (c *codeRecorder) WriteHeader(code int)        { c.code = code; c.ResponseWriter.WriteHeader(code) }
+func (c *codeRecorder) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// observe times each request under the route pattern that served it (never the raw
+// path, which would make one series per id).
+func (s *Server) observe(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &codeRecorder{ResponseWriter: w, code: http.StatusOK}
+		mux.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.requests.WithLabelValues(route, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// metrics serves Prometheus metrics to an admin's API token only; a separate
+// listener (serve --metrics-addr) serves them without a token.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	cur, ok := account.CurrentFrom(r.Context())
+	sub, _ := authz.FromContext(r.Context())
+	if !ok || !cur.API || !sub.CanAnywhere(authz.MetricsRead) {
+		web.Problem(w, r, problem.New(problem.Unauthorized, "account.error.token_required"))
+		return
+	}
+	s.MetricsHandler().ServeHTTP(w, r)
+}
+
+// MetricsHandler serves the metrics without checking who asks.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	cur, _ := account.CurrentFrom(r.Context())
+	u, err := s.Accounts.Get(r.Context(), cur.User.ID)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, account.ToJSON(u))
+}

@@ -1,0 +1,137 @@
+// Package server assembles the capabilities into one HTTP handler: every route of
+// the UI and of the API is listed in routes.go.
+package server
+
+import (
+	"context"
+	"embed"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"care/internal/account"
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/org"
+	"care/internal/platform/db"
+	"care/internal/platform/i18n"
+	"care/internal/platform/mail"
+	"care/internal/platform/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Config is what the server needs from the outside.
+type Config struct {
+	BaseURL       string
+	SecureCookies bool
+	Mail          mail.Sender
+}
+
+// Server holds the assembled capabilities.
+type Server struct {
+	DB       *db.DB
+	Orgs     *org.Service
+	Accounts *account.Service
+	Audit    *audit.Reader
+	Render   *web.Renderer
+	Metrics  *prometheus.Registry
+
+	requests *prometheus.HistogramVec
+	account  *account.Handler
+	cfg      Config
+}
+
+// New assembles a server over d.
+func New(d *db.DB, cfg Config) (*Server, error) {
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mail == nil {
+		cfg.Mail = &mail.SMTP{}
+	}
+	s := &Server{
+		DB:       d,
+		Orgs:     &org.Service{DB: d},
+		Accounts: &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Audit:    &audit.Reader{DB: d},
+		Render:   render,
+		cfg:      cfg,
+	}
+	s.account = &account.Handler{Accounts: s.Accounts, Render: render, View: s.view, SecureCookies: cfg.SecureCookies}
+	s.initMetrics()
+	return s, nil
+}
+
+// view prepares the page data every template receives: language, viewer, navigation.
+func (s *Server) view(r *http.Request, title string) *web.View {
+	v := &web.View{Lang: i18n.FromRequest(r), Title: title, Path: r.URL.Path}
+	sub, ok := authz.FromContext(r.Context())
+	if !ok {
+		return v
+	}
+	viewer := &web.Viewer{ID: sub.UserID, Name: sub.Name, Email: sub.Email}
+	for _, g := range sub.Grants {
+		viewer.Roles = append(viewer.Roles, string(g.Role))
+	}
+	v.Viewer = viewer
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}}
+	if sub.CanAnywhere(authz.UserRead) {
+		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
+	}
+	if sub.CanAnywhere(authz.AuditRead) {
+		items = append(items, web.NavItem{Href: "/journal", Key: "nav.audit"})
+	}
+	items = append(items, web.NavItem{Href: "/profil", Key: "nav.profile"})
+	for i := range items {
+		h := items[i].Href
+		items[i].Active = r.URL.Path == h || (h != "/" && strings.HasPrefix(r.URL.Path, h))
+	}
+	v.Nav = items
+	return v
+}
+
+// orgChoices lists the nodes where the caller may grant roles, for the user forms.
+func (s *Server) orgChoices(ctx context.Context) ([]account.OrgChoice, error) {
+	sub, _ := authz.FromContext(ctx)
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	var out []account.OrgChoice
+	for _, o := range orgs {
+		if !sub.Can(authz.UserManage, o.Path) {
+			continue
+		}
+		label := strings.Repeat("  ", o.Depth()) + o.Name
+		if o.FINESS != "" {
+			label += " (" + o.FINESS + ")"
+		}
+		out = append(out, account.OrgChoice{ID: o.ID, Label: label, Level: string(o.Level)})
+	}
+	return out, nil
+}
+
+// Ready reports whether the database answers and is fully migrated.
+func (s *Server) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	applied, known, err := s.DB.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if applied != known {
+		return errNotMigrated
+	}
+	return nil
+}
+
+type readyError string
+
+func (e readyError) Error() string { return string(e) }
+
+const errNotMigrated = readyError("database not migrated")

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Run the Go test suite against a throwaway PostgreSQL server (and Chromium
+# for browser tests). Usage: scripts/test.sh [go test flags...]
+# Without arguments the flags are: -count=1 -timeout 20m.
+#   TEST_DATABASE_URL  if already set, that database is used and no server is
+#                      started
+#   CARE_CHROMIUM      if already set, used as the Chromium binary
+#   CI=true            a missing Chromium is an error instead of a warning
+set -euo pipefail
+
+export GOTOOLCHAIN=go1.27.3
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+cd "$script_dir/.."   # go test ./... must run from the repository root
+
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+
+started_pg=0
+status_file=''
+# shellcheck disable=SC2317  # invoked via trap
+cleanup() {
+  local rc=$?
+  [[ -z $status_file ]] || rm -f "$status_file"
+  # Stop PostgreSQL only if we started it; a reused server stays up.
+  if (( started_pg )); then
+    bash "$script_dir/stop-postgres.sh" || log "warning: could not stop PostgreSQL"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -z ${TEST_DATABASE_URL:-} ]]; then
+  status_file=$(mktemp)
+  out=$(CARE_PG_STATUS_FILE=$status_file bash "$script_dir/start-postgres.sh")
+  [[ $(<"$status_file") != started ]] || started_pg=1
+  line=$(tail -n1 <<<"$out")
+  [[ $line == TEST_DATABASE_URL=* ]] || { log "error: unexpected output from start-postgres.sh: $line"; exit 1; }
+  export TEST_DATABASE_URL=${line#TEST_DATABASE_URL=}
+fi
+log "TEST_DATABASE_URL=$TEST_DATABASE_URL"
+
+if [[ -z ${CARE_CHROMIUM:-} ]]; then
+  if out=$(bash "$script_dir/ensure-chromium.sh"); then
+    CARE_CHROMIUM=$(tail -n1 <<<"$out")
+    export CARE_CHROMIUM
+    log "CARE_CHROMIUM=$CARE_CHROMIUM"
+  elif [[ ${CI:-} == true ]]; then
+    log "error: Chromium is required in CI"
+    exit 1
+  else
+    log "warning: Chromium not available; browser tests may fail or be skipped"
+  fi
+fi
+
+if (( $# == 0 )); then
+  set -- -count=1 -timeout 20m
+fi
+
+set +e
+go test ./... "$@"
+rc=$?
+set -e
+exit "$rc"
