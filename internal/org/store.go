@@ -59,16 +59,18 @@ func (f Filter) where() (string, []any) {
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		args = append(args, "%"+strings.ToLower(q)+"%")
-		n := len(args)
-		conds = append(conds, fmt.Sprintf("(LOWER(name) LIKE $%d OR LOWER(COALESCE(finess, '')) LIKE $%d OR LOWER(code) LIKE $%d)", n, n, n))
+	if q := fold(f.Query); q != "" {
+		q = strings.NewReplacer("%", "", "_", "").Replace(q)
+		add("search LIKE ?", "%"+q+"%")
 	}
 	if !f.IncludeArchived {
 		conds = append(conds, "archived_at IS NULL")
 	}
 	return strings.Join(conds, " AND "), args
 }
+
+// searchText is what a search matches: name, FINESS and code, folded.
+func (o Org) searchText() string { return fold(o.Name + " " + o.FINESS + " " + o.Code) }
 
 func listOrgs(ctx context.Context, q db.Querier, f Filter) ([]Org, int, error) {
 	where, args := f.where()
@@ -142,9 +144,9 @@ func insertOrg(ctx context.Context, tx *sql.Tx, o Org, parentPath string) (Org, 
 	}
 	now := db.Now()
 	provisional := fmt.Sprintf("%s~%d", parentPath, now.UnixNano())
-	err := tx.QueryRowContext(ctx, `INSERT INTO orgs (parent_id, path, level, name, code, finess, kind, category, activity_weight, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-		parent, provisional, o.Level, o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, now).Scan(&o.ID)
+	err := tx.QueryRowContext(ctx, `INSERT INTO orgs (parent_id, path, level, name, code, finess, kind, category, activity_weight, search, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+		parent, provisional, o.Level, o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, o.searchText(), now).Scan(&o.ID)
 	if err != nil {
 		return Org{}, fmt.Errorf("org: insert: %w", err)
 	}
@@ -162,8 +164,8 @@ func updateOrg(ctx context.Context, tx *sql.Tx, o Org) error {
 		finess = o.FINESS
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE orgs SET name = $1, code = $2, finess = $3, kind = $4, category = $5,
-		activity_weight = $6, updated_at = $7 WHERE id = $8`,
-		o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, db.Now(), o.ID)
+		activity_weight = $6, search = $7, updated_at = $8 WHERE id = $9`,
+		o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, o.searchText(), db.Now(), o.ID)
 	if err != nil {
 		return fmt.Errorf("org: update: %w", err)
 	}

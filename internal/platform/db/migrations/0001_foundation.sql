@@ -13,6 +13,8 @@ CREATE TABLE orgs (
     kind TEXT NOT NULL DEFAULT '',
     category TEXT NOT NULL DEFAULT '',
     activity_weight {{float}} NOT NULL DEFAULT 0,
+    -- name, FINESS and code folded (lower case, no accents) for search on both engines
+    search TEXT NOT NULL DEFAULT '',
     archived_at {{ts}},
     created_at {{ts}} NOT NULL,
     updated_at {{ts}} NOT NULL
