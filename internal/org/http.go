@@ -153,21 +153,31 @@ func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
 	h.renderForm(w, r, http.StatusOK, v, formData{Org: o, Parent: parent, New: true, Levels: levels})
 }
 
+// readForm reads the node form. A weight that is not a number is reported together
+// with every other fault of the form, so the user corrects everything at once.
 func readForm(r *http.Request) (Org, error) {
 	o := Org{
 		Name: r.PostFormValue("name"), Code: r.PostFormValue("code"), FINESS: r.PostFormValue("finess"),
 		Kind: Kind(r.PostFormValue("kind")), Category: Category(r.PostFormValue("category")), Level: Level(r.PostFormValue("level")),
 	}
-	if s := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("activity_weight"), ",", ".")); s != "" {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			var c problem.Checks
-			c.Add("activity_weight", "org.error.weight_number")
-			return o, c.Err()
-		}
-		o.ActivityWeight = f
+	s := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("activity_weight"), ",", "."))
+	if s == "" {
+		return o, nil
 	}
-	return o, nil
+	f, err := strconv.ParseFloat(s, 64)
+	if err == nil {
+		o.ActivityWeight = f
+		return o, nil
+	}
+	var c problem.Checks
+	c.Add("activity_weight", "org.error.weight_number")
+	normalise(&o)
+	if e, ok := problem.As(o.Validate()); ok {
+		for _, f := range e.Fields {
+			c.Add(f.Field, f.Key, f.Args...)
+		}
+	}
+	return o, c.Err()
 }
 
 // Create adds a child to node id.

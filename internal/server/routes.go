@@ -138,7 +138,7 @@ func (s *Server) Handler() http.Handler {
 	h = bodyLimit(h)
 	h = web.Secure(h)
 	h = web.Recover(h)
-	return web.Log(nil, h)
+	return web.Log(s.cfg.Logger, h)
 }
 
 // bodyLimit bounds bodies, except the CSV import which has its own limit.

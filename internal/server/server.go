@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"embed"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type Config struct {
 	BaseURL       string
 	SecureCookies bool
 	Mail          mail.Sender
+	Logger        *slog.Logger // request log; slog's default when nil
 }
 
 // Server holds the assembled capabilities.
@@ -50,6 +52,9 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if cfg.Mail == nil {
 		cfg.Mail = &mail.SMTP{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,7 +38,8 @@ func NewApp(t testing.TB, d *db.DB) *App {
 	app := &App{DB: d, Mail: sink}
 	ts := httptest.NewUnstartedServer(nil)
 	app.URL = "http://" + ts.Listener.Addr().String()
-	srv, err := server.New(d, server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"}})
+	srv, err := server.New(d, server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"},
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

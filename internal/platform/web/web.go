@@ -372,22 +372,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// Observer is told of every request once answered.
-type Observer func(r *http.Request, status int, elapsed time.Duration)
-
-// Log logs each request (never its query string, which may carry a token) and tells
-// the observer.
-func Log(observe Observer, next http.Handler) http.Handler {
+// Log logs each request to logger (never its query string, which may carry a token).
+func Log(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		elapsed := time.Since(start)
-		if observe != nil {
-			observe(r, rec.status, elapsed)
-		}
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
-			slog.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", elapsed.Milliseconds())
+			logger.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
 		}
 	})
 }

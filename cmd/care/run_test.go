@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"care/internal/testkit"
+)
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(t.Context(), args, func(k string) string { return env[k] }, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	out, _, err := runCmd(t, nil, "help")
+	if err != nil || !strings.Contains(out, "user create") || !strings.Contains(out, "token create") {
+		t.Errorf("help: %v %q", err, out)
+	}
+	out, _, err = runCmd(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "care ") {
+		t.Errorf("version: %v %q", err, out)
+	}
+	for _, sub := range [][]string{{"serve", "-h"}, {"migrate", "-h"}, {"user", "create", "-h"}, {"token", "create", "-h"}} {
+		_, stderr, err := runCmd(t, nil, sub...)
+		if err != nil || !strings.Contains(stderr, "-db") {
+			t.Errorf("%v: %v %q", sub, err, stderr)
+		}
+	}
+	if _, _, err := runCmd(t, nil, "frobnicate"); err == nil {
+		t.Error("an unknown command succeeded")
+	}
+}
+
+// The administration commands on both engines: --db for SQLite, the environment
+// variable for PostgreSQL.
+func TestUserAndTokenCommands(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			var args []string
+			env := map[string]string{}
+			if engine == "sqlite" {
+				args = []string{"--db", filepath.Join(t.TempDir(), "care.db")}
+			} else {
+				env["CARE_DATABASE_URL"] = testkit.PostgresURL(t)
+			}
+			if out, _, err := runCmd(t, env, append([]string{"migrate"}, args...)...); err != nil || !strings.Contains(out, "base à jour") {
+				t.Fatalf("migrate: %v %q", err, out)
+			}
+			out, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "Chef@Example.org", "--name", "Cheffe", "--role", "admin", "--org", "national"}, args...)...)
+			if err != nil || !strings.Contains(out, "chef@example.org") || !strings.Contains(out, "second facteur") {
+				t.Fatalf("user create: %v %q", err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if pw := lines[len(lines)-1]; len(pw) != 26 {
+				t.Errorf("one-time password %q", pw)
+			}
+			if _, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "chef@example.org", "--name", "Doublon", "--role", "lecteur", "--org", "national"}, args...)...); err == nil || !strings.Contains(err.Error(), "existe déjà") {
+				t.Errorf("duplicate account: %v", err)
+			}
+			if _, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "x@example.org", "--name", "X", "--role", "chef", "--org", "national"}, args...)...); err == nil || !strings.Contains(err.Error(), "Rôle inconnu") {
+				t.Errorf("unknown role: %v", err)
+			}
+			if _, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "y@example.org", "--name", "Y", "--role", "rssi", "--org", "750712184"}, args...)...); err == nil || !strings.Contains(err.Error(), "introuvable") {
+				t.Errorf("unknown FINESS: %v", err)
+			}
+			out, _, err = runCmd(t, env, append([]string{"token", "create", "--user", "chef@example.org"}, args...)...)
+			lines = strings.Split(strings.TrimSpace(out), "\n")
+			if err != nil || !strings.HasPrefix(lines[len(lines)-1], "care_") {
+				t.Fatalf("token create: %v %q", err, out)
+			}
+		})
+	}
+}
+
+func TestServeAnswersAndStops(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	var out, errb bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--addr", addr, "--db", filepath.Join(t.TempDir(), "care.db")}, func(string) string { return "" }, &out, &errb)
+	}()
+	var resp *http.Response
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v", err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if !strings.Contains(out.String(), "admin@demo.care.test") || !strings.Contains(out.String(), "demo-care-2026") {
+		t.Errorf("the demo accounts were not printed: %q", out.String())
+	}
+}
