@@ -82,19 +82,15 @@ func TestUserAndTokenCommands(t *testing.T) {
 }
 
 func TestServeAnswersAndStops(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	var out, errb bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--addr", addr, "--db", filepath.Join(t.TempDir(), "care.db")}, func(string) string { return "" }, &out, &errb)
+		done <- run(ctx, []string{"serve", "--demo", "--addr", addr, "--metrics-addr", metricsAddr, "--db", filepath.Join(t.TempDir(), "care.db")}, func(string) string { return "" }, &out, &errb)
 	}()
 	var resp *http.Response
+	var err error
 	for i := 0; i < 100; i++ {
 		if resp, err = http.Get("http://" + addr + "/readyz"); err == nil {
 			break
@@ -105,6 +101,17 @@ func TestServeAnswersAndStops(t *testing.T) {
 		t.Fatalf("readyz: %v", err)
 	}
 	resp.Body.Close()
+	// The metrics listener serves without a token; the main one asks for an admin's.
+	if resp, err := http.Get("http://" + metricsAddr + "/metrics"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("metrics listener: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("metrics on the main listener without a token: %v", err)
+	} else {
+		resp.Body.Close()
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)
@@ -112,4 +119,14 @@ func TestServeAnswersAndStops(t *testing.T) {
 	if !strings.Contains(out.String(), "admin@demo.care.test") || !strings.Contains(out.String(), "demo-care-2026") {
 		t.Errorf("the demo accounts were not printed: %q", out.String())
 	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -27,10 +27,16 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 type treeData struct {
-	Tops    []Org
+	Tops    []branch
 	Results []Org
 	Query   string
 	Total   int
+}
+
+// branch is a visible root with its first level open.
+type branch struct {
+	Org      Org
+	Children []Org
 }
 
 // Tree shows the caller's visible roots, or search results.
@@ -42,7 +48,15 @@ func (h *Handler) Tree(w http.ResponseWriter, r *http.Request) {
 	if d.Query != "" {
 		d.Results, d.Total, err = h.Orgs.List(r.Context(), Filter{Query: d.Query, Limit: 100})
 	} else {
-		d.Tops, err = h.Orgs.Tops(r.Context())
+		var tops []Org
+		tops, err = h.Orgs.Tops(r.Context())
+		for _, top := range tops {
+			b := branch{Org: top}
+			if err == nil {
+				b.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: top.ID})
+			}
+			d.Tops = append(d.Tops, b)
+		}
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -50,6 +64,28 @@ func (h *Handler) Tree(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Data = d
 	h.Render.Render(w, http.StatusOK, "org-tree", v)
+}
+
+// Children answers the tree browser's request to open a node: the list of its
+// children, as a fragment that replaces the "open" link.
+func (h *Handler) Children(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var o Org
+	if err == nil {
+		o, err = h.Orgs.Get(r.Context(), id)
+	}
+	var children []Org
+	if err == nil {
+		children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID})
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		http.Error(w, http.StatusText(web.Status(err)), web.Status(err))
+		return
+	}
+	v := h.View(r, "")
+	v.Data = children
+	h.Render.Render(w, http.StatusOK, "org-children", v)
 }
 
 type detailData struct {

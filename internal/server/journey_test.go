@@ -212,6 +212,22 @@ func TestJourneyBrowseTree(t *testing.T) {
 		}
 	}
 
+	// The tree opens in place: htmx fetches a node's children without leaving the page.
+	j.open("/organisations")
+	region := "Région Armor-Océan (fictive)"
+	open := chromedp.JSPath(`document.querySelector('a.open[aria-label*=` + js(region) + `]')`)
+	j.do("opening the region in place", chromedp.Click(open))
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(j.texts("ul.tree a"), "GHT Littoral Émeraude") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the region's GHT never appeared in the tree: %q", j.texts("ul.tree a"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p := j.path(); p != "/organisations" {
+		t.Errorf("opening a node in place navigated to %s", p)
+	}
+
 	j.open("/organisations")
 	j.submit("searching", `form[role=search] button[type=submit]`, chromedp.SendKeys(chromedp.ID("q"), "Quatre-Vents"))
 	if p := j.path(); !strings.HasPrefix(p, "/organisations?") || !strings.Contains(p, "q=Quatre-Vents") {

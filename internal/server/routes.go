@@ -78,6 +78,7 @@ func (s *Server) Routes() []Route {
 		{"GET /organisations/import", f(orgs.ImportPage), login},
 		{"POST /organisations/import", f(orgs.Import), login},
 		{"GET /organisations/{id}", f(orgs.Detail), login},
+		{"GET /organisations/{id}/enfants", f(orgs.Children), login},
 		{"GET /organisations/{id}/nouveau", f(orgs.NewPage), login},
 		{"POST /organisations/{id}/nouveau", f(orgs.Create), login},
 		{"GET /organisations/{id}/modifier", f(orgs.EditPage), login},
