@@ -22,6 +22,15 @@ type Handler struct {
 	View   func(r *http.Request, title string) *web.View
 }
 
+// node loads the node named by the path's id, if the caller may see it.
+func (h *Handler) node(r *http.Request) (Org, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return Org{}, err
+	}
+	return h.Orgs.Get(r.Context(), id)
+}
+
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.Render.Fail(w, r, h.View(r, "error.title"), err)
 }
@@ -69,11 +78,7 @@ func (h *Handler) Tree(w http.ResponseWriter, r *http.Request) {
 // Children answers the tree browser's request to open a node: the list of its
 // children, as a fragment that replaces the "open" link.
 func (h *Handler) Children(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var o Org
-	if err == nil {
-		o, err = h.Orgs.Get(r.Context(), id)
-	}
+	o, err := h.node(r)
 	var children []Org
 	if err == nil {
 		children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID})
@@ -100,11 +105,7 @@ type detailData struct {
 
 // Detail shows a node, its ancestors and its children.
 func (h *Handler) Detail(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var o Org
-	if err == nil {
-		o, err = h.Orgs.Get(r.Context(), id)
-	}
+	o, err := h.node(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -170,11 +171,7 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int,
 
 // NewPage shows the form for a child of node id.
 func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var parent Org
-	if err == nil {
-		parent, err = h.Orgs.Get(r.Context(), id)
-	}
+	parent, err := h.node(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -218,11 +215,7 @@ func readForm(r *http.Request) (Org, error) {
 
 // Create adds a child to node id.
 func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var parent Org
-	if err == nil {
-		parent, err = h.Orgs.Get(r.Context(), id)
-	}
+	parent, err := h.node(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -247,11 +240,7 @@ func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
 
 // EditPage shows the edit form of node id.
 func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var o Org
-	if err == nil {
-		o, err = h.Orgs.Get(r.Context(), id)
-	}
+	o, err := h.node(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -263,11 +252,7 @@ func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
 
 // Edit saves node id, and moves it when another parent was chosen.
 func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var o Org
-	if err == nil {
-		o, err = h.Orgs.Get(r.Context(), id)
-	}
+	o, err := h.node(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -281,7 +266,7 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 				p.ParentID = &pid
 			}
 		}
-		_, err = h.Orgs.Update(r.Context(), id, p)
+		_, err = h.Orgs.Update(r.Context(), o.ID, p)
 	}
 	if err != nil {
 		web.LogIfInternal(r, err)
@@ -296,7 +281,7 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.SetFlash(w, "org.saved")
-	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(id, 10))
+	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(o.ID, 10))
 }
 
 // Archive archives or restores node id with its subtree.
@@ -424,11 +409,7 @@ func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
 
 // APIGet answers GET /api/v1/orgs/{id}.
 func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var o Org
-	if err == nil {
-		o, err = h.Orgs.Get(r.Context(), id)
-	}
+	o, err := h.node(r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
