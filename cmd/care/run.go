@@ -134,7 +134,7 @@ func open(ctx context.Context, dsn string) (*db.DB, *server.Server, error) {
 		d.Close()
 		return nil, nil, err
 	}
-	if _, err := srv.Orgs.EnsureRoot(ctx); err != nil {
+	if err := srv.Prepare(ctx); err != nil {
 		d.Close()
 		return nil, nil, err
 	}
@@ -290,7 +290,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if _, err := srv.Orgs.EnsureRoot(ctx); err != nil {
+	defer srv.Close()
+	if err := srv.Prepare(ctx); err != nil {
 		return err
 	}
 	if *withDemo {
@@ -311,8 +312,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *metricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.MetricsHandler())
-		metricsSrv = &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { errc <- metricsSrv.ListenAndServe() }()
+		metricsLn, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsSrv.Serve(metricsLn) }()
 	}
 	fmt.Fprintf(stdout, "CaRE écoute sur %s (base %s)\n", url, d.Engine)
 	select {

@@ -79,22 +79,23 @@ const (
 	ContentManage  Action = "content.manage"  // programme content: questionnaires, kits, calls, catalogue
 	MetricsRead    Action = "metrics.read"    // Prometheus metrics of the instance
 	ProgrammeWrite Action = "programme.write" // run the establishment's programme: assessments, audits, plans
-	Validate       Action = "validate"        // validate candidatures and evidence, sign off
+	Validate       Action = "validate"        // validate candidatures and evidence (ARS)
+	SignOff        Action = "signoff"         // sign off the establishment's assessments, declarations, plans
 )
 
 // Actions lists every action, for the permission matrix.
-var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate}
+var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff}
 
 // grants is the roles table of DESIGN.md made explicit: what each role may do on the
 // subtree of the node where it is held.
 var grants = map[Role][]Action{
-	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate},
+	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff},
 	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage},
 	CertSante:       {OrgRead},
 	ReferentARS:     {OrgRead, UserRead, AuditRead, Validate},
 	Grades:          {OrgRead, ProgrammeWrite},
 	RSSIGHT:         {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite},
-	Direction:       {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite, Validate},
+	Direction:       {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite, SignOff},
 	RSSI:            {OrgRead, OrgWrite, UserRead, ProgrammeWrite},
 	DSI:             {OrgRead, OrgWrite, UserRead, ProgrammeWrite},
 	ResponsablePCRA: {OrgRead, ProgrammeWrite},

@@ -6,21 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/authz"
 	"care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
 )
 
-// as returns a context acting as the demo account email.
 func as(t *testing.T, app *testkit.App, email string) context.Context {
 	t.Helper()
-	u, err := app.Server.Accounts.ByEmail(t.Context(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return authz.WithSubject(t.Context(), u.Subject())
+	return testkit.As(t, app, email)
 }
 
 func count(t *testing.T, d *db.DB, query string, args ...any) int {

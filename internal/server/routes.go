@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
@@ -39,6 +41,8 @@ func (s *Server) Routes() []Route {
 	users := &account.Users{Handler: a, Orgs: s.orgChoices}
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
+	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
+		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -94,6 +98,27 @@ func (s *Server) Routes() []Route {
 		{"POST /utilisateurs/{id}/roles", f(users.Grant), login},
 		{"POST /utilisateurs/{id}/roles/{mid}/retirer", f(users.Revoke), login},
 
+		// Self-assessment
+		{"GET /autoevaluations", f(mat.List), login},
+		{"POST /autoevaluations", f(mat.Create), login},
+		{"GET /autoevaluations/{id}", f(mat.Fill), login},
+		{"POST /autoevaluations/{id}/reponses", f(mat.Save), login},
+		{"POST /autoevaluations/{id}/preuves", f(mat.AddEvidence), login},
+		{"GET /autoevaluations/{id}/preuves/{eid}", f(mat.Evidence), login},
+		{"POST /autoevaluations/{id}/preuves/{eid}/supprimer", f(mat.DeleteEvidence), login},
+		{"POST /autoevaluations/{id}/soumettre", mat.Transition(maturity.Review), login},
+		{"POST /autoevaluations/{id}/rouvrir", mat.Transition(maturity.Draft), login},
+		{"POST /autoevaluations/{id}/valider", mat.Transition(maturity.Validated), login},
+		{"POST /autoevaluations/{id}/verrouiller", mat.Transition(maturity.Locked), login},
+		{"GET /autoevaluations/{id}/resultats", f(mat.Results), login},
+		{"GET /autoevaluations/{id}/restitution.pdf", f(mat.ReportPDF), login},
+		{"GET /autoevaluations/{id}/reponses.xlsx", f(mat.AnswersXLSX), login},
+		{"GET /autoevaluations/{id}/comparer", f(mat.Compare), login},
+		{"GET /syntheses", f(mat.RollUpPage), login},
+		{"GET /questionnaires", f(mat.Questionnaires), login},
+		{"POST /questionnaires", f(mat.Import), login},
+		{"GET /questionnaires/{id}/source", f(mat.Source), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -109,6 +134,19 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/users/{id}", f(users.APIGet), api},
 		{"GET /api/v1/audit", f(trail.APIList), api},
 		{"GET /api/v1/me", f(s.apiMe), api},
+		{"GET /api/v1/questionnaires", f(mat.APIQuestionnaires), api},
+		{"POST /api/v1/questionnaires", f(mat.APIImport), api},
+		{"GET /api/v1/questionnaires/{id}", f(mat.APIQuestionnaire), api},
+		{"GET /api/v1/assessments", f(mat.APIList), api},
+		{"POST /api/v1/assessments", f(mat.APICreate), api},
+		{"GET /api/v1/assessments/{id}", f(mat.APIGet), api},
+		{"PUT /api/v1/assessments/{id}/answers", f(mat.APIAnswers), api},
+		{"POST /api/v1/assessments/{id}/submit", mat.APITransition(maturity.Review), api},
+		{"POST /api/v1/assessments/{id}/reopen", mat.APITransition(maturity.Draft), api},
+		{"POST /api/v1/assessments/{id}/validate", mat.APITransition(maturity.Validated), api},
+		{"POST /api/v1/assessments/{id}/lock", mat.APITransition(maturity.Locked), api},
+		{"GET /api/v1/assessments/{id}/result", f(mat.APIResult), api},
+		{"GET /api/v1/rollups", f(mat.APIRollUp), api},
 	}
 }
 
@@ -146,7 +184,8 @@ func (s *Server) Handler() http.Handler {
 func bodyLimit(next http.Handler) http.Handler {
 	limited := web.MaxBody(MaxBody, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/organisations/import" || r.URL.Path == "/api/v1/orgs/import" {
+		if r.URL.Path == "/organisations/import" || r.URL.Path == "/api/v1/orgs/import" || r.URL.Path == "/questionnaires" ||
+			r.URL.Path == "/api/v1/questionnaires" || strings.HasSuffix(r.URL.Path, "/preuves") {
 			next.ServeHTTP(w, r)
 			return
 		}

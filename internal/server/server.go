@@ -15,8 +15,10 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
+	"care/internal/platform/docs"
 	"care/internal/platform/i18n"
 	"care/internal/platform/mail"
 	"care/internal/platform/web"
@@ -39,6 +41,8 @@ type Server struct {
 	Orgs     *org.Service
 	Accounts *account.Service
 	Audit    *audit.Reader
+	Maturity *maturity.Service
+	PDF      *docs.PDF
 	Render   *web.Renderer
 	Metrics  *prometheus.Registry
 
@@ -49,7 +53,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +68,8 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Orgs:     &org.Service{DB: d},
 		Accounts: &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		Audit:    &audit.Reader{DB: d},
+		Maturity: &maturity.Service{DB: d},
+		PDF:      &docs.PDF{},
 		Render:   render,
 		cfg:      cfg,
 	}
@@ -71,6 +77,18 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	s.initMetrics()
 	return s, nil
 }
+
+// Prepare readies a database for serving: the national root, and the content shipped
+// in the binary that the database does not hold yet.
+func (s *Server) Prepare(ctx context.Context) error {
+	if _, err := s.Orgs.EnsureRoot(ctx); err != nil {
+		return err
+	}
+	return s.Maturity.SyncShipped(ctx)
+}
+
+// Close frees what the server started (the PDF browser).
+func (s *Server) Close() { s.PDF.Close() }
 
 // view prepares the page data every template receives: language, viewer, navigation.
 func (s *Server) view(r *http.Request, title string) *web.View {
@@ -84,7 +102,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}
@@ -117,6 +135,35 @@ func (s *Server) orgChoices(ctx context.Context) ([]account.OrgChoice, error) {
 			label += " (" + o.FINESS + ")"
 		}
 		out = append(out, account.OrgChoice{ID: o.ID, Label: label, Level: string(o.Level)})
+	}
+	return out, nil
+}
+
+// establishments lists the establishments where the caller may run the programme.
+func (s *Server) establishments(ctx context.Context) ([]maturity.OrgChoice, error) {
+	sub, _ := authz.FromContext(ctx)
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	var out []maturity.OrgChoice
+	for _, o := range orgs {
+		if sub.Can(authz.ProgrammeWrite, o.Path) {
+			out = append(out, maturity.OrgChoice{ID: o.ID, Label: o.Name + " (" + o.FINESS + ")"})
+		}
+	}
+	return out, nil
+}
+
+// rollUpNodes lists the nodes above establishments that the caller sees, for roll-ups.
+func (s *Server) rollUpNodes(ctx context.Context) ([]maturity.OrgChoice, error) {
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT}, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	var out []maturity.OrgChoice
+	for _, o := range orgs {
+		out = append(out, maturity.OrgChoice{ID: o.ID, Label: strings.Repeat("· ", o.Depth()) + o.Name})
 	}
 	return out, nil
 }

@@ -43,9 +43,10 @@ func NewApp(t testing.TB, d *db.DB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.Orgs.EnsureRoot(t.Context()); err != nil {
+	if err := srv.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts); err != nil {
 		t.Fatal(err)
 	}
@@ -180,4 +181,14 @@ func (a *App) API(t testing.TB, token, method, path string, body any, out any) *
 		}
 	}
 	return resp
+}
+
+// As returns a context acting as the demo account email, for calling services directly.
+func As(t testing.TB, a *App, email string) context.Context {
+	t.Helper()
+	u, err := a.Server.Accounts.ByEmail(t.Context(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return authz.WithSubject(t.Context(), u.Subject())
 }

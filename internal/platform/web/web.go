@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -432,4 +433,9 @@ func (rd *Renderer) Fail(w http.ResponseWriter, r *http.Request, v *View, err er
 	}
 	v.Data = msg
 	rd.Render(w, Status(err), "error-page", v)
+}
+
+// Execute renders the template name into w, for documents that are not pages.
+func (rd *Renderer) Execute(w io.Writer, name string, v *View) error {
+	return rd.tmpl.ExecuteTemplate(w, name, v)
 }

@@ -1,0 +1,153 @@
+package maturity
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"strings"
+)
+
+// Charts are drawn on the server as SVG: no script, printable, readable by screen
+// readers through their title and description. Colours are presentation attributes,
+// which the content security policy allows (style attributes it would block).
+
+// RadarPoint is one axis of a radar chart.
+type RadarPoint struct {
+	Label   string
+	Percent *float64 // nil when the theme has no score
+}
+
+// Radar draws scores per theme on a radar of 0–100 %.
+func Radar(title string, points []RadarPoint) template.HTML {
+	const size, cx, cy, radius = 520.0, 260.0, 250.0, 170.0
+	n := len(points)
+	if n < 3 {
+		return bars(title, points)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart radar" viewBox="0 0 %g %g" role="img" aria-labelledby="radar-t radar-d" xmlns="http://www.w3.org/2000/svg">`, size, size-20)
+	fmt.Fprintf(&b, `<title id="radar-t">%s</title><desc id="radar-d">%s</desc>`, html.EscapeString(title), html.EscapeString(describe(points)))
+	angle := func(i int) float64 { return -math.Pi/2 + 2*math.Pi*float64(i)/float64(n) }
+	at := func(i int, pct float64) (float64, float64) {
+		r := radius * pct / 100
+		return cx + r*math.Cos(angle(i)), cy + r*math.Sin(angle(i))
+	}
+	for _, ring := range []float64{25, 50, 75, 100} {
+		var pts []string
+		for i := range n {
+			x, y := at(i, ring)
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y))
+		}
+		fmt.Fprintf(&b, `<polygon points="%s" fill="none" stroke="#c9d1db" stroke-width="1"/>`, strings.Join(pts, " "))
+		x, y := at(0, ring)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#4f5a66">%g %%</text>`, x+4, y+4, ring)
+	}
+	var pts []string
+	for i, p := range points {
+		x, y := at(i, 100)
+		fmt.Fprintf(&b, `<line x1="%g" y1="%g" x2="%.1f" y2="%.1f" stroke="#c9d1db"/>`, cx, cy, x, y)
+		lx, ly := at(i, 118)
+		anchor := "middle"
+		if lx < cx-10 {
+			anchor = "end"
+		} else if lx > cx+10 {
+			anchor = "start"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 28)))
+		v := 0.0
+		if p.Percent != nil {
+			v = *p.Percent
+		}
+		px, py := at(i, v)
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
+	}
+	fmt.Fprintf(&b, `<polygon points="%s" fill="#0b3d91" fill-opacity="0.25" stroke="#0b3d91" stroke-width="2.5"/>`, strings.Join(pts, " "))
+	for i, p := range points {
+		if p.Percent == nil {
+			continue
+		}
+		x, y := at(i, *p.Percent)
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#0b3d91"/>`, x, y)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+// bars draws scores as horizontal bars, for fewer than three themes.
+func bars(title string, points []RadarPoint) template.HTML {
+	var b strings.Builder
+	h := 40 + 34*len(points)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 520 %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><desc>%s</desc>`, h, html.EscapeString(title), html.EscapeString(describe(points)))
+	for i, p := range points {
+		y := 20 + 34*i
+		v := 0.0
+		if p.Percent != nil {
+			v = *p.Percent
+		}
+		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13">%s</text><rect x="200" y="%d" width="%.1f" height="18" fill="#0b3d91"/>`, y+13, html.EscapeString(shorten(p.Label, 26)), y, v*3)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+// DeltaChart draws each theme before and after, with the difference.
+func DeltaChart(title string, deltas []ThemeDelta) template.HTML {
+	const labelW, barW = 230.0, 260.0
+	h := 50 + 46*len(deltas)
+	var b strings.Builder
+	var desc []string
+	for _, d := range deltas {
+		if v, ok := d.Delta(); ok {
+			desc = append(desc, fmt.Sprintf("%s : %+.0f points", d.Title, v))
+		}
+	}
+	fmt.Fprintf(&b, `<svg class="chart delta" viewBox="0 0 600 %d" role="img" aria-labelledby="delta-t delta-d" xmlns="http://www.w3.org/2000/svg">`, h)
+	fmt.Fprintf(&b, `<title id="delta-t">%s</title><desc id="delta-d">%s</desc>`, html.EscapeString(title), html.EscapeString(strings.Join(desc, " ; ")))
+	fmt.Fprintf(&b, `<rect x="%g" y="6" width="12" height="10" fill="#9fb3d1"/><text x="%g" y="15" font-size="12">avant</text>`, labelW, labelW+16)
+	fmt.Fprintf(&b, `<rect x="%g" y="6" width="12" height="10" fill="#0b3d91"/><text x="%g" y="15" font-size="12">après</text>`, labelW+70, labelW+86)
+	for i, d := range deltas {
+		y := 30.0 + 46*float64(i)
+		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-size="13">%s</text>`, y+20, html.EscapeString(shorten(d.Title, 30)))
+		for j, v := range []*float64{d.Before, d.After} {
+			w := 0.0
+			if v != nil {
+				w = *v / 100 * barW
+			}
+			fill := "#9fb3d1"
+			if j == 1 {
+				fill = "#0b3d91"
+			}
+			fmt.Fprintf(&b, `<rect x="%g" y="%.0f" width="%.1f" height="16" fill="%s"/>`, labelW, y+float64(j)*18, w, fill)
+		}
+		if v, ok := d.Delta(); ok {
+			colour := "#1e6b35"
+			if v < 0 {
+				colour = "#c8102e"
+			}
+			fmt.Fprintf(&b, `<text x="%g" y="%.0f" font-size="14" font-weight="bold" fill="%s">%+.0f</text>`, labelW+barW+12, y+24, colour, v)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
+}
+
+func describe(points []RadarPoint) string {
+	var parts []string
+	for _, p := range points {
+		if p.Percent == nil {
+			parts = append(parts, p.Label+" : non évalué")
+		} else {
+			parts = append(parts, fmt.Sprintf("%s : %.0f %%", p.Label, *p.Percent))
+		}
+	}
+	return strings.Join(parts, " ; ")
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
