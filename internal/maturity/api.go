@@ -92,7 +92,7 @@ func (h *Handler) APIQuestionnaire(w http.ResponseWriter, r *http.Request) {
 				qj.Tags = []string{}
 			}
 			for _, o := range qu.Options {
-				qj.Options = append(qj.Options, optionJSON{ID: o.ID, Label: o.Label, Value: o.Value, Special: o.Special})
+				qj.Options = append(qj.Options, optionJSON(o))
 			}
 			for _, m := range qu.Measures {
 				qj.Measures = append(qj.Measures, m.ID)

@@ -2,10 +2,10 @@ package maturity
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -199,9 +199,9 @@ func (d ThemeDelta) DeltaText() string {
 
 // Comparison sets two assessments of one establishment side by side.
 type Comparison struct {
-	Before, After         Assessment
-	BeforeRes, AfterRes   Result
-	Themes                []ThemeDelta
+	Before, After               Assessment
+	BeforeRes, AfterRes         Result
+	Themes                      []ThemeDelta
 	OverallBefore, OverallAfter *float64
 }
 

@@ -104,8 +104,8 @@ func (p *PDF) Render(ctx context.Context, html string) ([]byte, error) {
 			yes := true
 			res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{
 				PrintBackground: &yes, PreferCSSPageSize: &yes, DisplayHeaderFooter: &yes,
-				HeaderTemplate: `<span></span>`,
-				FooterTemplate: `<div style="font-size:8px;width:100%;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
+				HeaderTemplate:    `<span></span>`,
+				FooterTemplate:    `<div style="font-size:8px;width:100%;text-align:center"><span class="pageNumber"></span> / <span class="totalPages"></span></div>`,
 				GenerateTaggedPDF: &yes,
 			})
 			out = res.Data
