@@ -295,7 +295,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if *withDemo {
-		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts)
+		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity)
 		if err != nil {
 			return err
 		}
@@ -307,7 +307,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	errc := make(chan error, 2)
-	go func() { errc <- httpSrv.Serve(ln) }()
 	var metricsSrv *http.Server
 	if *metricsAddr != "" {
 		mux := http.NewServeMux()
@@ -319,6 +318,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { errc <- metricsSrv.Serve(metricsLn) }()
 	}
+	go func() { errc <- httpSrv.Serve(ln) }()
 	fmt.Fprintf(stdout, "CaRE écoute sur %s (base %s)\n", url, d.Engine)
 	select {
 	case <-ctx.Done():

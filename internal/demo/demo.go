@@ -9,6 +9,7 @@ import (
 
 	"care/internal/account"
 	"care/internal/authz"
+	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
 )
@@ -75,7 +76,7 @@ var names = map[authz.Role]string{
 
 // Seed fills an empty database (only the national root) with the demo programme.
 // It reports false and does nothing when the database already holds more.
-func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service) (bool, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM users)").Scan(&n); err != nil {
 		return false, err
@@ -115,5 +116,85 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 			}
 		}
 	}
-	return true, nil
+	return true, seedAssessments(ctx, assessments, ids)
+}
+
+// Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;
+// the validated ones feed the roll-ups, the last one is left in draft.
+var assessed = []struct {
+	key     string
+	profile int
+	status  maturity.Status
+}{
+	{"chu", 2, maturity.Validated}, {"ch", 1, maturity.Validated}, {"ehpad", 0, maturity.Validated},
+	{"clinique", 2, maturity.Validated}, {"chv", 3, maturity.Validated}, {"ssr", 1, maturity.Validated},
+	{"csy", 1, maturity.Draft},
+}
+
+func seedAssessments(ctx context.Context, s *maturity.Service, ids map[string]int64) error {
+	versions, err := s.Versions(ctx, false)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		q, err := s.Questionnaire(ctx, v.ID)
+		if err != nil {
+			return err
+		}
+		for i, e := range assessed {
+			a, err := s.Create(ctx, v.ID, ids[e.key])
+			if err != nil {
+				return fmt.Errorf("demo: assessment: %w", err)
+			}
+			if _, err := s.SaveAnswers(ctx, a.ID, demoAnswers(q, e.profile, i)); err != nil {
+				return fmt.Errorf("demo: answers: %w", err)
+			}
+			if e.status == maturity.Draft {
+				continue
+			}
+			if _, err := s.Submit(ctx, a.ID); err != nil {
+				return fmt.Errorf("demo: submit: %w", err)
+			}
+			if _, err := s.Validate(ctx, a.ID); err != nil {
+				return fmt.Errorf("demo: validate: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// demoAnswers answers every question the way an establishment of that profile
+// might: graded questions near the profile's value, varied from one question to the
+// next; context questions with their first option.
+func demoAnswers(q maturity.Questionnaire, profile, seed int) map[string]maturity.Change {
+	chosen := maturity.Answers{}
+	changes := map[string]maturity.Change{}
+	n := seed
+	for _, t := range q.Themes {
+		for _, qu := range t.Questions {
+			if !q.Visible(qu, chosen) {
+				continue
+			}
+			n++
+			want := min(max(profile+(n*7%3)-1, 0), maturity.MaxValue)
+			best := qu.Options[0].ID
+			bestGap := 99
+			for _, o := range qu.Options {
+				if o.Value != nil && abs(*o.Value-want) < bestGap {
+					best, bestGap = o.ID, abs(*o.Value-want)
+				}
+			}
+			chosen[qu.ID] = best
+			option := best
+			changes[qu.ID] = maturity.Change{Option: &option}
+		}
+	}
+	return changes
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -20,13 +20,13 @@ type RadarPoint struct {
 
 // Radar draws scores per theme on a radar of 0–100 %.
 func Radar(title string, points []RadarPoint) template.HTML {
-	const size, cx, cy, radius = 520.0, 260.0, 250.0, 170.0
+	const width, height, cx, cy, radius = 720.0, 500.0, 360.0, 250.0, 170.0
 	n := len(points)
 	if n < 3 {
 		return bars(title, points)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart radar" viewBox="0 0 %g %g" role="img" aria-labelledby="radar-t radar-d" xmlns="http://www.w3.org/2000/svg">`, size, size-20)
+	fmt.Fprintf(&b, `<svg class="chart radar" viewBox="0 0 %g %g" role="img" aria-labelledby="radar-t radar-d" xmlns="http://www.w3.org/2000/svg">`, width, height)
 	fmt.Fprintf(&b, `<title id="radar-t">%s</title><desc id="radar-d">%s</desc>`, html.EscapeString(title), html.EscapeString(describe(points)))
 	angle := func(i int) float64 { return -math.Pi/2 + 2*math.Pi*float64(i)/float64(n) }
 	at := func(i int, pct float64) (float64, float64) {
@@ -54,7 +54,7 @@ func Radar(title string, points []RadarPoint) template.HTML {
 		} else if lx > cx+10 {
 			anchor = "start"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 28)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 40)))
 		v := 0.0
 		if p.Percent != nil {
 			v = *p.Percent

@@ -63,6 +63,18 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"dict": dict,
 	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
+	// percent shows a percentage (a float64 or a *float64) rounded, "—" when absent.
+	"percent": func(v any) string {
+		switch f := v.(type) {
+		case float64:
+			return strconv.FormatFloat(f, 'f', 0, 64) + " %"
+		case *float64:
+			if f != nil {
+				return strconv.FormatFloat(*f, 'f', 0, 64) + " %"
+			}
+		}
+		return "—"
+	},
 }
 
 func dict(kv ...any) map[string]any {
