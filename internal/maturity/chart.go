@@ -20,7 +20,7 @@ type RadarPoint struct {
 
 // Radar draws scores per theme on a radar of 0–100 %.
 func Radar(title string, points []RadarPoint) template.HTML {
-	const width, height, cx, cy, radius = 720.0, 500.0, 360.0, 250.0, 170.0
+	const width, height, cx, cy, radius = 800.0, 480.0, 400.0, 240.0, 150.0
 	n := len(points)
 	if n < 3 {
 		return bars(title, points)
@@ -54,7 +54,7 @@ func Radar(title string, points []RadarPoint) template.HTML {
 		} else if lx > cx+10 {
 			anchor = "start"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 40)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 30)))
 		v := 0.0
 		if p.Percent != nil {
 			v = *p.Percent

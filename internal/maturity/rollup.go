@@ -3,12 +3,10 @@ package maturity
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
+	"errors"
+	"fmt"
 
 	"care/internal/authz"
 	"care/internal/platform/problem"
@@ -18,39 +16,18 @@ import (
 type Tally struct {
 	Establishments int            // establishments with a latest validated assessment
 	Levels         map[string]int // how many at each level
-	themeSum       map[string]float64
+	mean           float64
+	themes         map[string]float64
 	themeN         map[string]int
-	percentSum     float64
-}
-
-func newTally() Tally {
-	return Tally{Levels: map[string]int{}, themeSum: map[string]float64{}, themeN: map[string]int{}}
-}
-
-func (t *Tally) add(level string, percent float64, themes map[string]float64) {
-	t.Establishments++
-	t.Levels[level]++
-	t.percentSum += percent
-	for id, p := range themes {
-		t.themeSum[id] += p
-		t.themeN[id]++
-	}
 }
 
 // Mean is the mean overall percentage.
-func (t Tally) Mean() float64 {
-	if t.Establishments == 0 {
-		return 0
-	}
-	return t.percentSum / float64(t.Establishments)
-}
+func (t Tally) Mean() float64 { return t.mean }
 
 // Theme is the mean percentage of a theme, and whether any establishment scored it.
 func (t Tally) Theme(id string) (float64, bool) {
-	if t.themeN[id] == 0 {
-		return 0, false
-	}
-	return t.themeSum[id] / float64(t.themeN[id]), true
+	v, ok := t.themes[id]
+	return v, ok
 }
 
 // ThemeText is the theme's mean percentage for display, "—" when none.
@@ -90,7 +67,8 @@ type RollUp struct {
 }
 
 // RollUp sums the latest validated assessments of questionnaire slug in the subtree of
-// node, restricted to what the caller may read.
+// node, restricted to what the caller may read. The sums are made by the database,
+// for the node and for each child, over ranges of the path index.
 func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, error) {
 	var r RollUp
 	err := s.DB.Read.QueryRowContext(ctx, "SELECT id, name, path FROM orgs WHERE id = $1", node).Scan(&r.NodeID, &r.NodeName, &r.NodePath)
@@ -117,61 +95,120 @@ func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, 
 		return RollUp{}, err
 	}
 	for rows.Next() {
-		var c RollUpRow
+		c := RollUpRow{Tally: newTally()}
 		if err := rows.Scan(&c.OrgID, &c.Name, &c.Level); err != nil {
 			rows.Close()
 			return RollUp{}, err
 		}
-		c.Tally = newTally()
 		children[c.OrgID] = len(r.Children)
 		r.Children = append(r.Children, c)
 	}
 	rows.Close()
-
-	// The caller's scope inside the node: a GHT RSSI looking at the national node
-	// sees only its GHT.
-	var roots []string
-	for _, root := range sub.Scope(authz.OrgRead) {
-		switch {
-		case authz.Within(r.NodePath, root):
-			roots = []string{r.NodePath}
-		case authz.Within(root, r.NodePath):
-			roots = append(roots, root)
-		}
+	if err := rows.Err(); err != nil {
+		return RollUp{}, err
 	}
-	scope, args := authz.ScopeClause("o.path", roots, 1)
-	args = append(args, slug)
+
+	// One pass over the establishments' latest validated assessments, each added to
+	// the total and to the child whose subtree holds it.
+	scope, args := authz.ScopeClause("o.path", within(sub.Scope(authz.OrgRead), r.NodePath), 2)
 	rows, err = s.DB.Read.QueryContext(ctx, `SELECT o.path, a.level, a.percent, a.theme_scores FROM assessments a
 		JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
-		WHERE a.latest = TRUE AND o.archived_at IS NULL AND q.slug = $`+strconv.Itoa(len(args))+` AND `+scope, args...)
+		WHERE a.latest = TRUE AND o.archived_at IS NULL AND q.slug = $1 AND `+scope, append([]any{slug}, args...)...)
 	if err != nil {
 		return RollUp{}, err
 	}
 	defer rows.Close()
 	r.Total = newTally()
-	depth := strings.Count(r.NodePath, "/") - 1 // ids in the node's path
+	prefix := len(r.NodePath)
 	for rows.Next() {
-		var path, level, themesJSON string
+		var path, level, themes string
 		var percent sql.NullFloat64
-		if err := rows.Scan(&path, &level, &percent, &themesJSON); err != nil {
-			return RollUp{}, err
-		}
-		themes := map[string]float64{}
-		if err := json.Unmarshal([]byte(themesJSON), &themes); err != nil {
+		if err := rows.Scan(&path, &level, &percent, &themes); err != nil {
 			return RollUp{}, err
 		}
 		r.Total.add(level, percent.Float64, themes)
-		if ids := strings.Split(strings.Trim(path, "/"), "/"); len(ids) > depth {
-			if child, err := strconv.ParseInt(ids[depth], 10, 64); err == nil {
+		if rest := path[min(prefix, len(path)):]; rest != "" {
+			seg, _, _ := strings.Cut(rest, "/")
+			if child, err := strconv.ParseInt(seg, 10, 64); err == nil {
 				if i, ok := children[child]; ok {
 					r.Children[i].Tally.add(level, percent.Float64, themes)
 				}
 			}
 		}
 	}
-	// Children the caller cannot see, or with nothing validated, are left out.
-	r.Children = slices.DeleteFunc(r.Children, func(c RollUpRow) bool { return c.Tally.Establishments == 0 })
-	return r, rows.Err()
+	if err := rows.Err(); err != nil {
+		return RollUp{}, err
+	}
+	r.Total.finish()
+	kept := r.Children[:0]
+	for _, c := range r.Children {
+		if c.Tally.Establishments > 0 { // children the caller cannot see hold nothing
+			c.Tally.finish()
+			kept = append(kept, c)
+		}
+	}
+	r.Children = kept
+	return r, nil
+}
+
+// within narrows the caller's visible roots to the subtree at path.
+func within(roots []string, path string) []string {
+	var out []string
+	for _, root := range roots {
+		switch {
+		case authz.Within(path, root):
+			return []string{path}
+		case authz.Within(root, path):
+			out = append(out, root)
+		}
+	}
+	return out
+}
+
+// formatThemes stores theme scores as "theme=percent;…".
+func formatThemes(themes []ThemeScore) string {
+	var b strings.Builder
+	for _, t := range themes {
+		if t.Percent == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(t.ID)
+		b.WriteByte('=')
+		b.WriteString(strconv.FormatFloat(*t.Percent, 'f', 2, 64))
+	}
+	return b.String()
+}
+
+func newTally() Tally {
+	return Tally{Levels: map[string]int{}, themes: map[string]float64{}, themeN: map[string]int{}}
+}
+
+func (t *Tally) add(level string, percent float64, themes string) {
+	t.Establishments++
+	t.Levels[level]++
+	t.mean += percent
+	for themes != "" {
+		var item string
+		item, themes, _ = strings.Cut(themes, ";")
+		id, v, _ := strings.Cut(item, "=")
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			t.themes[id] += f
+			t.themeN[id]++
+		}
+	}
+}
+
+// finish turns the sums into means.
+func (t *Tally) finish() {
+	if t.Establishments > 0 {
+		t.mean /= float64(t.Establishments)
+	}
+	for id, n := range t.themeN {
+		t.themes[id] /= float64(n)
+	}
 }
 
 // ThemeDelta is how one theme moved between two assessments.

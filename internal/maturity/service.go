@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -569,13 +568,6 @@ func (s *Service) Validate(ctx context.Context, id int64) (Assessment, error) {
 			return err
 		}
 		r := q.Score(Choices(stored))
-		themes := map[string]float64{}
-		for _, t := range r.Themes {
-			if t.Percent != nil {
-				themes[t.ID] = *t.Percent
-			}
-		}
-		scores, _ := json.Marshal(themes)
 		level := ""
 		if r.Level != nil {
 			level = r.Level.Code
@@ -585,7 +577,7 @@ func (s *Service) Validate(ctx context.Context, id int64) (Assessment, error) {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE assessments SET level = $1, percent = $2, theme_scores = $3, latest = TRUE, validated_by = $4 WHERE id = $5`,
-			level, r.Percent, string(scores), nullID(subject(ctx).UserID), id)
+			level, r.Percent, formatThemes(r.Themes), nullID(subject(ctx).UserID), id)
 		return err
 	})
 }

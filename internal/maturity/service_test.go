@@ -305,3 +305,40 @@ func TestEvidenceAndExports(t *testing.T) {
 		t.Errorf("pdf: %d, %d bytes", resp.StatusCode, len(testkit.BodyOf(resp)))
 	}
 }
+
+func TestNewVersionLeavesAssessmentsOnTheirs(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	qid := importSmall(t, app)
+	admin := app.Token(t, "admin@demo.care.test")
+	var a assessmentJSON
+	app.API(t, admin, "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a)
+	data, _ := os.ReadFile("testdata/small.yaml")
+	v2 := strings.Replace(strings.Replace(string(data), "version: 1", "version: 2", 1), "Question 1 ?", "Question 1, reformulée ?", 1)
+	// The same version again is refused; a reader may not import at all.
+	if resp := app.API(t, admin, "POST", "/api/v1/questionnaires", string(data), nil); resp.StatusCode != 409 {
+		t.Errorf("re-importing version 1: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", "/api/v1/questionnaires", v2, nil); resp.StatusCode != 403 {
+		t.Errorf("an RSSI imports a questionnaire: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, admin, "POST", "/api/v1/questionnaires", v2, nil); resp.StatusCode != 201 {
+		t.Fatalf("importing version 2: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	var got assessmentJSON
+	app.API(t, admin, "GET", fmt.Sprintf("/api/v1/assessments/%d", a.ID), nil, &got)
+	if got.Version != 1 {
+		t.Errorf("the assessment moved to version %d", got.Version)
+	}
+	var list struct {
+		Items []struct {
+			Slug    string `json:"slug"`
+			Version int    `json:"version"`
+		} `json:"items"`
+	}
+	app.API(t, admin, "GET", "/api/v1/questionnaires", nil, &list)
+	for _, q := range list.Items {
+		if q.Slug == "petit" && q.Version != 2 {
+			t.Errorf("the list offers version %d, want the latest, 2", q.Version)
+		}
+	}
+}

@@ -27,10 +27,11 @@ CREATE TABLE assessments (
     validated_at {{ts}},
     validated_by BIGINT REFERENCES users(id),
     locked_at {{ts}},
-    -- The result, frozen at validation, so that roll-ups read one row per establishment.
+    -- The result, frozen at validation, so that a roll-up reads one row per
+    -- establishment. theme_scores is "theme=percent;theme=percent", quick to parse.
     level TEXT NOT NULL DEFAULT '',
     percent {{float}},
-    theme_scores TEXT NOT NULL DEFAULT '{}',
+    theme_scores TEXT NOT NULL DEFAULT '',
     -- The latest validated assessment of its establishment for its questionnaire.
     latest {{bool}} NOT NULL DEFAULT FALSE
 );
