@@ -237,6 +237,11 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, problem.New(problem.Invalid, "error.invalid"))
 		return
 	}
+	before, err := h.fillData(r.Context(), r, a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	_, err = h.Assessments.SaveAnswers(r.Context(), a.ID, readChanges(r.PostForm))
 	partial := r.Header.Get("HX-Request") == "true"
 	if err != nil {
@@ -261,9 +266,30 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// Send back only the questions that appeared or disappeared: re-rendering the
+	// others would replace fields under the user's cursor.
+	hidden := map[string]bool{}
+	for _, t := range before.Themes {
+		for _, q := range t.Questions {
+			hidden[q.ID] = q.Hidden
+		}
+	}
+	var changed []questionView
+	for _, t := range d.Themes {
+		for _, q := range t.Questions {
+			if hidden[q.ID] != q.Hidden {
+				changed = append(changed, q)
+			}
+		}
+	}
 	v := h.View(r, "")
-	v.Data = d
+	v.Data = savedData{Result: d.Result, Changed: changed}
 	h.Render.Render(w, http.StatusOK, "maturity-saved", v)
+}
+
+type savedData struct {
+	Result  Result
+	Changed []questionView
 }
 
 // AddEvidence attaches an uploaded file to a question.

@@ -3,10 +3,10 @@ package maturity
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"care/internal/authz"
 	"care/internal/platform/problem"

@@ -50,9 +50,16 @@ func TestJourneyKitLevelGrid(t *testing.T) {
 		deadline := time.Now().Add(5 * time.Second)
 		for progressText() == before {
 			if time.Now().After(deadline) {
-				t.Fatalf("the answer %s was not saved (progress still %q)", sel, before)
+				t.Fatalf("the answer %s was not saved (progress still %q; status %q)", sel, before, eval[string](j, `(document.getElementById("save-status") || {textContent: ""}).textContent`))
 			}
 			time.Sleep(30 * time.Millisecond)
+		}
+		// Let htmx finish swapping in the questions that just appeared.
+		for eval[bool](j, `document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling') !== null`) {
+			if time.Now().After(deadline) {
+				t.Fatalf("htmx never settled after %s", sel)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 		answered++
 	}
