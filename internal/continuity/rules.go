@@ -1,0 +1,274 @@
+// Package continuity builds the continuity and recovery plan (PCRA) from the
+// business-impact analyses of an establishment's activities: impact over time, DMIA
+// and PDMA, dependencies on applications, the gap between needed and actual
+// recovery, degraded-mode sheets, the plan document, its upkeep and its tests, and
+// the Domaine 2 coverage rules.
+//
+// This file holds the rules as pure functions on plain types.
+package continuity
+
+import (
+	"cmp"
+	"slices"
+
+	"care/internal/platform/problem"
+)
+
+// Horizon is a point in time after the interruption starts.
+type Horizon string
+
+// Horizons are the BIA's time horizons, in order.
+var Horizons = []Horizon{"1h", "4h", "24h", "72h", "1w", "1m"}
+
+// HorizonHours converts horizons to hours.
+var HorizonHours = map[Horizon]int{"1h": 1, "4h": 4, "24h": 24, "72h": 72, "1w": 168, "1m": 720}
+
+// Criteria are the impact criteria, in order.
+var Criteria = []string{"patient_safety", "continuity_of_care", "legal", "financial", "image", "personal_data"}
+
+// Unacceptable is the top of the four-level impact scale.
+const Unacceptable = 4
+
+// Impacts scores each criterion at each horizon, 1 (negligible) to 4 (unacceptable).
+type Impacts map[string]map[Horizon]int
+
+// CheckImpacts validates a BIA's impacts whole: known criteria and horizons, levels
+// from 1 to 4, and an impact that never decreases as the interruption lasts (a
+// horizon scored lower than an earlier one is out of order).
+func CheckImpacts(imp Impacts) error {
+	var c problem.Checks
+	for crit, byHorizon := range imp {
+		if !slices.Contains(Criteria, crit) {
+			c.Add("impacts."+crit, "continuity.error.criterion", crit)
+			continue
+		}
+		for h, level := range byHorizon {
+			if _, ok := HorizonHours[h]; !ok {
+				c.Add("impacts."+crit, "continuity.error.horizon", string(h))
+			} else if level < 1 || level > Unacceptable {
+				c.Add("impacts."+crit+"."+string(h), "continuity.error.level", level)
+			}
+		}
+		prev, prevH := 0, Horizon("")
+		for _, h := range Horizons {
+			level, ok := byHorizon[h]
+			if !ok {
+				continue
+			}
+			if level < prev {
+				c.Add("impacts."+crit, "continuity.error.decreasing", string(h), string(prevH))
+			}
+			prev, prevH = level, h
+		}
+	}
+	return c.Err()
+}
+
+// DMIA is the maximum tolerable interruption of an activity: the first horizon at
+// which any criterion reaches the unacceptable level, in hours. ok is false when no
+// criterion ever does.
+func DMIA(imp Impacts) (hours int, ok bool) {
+	for _, h := range Horizons {
+		for _, byHorizon := range imp {
+			if byHorizon[h] >= Unacceptable {
+				return HorizonHours[h], true
+			}
+		}
+	}
+	return 0, false
+}
+
+// Need is what an activity requires of the resources it depends on.
+type Need struct {
+	ActivityID int64
+	Name       string
+	DMIA       *int // hours; nil when not assessed or never unacceptable
+	PDMA       *int // hours of acceptable data loss
+	Critical   []int64
+}
+
+// Resource is an application (or infrastructure) with its actual recovery capability.
+type Resource struct {
+	ID   int64
+	Name string
+	RTO  *int // hours, declared by IT
+	RPO  *int // hours
+}
+
+// Gap compares what activities need of a resource with what it can do.
+type Gap struct {
+	Resource    Resource
+	RequiredRTO *int
+	RequiredRPO *int
+	Activities  []string // activities that critically depend on it
+	RTOGap      bool     // actual RTO longer than required, or unknown while required
+	RPOGap      bool
+	Order       int // recovery order, from 1
+}
+
+// HasGap reports whether the resource falls short on either objective.
+func (g Gap) HasGap() bool { return g.RTOGap || g.RPOGap }
+
+func minPtr(a, b *int) *int {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || *a <= *b:
+		return a
+	}
+	return b
+}
+
+// Gaps derives, for each resource, the required RTO (smallest DMIA of the activities
+// that critically depend on it) and RPO (smallest PDMA), flags the shortfalls, and
+// numbers the recovery order: most urgent required RTO first, then the resource
+// many activities need, then by name. Resources no activity needs come last.
+func Gaps(needs []Need, resources []Resource) []Gap {
+	gaps := make([]Gap, len(resources))
+	index := map[int64]int{}
+	for i, r := range resources {
+		gaps[i] = Gap{Resource: r}
+		index[r.ID] = i
+	}
+	for _, n := range needs {
+		for _, id := range n.Critical {
+			i, ok := index[id]
+			if !ok {
+				continue
+			}
+			g := &gaps[i]
+			g.Activities = append(g.Activities, n.Name)
+			g.RequiredRTO = minPtr(g.RequiredRTO, n.DMIA)
+			g.RequiredRPO = minPtr(g.RequiredRPO, n.PDMA)
+		}
+	}
+	for i := range gaps {
+		g := &gaps[i]
+		g.RTOGap = g.RequiredRTO != nil && (g.Resource.RTO == nil || *g.Resource.RTO > *g.RequiredRTO)
+		g.RPOGap = g.RequiredRPO != nil && (g.Resource.RPO == nil || *g.Resource.RPO > *g.RequiredRPO)
+	}
+	slices.SortStableFunc(gaps, func(a, b Gap) int {
+		if (a.RequiredRTO == nil) != (b.RequiredRTO == nil) {
+			if a.RequiredRTO == nil {
+				return 1
+			}
+			return -1
+		}
+		if a.RequiredRTO != nil && *a.RequiredRTO != *b.RequiredRTO {
+			return cmp.Compare(*a.RequiredRTO, *b.RequiredRTO)
+		}
+		return cmp.Or(cmp.Compare(len(b.Activities), len(a.Activities)), cmp.Compare(a.Resource.Name, b.Resource.Name))
+	})
+	for i := range gaps {
+		gaps[i].Order = i + 1
+	}
+	return gaps
+}
+
+// Entity is a legal entity or a site, with its share of activity and what its
+// continuity work covers.
+type Entity struct {
+	ID     int64
+	Name   string
+	Weight float64
+	BIA    bool // at least one activity with a BIA
+	Plan   bool // a generated PCRA
+	Tested bool // a PCA test done in the last twelve months
+}
+
+// CoverageThreshold is Domaine 2's share of combined activity that BIAs, plans and
+// tests must cover across the entities of a GHT or a multi-site candidate.
+const CoverageThreshold = 66.0
+
+// Coverage is the share of combined activity covered by each piece of work.
+type Coverage struct {
+	TotalWeight float64
+	BIA         float64 // percent
+	Plan        float64
+	Tested      float64
+	Entities    []Entity
+}
+
+// Met reports whether all three shares reach the threshold.
+func (c Coverage) Met() bool {
+	return c.BIA >= CoverageThreshold && c.Plan >= CoverageThreshold && c.Tested >= CoverageThreshold
+}
+
+// ComputeCoverage sums the activity weights of the covered entities over the total.
+// Entities without a weight count as nothing: the weights must be filled in.
+func ComputeCoverage(entities []Entity) Coverage {
+	c := Coverage{Entities: entities}
+	var bia, plan, tested float64
+	for _, e := range entities {
+		c.TotalWeight += e.Weight
+		if e.BIA {
+			bia += e.Weight
+		}
+		if e.Plan {
+			plan += e.Weight
+		}
+		if e.Tested {
+			tested += e.Weight
+		}
+	}
+	if c.TotalWeight > 0 {
+		c.BIA, c.Plan, c.Tested = bia*100/c.TotalWeight, plan*100/c.TotalWeight, tested*100/c.TotalWeight
+	}
+	return c
+}
+
+// Perimeter is Domaine 2's O1.C minimum: BIAs of at least one care service with a
+// major impact on patients, the most critical administrative process, and one
+// technical platform of the care pathway.
+type Perimeter struct {
+	Care, Admin, Platform bool
+}
+
+// Met reports whether the minimum perimeter is covered.
+func (p Perimeter) Met() bool { return p.Care && p.Admin && p.Platform }
+
+// Assessed is an activity as the perimeter rule sees it.
+type Assessed struct {
+	Type           string // care, admin, platform
+	HasBIA         bool
+	MajorOnPatient bool // patient safety or continuity of care reaches the unacceptable level
+}
+
+// MinimumPerimeter checks the O1.C rule over the activities of an establishment.
+func MinimumPerimeter(activities []Assessed) Perimeter {
+	var p Perimeter
+	for _, a := range activities {
+		if !a.HasBIA {
+			continue
+		}
+		switch a.Type {
+		case TypeCare:
+			p.Care = p.Care || a.MajorOnPatient
+		case TypeAdmin:
+			p.Admin = true
+		case TypePlatform:
+			p.Platform = true
+		}
+	}
+	return p
+}
+
+// MajorOnPatient reports whether the impacts reach the unacceptable level on patient
+// safety or continuity of care at some horizon.
+func MajorOnPatient(imp Impacts) bool {
+	for _, crit := range []string{"patient_safety", "continuity_of_care"} {
+		for _, level := range imp[crit] {
+			if level >= Unacceptable {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Activity types.
+const (
+	TypeCare     = "care"
+	TypeAdmin    = "admin"
+	TypePlatform = "platform"
+)

@@ -1,0 +1,123 @@
+package continuity
+
+import (
+	"strings"
+	"testing"
+
+	"care/internal/platform/problem"
+)
+
+func ptr(n int) *int { return &n }
+
+func TestDMIAByHand(t *testing.T) {
+	imp := Impacts{
+		"patient_safety":     {"1h": 1, "4h": 2, "24h": 4, "72h": 4},
+		"financial":          {"1h": 1, "4h": 1, "24h": 2, "72h": 3, "1w": 4},
+		"continuity_of_care": {"1h": 2, "4h": 3},
+	}
+	if h, ok := DMIA(imp); !ok || h != 24 {
+		t.Errorf("DMIA = %d %v, want 24 h (patient safety unacceptable at 24 h)", h, ok)
+	}
+	imp["continuity_of_care"]["4h"] = 4
+	if h, _ := DMIA(imp); h != 4 {
+		t.Errorf("DMIA = %d, want 4 h once continuity of care is unacceptable at 4 h", h)
+	}
+	if _, ok := DMIA(Impacts{"image": {"1m": 3}}); ok {
+		t.Error("a DMIA was derived though nothing is ever unacceptable")
+	}
+	if !MajorOnPatient(imp) || MajorOnPatient(Impacts{"financial": {"1h": 4}}) {
+		t.Error("major impact on patients misjudged")
+	}
+}
+
+func TestCheckImpactsRefusesOutOfOrderAndUnknown(t *testing.T) {
+	if err := CheckImpacts(Impacts{"patient_safety": {"1h": 1, "4h": 2, "1w": 4}}); err != nil {
+		t.Errorf("valid impacts refused: %v", err)
+	}
+	err := CheckImpacts(Impacts{
+		"patient_safety": {"1h": 3, "4h": 2}, // decreasing
+		"weather":        {"1h": 1},          // unknown criterion
+		"financial":      {"2h": 1, "1h": 5}, // unknown horizon, level out of range
+	})
+	e, ok := problem.As(err)
+	if !ok {
+		t.Fatalf("got %v", err)
+	}
+	var keys []string
+	for _, f := range e.Fields {
+		keys = append(keys, f.Key)
+	}
+	got := strings.Join(keys, " ")
+	for _, want := range []string{"continuity.error.decreasing", "continuity.error.criterion", "continuity.error.horizon", "continuity.error.level"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in %s", want, got)
+		}
+	}
+}
+
+// A hand-computed case: three activities, four applications.
+func TestGapsByHand(t *testing.T) {
+	needs := []Need{
+		{ActivityID: 1, Name: "Urgences", DMIA: ptr(4), PDMA: ptr(1), Critical: []int64{10, 11}},
+		{ActivityID: 2, Name: "Laboratoire", DMIA: ptr(24), PDMA: ptr(4), Critical: []int64{11, 12}},
+		{ActivityID: 3, Name: "Paie", DMIA: ptr(168), PDMA: ptr(24), Critical: []int64{13}},
+		{ActivityID: 4, Name: "Non évaluée", Critical: []int64{13}},
+	}
+	resources := []Resource{
+		{ID: 10, Name: "DPI", RTO: ptr(8), RPO: ptr(1)},  // needs 4 h / 1 h: RTO gap
+		{ID: 11, Name: "Réseau", RTO: ptr(2), RPO: nil},  // needs 4 h / 1 h: no RPO declared, gap
+		{ID: 12, Name: "SIL", RTO: ptr(12), RPO: ptr(2)}, // needs 24 h / 4 h: fine
+		{ID: 13, Name: "Paie", RTO: ptr(72), RPO: ptr(24)},
+		{ID: 14, Name: "Intranet", RTO: nil, RPO: nil}, // nobody needs it
+	}
+	gaps := Gaps(needs, resources)
+	byName := map[string]Gap{}
+	var order []string
+	for _, g := range gaps {
+		byName[g.Resource.Name] = g
+		order = append(order, g.Resource.Name)
+	}
+	if g := byName["DPI"]; *g.RequiredRTO != 4 || *g.RequiredRPO != 1 || !g.RTOGap || g.RPOGap {
+		t.Errorf("DPI: %+v", g)
+	}
+	if g := byName["Réseau"]; *g.RequiredRTO != 4 || *g.RequiredRPO != 1 || g.RTOGap || !g.RPOGap || len(g.Activities) != 2 {
+		t.Errorf("network: %+v", g)
+	}
+	if g := byName["SIL"]; *g.RequiredRTO != 24 || *g.RequiredRPO != 4 || g.HasGap() {
+		t.Errorf("SIL: %+v", g)
+	}
+	if g := byName["Intranet"]; g.RequiredRTO != nil || g.HasGap() {
+		t.Errorf("intranet: %+v", g)
+	}
+	// 4 h first, the network (two activities) before the DPI (one); then 24 h, 168 h; unneeded last.
+	if strings.Join(order, ",") != "Réseau,DPI,SIL,Paie,Intranet" || gaps[0].Order != 1 || gaps[4].Order != 5 {
+		t.Errorf("recovery order: %v", order)
+	}
+}
+
+func TestCoverageAndPerimeter(t *testing.T) {
+	c := ComputeCoverage([]Entity{
+		{Name: "CHU", Weight: 0.62, BIA: true, Plan: true, Tested: true},
+		{Name: "CH", Weight: 0.28, BIA: true, Plan: false, Tested: false},
+		{Name: "EHPAD", Weight: 0.10},
+	})
+	if c.BIA < 89.99 || c.BIA > 90.01 || c.Plan < 61.99 || c.Plan > 62.01 || c.Met() {
+		t.Errorf("coverage: BIA %.2f plan %.2f met %v; want 90, 62, not met (62 < 66)", c.BIA, c.Plan, c.Met())
+	}
+	c = ComputeCoverage([]Entity{{Weight: 0.7, BIA: true, Plan: true, Tested: true}, {Weight: 0.3}})
+	if !c.Met() {
+		t.Error("70 % covered should meet the 66 % rule")
+	}
+	p := MinimumPerimeter([]Assessed{
+		{Type: TypeCare, HasBIA: true, MajorOnPatient: false},
+		{Type: TypeAdmin, HasBIA: true},
+		{Type: TypePlatform, HasBIA: false},
+	})
+	if p.Care || !p.Admin || p.Platform || p.Met() {
+		t.Errorf("perimeter: %+v", p)
+	}
+	p = MinimumPerimeter([]Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}, {Type: TypePlatform, HasBIA: true}})
+	if !p.Met() {
+		t.Errorf("perimeter should be met: %+v", p)
+	}
+}
