@@ -3,6 +3,7 @@ package continuity
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"care/internal/platform/problem"
 )
@@ -120,4 +121,44 @@ func TestCoverageAndPerimeter(t *testing.T) {
 	if !p.Met() {
 		t.Errorf("perimeter should be met: %+v", p)
 	}
+}
+
+func TestEvaluationByHand(t *testing.T) {
+	now := mustDate("2026-11-29")
+	recent := mustDate("2026-06-01")
+	impacts := Impacts{"patient_safety": {"1h": 2, "4h": 4}}
+	acts := []Activity{
+		{ID: 1, Name: "Urgences", Type: TypeCare, Impacts: impacts, BIAUpdatedAt: &recent, PDMA: ptr(1),
+			Dependencies: []Dependency{{ResourceID: 10, Critical: true}}},
+		{ID: 2, Name: "Paie", Type: TypeAdmin},
+	}
+	res := []ResourceRow{{ID: 10, Name: "DPI", Kind: "application", RTO: ptr(2), RPO: ptr(1), OfflineCopy: true, LastRestoreTest: &recent}}
+	in := EvalInput{
+		Plan:       Plan{RPCRAName: "Eden", Mission: "…"},
+		Activities: acts, Resources: res, Gaps: gapsOf(acts, res),
+		Sheets: map[int64]bool{}, Now: now,
+	}
+	e := Evaluate(in)
+	want := map[string]float64{"framing": 2.0 / 3, "bia": 0.5, "perimeter": 1.0 / 3, "gaps": 1, "restore_tests": 1, "offline_copies": 1,
+		"sheets": 0, "plan_current": 0, "tested": 0, "reviews": 1}
+	var sum float64
+	for _, c := range e.Criteria {
+		if d := c.Score - want[c.ID]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("%s: %v, want %v", c.ID, c.Score, want[c.ID])
+		}
+		sum += float64(c.Weight) * want[c.ID]
+	}
+	// (2×2/3 + 3×0.5 + 2×1/3 + 3 + 2 + 2 + 0 + 0 + 0 + 1) / 20 = 11.5/20 = 57.5 %
+	if e.Percent < 57.49 || e.Percent > 57.51 {
+		t.Errorf("plan maturity %.2f %%, want 57.5 %%", e.Percent)
+	}
+	_ = sum
+}
+
+func mustDate(s string) time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

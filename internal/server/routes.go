@@ -13,6 +13,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/continuity"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/problem"
@@ -41,6 +42,7 @@ func (s *Server) Routes() []Route {
 	users := &account.Users{Handler: a, Orgs: s.orgChoices}
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
+	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
@@ -119,6 +121,19 @@ func (s *Server) Routes() []Route {
 		{"POST /questionnaires", f(mat.Import), login},
 		{"GET /questionnaires/{id}/source", f(mat.Source), login},
 
+		// Continuity
+		{"GET /continuite", f(cont.Dashboard), login},
+		{"POST /continuite/noeud/{org}/cadrage", f(cont.SavePlan), login},
+		{"POST /continuite/noeud/{org}/activites", f(cont.CreateActivity), login},
+		{"POST /continuite/noeud/{org}/ressources", f(cont.CreateResource), login},
+		{"POST /continuite/noeud/{org}/ressources/import", f(cont.ImportResources), login},
+		{"POST /continuite/noeud/{org}/tests", f(cont.AddTest), login},
+		{"POST /continuite/noeud/{org}/pcra", f(cont.Document), login},
+		{"GET /continuite/activites/{id}", f(cont.ActivityPage), login},
+		{"POST /continuite/activites/{id}", f(cont.SaveBIA), login},
+		{"GET /continuite/activites/{id}/mode-degrade", f(cont.SheetPage), login},
+		{"POST /continuite/activites/{id}/mode-degrade", f(cont.SaveSheet), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -147,6 +162,15 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/assessments/{id}/lock", mat.APITransition(maturity.Locked), api},
 		{"GET /api/v1/assessments/{id}/result", f(mat.APIResult), api},
 		{"GET /api/v1/rollups", f(mat.APIRollUp), api},
+		{"POST /api/v1/activities", f(cont.APICreateActivity), api},
+		{"GET /api/v1/activities/{id}", f(cont.APIActivity), api},
+		{"PUT /api/v1/activities/{id}/bia", f(cont.APISaveBIA), api},
+		{"POST /api/v1/applications", f(cont.APICreateApplication), api},
+		{"POST /api/v1/orgs/{id}/applications/import", f(cont.APIImportApplications), api},
+		{"GET /api/v1/orgs/{id}/continuity/gaps", f(cont.APIGaps), api},
+		{"GET /api/v1/orgs/{id}/continuity/coverage", f(cont.APICoverage), api},
+		{"GET /api/v1/orgs/{id}/continuity/evaluation", f(cont.APIEvaluation), api},
+		{"POST /api/v1/orgs/{id}/pcra", f(cont.APIDocument), api},
 	}
 }
 
@@ -185,7 +209,7 @@ func bodyLimit(next http.Handler) http.Handler {
 	limited := web.MaxBody(MaxBody, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/organisations/import" || r.URL.Path == "/api/v1/orgs/import" || r.URL.Path == "/questionnaires" ||
-			r.URL.Path == "/api/v1/questionnaires" || strings.HasSuffix(r.URL.Path, "/preuves") {
+			r.URL.Path == "/api/v1/questionnaires" || strings.HasSuffix(r.URL.Path, "/preuves") || strings.HasSuffix(r.URL.Path, "/import") {
 			next.ServeHTTP(w, r)
 			return
 		}

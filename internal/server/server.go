@@ -15,6 +15,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/continuity"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -41,8 +42,9 @@ type Server struct {
 	Orgs     *org.Service
 	Accounts *account.Service
 	Audit    *audit.Reader
-	Maturity *maturity.Service
-	PDF      *docs.PDF
+	Maturity   *maturity.Service
+	Continuity *continuity.Service
+	PDF        *docs.PDF
 	Render   *web.Renderer
 	Metrics  *prometheus.Registry
 
@@ -53,7 +55,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +70,8 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Orgs:     &org.Service{DB: d},
 		Accounts: &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		Audit:    &audit.Reader{DB: d},
-		Maturity: &maturity.Service{DB: d},
+		Maturity:   &maturity.Service{DB: d},
+		Continuity: &continuity.Service{DB: d},
 		PDF:      &docs.PDF{},
 		Render:   render,
 		cfg:      cfg,
@@ -84,7 +87,24 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if _, err := s.Orgs.EnsureRoot(ctx); err != nil {
 		return err
 	}
-	return s.Maturity.SyncShipped(ctx)
+	if err := s.Maturity.SyncShipped(ctx); err != nil {
+		return err
+	}
+	_, err := continuity.LoadCatalogue()
+	return err
+}
+
+// continuityNodes lists the GHT, establishments and sites the caller sees.
+func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]continuity.NodeChoice, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, continuity.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-2, 0)) + o.Name})
+	}
+	return out, nil
 }
 
 // Close frees what the server started (the PDF browser).
@@ -102,7 +122,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}

@@ -1,0 +1,275 @@
+package continuity
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"care/internal/platform/problem"
+	"care/internal/platform/web"
+)
+
+// ActivityJSON is an activity as the API shows it.
+type ActivityJSON struct {
+	ID                int64                     `json:"id"`
+	Org               int64                     `json:"org"`
+	Name              string                    `json:"name"`
+	Type              string                    `json:"type"`
+	CatalogueID       string                    `json:"catalogue_id,omitempty"`
+	Impacts           map[string]map[string]int `json:"impacts"`
+	DMIAHours         *int                      `json:"dmia_hours"`
+	ComputedDMIAHours *int                      `json:"computed_dmia_hours"`
+	DMIAOverride      *int                      `json:"dmia_override_hours"`
+	DMIAJustification string                    `json:"dmia_justification,omitempty"`
+	PDMAHours         *int                      `json:"pdma_hours"`
+	Dependencies      []dependencyJSON          `json:"dependencies"`
+	BIAUpdatedAt      *time.Time                `json:"bia_updated_at"`
+}
+
+type dependencyJSON struct {
+	Application int64  `json:"application"`
+	Name        string `json:"name,omitempty"`
+	Critical    bool   `json:"critical"`
+}
+
+func activityJSON(a Activity) ActivityJSON {
+	j := ActivityJSON{ID: a.ID, Org: a.OrgID, Name: a.Name, Type: a.Type, CatalogueID: a.CatalogueID, Impacts: map[string]map[string]int{},
+		DMIAHours: a.EffectiveDMIA(), ComputedDMIAHours: a.ComputedDMIA(), DMIAOverride: a.DMIAOverride, DMIAJustification: a.DMIAJustification,
+		PDMAHours: a.PDMA, Dependencies: []dependencyJSON{}, BIAUpdatedAt: a.BIAUpdatedAt}
+	for crit, byH := range a.Impacts {
+		j.Impacts[crit] = map[string]int{}
+		for h, l := range byH {
+			j.Impacts[crit][string(h)] = l
+		}
+	}
+	for _, d := range a.Dependencies {
+		j.Dependencies = append(j.Dependencies, dependencyJSON{Application: d.ResourceID, Name: d.Name, Critical: d.Critical})
+	}
+	return j
+}
+
+// APICreateActivity answers POST /api/v1/activities.
+func (h *Handler) APICreateActivity(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Org         int64  `json:"org"`
+		Name        string `json:"name"`
+		Type        string `json:"type"`
+		CatalogueID string `json:"catalogue_id"`
+		Description string `json:"description"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	a, err := h.Continuity.CreateActivity(r.Context(), NewActivity{OrgID: in.Org, Name: in.Name, Type: in.Type, CatalogueID: in.CatalogueID, Description: in.Description})
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, activityJSON(a))
+}
+
+// APIActivity answers GET /api/v1/activities/{id}.
+func (h *Handler) APIActivity(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var a Activity
+	if err == nil {
+		a, err = h.Continuity.GetActivity(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, activityJSON(a))
+}
+
+// APISaveBIA answers PUT /api/v1/activities/{id}/bia.
+func (h *Handler) APISaveBIA(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	var in struct {
+		Impacts           map[string]map[string]int `json:"impacts"`
+		PDMAHours         *int                      `json:"pdma_hours"`
+		DMIAOverride      *int                      `json:"dmia_override_hours"`
+		DMIAJustification string                    `json:"dmia_justification"`
+		MinimumStaff      *string                   `json:"minimum_staff"`
+		PeakPeriods       *string                   `json:"peak_periods"`
+		Dependencies      []dependencyJSON          `json:"dependencies"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	b := BIA{Impacts: Impacts{}, PDMA: in.PDMAHours, DMIAOverride: in.DMIAOverride, DMIAJustification: in.DMIAJustification,
+		MinimumStaff: in.MinimumStaff, PeakPeriods: in.PeakPeriods}
+	for crit, byH := range in.Impacts {
+		b.Impacts[crit] = map[Horizon]int{}
+		for hz, l := range byH {
+			b.Impacts[crit][Horizon(hz)] = l
+		}
+	}
+	for _, d := range in.Dependencies {
+		b.Dependencies = append(b.Dependencies, DependencyInput{ResourceID: d.Application, Critical: d.Critical})
+	}
+	a, err := h.Continuity.SaveBIA(r.Context(), id, b)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, activityJSON(a))
+}
+
+// ResourceJSON is a register entry as the API shows it.
+type ResourceJSON struct {
+	ID              int64      `json:"id"`
+	Org             int64      `json:"org"`
+	Name            string     `json:"name"`
+	Kind            string     `json:"kind"`
+	RTOHours        *int       `json:"rto_hours"`
+	RPOHours        *int       `json:"rpo_hours"`
+	BackupScheme    string     `json:"backup_scheme"`
+	OfflineCopy     bool       `json:"offline_copy"`
+	ImmutableCopy   bool       `json:"immutable_copy"`
+	LastRestoreTest *time.Time `json:"last_restore_test"`
+}
+
+// APICreateApplication answers POST /api/v1/applications.
+func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Org             int64  `json:"org"`
+		Name            string `json:"name"`
+		Kind            string `json:"kind"`
+		RTOHours        *int   `json:"rto_hours"`
+		RPOHours        *int   `json:"rpo_hours"`
+		BackupScheme    string `json:"backup_scheme"`
+		OfflineCopy     bool   `json:"offline_copy"`
+		ImmutableCopy   bool   `json:"immutable_copy"`
+		LastRestoreTest string `json:"last_restore_test"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	test, err := optDate(in.LastRestoreTest)
+	if err != nil {
+		web.Problem(w, r, dateError("last_restore_test"))
+		return
+	}
+	res, err := h.Continuity.CreateResource(r.Context(), ResourceRow{OrgID: in.Org, Name: in.Name, Kind: in.Kind, RTO: in.RTOHours, RPO: in.RPOHours,
+		BackupScheme: in.BackupScheme, OfflineCopy: in.OfflineCopy, ImmutableCopy: in.ImmutableCopy, LastRestoreTest: test})
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, ResourceJSON{ID: res.ID, Org: res.OrgID, Name: res.Name, Kind: res.Kind, RTOHours: res.RTO, RPOHours: res.RPO,
+		BackupScheme: res.BackupScheme, OfflineCopy: res.OfflineCopy, ImmutableCopy: res.ImmutableCopy, LastRestoreTest: res.LastRestoreTest})
+}
+
+// APIImportApplications answers POST /api/v1/orgs/{org}/applications/import (CSV body).
+func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) {
+	n, err := h.Continuity.ImportResources(r.Context(), orgOf(r), http.MaxBytesReader(w, r.Body, 5<<20))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, map[string]int{"created": n})
+}
+
+// APIGaps answers GET /api/v1/orgs/{org}/continuity/gaps.
+func (h *Handler) APIGaps(w http.ResponseWriter, r *http.Request) {
+	gaps, err := h.Continuity.GapsFor(r.Context(), orgOf(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	type item struct {
+		Application      int64    `json:"application"`
+		Name             string   `json:"name"`
+		RequiredRTOHours *int     `json:"required_rto_hours"`
+		ActualRTOHours   *int     `json:"actual_rto_hours"`
+		RequiredRPOHours *int     `json:"required_rpo_hours"`
+		ActualRPOHours   *int     `json:"actual_rpo_hours"`
+		Gap              bool     `json:"gap"`
+		RTOGap           bool     `json:"rto_gap"`
+		RPOGap           bool     `json:"rpo_gap"`
+		Order            int      `json:"recovery_order"`
+		Activities       []string `json:"activities"`
+	}
+	out := struct {
+		Items []item `json:"items"`
+	}{Items: []item{}}
+	for _, g := range gaps {
+		acts := g.Activities
+		if acts == nil {
+			acts = []string{}
+		}
+		out.Items = append(out.Items, item{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
+			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts})
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// APICoverage answers GET /api/v1/orgs/{org}/continuity/coverage.
+func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
+	c, p, err := h.Continuity.CoverageFor(r.Context(), orgOf(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	type entity struct {
+		ID     int64   `json:"id"`
+		Name   string  `json:"name"`
+		Weight float64 `json:"weight"`
+		BIA    bool    `json:"bia"`
+		Plan   bool    `json:"plan"`
+		Tested bool    `json:"tested"`
+	}
+	out := struct {
+		Threshold float64         `json:"threshold_percent"`
+		BIA       float64         `json:"bia_percent"`
+		Plan      float64         `json:"plan_percent"`
+		Tested    float64         `json:"tested_percent"`
+		Met       bool            `json:"met"`
+		Entities  []entity        `json:"entities"`
+		Perimeter map[string]bool `json:"minimum_perimeter"`
+	}{Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entity{},
+		Perimeter: map[string]bool{"care": p.Care, "admin": p.Admin, "platform": p.Platform, "met": p.Met()}}
+	for _, e := range c.Entities {
+		out.Entities = append(out.Entities, entity(e))
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// APIEvaluation answers GET /api/v1/orgs/{org}/continuity/evaluation.
+func (h *Handler) APIEvaluation(w http.ResponseWriter, r *http.Request) {
+	e, err := h.Continuity.EvaluationFor(r.Context(), orgOf(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	type crit struct {
+		ID     string  `json:"id"`
+		Weight int     `json:"weight"`
+		Score  float64 `json:"score"`
+	}
+	out := struct {
+		Percent  float64 `json:"percent"`
+		Criteria []crit  `json:"criteria"`
+	}{Percent: e.Percent}
+	for _, c := range e.Criteria {
+		out.Criteria = append(out.Criteria, crit(c))
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// APIDocument answers POST /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.
+func (h *Handler) APIDocument(w http.ResponseWriter, r *http.Request) {
+	if f := r.URL.Query().Get("format"); f != FormatDOCX && f != FormatODT && f != FormatPDF {
+		web.Problem(w, r, problem.New(problem.Invalid, "continuity.error.format", strings.TrimSpace(f)))
+		return
+	}
+	h.Document(w, r)
+}
