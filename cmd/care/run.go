@@ -295,7 +295,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if *withDemo {
-		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity)
+		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity)
 		if err != nil {
 			return err
 		}
@@ -319,6 +319,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { errc <- metricsSrv.Serve(metricsLn) }()
 	}
 	go func() { errc <- httpSrv.Serve(ln) }()
+	if sender.Addr != "" {
+		go remind(ctx, srv, sender)
+	}
 	fmt.Fprintf(stdout, "CaRE écoute sur %s (base %s)\n", url, d.Engine)
 	select {
 	case <-ctx.Done():
@@ -355,5 +358,24 @@ func printDemo(w io.Writer, seeded bool) {
 			extra = " (second facteur : care totp --secret " + demo.TOTPSecret + ")"
 		}
 		fmt.Fprintf(w, "  %-26s %s%s\n", a.Email, a.Role, extra)
+	}
+}
+
+// remind sends the continuity plans' review reminders every hour while serving.
+// Rows are claimed in the database, so several instances send each reminder once.
+func remind(ctx context.Context, srv *server.Server, sender mail.Sender) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := srv.Continuity.SendReminders(ctx, sender, time.Now()); err != nil {
+			slog.Error("review reminders", "err", err)
+		} else if n > 0 {
+			slog.Info("review reminders sent", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }

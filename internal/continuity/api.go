@@ -24,6 +24,8 @@ type ActivityJSON struct {
 	PDMAHours         *int                      `json:"pdma_hours"`
 	Dependencies      []dependencyJSON          `json:"dependencies"`
 	BIAUpdatedAt      *time.Time                `json:"bia_updated_at"`
+	ReviewDue         *time.Time                `json:"review_due"`
+	Stale             bool                      `json:"stale"`
 }
 
 type dependencyJSON struct {
@@ -35,7 +37,7 @@ type dependencyJSON struct {
 func activityJSON(a Activity) ActivityJSON {
 	j := ActivityJSON{ID: a.ID, Org: a.OrgID, Name: a.Name, Type: a.Type, CatalogueID: a.CatalogueID, Impacts: map[string]map[string]int{},
 		DMIAHours: a.EffectiveDMIA(), ComputedDMIAHours: a.ComputedDMIA(), DMIAOverride: a.DMIAOverride, DMIAJustification: a.DMIAJustification,
-		PDMAHours: a.PDMA, Dependencies: []dependencyJSON{}, BIAUpdatedAt: a.BIAUpdatedAt}
+		PDMAHours: a.PDMA, Dependencies: []dependencyJSON{}, BIAUpdatedAt: a.BIAUpdatedAt, ReviewDue: a.ReviewDue, Stale: Stale(a.ReviewDue, time.Now())}
 	for crit, byH := range a.Impacts {
 		j.Impacts[crit] = map[string]int{}
 		for h, l := range byH {
@@ -97,14 +99,20 @@ func (h *Handler) APISaveBIA(w http.ResponseWriter, r *http.Request) {
 		DMIAJustification string                    `json:"dmia_justification"`
 		MinimumStaff      *string                   `json:"minimum_staff"`
 		PeakPeriods       *string                   `json:"peak_periods"`
+		ReviewDue         string                    `json:"review_due"`
 		Dependencies      []dependencyJSON          `json:"dependencies"`
 	}
 	if err := web.DecodeJSON(w, r, &in); err != nil {
 		web.Problem(w, r, err)
 		return
 	}
+	due, err := optDate(in.ReviewDue)
+	if err != nil {
+		web.Problem(w, r, dateError("review_due"))
+		return
+	}
 	b := BIA{Impacts: Impacts{}, PDMA: in.PDMAHours, DMIAOverride: in.DMIAOverride, DMIAJustification: in.DMIAJustification,
-		MinimumStaff: in.MinimumStaff, PeakPeriods: in.PeakPeriods}
+		MinimumStaff: in.MinimumStaff, PeakPeriods: in.PeakPeriods, ReviewDue: due}
 	for crit, byH := range in.Impacts {
 		b.Impacts[crit] = map[Horizon]int{}
 		for hz, l := range byH {

@@ -398,6 +398,9 @@ func (h *Handler) SaveBIA(w http.ResponseWriter, r *http.Request) {
 	if b.DMIAOverride, err = optInt(r.PostFormValue("dmia_override_hours")); err != nil {
 		c.Add("dmia_override_hours", "continuity.error.hours")
 	}
+	if b.ReviewDue, err = optDate(r.PostFormValue("review_due")); err != nil {
+		c.Add("review_due", "continuity.error.date")
+	}
 	staff, peaks := r.PostFormValue("minimum_staff"), r.PostFormValue("peak_periods")
 	b.MinimumStaff, b.PeakPeriods = &staff, &peaks
 	for key := range r.PostForm {

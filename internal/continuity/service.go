@@ -203,6 +203,9 @@ func (a Activity) EffectiveDMIA() *int {
 	return a.ComputedDMIA()
 }
 
+// Stale reports whether the activity's review date is past.
+func (a Activity) Stale(now time.Time) bool { return Stale(a.ReviewDue, now) }
+
 // HasBIA reports whether the impacts were scored.
 func (a Activity) HasBIA() bool { return a.BIAUpdatedAt != nil && len(a.Impacts) > 0 }
 
@@ -402,6 +405,7 @@ type BIA struct {
 	DMIAJustification string
 	MinimumStaff      *string
 	PeakPeriods       *string
+	ReviewDue         *time.Time
 	Dependencies      []DependencyInput
 }
 
@@ -494,7 +498,7 @@ func (s *Service) SaveBIA(ctx context.Context, id int64, b BIA) (Activity, error
 			justification = ""
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE activities SET pdma_hours = $1, dmia_override_hours = $2, dmia_justification = $3, minimum_staff = $4,
-			peak_periods = $5, bia_updated_at = $6, updated_at = $6 WHERE id = $7`, nullInt(b.PDMA), nullInt(b.DMIAOverride), justification, staff, peaks, now, id); err != nil {
+			peak_periods = $5, bia_updated_at = $6, updated_at = $6, review_due = $7 WHERE id = $8`, nullInt(b.PDMA), nullInt(b.DMIAOverride), justification, staff, peaks, now, b.ReviewDue, id); err != nil {
 			return err
 		}
 		before := map[string]any{"pdma_hours": a.PDMA, "dmia_override_hours": a.DMIAOverride}

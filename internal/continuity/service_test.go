@@ -163,7 +163,7 @@ func TestContinuityContract(t *testing.T) {
 				}
 			}
 			versions, _ := app.Server.Continuity.Versions(testkit.As(t, app, "pcra@demo.care.test"), chu.ID)
-			if len(versions) != i+1 {
+			if len(versions) != i+2 { // the demo generated version 1
 				t.Errorf("versions after %s: %d", format, len(versions))
 			}
 		}
@@ -171,7 +171,8 @@ func TestContinuityContract(t *testing.T) {
 			t.Errorf("rtf: %d", resp.StatusCode)
 		}
 		versions, _ := app.Server.Continuity.Versions(testkit.As(t, app, "pcra@demo.care.test"), chu.ID)
-		if len(versions) != 2 || !strings.Contains(versions[1].ChangeLog, "Première") || !strings.Contains(versions[0].ChangeLog, "sans changement") {
+		if len(versions) != 3 || !strings.Contains(versions[2].ChangeLog, "Première") || !strings.Contains(versions[1].ChangeLog, "Ressource ajoutée : DPI test") ||
+			!strings.Contains(versions[1].ChangeLog, "Nouvel écart : DPI test") || !strings.Contains(versions[0].ChangeLog, "sans changement") {
 			t.Errorf("change logs: %+v", versions)
 		}
 

@@ -9,6 +9,7 @@ import (
 
 	"care/internal/account"
 	"care/internal/authz"
+	"care/internal/continuity"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -76,7 +77,7 @@ var names = map[authz.Role]string{
 
 // Seed fills an empty database (only the national root) with the demo programme.
 // It reports false and does nothing when the database already holds more.
-func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service) (bool, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM users)").Scan(&n); err != nil {
 		return false, err
@@ -116,7 +117,10 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 			}
 		}
 	}
-	return true, seedAssessments(ctx, assessments, ids)
+	if err := seedAssessments(ctx, assessments, ids); err != nil {
+		return false, err
+	}
+	return true, seedContinuity(ctx, plans, ids)
 }
 
 // Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;
