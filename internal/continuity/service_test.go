@@ -17,11 +17,11 @@ import (
 )
 
 type activityJSON struct {
-	ID         int64 `json:"id"`
-	DMIA       *int  `json:"dmia_hours"`
-	Computed   *int  `json:"computed_dmia_hours"`
-	PDMA       *int  `json:"pdma_hours"`
-	Impacts    map[string]map[string]int
+	ID           int64 `json:"id"`
+	DMIA         *int  `json:"dmia_hours"`
+	Computed     *int  `json:"computed_dmia_hours"`
+	PDMA         *int  `json:"pdma_hours"`
+	Impacts      map[string]map[string]int
 	Dependencies []struct {
 		Application int64 `json:"application"`
 		Critical    bool  `json:"critical"`

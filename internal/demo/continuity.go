@@ -142,11 +142,11 @@ func seedContinuity(ctx context.Context, s *continuity.Service, ids map[string]i
 		}
 		due := now.AddDate(0, 8, 0)
 		if err := s.SavePlan(ctx, continuity.Plan{OrgID: ids[e.entity], RPCRAName: "Eden Pcra", RPCRAEmail: "pcra@demo.care.test",
-			Mission: "Garantir la continuité des soins critiques et la reprise ordonnée du système d'information après une cyberattaque.",
-			Perimeter: "Hôpital Nord (urgences, réanimation, bloc), Hôpital Sud (laboratoire, imagerie, pharmacie), fonctions administratives du siège.",
-			Calendar: "BIA au premier trimestre, plan au deuxième, exercice au troisième, revue annuelle.",
+			Mission:    "Garantir la continuité des soins critiques et la reprise ordonnée du système d'information après une cyberattaque.",
+			Perimeter:  "Hôpital Nord (urgences, réanimation, bloc), Hôpital Sud (laboratoire, imagerie, pharmacie), fonctions administratives du siège.",
+			Calendar:   "BIA au premier trimestre, plan au deuxième, exercice au troisième, revue annuelle.",
 			Governance: "Comité de continuité trimestriel présidé par le directeur général ; cellule de crise selon le plan blanc, volet numérique.",
-			ReviewDue: &due}); err != nil {
+			ReviewDue:  &due}); err != nil {
 			return err
 		}
 		done := now.AddDate(0, -2, 0)

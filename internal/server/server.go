@@ -38,15 +38,15 @@ type Config struct {
 
 // Server holds the assembled capabilities.
 type Server struct {
-	DB       *db.DB
-	Orgs     *org.Service
-	Accounts *account.Service
-	Audit    *audit.Reader
+	DB         *db.DB
+	Orgs       *org.Service
+	Accounts   *account.Service
+	Audit      *audit.Reader
 	Maturity   *maturity.Service
 	Continuity *continuity.Service
 	PDF        *docs.PDF
-	Render   *web.Renderer
-	Metrics  *prometheus.Registry
+	Render     *web.Renderer
+	Metrics    *prometheus.Registry
 
 	requests *prometheus.HistogramVec
 	account  *account.Handler
@@ -66,15 +66,15 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		cfg.Mail = &mail.SMTP{}
 	}
 	s := &Server{
-		DB:       d,
-		Orgs:     &org.Service{DB: d},
-		Accounts: &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
-		Audit:    &audit.Reader{DB: d},
+		DB:         d,
+		Orgs:       &org.Service{DB: d},
+		Accounts:   &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Audit:      &audit.Reader{DB: d},
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d},
-		PDF:      &docs.PDF{},
-		Render:   render,
-		cfg:      cfg,
+		PDF:        &docs.PDF{},
+		Render:     render,
+		cfg:        cfg,
 	}
 	s.account = &account.Handler{Accounts: s.Accounts, Render: render, View: s.view, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()

@@ -41,7 +41,9 @@ type Block struct {
 }
 
 // H adds a heading.
-func (d *Doc) H(level int, text string) { d.Blocks = append(d.Blocks, Block{Kind: Heading, Level: level, Text: text}) }
+func (d *Doc) H(level int, text string) {
+	d.Blocks = append(d.Blocks, Block{Kind: Heading, Level: level, Text: text})
+}
 
 // P adds a paragraph; an empty text adds nothing.
 func (d *Doc) P(text string) {

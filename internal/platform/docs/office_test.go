@@ -118,4 +118,3 @@ func TestLibreOfficeOpensTheFiles(t *testing.T) {
 		t.Errorf("LibreOffice lost the DOCX content")
 	}
 }
-
