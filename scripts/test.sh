@@ -54,6 +54,20 @@ if [[ -z ${CARE_CHROMIUM:-} ]]; then
   fi
 fi
 
+# LibreOffice opens the generated DOCX and ODT plans in the continuity tests.
+if ! command -v soffice >/dev/null; then
+  if [[ $(id -u) -eq 0 ]]; then
+    log "installing libreoffice-writer-nogui"
+    [[ -n ${CARE_APT_UPDATED:-} ]] || apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-writer-nogui >/dev/null
+  elif [[ ${CI:-} == true ]]; then
+    log "error: LibreOffice is required in CI (apt-get install libreoffice-writer-nogui)"
+    exit 1
+  else
+    log "warning: LibreOffice not available (apt-get install libreoffice-writer-nogui); its tests are skipped"
+  fi
+fi
+
 if (( $# == 0 )); then
   set -- -count=1 -timeout 20m
 fi

@@ -160,15 +160,12 @@ func subjectCan(ctx context.Context, a authz.Action, path string) bool {
 
 // sheetsWritten tells which activities have a written degraded-mode sheet.
 func (s *Service) sheetsWritten(ctx context.Context, acts []Activity) (map[int64]bool, error) {
+	sheets, err := s.writtenSheets(ctx, acts)
 	out := map[int64]bool{}
-	for _, a := range acts {
-		var n int
-		if err := s.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM degraded_sheets WHERE activity_id = $1", a.ID).Scan(&n); err != nil {
-			return nil, err
-		}
-		out[a.ID] = n > 0
+	for id := range sheets {
+		out[id] = true
 	}
-	return out, nil
+	return out, err
 }
 
 // orgOf reads the node from the path: {org} in the pages, {id} in the API.

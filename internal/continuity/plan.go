@@ -79,6 +79,34 @@ func (s *Service) GetSheet(ctx context.Context, activity int64) (Sheet, error) {
 		Roles: strings.Join(roles, "\n"), Communication: t.Communication, ReturnToNormal: t.ReturnToNormal, Rekeying: t.Rekeying}, nil
 }
 
+// writtenSheets reads, in one query, the sheets written for activities.
+func (s *Service) writtenSheets(ctx context.Context, acts []Activity) (map[int64]Sheet, error) {
+	out := map[int64]Sheet{}
+	if len(acts) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(acts))
+	for i, a := range acts {
+		ids[i] = strconv.FormatInt(a.ID, 10)
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, updated_at
+		FROM degraded_sheets WHERE activity_id IN (`+strings.Join(ids, ",")+`)`) // ids are integers read from the database
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sh Sheet
+		var upd sql.NullTime
+		if err := rows.Scan(&sh.ActivityID, &sh.Trigger, &sh.FirstActions, &sh.PaperForms, &sh.Roles, &sh.Communication, &sh.ReturnToNormal, &sh.Rekeying, &upd); err != nil {
+			return nil, err
+		}
+		sh.UpdatedAt = timePtr(upd)
+		out[sh.ActivityID] = sh
+	}
+	return out, rows.Err()
+}
+
 // SaveSheet writes an activity's sheet.
 func (s *Service) SaveSheet(ctx context.Context, sh Sheet) error {
 	var c problem.Checks
@@ -262,11 +290,9 @@ func (s *Service) Generate(ctx context.Context, org int64, format string, lang i
 	if err != nil {
 		return nil, Version{}, err
 	}
-	sheets := map[int64]Sheet{}
-	for _, a := range acts {
-		if sh, err := s.GetSheet(ctx, a.ID); err == nil && sh.UpdatedAt != nil {
-			sheets[a.ID] = sh
-		}
+	sheets, err := s.writtenSheets(ctx, acts)
+	if err != nil {
+		return nil, Version{}, err
 	}
 	gaps := gapsOf(acts, res)
 	snap := snapshot{Activities: map[string]*int{}, Resources: map[string]*int{}}
