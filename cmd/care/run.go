@@ -15,6 +15,7 @@ import (
 
 	"care/internal/account"
 	"care/internal/authz"
+	"care/internal/continuity"
 	"care/internal/demo"
 	"care/internal/platform/db"
 	"care/internal/platform/i18n"
@@ -263,6 +264,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	smtpUser := fs.String("smtp-user", getenv("CARE_SMTP_USER"), "identifiant SMTP (le mot de passe se donne par CARE_SMTP_PASSWORD)")
 	metricsAddr := fs.String("metrics-addr", "", "adresse d'un second port qui sert /metrics sans jeton (ex. 127.0.0.1:9090)")
 	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
+	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des analyses d'impact, ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
 	if ok, err := parse(fs, args); !ok {
 		return err
 	}
@@ -286,7 +288,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		*baseURL = url
 	}
 	sender := &mail.SMTP{Addr: *smtpAddr, From: *smtpFrom, Username: *smtpUser, Password: getenv("CARE_SMTP_PASSWORD")}
-	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender})
+	var biaHorizons []continuity.Horizon
+	if *horizons != "" {
+		if biaHorizons, err = continuity.ParseHorizons(*horizons); err != nil {
+			return err
+		}
+	}
+	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons})
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func BenchmarkGHTPlan(b *testing.B) {
 		}
 		apps = append(apps, r.ID)
 	}
-	horizons := continuity.Horizons
+	horizons := continuity.DefaultHorizons
 	types := []string{continuity.TypeCare, continuity.TypeAdmin, continuity.TypePlatform}
 	for i := range 200 {
 		a, err := s.CreateActivity(ctx, continuity.NewActivity{OrgID: sites[i%len(sites)], Name: fmt.Sprintf("Activité %03d", i), Type: types[i%3]})

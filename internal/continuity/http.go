@@ -348,7 +348,7 @@ func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request, status in
 		h.fail(w, r, err)
 		return
 	}
-	d := biaData{Activity: a, Resources: res, Catalogue: cat, Horizons: Horizons, Depends: map[int64]Dependency{}, CanWrite: subjectCan(r.Context(), authz.ProgrammeWrite, a.OrgPath)}
+	d := biaData{Activity: a, Resources: res, Catalogue: cat, Horizons: h.Continuity.horizons(), Depends: map[int64]Dependency{}, CanWrite: subjectCan(r.Context(), authz.ProgrammeWrite, a.OrgPath)}
 	for _, dep := range a.Dependencies {
 		d.Depends[dep.ResourceID] = dep
 	}
@@ -373,7 +373,7 @@ func (h *Handler) SaveBIA(w http.ResponseWriter, r *http.Request) {
 	b := BIA{Impacts: Impacts{}, DMIAJustification: r.PostFormValue("dmia_justification")}
 	var c problem.Checks
 	for _, crit := range Criteria {
-		for _, hz := range Horizons {
+		for _, hz := range h.Continuity.horizons() {
 			v := r.PostFormValue("impact_" + crit + "_" + string(hz))
 			if v == "" {
 				continue

@@ -9,7 +9,10 @@ package continuity
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"care/internal/platform/problem"
 )
@@ -17,11 +20,74 @@ import (
 // Horizon is a point in time after the interruption starts.
 type Horizon string
 
-// Horizons are the BIA's time horizons, in order.
-var Horizons = []Horizon{"1h", "4h", "24h", "72h", "1w", "1m"}
+// DefaultHorizons are the BIA's time horizons unless an instance configures others.
+var DefaultHorizons = []Horizon{"1h", "4h", "24h", "72h", "1w", "1m"}
 
-// HorizonHours converts horizons to hours.
-var HorizonHours = map[Horizon]int{"1h": 1, "4h": 4, "24h": 24, "72h": 72, "1w": 168, "1m": 720}
+// Hours converts a horizon — a number followed by h (hours), d (days), w (weeks)
+// or m (months of 30 days) — to hours.
+func (h Horizon) Hours() (int, bool) {
+	s := string(h)
+	if len(s) < 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	unit := map[byte]int{'h': 1, 'd': 24, 'w': 168, 'm': 720}[s[len(s)-1]]
+	if unit == 0 {
+		return 0, false
+	}
+	return n * unit, true
+}
+
+// Label spells a horizon out for display in language lang ("fr" or "en").
+func (h Horizon) Label(lang string) string {
+	s := string(h)
+	if len(s) < 2 {
+		return s
+	}
+	n, unit := s[:len(s)-1], s[len(s)-1]
+	plural := n != "1"
+	words := map[string]map[byte][2]string{
+		"fr": {'h': {"h", "h"}, 'd': {"jour", "jours"}, 'w': {"semaine", "semaines"}, 'm': {"mois", "mois"}},
+		"en": {'h': {"h", "h"}, 'd': {"day", "days"}, 'w': {"week", "weeks"}, 'm': {"month", "months"}},
+	}
+	w, ok := words[lang]
+	if !ok {
+		w = words["fr"]
+	}
+	pair, ok := w[unit]
+	if !ok {
+		return s
+	}
+	if plural {
+		return n + " " + pair[1]
+	}
+	return n + " " + pair[0]
+}
+
+// ParseHorizons reads a comma-separated list of horizons, which must grow strictly.
+func ParseHorizons(list string) ([]Horizon, error) {
+	var out []Horizon
+	prev := 0
+	for _, f := range strings.Split(list, ",") {
+		h := Horizon(strings.TrimSpace(f))
+		hours, ok := h.Hours()
+		if !ok {
+			return nil, fmt.Errorf("continuity: horizon %q: a number followed by h, d, w or m", h)
+		}
+		if hours <= prev {
+			return nil, fmt.Errorf("continuity: horizon %q does not come after the previous one", h)
+		}
+		prev = hours
+		out = append(out, h)
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("continuity: at least two horizons are needed")
+	}
+	return out, nil
+}
 
 // Criteria are the impact criteria, in order.
 var Criteria = []string{"patient_safety", "continuity_of_care", "legal", "financial", "image", "personal_data"}
@@ -35,7 +101,7 @@ type Impacts map[string]map[Horizon]int
 // CheckImpacts validates a BIA's impacts whole: known criteria and horizons, levels
 // from 1 to 4, and an impact that never decreases as the interruption lasts (a
 // horizon scored lower than an earlier one is out of order).
-func CheckImpacts(imp Impacts) error {
+func CheckImpacts(imp Impacts, horizons []Horizon) error {
 	var c problem.Checks
 	for crit, byHorizon := range imp {
 		if !slices.Contains(Criteria, crit) {
@@ -43,14 +109,14 @@ func CheckImpacts(imp Impacts) error {
 			continue
 		}
 		for h, level := range byHorizon {
-			if _, ok := HorizonHours[h]; !ok {
+			if !slices.Contains(horizons, h) {
 				c.Add("impacts."+crit, "continuity.error.horizon", string(h))
 			} else if level < 1 || level > Unacceptable {
 				c.Add("impacts."+crit+"."+string(h), "continuity.error.level", level)
 			}
 		}
 		prev, prevH := 0, Horizon("")
-		for _, h := range Horizons {
+		for _, h := range horizons {
 			level, ok := byHorizon[h]
 			if !ok {
 				continue
@@ -67,11 +133,11 @@ func CheckImpacts(imp Impacts) error {
 // DMIA is the maximum tolerable interruption of an activity: the first horizon at
 // which any criterion reaches the unacceptable level, in hours. ok is false when no
 // criterion ever does.
-func DMIA(imp Impacts) (hours int, ok bool) {
-	for _, h := range Horizons {
+func DMIA(imp Impacts, horizons []Horizon) (hours int, ok bool) {
+	for _, h := range horizons {
 		for _, byHorizon := range imp {
 			if byHorizon[h] >= Unacceptable {
-				return HorizonHours[h], true
+				return h.Hours()
 			}
 		}
 	}

@@ -16,14 +16,14 @@ func TestDMIAByHand(t *testing.T) {
 		"financial":          {"1h": 1, "4h": 1, "24h": 2, "72h": 3, "1w": 4},
 		"continuity_of_care": {"1h": 2, "4h": 3},
 	}
-	if h, ok := DMIA(imp); !ok || h != 24 {
+	if h, ok := DMIA(imp, DefaultHorizons); !ok || h != 24 {
 		t.Errorf("DMIA = %d %v, want 24 h (patient safety unacceptable at 24 h)", h, ok)
 	}
 	imp["continuity_of_care"]["4h"] = 4
-	if h, _ := DMIA(imp); h != 4 {
+	if h, _ := DMIA(imp, DefaultHorizons); h != 4 {
 		t.Errorf("DMIA = %d, want 4 h once continuity of care is unacceptable at 4 h", h)
 	}
-	if _, ok := DMIA(Impacts{"image": {"1m": 3}}); ok {
+	if _, ok := DMIA(Impacts{"image": {"1m": 3}}, DefaultHorizons); ok {
 		t.Error("a DMIA was derived though nothing is ever unacceptable")
 	}
 	if !MajorOnPatient(imp) || MajorOnPatient(Impacts{"financial": {"1h": 4}}) {
@@ -32,14 +32,14 @@ func TestDMIAByHand(t *testing.T) {
 }
 
 func TestCheckImpactsRefusesOutOfOrderAndUnknown(t *testing.T) {
-	if err := CheckImpacts(Impacts{"patient_safety": {"1h": 1, "4h": 2, "1w": 4}}); err != nil {
+	if err := CheckImpacts(Impacts{"patient_safety": {"1h": 1, "4h": 2, "1w": 4}}, DefaultHorizons); err != nil {
 		t.Errorf("valid impacts refused: %v", err)
 	}
 	err := CheckImpacts(Impacts{
 		"patient_safety": {"1h": 3, "4h": 2}, // decreasing
 		"weather":        {"1h": 1},          // unknown criterion
 		"financial":      {"2h": 1, "1h": 5}, // unknown horizon, level out of range
-	})
+	}, DefaultHorizons)
 	e, ok := problem.As(err)
 	if !ok {
 		t.Fatalf("got %v", err)
@@ -128,7 +128,7 @@ func TestEvaluationByHand(t *testing.T) {
 	recent := mustDate("2026-06-01")
 	impacts := Impacts{"patient_safety": {"1h": 2, "4h": 4}}
 	acts := []Activity{
-		{ID: 1, Name: "Urgences", Type: TypeCare, Impacts: impacts, BIAUpdatedAt: &recent, PDMA: ptr(1),
+		{ID: 1, Name: "Urgences", Type: TypeCare, Impacts: impacts, BIAUpdatedAt: &recent, PDMA: ptr(1), computedDMIA: ptr(4),
 			Dependencies: []Dependency{{ResourceID: 10, Critical: true}}},
 		{ID: 2, Name: "Paie", Type: TypeAdmin},
 	}
@@ -161,4 +161,26 @@ func mustDate(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// An instance may use its own horizons: the DMIA and the checks follow them.
+func TestConfiguredHorizons(t *testing.T) {
+	hs, err := ParseHorizons("2h, 12h, 3d, 2w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := DMIA(Impacts{"legal": {"2h": 1, "12h": 3, "3d": 4}}, hs); !ok || h != 72 {
+		t.Errorf("DMIA over custom horizons: %d %v, want 72 h", h, ok)
+	}
+	if err := CheckImpacts(Impacts{"legal": {"1h": 1}}, hs); err == nil {
+		t.Error("a horizon the instance does not use was accepted")
+	}
+	for _, bad := range []string{"4h,1h", "1h", "1x,2h", "0h,2h"} {
+		if _, err := ParseHorizons(bad); err == nil {
+			t.Errorf("horizons %q accepted", bad)
+		}
+	}
+	if got := Horizon("1w").Label("fr") + " / " + Horizon("3d").Label("en") + " / " + Horizon("1m").Label("fr"); got != "1 semaine / 3 days / 1 mois" {
+		t.Errorf("labels: %q", got)
+	}
 }

@@ -20,6 +20,19 @@ import (
 // (an establishment, a site, or a GHT for shared resources) and is scoped by it.
 type Service struct {
 	DB *db.DB
+	// Horizons of the BIA; the shipped scale's when empty.
+	Horizons []Horizon
+}
+
+// horizons are the BIA horizons in force on this instance.
+func (s *Service) horizons() []Horizon {
+	if len(s.Horizons) > 0 {
+		return s.Horizons
+	}
+	if c, err := LoadCatalogue(); err == nil && len(c.Horizons) > 0 {
+		return c.Horizons
+	}
+	return DefaultHorizons
 }
 
 func subject(ctx context.Context) authz.Subject {
@@ -177,6 +190,7 @@ type Activity struct {
 	ReviewDue         *time.Time
 	Impacts           Impacts
 	Dependencies      []Dependency
+	computedDMIA      *int // from the impacts, over the instance's horizons
 }
 
 // Dependency is what an activity relies on.
@@ -188,12 +202,7 @@ type Dependency struct {
 }
 
 // ComputedDMIA is the DMIA the impacts give.
-func (a Activity) ComputedDMIA() *int {
-	if h, ok := DMIA(a.Impacts); ok {
-		return &h
-	}
-	return nil
-}
+func (a Activity) ComputedDMIA() *int { return a.computedDMIA }
 
 // EffectiveDMIA is the override when one was justified, else the computed DMIA.
 func (a Activity) EffectiveDMIA() *int {
@@ -363,6 +372,12 @@ func (s *Service) fill(ctx context.Context, list []Activity) error {
 		}
 		list[index[id]].Dependencies = append(list[index[id]].Dependencies, d)
 	}
+	horizons := s.horizons()
+	for i := range list {
+		if h, ok := DMIA(list[i].Impacts, horizons); ok {
+			list[i].computedDMIA = &h
+		}
+	}
 	return rows.Err()
 }
 
@@ -421,7 +436,7 @@ type DependencyInput struct {
 // above it) that the caller may see.
 func (s *Service) SaveBIA(ctx context.Context, id int64, b BIA) (Activity, error) {
 	var c problem.Checks
-	if err := CheckImpacts(b.Impacts); err != nil {
+	if err := CheckImpacts(b.Impacts, s.horizons()); err != nil {
 		e, _ := problem.As(err)
 		for _, f := range e.Fields {
 			c.Add(f.Field, f.Key, f.Args...)
@@ -504,7 +519,7 @@ func (s *Service) SaveBIA(ctx context.Context, id int64, b BIA) (Activity, error
 		before := map[string]any{"pdma_hours": a.PDMA, "dmia_override_hours": a.DMIAOverride}
 		after := map[string]any{"pdma_hours": b.PDMA, "dmia_override_hours": b.DMIAOverride}
 		changes := audit.Diff(deref(before), deref(after))
-		if dmia, ok := DMIA(b.Impacts); ok {
+		if dmia, ok := DMIA(b.Impacts, s.horizons()); ok {
 			changes["dmia_hours"] = audit.Change{After: dmia}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.bia_save", ObjectType: "activity", ObjectID: audit.ID(id), OrgPath: a.OrgPath, Changes: changes})

@@ -224,3 +224,24 @@ func TestReviewRemindersOverRealSMTP(t *testing.T) {
 		t.Errorf("no reminder a week later")
 	}
 }
+
+func TestInstanceHorizons(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	hs, err := continuity.ParseHorizons("2h,12h,3d,2w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &continuity.Service{DB: app.DB, Horizons: hs}
+	ctx := testkit.As(t, app, "pcra@demo.care.test")
+	a, err := s.CreateActivity(ctx, continuity.NewActivity{OrgID: app.Org(t, "CHU de Port-Émeraude").ID, Name: "Hôpital de jour", Type: continuity.TypeCare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveBIA(ctx, a.ID, continuity.BIA{Impacts: continuity.Impacts{"patient_safety": {"1h": 2}}}); err == nil {
+		t.Error("a default horizon was accepted by an instance that does not use it")
+	}
+	got, err := s.SaveBIA(ctx, a.ID, continuity.BIA{Impacts: continuity.Impacts{"patient_safety": {"2h": 1, "12h": 3, "3d": 4}}})
+	if err != nil || got.EffectiveDMIA() == nil || *got.EffectiveDMIA() != 72 {
+		t.Fatalf("DMIA over the instance's horizons: %v %v", got.EffectiveDMIA(), err)
+	}
+}

@@ -58,11 +58,11 @@ func demoImpacts(kind string, dmia continuity.Horizon) continuity.Impacts {
 	if kind == continuity.TypeAdmin {
 		main = "financial"
 	}
-	at := slices.Index(continuity.Horizons, dmia)
+	at := slices.Index(continuity.DefaultHorizons, dmia)
 	imp := continuity.Impacts{}
 	for _, crit := range continuity.Criteria {
 		imp[crit] = map[continuity.Horizon]int{}
-		for i, h := range continuity.Horizons {
+		for i, h := range continuity.DefaultHorizons {
 			level := 1 + i/2 // slow rise: 1,1,2,2,3,3
 			if crit == main {
 				level = min(4, max(1, 4-(at-i)))

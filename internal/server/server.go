@@ -34,6 +34,9 @@ type Config struct {
 	SecureCookies bool
 	Mail          mail.Sender
 	Logger        *slog.Logger // request log; slog's default when nil
+	// BIAHorizons are the business-impact analysis time horizons; the shipped
+	// impact scale's when empty.
+	BIAHorizons []continuity.Horizon
 }
 
 // Server holds the assembled capabilities.
@@ -71,7 +74,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Accounts:   &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		Audit:      &audit.Reader{DB: d},
 		Maturity:   &maturity.Service{DB: d},
-		Continuity: &continuity.Service{DB: d},
+		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
