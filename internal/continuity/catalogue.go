@@ -2,10 +2,10 @@ package continuity
 
 import (
 	"bytes"
-	"strings"
 	"embed"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
