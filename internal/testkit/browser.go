@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"care/internal/platform/docs"
 )
 
 // browserStart bounds how long Chromium may take to start and open its first tab.
@@ -30,16 +32,7 @@ func NewBrowser(t testing.TB) context.Context {
 	path := chromiumPath(t)
 	profile := t.TempDir() // removed after the browser has stopped (cleanups run last in, first out)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	opts := append(docs.HeadlessOptions(path),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 		// A French user's browser: the app picks its language from
