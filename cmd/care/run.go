@@ -37,6 +37,7 @@ Commandes :
   user create    crée un compte (--email, --name, --role, --org) et affiche un mot de passe à usage unique
   token create   crée un jeton d'API pour un compte (--user) et l'affiche une seule fois
   totp           affiche le code à usage unique courant d'un secret TOTP (--secret)
+  scan           audite l'exposition de cibles déclarées, sans base de données (--target, --ports, --lab)
   version        affiche la version
   help           affiche cette aide
 
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case "totp":
 		return totp(rest, stdout, stderr)
+	case "scan":
+		return scanCmd(ctx, rest, stdout, stderr)
 	}
 	return fmt.Errorf("commande inconnue %q (voir « care help »)", cmd)
 }

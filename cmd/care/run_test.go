@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +131,48 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+func TestScanCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Server", "nginx/1.18.0")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+
+	out, _, err := runCmd(t, nil, "scan", "--target", "127.0.0.1", "--ports", port, "--lab", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	if err := json.Unmarshal([]byte(out), &lines); err != nil || len(lines) == 0 {
+		t.Fatalf("json: %v %q", err, out)
+	}
+	for _, key := range []string{"address", "port", "service", "product", "version", "finding", "severity"} {
+		if _, ok := lines[0][key]; !ok {
+			t.Errorf("a line lacks %q: %v", key, lines[0])
+		}
+	}
+	found := false
+	for _, l := range lines {
+		if l["check"] == "http-version-disclosure" && l["product"] == "f5:nginx" && l["version"] == "1.18.0" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no version disclosure for nginx/1.18.0: %s", out)
+	}
+	if _, _, err := runCmd(t, nil, "scan", "--target", "127.0.0.1", "--ports", port); err == nil || !strings.Contains(err.Error(), "mode laboratoire") {
+		t.Errorf("loopback without --lab: %v", err)
+	}
+	for _, args := range [][]string{{"--target", "10.0.0.0/8", "--lab"}, {"--target", "127.0.0.1", "--ports", "99999", "--lab"}, {"--target", "127.0.0.1", "--lab", "--format", "xml"}} {
+		if _, _, err := runCmd(t, nil, append([]string{"scan"}, args...)...); err == nil {
+			t.Errorf("scan %v succeeded", args)
+		}
+	}
 }
