@@ -162,6 +162,7 @@ type Finding struct {
 	Evidence    string `json:"evidence,omitempty"`
 	Remediation string `json:"remediation,omitempty"`
 	KEV         bool   `json:"kev,omitempty"`
+	Exposed     bool   `json:"exposed_service,omitempty"` // a service that must never face the Internet
 }
 
 // Key identifies a finding from one scan to the next.
@@ -190,6 +191,7 @@ func (r Rules) Findings(obs []Observation, now time.Time) []Finding {
 					ev = fmt.Sprintf("port %d ouvert", o.Port)
 				}
 				add(rule.ID, ev)
+				out[len(out)-1].Exposed = true
 			}
 		}
 		if t := o.TLS; t != nil {

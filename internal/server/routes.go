@@ -14,6 +14,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/problem"
@@ -43,6 +44,7 @@ func (s *Server) Routes() []Route {
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
+	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
@@ -134,6 +136,14 @@ func (s *Server) Routes() []Route {
 		{"GET /continuite/activites/{id}/mode-degrade", f(cont.SheetPage), login},
 		{"POST /continuite/activites/{id}/mode-degrade", f(cont.SaveSheet), login},
 
+		// Internet exposure
+		{"GET /exposition", f(expo.Page), login},
+		{"POST /exposition/noeud/{org}/cibles", f(expo.AddTarget), login},
+		{"POST /exposition/noeud/{org}/analyses", f(expo.StartScan), login},
+		{"GET /exposition/noeud/{org}/constats.xlsx", f(expo.ExportXLSX), login},
+		{"GET /exposition/noeud/{org}/rapport.pdf", f(expo.ReportPDF), login},
+		{"POST /exposition/constats/{id}", f(expo.SetStatus), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -171,6 +181,14 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/orgs/{id}/continuity/coverage", f(cont.APICoverage), api},
 		{"GET /api/v1/orgs/{id}/continuity/evaluation", f(cont.APIEvaluation), api},
 		{"POST /api/v1/orgs/{id}/pcra", f(cont.APIDocument), api},
+		{"GET /api/v1/orgs/{id}/exposure/targets", f(expo.APITargets), api},
+		{"POST /api/v1/orgs/{id}/exposure/targets", f(expo.APIAddTarget), api},
+		{"POST /api/v1/orgs/{id}/exposure/scans", f(expo.APIStartScan), api},
+		{"GET /api/v1/orgs/{id}/exposure/findings", f(expo.APIFindings), api},
+		{"GET /api/v1/orgs/{id}/exposure/evidence", f(expo.APIEvidence), api},
+		{"GET /api/v1/exposure/scans/{id}", f(expo.APIScan), api},
+		{"POST /api/v1/exposure/scans/{id}/cancel", f(expo.APICancelScan), api},
+		{"PATCH /api/v1/exposure/findings/{id}", f(expo.APISetStatus), api},
 	}
 }
 

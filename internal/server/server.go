@@ -16,6 +16,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -37,6 +38,8 @@ type Config struct {
 	// BIAHorizons are the business-impact analysis time horizons; the shipped
 	// impact scale's when empty.
 	BIAHorizons []continuity.Horizon
+	// ExposureLab lets administrators scan non-public addresses (tests and demos).
+	ExposureLab bool
 }
 
 // Server holds the assembled capabilities.
@@ -47,6 +50,7 @@ type Server struct {
 	Audit      *audit.Reader
 	Maturity   *maturity.Service
 	Continuity *continuity.Service
+	Exposure   *exposure.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -58,7 +62,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +79,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Audit:      &audit.Reader{DB: d},
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
+		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -93,8 +98,24 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if err := s.Maturity.SyncShipped(ctx); err != nil {
 		return err
 	}
-	_, err := continuity.LoadCatalogue()
+	if _, err := continuity.LoadCatalogue(); err != nil {
+		return err
+	}
+	_, err := exposure.LoadRules()
 	return err
+}
+
+// exposureNodes lists the establishments and sites the caller sees.
+func (s *Server) exposureNodes(ctx context.Context) ([]exposure.NodeChoice, error) {
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exposure.NodeChoice, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, exposure.NodeChoice{ID: o.ID, Label: o.Name})
+	}
+	return out, nil
 }
 
 // continuityNodes lists the GHT, establishments and sites the caller sees.
@@ -110,8 +131,11 @@ func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, 
 	return out, nil
 }
 
-// Close frees what the server started (the PDF browser).
-func (s *Server) Close() { s.PDF.Close() }
+// Close waits for the running scans and frees what the server started.
+func (s *Server) Close() {
+	s.Exposure.Wait()
+	s.PDF.Close()
+}
 
 // view prepares the page data every template receives: language, viewer, navigation.
 func (s *Server) view(r *http.Request, title string) *web.View {
@@ -125,7 +149,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}

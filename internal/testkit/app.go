@@ -39,7 +39,7 @@ func NewApp(t testing.TB, d *db.DB) *App {
 	ts := httptest.NewUnstartedServer(nil)
 	app.URL = "http://" + ts.Listener.Addr().String()
 	srv, err := server.New(d, server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"},
-		Logger: slog.New(slog.DiscardHandler)})
+		Logger: slog.New(slog.DiscardHandler), ExposureLab: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,196 @@
+package exposure
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"care/internal/platform/problem"
+	"care/internal/platform/web"
+)
+
+type targetJSON struct {
+	ID         int64     `json:"id"`
+	Value      string    `json:"value"`
+	Owner      string    `json:"owner"`
+	AttestedAt time.Time `json:"attested_at"`
+	AttestedBy string    `json:"attested_by,omitempty"`
+}
+
+// APIAddTarget answers POST /api/v1/orgs/{id}/exposure/targets.
+func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Value    string `json:"value"`
+		Owner    string `json:"owner"`
+		Attested bool   `json:"attested"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	t, err := h.Exposure.AddTarget(r.Context(), orgOf(r), in.Value, in.Owner, in.Attested)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt})
+}
+
+// APITargets answers GET /api/v1/orgs/{id}/exposure/targets.
+func (h *Handler) APITargets(w http.ResponseWriter, r *http.Request) {
+	list, err := h.Exposure.Targets(r.Context(), orgOf(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	out := web.Page[targetJSON]{Items: []targetJSON{}, Total: len(list), Limit: len(list)}
+	for _, t := range list {
+		out.Items = append(out.Items, targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt, AttestedBy: t.AttestedBy})
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+type scanJSON struct {
+	ID         int64      `json:"id"`
+	Org        int64      `json:"org"`
+	Status     string     `json:"status"`
+	Ports      string     `json:"ports"`
+	Lab        bool       `json:"lab"`
+	Addresses  int        `json:"addresses"`
+	Done       int        `json:"done"`
+	Total      int        `json:"total"`
+	Progress   int        `json:"progress"`
+	Error      string     `json:"error,omitempty"`
+	Level      *int       `json:"level"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}
+
+func toScanJSON(s ScanRow) scanJSON {
+	return scanJSON{ID: s.ID, Org: s.OrgID, Status: s.Status, Ports: s.Ports, Lab: s.Lab, Addresses: s.Addresses, Done: s.Done, Total: s.Total,
+		Progress: s.Progress(), Error: s.Error, Level: s.Level, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt}
+}
+
+// APIStartScan answers POST /api/v1/orgs/{id}/exposure/scans.
+func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Ports string `json:"ports"`
+		Lab   bool   `json:"lab"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	s, err := h.Exposure.StartScan(r.Context(), orgOf(r), in.Ports, in.Lab)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusAccepted, toScanJSON(s))
+}
+
+// APIScan answers GET /api/v1/exposure/scans/{id}.
+func (h *Handler) APIScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var s ScanRow
+	if err == nil {
+		s, err = h.Exposure.GetScan(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, toScanJSON(s))
+}
+
+// APICancelScan answers POST /api/v1/exposure/scans/{id}/cancel.
+func (h *Handler) APICancelScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = h.Exposure.Cancel(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type findingJSON struct {
+	ID            int64      `json:"id"`
+	Address       string     `json:"address"`
+	Port          int        `json:"port"`
+	Check         string     `json:"check"`
+	Severity      string     `json:"severity"`
+	Finding       string     `json:"finding"`
+	Evidence      string     `json:"evidence"`
+	Remediation   string     `json:"remediation"`
+	Status        string     `json:"status"`
+	Justification string     `json:"justification,omitempty"`
+	AcceptedUntil *time.Time `json:"accepted_until"`
+	FirstSeen     time.Time  `json:"first_seen"`
+	LastSeen      time.Time  `json:"last_seen"`
+	FixedAt       *time.Time `json:"fixed_at"`
+}
+
+// APIFindings answers GET /api/v1/orgs/{id}/exposure/findings.
+func (h *Handler) APIFindings(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := h.Exposure.Findings(r.Context(), orgOf(r), FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	out := web.Page[findingJSON]{Items: []findingJSON{}, Total: len(list), Limit: len(list)}
+	for _, f := range list {
+		out.Items = append(out.Items, findingJSON{ID: f.ID, Address: f.Address, Port: f.Port, Check: f.Check, Severity: f.Severity, Finding: f.Title,
+			Evidence: f.Evidence, Remediation: f.Remediation, Status: f.Status, Justification: f.Justification, AcceptedUntil: f.AcceptedUntil,
+			FirstSeen: f.FirstSeen, LastSeen: f.LastSeen, FixedAt: f.FixedAt})
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// APISetStatus answers PATCH /api/v1/exposure/findings/{id}.
+func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	var in struct {
+		Status        string `json:"status"`
+		Justification string `json:"justification"`
+		AcceptedUntil string `json:"accepted_until"`
+	}
+	if err := web.DecodeJSON(w, r, &in); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	var until *time.Time
+	if s := strings.TrimSpace(in.AcceptedUntil); s != "" {
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			var c problem.Checks
+			c.Add("accepted_until", "exposure.error.expiry")
+			web.Problem(w, r, c.Err())
+			return
+		}
+		until = &t
+	}
+	if err := h.Exposure.SetStatus(r.Context(), id, in.Status, in.Justification, until); err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the Domaine 1 indicator.
+func (h *Handler) APIEvidence(w http.ResponseWriter, r *http.Request) {
+	ev, err := h.Exposure.D1Evidence(r.Context(), orgOf(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]any{"met": ev.Met, "first_scan": ev.FirstScan, "second_scan": ev.SecondScan, "open_critical": ev.OpenCrit, "level": ev.Level})
+}
