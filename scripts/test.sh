@@ -54,6 +54,12 @@ if [[ -z ${CARE_CHROMIUM:-} ]]; then
   fi
 fi
 
+# nftables makes a "filtered" port in the exposure tests' network namespace.
+if ! command -v nft >/dev/null && [[ $(id -u) -eq 0 ]]; then
+  [[ -n ${CARE_APT_UPDATED:-} ]] || apt-get update >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nftables >/dev/null
+fi
+
 # LibreOffice opens the generated DOCX and ODT plans in the continuity tests.
 if ! command -v soffice >/dev/null; then
   if [[ $(id -u) -eq 0 ]]; then

@@ -31,6 +31,7 @@ type Options struct {
 	PerSecond    int           // connect attempts per second, 0 for no limit
 	ProbeTimeout time.Duration // per identification probe (default 2 s)
 	Identify     bool          // read banners and probe the open ports
+	Every        bool          // report closed and filtered ports too, not only open ones
 	// Progress, when set, is told how many of the connect attempts are done.
 	Progress func(done, total int)
 }
@@ -108,8 +109,8 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 					state = connect(ctx, p, o.Timeout)
 				}
 				mu.Lock()
-				if state == Open {
-					open = append(open, Observation{Address: p.addr, Port: p.port, State: Open})
+				if state == Open || o.Every {
+					open = append(open, Observation{Address: p.addr, Port: p.port, State: state})
 				}
 				done++
 				if o.Progress != nil {
@@ -175,6 +176,9 @@ func identifyAll(ctx context.Context, obs []Observation, timeout time.Duration) 
 	sem := make(chan struct{}, 32)
 	var wg sync.WaitGroup
 	for i := range obs {
+		if obs[i].State != Open {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
