@@ -33,6 +33,7 @@ func scanCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	timeout := fs.Duration("timeout", 1500*time.Millisecond, "délai d'une tentative de connexion")
 	concurrency := fs.Int("concurrency", 400, "tentatives de connexion simultanées")
 	rate := fs.Int("rate", 0, "tentatives par seconde (0 : sans limite)")
+	identify := fs.Bool("identify", true, "identifier les services des ports ouverts (bannières, sondes, TLS)")
 	if ok, err := parse(fs, args); !ok {
 		return err
 	}
@@ -69,7 +70,7 @@ func scanCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	start := time.Now()
-	obs, err := exposure.Scan(ctx, list, exposure.Options{Ports: portList, Identify: true, Timeout: *timeout, Concurrency: *concurrency, PerSecond: *rate})
+	obs, err := exposure.Scan(ctx, list, exposure.Options{Ports: portList, Identify: *identify, Timeout: *timeout, Concurrency: *concurrency, PerSecond: *rate})
 	if err != nil {
 		return describe(err)
 	}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Measures `care scan` side by side with nmap (-sT and -sS) on test hosts in a network
+# namespace this script creates and removes: 65,535 ports of one host, and 1,000 ports
+# on 16 hosts. Prints wall times (median of the runs) and checks that every tool
+# finds the same open ports. Root; needs nmap, bc and python3 (which serves the
+# listeners). Traffic stays on this machine (veth into the namespace, blackhole
+# guard on the prefix).
+# Usage: scripts/bench-exposure.sh [runs, default 3]
+set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
+RUNS=${1:-3}
+cd "$(dirname "$0")/.."
+command -v nmap >/dev/null || { echo "nmap is needed: apt-get install nmap" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "root is needed for network namespaces" >&2; exit 1; }
+
+NS=care-bench-$$; VR=cbr$$; VT=cbt$$; NET=10.254.250
+WORK=$(mktemp -d); LPID=''
+cleanup() {
+  [[ -z $LPID ]] || kill "$LPID" 2>/dev/null || true
+  ip netns del "$NS" 2>/dev/null || true
+  ip link del "$VR" 2>/dev/null || true
+  ip route del blackhole "$NET.0/24" metric 4000 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+go build -o "$WORK/care" ./cmd/care
+
+ip route add blackhole "$NET.0/24" metric 4000
+ip netns add "$NS"
+ip link add "$VR" type veth peer name "$VT"
+ip link set "$VT" netns "$NS"
+ip addr add "$NET.254/24" dev "$VR"; ip link set "$VR" up
+ip -n "$NS" link set lo up
+for i in $(seq 1 16); do ip -n "$NS" addr add "$NET.$i/24" dev "$VT"; done
+ip -n "$NS" link set "$VT" up
+
+# Listeners: host 1 has 22, 80, 443, 3389, 8080 and 40000; hosts 2-16 have 22, 80,
+# 443 and one port of their own (100 + host).
+cat > "$WORK/listen.py" <<'PY'
+import socket, selectors, sys
+sel = selectors.DefaultSelector()
+for spec in sys.argv[1:]:
+    host, port = spec.rsplit(":", 1)
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, int(port))); s.listen(128); s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ)
+print("ready", flush=True)
+while True:
+    for key, _ in sel.select():
+        try:
+            c, _ = key.fileobj.accept(); c.close()
+        except OSError:
+            pass
+PY
+SPECS=()
+for p in 22 80 443 3389 8080 40000; do SPECS+=("$NET.1:$p"); done
+for i in $(seq 2 16); do for p in 22 80 443 $((100 + i)); do SPECS+=("$NET.$i:$p"); done; done
+ip netns exec "$NS" python3 "$WORK/listen.py" "${SPECS[@]}" > "$WORK/listen.out" &
+LPID=$!
+for _ in $(seq 50); do grep -q ready "$WORK/listen.out" 2>/dev/null && break; sleep 0.1; done
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# Open ports as "address:port" lines, sorted.
+care_open() { python3 -c 'import json,sys; print("\n".join(sorted({"%s:%d" % (l["address"], l["port"]) for l in json.load(sys.stdin)})))'; }
+nmap_open() { grep -o 'Host: [0-9.]*.*Ports: .*' | python3 -c '
+import re,sys
+out=set()
+for line in sys.stdin:
+    host=line.split()[1]
+    for m in re.finditer(r"(\d+)/open/tcp", line): out.add("%s:%s" % (host, m.group(1)))
+print("\n".join(sorted(out)))'; }
+
+bench() { # name, expected, command...
+  local name=$1 expect=$2; shift 2
+  local times=() out
+  for _ in $(seq "$RUNS"); do
+    local t0; t0=$(now)
+    out=$("$@")
+    times+=("$(echo "$(now) - $t0" | bc)")
+  done
+  local m; m=$(printf '%s\n' "${times[@]}" | median)
+  local got; got=$(echo "$out" | $expect)
+  printf '%-48s %8.2f s   %3d open ports   %s\n' "$name" "$m" "$(echo "$got" | grep -c . || true)" "$(echo "$got" | md5sum | cut -c1-8)"
+}
+
+echo "# exposure scan benchmark — $(date -u +%Y-%m-%d) — $(nproc) cores — median of $RUNS runs — network namespace over veth"
+echo "## S1: one host, all 65,535 ports"
+bench "care scan --ports all --identify=false"          care_open "$WORK/care" scan --lab --target "$NET.1" --ports all --identify=false --format json
+bench "care scan --ports all (with identification)"    care_open "$WORK/care" scan --lab --target "$NET.1" --ports all --format json
+bench "nmap -sT -p-"                                    nmap_open nmap -n -Pn -sT -p- "$NET.1" -oG -
+bench "nmap -sS -p-"                                    nmap_open nmap -n -Pn -sS -p- "$NET.1" -oG -
+echo "## S2: 16 hosts × ports 1-1000"
+HOSTS=(); for i in $(seq 1 16); do HOSTS+=(--target "$NET.$i"); done
+bench "care scan --ports 1-1000 --identify=false"       care_open "$WORK/care" scan --lab "${HOSTS[@]}" --ports 1-1000 --identify=false --format json
+bench "care scan --ports 1-1000 (with identification)" care_open "$WORK/care" scan --lab "${HOSTS[@]}" --ports 1-1000 --format json
+bench "nmap -sT -p 1-1000"                              nmap_open nmap -n -Pn -sT -p 1-1000 "$NET.1-16" -oG -
+bench "nmap -sS -p 1-1000"                              nmap_open nmap -n -Pn -sS -p 1-1000 "$NET.1-16" -oG -
+echo "(the last column is a digest of the open-port set: equal digests, equal sets)"
