@@ -28,7 +28,7 @@ func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	t, err := h.Exposure.AddTarget(r.Context(), orgOf(r), in.Value, in.Owner, in.Attested)
+	t, err := h.Exposure.AddTarget(r.Context(), apiOrg(r), in.Value, in.Owner, in.Attested)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -38,7 +38,7 @@ func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
 
 // APITargets answers GET /api/v1/orgs/{id}/exposure/targets.
 func (h *Handler) APITargets(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Exposure.Targets(r.Context(), orgOf(r))
+	list, err := h.Exposure.Targets(r.Context(), apiOrg(r))
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -82,7 +82,7 @@ func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	s, err := h.Exposure.StartScan(r.Context(), orgOf(r), in.Ports, in.Lab)
+	s, err := h.Exposure.StartScan(r.Context(), apiOrg(r), in.Ports, in.Lab)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -137,7 +137,7 @@ type findingJSON struct {
 // APIFindings answers GET /api/v1/orgs/{id}/exposure/findings.
 func (h *Handler) APIFindings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	list, err := h.Exposure.Findings(r.Context(), orgOf(r), FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
+	list, err := h.Exposure.Findings(r.Context(), apiOrg(r), FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -187,7 +187,7 @@ func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
 
 // APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the Domaine 1 indicator.
 func (h *Handler) APIEvidence(w http.ResponseWriter, r *http.Request) {
-	ev, err := h.Exposure.D1Evidence(r.Context(), orgOf(r))
+	ev, err := h.Exposure.D1Evidence(r.Context(), apiOrg(r))
 	if err != nil {
 		web.Problem(w, r, err)
 		return

@@ -41,15 +41,20 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.Render.Fail(w, r, h.View(r, "error.title"), err)
 }
 
+// orgOf is the establishment a page works on: the {org} of its path, or the org
+// query parameter of pages whose path names a finding or a scan.
 func orgOf(r *http.Request) int64 {
 	v := r.PathValue("org")
-	if v == "" {
-		v = r.PathValue("id")
-	}
 	if v == "" {
 		v = r.URL.Query().Get("org")
 	}
 	id, _ := strconv.ParseInt(v, 10, 64)
+	return id
+}
+
+// apiOrg is the establishment of an API path /api/v1/orgs/{id}/….
+func apiOrg(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return id
 }
 
@@ -123,6 +128,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 	name := "exposure-page"
 	if r.Header.Get("HX-Request") == "true" && r.URL.Query().Get("fragment") == "scans" {
 		name = "exposure-scans"
+		if !d.Running {
+			// The scan ended: reload the whole page, whose findings and level changed.
+			w.Header().Set("HX-Refresh", "true")
+		}
 	}
 	h.Render.Render(w, status, name, v)
 }
@@ -182,6 +191,19 @@ func (h *Handler) StartScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.back(w, r, "exposure.scan_started")
+}
+
+// CancelScan stops a running scan from the page.
+func (h *Handler) CancelScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = h.Exposure.Cancel(r.Context(), id)
+	}
+	if err != nil {
+		h.again(w, r, err)
+		return
+	}
+	h.back(w, r, "exposure.scan_cancelled")
 }
 
 // SetStatus changes a finding's status from the page.

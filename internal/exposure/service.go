@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"care/internal/audit"
@@ -28,6 +29,9 @@ type Service struct {
 	Resolver Resolver
 	// Options tune the scanner (ports are set per scan).
 	Options Options
+	// Heartbeat is how often a running scan records its progress and looks for a
+	// cancel request from another instance; 2 s when zero.
+	Heartbeat time.Duration
 
 	mu      sync.Mutex
 	running map[int64]context.CancelFunc
@@ -222,6 +226,9 @@ func (s *Service) StartScan(ctx context.Context, org int64, portSpec string, lab
 	}
 	var id int64
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.releaseStale(ctx, tx, org); err != nil {
+			return err
+		}
 		var busy int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM exposure_scans WHERE org_id = $1 AND status IN ('queued', 'running')", org).Scan(&busy); err != nil {
 			return err
@@ -267,20 +274,46 @@ func (s *Service) run(ctx context.Context, id, org int64, addrs []netip.Addr, po
 		delete(s.running, id)
 		s.mu.Unlock()
 	}()
-	_, _ = s.DB.Write.ExecContext(ctx, "UPDATE exposure_scans SET status = 'running', started_at = $1 WHERE id = $2", db.Now(), id)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, _ = s.DB.Write.ExecContext(ctx, "UPDATE exposure_scans SET status = 'running', started_at = $1, heartbeat_at = $1 WHERE id = $2", db.Now(), id)
 	opts := s.Options
 	opts.Ports, opts.Identify = ports, true
-	var last time.Time
-	opts.Progress = func(done, total int) {
-		if time.Since(last) > time.Second || done == total {
-			last = time.Now()
-			_, _ = s.DB.Write.ExecContext(context.WithoutCancel(ctx), "UPDATE exposure_scans SET done = $1 WHERE id = $2", done, id)
-		}
+	var done atomic.Int64
+	opts.Progress = func(n, _ int) { done.Store(int64(n)) }
+	beat := s.Heartbeat
+	if beat <= 0 {
+		beat = 2 * time.Second
 	}
+	stopBeat := make(chan struct{})
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		tick := time.NewTicker(beat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopBeat:
+				return
+			case <-tick.C:
+			}
+			var stop bool
+			err := s.DB.Write.QueryRowContext(context.WithoutCancel(ctx), "UPDATE exposure_scans SET done = $1, heartbeat_at = $2 WHERE id = $3 RETURNING cancel_requested",
+				done.Load(), db.Now(), id).Scan(&stop)
+			if err != nil {
+				slog.Error("exposure scan heartbeat", "scan", id, "err", err)
+			}
+			if stop {
+				cancel()
+			}
+		}
+	}()
 	obs, err := Scan(ctx, addrs, opts)
+	close(stopBeat)
+	<-beating
 	finish := func(status, msg string, level *int) {
-		if _, err := s.DB.Write.ExecContext(context.WithoutCancel(ctx), "UPDATE exposure_scans SET status = $1, error = $2, level = $3, finished_at = $4 WHERE id = $5",
-			status, msg, level, db.Now(), id); err != nil {
+		if _, err := s.DB.Write.ExecContext(context.WithoutCancel(ctx), "UPDATE exposure_scans SET status = $1, error = $2, level = $3, done = $4, finished_at = $5 WHERE id = $6",
+			status, msg, level, done.Load(), db.Now(), id); err != nil {
 			slog.Error("exposure scan", "scan", id, "err", err)
 		}
 	}
@@ -425,23 +458,51 @@ func activeFindings(ctx context.Context, q db.Querier, org int64) ([]Finding, er
 // Wait blocks until the scans started by this service have finished.
 func (s *Service) Wait() { s.wg.Wait() }
 
-// Cancel stops a running scan of an establishment the caller may change.
+// Cancel stops a running scan of an establishment the caller may change. The scan
+// may run on another instance: the request is written down and its runner sees it
+// at its next heartbeat.
 func (s *Service) Cancel(ctx context.Context, id int64) error {
 	sc, err := s.GetScan(ctx, id)
 	if err != nil {
 		return err
 	}
-	if _, err := s.node(ctx, s.DB.Read, sc.OrgID, authz.ProgrammeWrite); err != nil {
+	path, err := s.node(ctx, s.DB.Read, sc.OrgID, authz.ProgrammeWrite)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE exposure_scans SET cancel_requested = TRUE WHERE id = $1 AND status IN ('queued', 'running')", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "exposure.error.not_running")
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exposure.scan_cancel", ObjectType: "exposure_scan", ObjectID: audit.ID(id), OrgPath: path})
+	})
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	cancel, ok := s.running[id]
 	s.mu.Unlock()
-	if !ok {
-		return problem.New(problem.Conflict, "exposure.error.not_running")
+	if ok {
+		cancel()
 	}
-	cancel()
 	return nil
+}
+
+// staleAfter is how long a running scan may go without a heartbeat before it is
+// taken for dead: many heartbeats, so a busy database does not kill a live scan.
+const staleAfter = time.Minute
+
+// releaseStale closes the scans of org whose instance stopped beating, so that
+// they no longer block a new scan.
+func (s *Service) releaseStale(ctx context.Context, tx *sql.Tx, org int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE exposure_scans SET status = 'failed', error = $1, finished_at = $2
+		WHERE org_id = $3 AND status IN ('queued', 'running') AND COALESCE(heartbeat_at, created_at) < $4`,
+		"interrompu : l'instance qui le menait s'est arrêtée", db.Now(), org, db.Now().Add(-staleAfter))
+	return err
 }
 
 const scanColumns = "id, org_id, status, ports, lab, addresses, done, total, error, level, created_at, started_at, finished_at"

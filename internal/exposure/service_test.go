@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"care/internal/exposure"
 	"care/internal/platform/db"
 	"care/internal/testkit"
 )
@@ -151,4 +152,67 @@ func deref(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// A scan runs on one instance and is stopped from another (a second service on the
+// same database, as a second process would be); a scan whose instance died stops
+// blocking the establishment once its heartbeat is old.
+func TestScanCancelledFromAnotherInstance(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		runner := app.Server.Exposure
+		runner.Options.PerSecond = 200 // 2,000 ports take 10 s: time to stop it
+		runner.Heartbeat = 50 * time.Millisecond
+		admin := app.Token(t, "admin@demo.care.test")
+		chu := app.Org(t, "CHU de Port-Émeraude")
+		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", chu.ID)
+		if resp := app.API(t, admin, "POST", base+"/targets", map[string]any{"value": "127.0.78.2", "attested": true}, nil); resp.StatusCode != 201 {
+			t.Fatalf("target: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		var s scanJSON
+		if resp := app.API(t, admin, "POST", base+"/scans", map[string]any{"ports": "1-2000", "lab": true}, &s); resp.StatusCode != 202 {
+			t.Fatalf("scan: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		if resp := app.API(t, admin, "POST", base+"/scans", map[string]any{"ports": "22", "lab": true}, nil); resp.StatusCode != 409 {
+			t.Errorf("a second scan while one runs: %d", resp.StatusCode)
+		}
+
+		other := &exposure.Service{DB: d}
+		if err := other.Cancel(testkit.As(t, app, "dsi@demo.care.test"), s.ID); err == nil {
+			t.Error("a neighbour stopped the scan")
+		}
+		if err := other.Cancel(testkit.As(t, app, "rssi@demo.care.test"), s.ID); err != nil {
+			t.Fatalf("cancel from the other instance: %v", err)
+		}
+		var got struct {
+			scanJSON
+			Done, Total int
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for got.Status != "cancelled" && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			app.API(t, admin, "GET", fmt.Sprintf("/api/v1/exposure/scans/%d", s.ID), nil, &got)
+		}
+		if got.Status != "cancelled" || got.Done >= got.Total {
+			t.Fatalf("after the cancel request: %s, %d of %d done", got.Status, got.Done, got.Total)
+		}
+		if err := other.Cancel(testkit.As(t, app, "rssi@demo.care.test"), s.ID); err == nil {
+			t.Error("cancelling a finished scan succeeded")
+		}
+
+		// An instance died in the middle of a scan two minutes ago.
+		old := time.Now().UTC().Add(-2 * time.Minute)
+		if _, err := d.Write.ExecContext(t.Context(), `INSERT INTO exposure_scans (org_id, status, ports, created_at, started_at, heartbeat_at) VALUES ($1, 'running', '22', $2, $2, $2)`, chu.ID, old); err != nil {
+			t.Fatal(err)
+		}
+		var next scanJSON
+		if resp := app.API(t, admin, "POST", base+"/scans", map[string]any{"ports": "22", "lab": true}, &next); resp.StatusCode != 202 {
+			t.Fatalf("scan after a dead instance: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		var failed int
+		if err := d.Read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM exposure_scans WHERE org_id = $1 AND status = 'failed' AND error <> ''", chu.ID).Scan(&failed); err != nil || failed != 1 {
+			t.Errorf("the dead instance's scan: %d failed (%v)", failed, err)
+		}
+		runner.Wait()
+	})
 }

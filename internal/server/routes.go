@@ -140,6 +140,7 @@ func (s *Server) Routes() []Route {
 		{"GET /exposition", f(expo.Page), login},
 		{"POST /exposition/noeud/{org}/cibles", f(expo.AddTarget), login},
 		{"POST /exposition/noeud/{org}/analyses", f(expo.StartScan), login},
+		{"POST /exposition/analyses/{id}/annuler", f(expo.CancelScan), login},
 		{"GET /exposition/noeud/{org}/constats.xlsx", f(expo.ExportXLSX), login},
 		{"GET /exposition/noeud/{org}/rapport.pdf", f(expo.ReportPDF), login},
 		{"POST /exposition/constats/{id}", f(expo.SetStatus), login},

@@ -1,0 +1,117 @@
+package server_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"care/internal/demo"
+)
+
+// The administrator declares a loopback address (lab mode), starts a scan, watches
+// it end in the page, filters the findings, takes a finding in hand and downloads
+// the spreadsheet and the report for the ARS.
+func TestJourneyExposureScan(t *testing.T) {
+	telnet, err := net.Listen("tcp", "127.0.79.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := telnet.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("\xff\xfd\x18\xff\xfd\x20"))
+			c.Close()
+		}
+	}()
+	web, err := net.Listen("tcp", "127.0.79.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
+	go srv.Serve(web)
+	t.Cleanup(func() { srv.Close(); telnet.Close() })
+	telnetPort := telnet.Addr().(*net.TCPAddr).Port
+
+	j := newJourney(t)
+	j.login("admin@demo.care.test", demo.Password)
+	chu := j.app.Org(t, "CHU de Port-Émeraude")
+	j.open(fmt.Sprintf("/exposition?org=%d", chu.ID))
+	j.wantH1("Exposition")
+
+	// Without the attestation the target is refused, with a message by the field.
+	if status := j.submit("a target without attestation", `form[action$="/cibles"] button[type=submit]`,
+		chromedp.SendKeys(chromedp.ID("value"), "127.0.79.1")); status != 422 {
+		t.Fatalf("a target without attestation: %d", status)
+	}
+	if got := j.text(`form[action$="/cibles"] .field-error`); got == "" {
+		t.Error("no message by the attestation box")
+	}
+	j.submit("declaring the target", `form[action$="/cibles"] button[type=submit]`,
+		chromedp.SetValue(chromedp.ID("value"), "127.0.79.1"),
+		chromedp.SendKeys(chromedp.ID("owner"), "DSI"),
+		chromedp.Click(chromedp.CSS(`input[name="attested"]`)))
+	if rows := strings.Join(j.texts("section[aria-labelledby=h-inv] tbody tr"), "\n"); !strings.Contains(rows, "127.0.79.1") {
+		t.Fatalf("inventory after adding: %q", rows)
+	}
+
+	ports := fmt.Sprintf("%d,%d", telnetPort, web.Addr().(*net.TCPAddr).Port)
+	j.submit("starting the scan", `form[action$="/analyses"] button[type=submit]`,
+		chromedp.SetValue(chromedp.ID("ports"), ports),
+		chromedp.Click(chromedp.CSS(`input[name="lab"]`)))
+	// The scans table polls while the scan runs, then the page reloads with the level.
+	var level string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		level = eval[string](j, `(document.querySelector('#level') || {}).textContent || ''`)
+		if strings.Contains(level, "/ 5") {
+			break
+		}
+	}
+	if strings.TrimSpace(level) != "3 / 5" {
+		t.Fatalf("exposure level after the scan: %q (scans: %q)", level, j.texts("#scans tbody tr"))
+	}
+	rows := j.texts("#findings tbody tr")
+	if !strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
+		t.Fatalf("findings: %q", rows)
+	}
+
+	// Filter on high findings: the telnet one stays, the medium header ones go.
+	j.submit("filtering", `#h-findings ~ form button[type=submit]`, chromedp.SetValue(chromedp.ID("gravite"), "high"))
+	high := j.texts("#findings tbody tr")
+	if len(high) == 0 || len(high) >= len(rows) {
+		t.Fatalf("%d high findings out of %d", len(high), len(rows))
+	}
+	for _, r := range high {
+		if !strings.Contains(r, "élevée") {
+			t.Errorf("a row that is not high after filtering: %q", r)
+		}
+	}
+
+	// Take the first one in hand.
+	j.submit("taking a finding in hand", `#findings tbody tr:first-child form button[type=submit]`,
+		chromedp.SetValue(chromedp.CSS(`#findings tbody tr:first-child select[name="status"]`), "in_progress"))
+	if got := eval[string](j, `document.querySelector('#findings tbody tr:first-child select[name="status"]').value`); got != "in_progress" {
+		t.Errorf("status after saving: %q", got)
+	}
+
+	for path, kind := range map[string]string{
+		fmt.Sprintf("/exposition/noeud/%d/constats.xlsx", chu.ID): "spreadsheetml",
+		fmt.Sprintf("/exposition/noeud/%d/rapport.pdf", chu.ID):   "application/pdf",
+	} {
+		got, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](fmt.Sprintf(`fetch(%s).then(async r => r.status + '|' + r.headers.get('content-type') + '|' + (await r.arrayBuffer()).byteLength)`, js(path)), chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(got, "|")
+		if len(parts) != 3 || parts[0] != "200" || !strings.Contains(parts[1], kind) || len(parts[2]) < 4 {
+			t.Errorf("%s: %q", path, got)
+		}
+	}
+}
