@@ -10,6 +10,7 @@ import (
 	"care/internal/account"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -77,7 +78,7 @@ var names = map[authz.Role]string{
 
 // Seed fills an empty database (only the national root) with the demo programme.
 // It reports false and does nothing when the database already holds more.
-func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service, edge *exposure.Service) (bool, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM users)").Scan(&n); err != nil {
 		return false, err
@@ -120,7 +121,10 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedAssessments(ctx, assessments, ids); err != nil {
 		return false, err
 	}
-	return true, seedContinuity(ctx, plans, ids)
+	if err := seedContinuity(ctx, plans, ids); err != nil {
+		return false, err
+	}
+	return true, seedExposure(ctx, edge, ids)
 }
 
 // Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;

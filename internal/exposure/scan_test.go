@@ -266,6 +266,10 @@ func TestScopeRefusesWhatIsNotDeclaredOrPublic(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exposure.error.not_public") || !strings.Contains(err.Error(), "exposure.error.unresolved") {
 		t.Errorf("out-of-scope addresses were not refused: %v", err)
 	}
+	doc, _ := ParseTarget("203.0.113.10")
+	if _, err := (Scope{Targets: []Target{doc}, Lab: true}).Resolve(context.Background(), noResolver{}); err == nil || !strings.Contains(err.Error(), "exposure.error.documentation") {
+		t.Errorf("a documentation address in lab mode: %v", err)
+	}
 	got, err := Scope{Targets: targets[:1], Lab: true}.Resolve(context.Background(), noResolver{})
 	if err != nil || len(got) != 1 {
 		t.Errorf("lab mode on loopback: %v %v", got, err)

@@ -325,7 +325,7 @@ func (s *Service) run(ctx context.Context, id, org int64, addrs []netip.Addr, po
 		finish("failed", err.Error(), nil)
 		return
 	}
-	level, err := s.record(context.WithoutCancel(ctx), id, org, addrs, ports, obs)
+	level, err := s.record(context.WithoutCancel(ctx), id, org, addrs, ports, obs, db.Now())
 	if err != nil {
 		slog.Error("exposure scan", "scan", id, "err", err)
 		finish("failed", "enregistrement des résultats impossible", nil)
@@ -334,14 +334,39 @@ func (s *Service) run(ctx context.Context, id, org int64, addrs []netip.Addr, po
 	finish("done", "", &level)
 }
 
+// RecordPast stores a complete scan that ended at the given time, without running
+// it: the demo's history. Findings are reconciled as for a live scan.
+func (s *Service) RecordPast(ctx context.Context, org int64, portSpec string, addrs []netip.Addr, obs []Observation, at time.Time) (ScanRow, error) {
+	if _, err := s.node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return ScanRow{}, err
+	}
+	ports, err := ParsePorts(portSpec)
+	if err != nil {
+		return ScanRow{}, err
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	var id int64
+	if err := s.DB.Write.QueryRowContext(ctx, `INSERT INTO exposure_scans (org_id, status, ports, addresses, done, total, created_at, started_at, heartbeat_at) VALUES ($1, 'running', $2, $3, $4, $4, $5, $5, $5) RETURNING id`,
+		org, portSpec, len(addrs), len(addrs)*len(ports), at).Scan(&id); err != nil {
+		return ScanRow{}, err
+	}
+	level, err := s.record(ctx, id, org, addrs, ports, obs, at)
+	if err != nil {
+		return ScanRow{}, err
+	}
+	if _, err := s.DB.Write.ExecContext(ctx, "UPDATE exposure_scans SET status = 'done', level = $1, finished_at = $2 WHERE id = $3", level, at, id); err != nil {
+		return ScanRow{}, err
+	}
+	return s.GetScan(ctx, id)
+}
+
 // record stores what a complete scan saw and reconciles the findings, in one
 // transaction; it returns the establishment's exposure level after the scan.
-func (s *Service) record(ctx context.Context, scan, org int64, addrs []netip.Addr, ports []int, obs []Observation) (int, error) {
+func (s *Service) record(ctx context.Context, scan, org int64, addrs []netip.Addr, ports []int, obs []Observation, now time.Time) (int, error) {
 	rules, err := LoadRules()
 	if err != nil {
 		return 0, err
 	}
-	now := db.Now()
 	found := rules.Findings(obs, now)
 	scanned := map[string]bool{}
 	for _, a := range addrs {

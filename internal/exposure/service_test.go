@@ -34,9 +34,9 @@ type findingsJSON struct {
 func TestScansFollowFindings(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		app := testkit.NewApp(t, d)
-		admin, rssi := app.Token(t, "admin@demo.care.test"), app.Token(t, "rssi@demo.care.test")
-		chu := app.Org(t, "CHU de Port-Émeraude")
-		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", chu.ID)
+		admin, dsi := app.Token(t, "admin@demo.care.test"), app.Token(t, "dsi@demo.care.test")
+		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
+		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", ch.ID)
 
 		// Two services on a loopback address: a telnet-like banner and a web server.
 		telnet, err := net.Listen("tcp", "127.0.78.1:0")
@@ -60,23 +60,23 @@ func TestScansFollowFindings(t *testing.T) {
 		ports := fmt.Sprintf("%d,%d", telnet.Addr().(*net.TCPAddr).Port, web.Addr().(*net.TCPAddr).Port)
 
 		// Bad input scans nothing: no attestation, a /8, a target outside the inventory.
-		if resp := app.API(t, rssi, "POST", base+"/targets", map[string]any{"value": "127.0.78.1"}, nil); resp.StatusCode != 422 {
+		if resp := app.API(t, dsi, "POST", base+"/targets", map[string]any{"value": "127.0.78.1"}, nil); resp.StatusCode != 422 {
 			t.Errorf("target without attestation: %d", resp.StatusCode)
 		}
-		if resp := app.API(t, rssi, "POST", base+"/targets", map[string]any{"value": "10.0.0.0/8", "attested": true}, nil); resp.StatusCode != 422 {
+		if resp := app.API(t, dsi, "POST", base+"/targets", map[string]any{"value": "10.0.0.0/8", "attested": true}, nil); resp.StatusCode != 422 {
 			t.Errorf("a /8: %d", resp.StatusCode)
 		}
-		if resp := app.API(t, rssi, "POST", base+"/scans", map[string]any{"ports": "top"}, nil); resp.StatusCode != 422 {
+		if resp := app.API(t, dsi, "POST", base+"/scans", map[string]any{"ports": "top"}, nil); resp.StatusCode != 422 {
 			t.Errorf("scan with an empty inventory: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
-		if resp := app.API(t, rssi, "POST", base+"/targets", map[string]any{"value": "127.0.78.1", "attested": true, "owner": "DSI"}, nil); resp.StatusCode != 201 {
+		if resp := app.API(t, dsi, "POST", base+"/targets", map[string]any{"value": "127.0.78.1", "attested": true, "owner": "DSI"}, nil); resp.StatusCode != 201 {
 			t.Fatalf("target: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
 		// Loopback is not public: refused unless an admin asks for lab mode.
-		if resp := app.API(t, rssi, "POST", base+"/scans", map[string]any{"ports": ports}, nil); resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "laboratoire") {
+		if resp := app.API(t, dsi, "POST", base+"/scans", map[string]any{"ports": ports}, nil); resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "laboratoire") {
 			t.Errorf("loopback without lab mode: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
-		if resp := app.API(t, rssi, "POST", base+"/scans", map[string]any{"ports": ports, "lab": true}, nil); resp.StatusCode != 422 {
+		if resp := app.API(t, dsi, "POST", base+"/scans", map[string]any{"ports": ports, "lab": true}, nil); resp.StatusCode != 422 {
 			t.Errorf("lab mode asked by a non-admin: %d", resp.StatusCode)
 		}
 		if resp := app.API(t, admin, "POST", base+"/scans", map[string]any{"ports": "80-x", "lab": true}, nil); resp.StatusCode != 422 {
@@ -94,7 +94,7 @@ func TestScansFollowFindings(t *testing.T) {
 					t.Fatal("the scan did not finish")
 				}
 				time.Sleep(100 * time.Millisecond)
-				app.API(t, rssi, "GET", fmt.Sprintf("/api/v1/exposure/scans/%d", s.ID), nil, &s)
+				app.API(t, dsi, "GET", fmt.Sprintf("/api/v1/exposure/scans/%d", s.ID), nil, &s)
 			}
 			if s.Status != "done" {
 				t.Fatalf("scan ended %s: %s", s.Status, s.Error)
@@ -106,7 +106,7 @@ func TestScansFollowFindings(t *testing.T) {
 			t.Errorf("an exposed telnet service (a high finding in rules.yaml) gives level 3, got %v", deref(first.Level))
 		}
 		var f findingsJSON
-		app.API(t, rssi, "GET", base+"/findings", nil, &f)
+		app.API(t, dsi, "GET", base+"/findings", nil, &f)
 		telnetPort := telnet.Addr().(*net.TCPAddr).Port
 		var telnetFinding int64
 		for _, it := range f.Items {
@@ -118,21 +118,21 @@ func TestScansFollowFindings(t *testing.T) {
 			t.Fatalf("findings after the first scan: %+v", f.Items)
 		}
 		// The remediation workflow: an accepted risk needs a justification and an expiry.
-		if resp := app.API(t, rssi, "PATCH", fmt.Sprintf("/api/v1/exposure/findings/%d", telnetFinding), map[string]any{"status": "accepted"}, nil); resp.StatusCode != 422 {
+		if resp := app.API(t, dsi, "PATCH", fmt.Sprintf("/api/v1/exposure/findings/%d", telnetFinding), map[string]any{"status": "accepted"}, nil); resp.StatusCode != 422 {
 			t.Errorf("accepted without justification: %d", resp.StatusCode)
 		}
-		if resp := app.API(t, rssi, "PATCH", fmt.Sprintf("/api/v1/exposure/findings/%d", telnetFinding), map[string]any{"status": "in_progress"}, nil); resp.StatusCode != 204 {
+		if resp := app.API(t, dsi, "PATCH", fmt.Sprintf("/api/v1/exposure/findings/%d", telnetFinding), map[string]any{"status": "in_progress"}, nil); resp.StatusCode != 204 {
 			t.Errorf("in progress: %d", resp.StatusCode)
 		}
 		// A neighbour sees none of it.
-		if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "GET", base+"/findings", nil, nil); resp.StatusCode != 404 {
+		if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "GET", base+"/findings", nil, nil); resp.StatusCode != 404 {
 			t.Errorf("the neighbour reads the findings: %d", resp.StatusCode)
 		}
 
 		// The telnet service goes away; the second scan marks its finding fixed.
 		telnet.Close()
 		second := scan()
-		app.API(t, rssi, "GET", base+"/findings", nil, &f)
+		app.API(t, dsi, "GET", base+"/findings", nil, &f)
 		for _, it := range f.Items {
 			if it.Port == telnetPort && it.Status != "fixed" {
 				t.Errorf("the closed telnet's finding %s is %s, want fixed", it.Check, it.Status)
@@ -164,8 +164,8 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 		runner.Options.PerSecond = 200 // 2,000 ports take 10 s: time to stop it
 		runner.Heartbeat = 50 * time.Millisecond
 		admin := app.Token(t, "admin@demo.care.test")
-		chu := app.Org(t, "CHU de Port-Émeraude")
-		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", chu.ID)
+		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
+		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", ch.ID)
 		if resp := app.API(t, admin, "POST", base+"/targets", map[string]any{"value": "127.0.78.2", "attested": true}, nil); resp.StatusCode != 201 {
 			t.Fatalf("target: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
@@ -178,10 +178,10 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 		}
 
 		other := &exposure.Service{DB: d}
-		if err := other.Cancel(testkit.As(t, app, "dsi@demo.care.test"), s.ID); err == nil {
+		if err := other.Cancel(testkit.As(t, app, "rssi@demo.care.test"), s.ID); err == nil {
 			t.Error("a neighbour stopped the scan")
 		}
-		if err := other.Cancel(testkit.As(t, app, "rssi@demo.care.test"), s.ID); err != nil {
+		if err := other.Cancel(testkit.As(t, app, "dsi@demo.care.test"), s.ID); err != nil {
 			t.Fatalf("cancel from the other instance: %v", err)
 		}
 		var got struct {
@@ -196,13 +196,13 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 		if got.Status != "cancelled" || got.Done >= got.Total {
 			t.Fatalf("after the cancel request: %s, %d of %d done", got.Status, got.Done, got.Total)
 		}
-		if err := other.Cancel(testkit.As(t, app, "rssi@demo.care.test"), s.ID); err == nil {
+		if err := other.Cancel(testkit.As(t, app, "dsi@demo.care.test"), s.ID); err == nil {
 			t.Error("cancelling a finished scan succeeded")
 		}
 
 		// An instance died in the middle of a scan two minutes ago.
 		old := time.Now().UTC().Add(-2 * time.Minute)
-		if _, err := d.Write.ExecContext(t.Context(), `INSERT INTO exposure_scans (org_id, status, ports, created_at, started_at, heartbeat_at) VALUES ($1, 'running', '22', $2, $2, $2)`, chu.ID, old); err != nil {
+		if _, err := d.Write.ExecContext(t.Context(), `INSERT INTO exposure_scans (org_id, status, ports, created_at, started_at, heartbeat_at) VALUES ($1, 'running', '22', $2, $2, $2)`, ch.ID, old); err != nil {
 			t.Fatal(err)
 		}
 		var next scanJSON
@@ -210,7 +210,7 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 			t.Fatalf("scan after a dead instance: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
 		var failed int
-		if err := d.Read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM exposure_scans WHERE org_id = $1 AND status = 'failed' AND error <> ''", chu.ID).Scan(&failed); err != nil || failed != 1 {
+		if err := d.Read.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM exposure_scans WHERE org_id = $1 AND status = 'failed' AND error <> ''", ch.ID).Scan(&failed); err != nil || failed != 1 {
 			t.Errorf("the dead instance's scan: %d failed (%v)", failed, err)
 		}
 		runner.Wait()

@@ -106,6 +106,22 @@ var reservedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("2001:db8::/32"),
 }
 
+// documentationPrefixes hold examples only (RFC 5737, RFC 3849): nothing answers
+// there, so even lab mode never sends them a packet, and the demo's edge uses them.
+var documentationPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
+func documentation(a netip.Addr) bool {
+	for _, p := range documentationPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
 // Scope is what a scan may contact.
 type Scope struct {
 	Targets []Target
@@ -127,6 +143,10 @@ func (s Scope) Resolve(ctx context.Context, r Resolver) (map[netip.Addr]string, 
 	out := map[netip.Addr]string{}
 	add := func(a netip.Addr, from string) {
 		a = a.Unmap()
+		if documentation(a) {
+			c.Add("targets", "exposure.error.documentation", a.String(), from)
+			return
+		}
 		if !s.Lab && !Public(a) {
 			c.Add("targets", "exposure.error.not_public", a.String(), from)
 			return

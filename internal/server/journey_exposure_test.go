@@ -42,8 +42,8 @@ func TestJourneyExposureScan(t *testing.T) {
 
 	j := newJourney(t)
 	j.login("admin@demo.care.test", demo.Password)
-	chu := j.app.Org(t, "CHU de Port-Émeraude")
-	j.open(fmt.Sprintf("/exposition?org=%d", chu.ID))
+	ch := j.app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
+	j.open(fmt.Sprintf("/exposition?org=%d", ch.ID))
 	j.wantH1("Exposition")
 
 	// Without the attestation the target is refused, with a message by the field.
@@ -102,8 +102,8 @@ func TestJourneyExposureScan(t *testing.T) {
 	}
 
 	for path, kind := range map[string]string{
-		fmt.Sprintf("/exposition/noeud/%d/constats.xlsx", chu.ID): "spreadsheetml",
-		fmt.Sprintf("/exposition/noeud/%d/rapport.pdf", chu.ID):   "application/pdf",
+		fmt.Sprintf("/exposition/noeud/%d/constats.xlsx", ch.ID): "spreadsheetml",
+		fmt.Sprintf("/exposition/noeud/%d/rapport.pdf", ch.ID):   "application/pdf",
 	} {
 		got, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](fmt.Sprintf(`fetch(%s).then(async r => r.status + '|' + r.headers.get('content-type') + '|' + (await r.arrayBuffer()).byteLength)`, js(path)), chromedp.EvalAwaitPromise))
 		if err != nil {

@@ -47,7 +47,7 @@ func NewApp(t testing.TB, d *db.DB) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity); err != nil {
+	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure); err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()
