@@ -14,6 +14,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -47,6 +48,7 @@ func (s *Server) Routes() []Route {
 	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
+	ex := &exercise.Handler{Exercises: s.Exercises}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -190,6 +192,25 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/exposure/scans/{id}", f(expo.APIScan), api},
 		{"POST /api/v1/exposure/scans/{id}/cancel", f(expo.APICancelScan), api},
 		{"PATCH /api/v1/exposure/findings/{id}", f(expo.APISetStatus), api},
+		{"GET /api/v1/kits", f(ex.APIKits), api},
+		{"GET /api/v1/exercises", f(ex.APIList), api},
+		{"POST /api/v1/exercises", f(ex.APICreate), api},
+		{"GET /api/v1/exercises/{id}", f(ex.APIGet), api},
+		{"POST /api/v1/exercises/{id}/participants", f(ex.APIAddParticipant), api},
+		{"POST /api/v1/exercises/{id}/plan", f(ex.APIPlan), api},
+		{"POST /api/v1/exercises/{id}/start", ex.APIStep("start"), api},
+		{"POST /api/v1/exercises/{id}/pause", ex.APIStep("pause"), api},
+		{"POST /api/v1/exercises/{id}/resume", ex.APIStep("resume"), api},
+		{"POST /api/v1/exercises/{id}/finish", ex.APIStep("finish"), api},
+		{"GET /api/v1/exercises/{id}/stimuli", f(ex.APIStimuli), api},
+		{"POST /api/v1/exercises/{id}/stimuli", f(ex.APISaveStimulus), api},
+		{"PUT /api/v1/exercises/{id}/stimuli/{sid}", f(ex.APISaveStimulus), api},
+		{"DELETE /api/v1/exercises/{id}/stimuli/{sid}", ex.APIStimulusAction("remove"), api},
+		{"POST /api/v1/exercises/{id}/stimuli/{sid}/send", ex.APIStimulusAction("send"), api},
+		{"POST /api/v1/exercises/{id}/stimuli/{sid}/skip", ex.APIStimulusAction("skip"), api},
+		{"GET /api/v1/exercises/{id}/events", f(ex.APIEvents), api},
+		{"GET /api/v1/exercises/{id}/log", f(ex.APILog), api},
+		{"POST /api/v1/exercises/{id}/log", f(ex.APIPostLog), api},
 	}
 }
 

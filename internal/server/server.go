@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -51,13 +53,16 @@ type Server struct {
 	Maturity   *maturity.Service
 	Continuity *continuity.Service
 	Exposure   *exposure.Service
+	Exercises  *exercise.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
 
-	requests *prometheus.HistogramVec
-	account  *account.Handler
-	cfg      Config
+	stopLoops context.CancelFunc
+	loops     sync.WaitGroup
+	requests  *prometheus.HistogramVec
+	account   *account.Handler
+	cfg       Config
 }
 
 // New assembles a server over d.
@@ -80,6 +85,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
+		Exercises:  &exercise.Service{DB: d},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -101,8 +107,25 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if _, err := continuity.LoadCatalogue(); err != nil {
 		return err
 	}
-	_, err := exposure.LoadRules()
-	return err
+	if _, err := exposure.LoadRules(); err != nil {
+		return err
+	}
+	if _, err := exercise.Shipped(); err != nil {
+		return err
+	}
+	s.startLoops()
+	return nil
+}
+
+// startLoops starts the background work every instance does: delivering the
+// stimuli of running exercises (within a second of their time).
+func (s *Server) startLoops() {
+	if s.stopLoops != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopLoops = cancel
+	s.loops.Go(func() { s.Exercises.Run(ctx, 200*time.Millisecond) })
 }
 
 // exposureNodes lists the establishments and sites the caller sees.
@@ -133,6 +156,10 @@ func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, 
 
 // Close waits for the running scans and frees what the server started.
 func (s *Server) Close() {
+	if s.stopLoops != nil {
+		s.stopLoops()
+		s.loops.Wait()
+	}
 	s.Exposure.Wait()
 	s.PDF.Close()
 }

@@ -1,0 +1,1033 @@
+package exercise
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/platform/db"
+	"care/internal/platform/problem"
+)
+
+// Exercise roles of a participant.
+const (
+	RoleAnimator = "animator"
+	RoleObserver = "observer"
+	RolePlayer   = "player"
+)
+
+// Exercise statuses, in order.
+const (
+	StatusDraft    = "draft"
+	StatusPlanned  = "planned"
+	StatusRunning  = "running"
+	StatusFinished = "finished"
+	StatusClosed   = "closed"
+)
+
+// Service runs exercises: lifecycle, participants, delivery of the stimuli and the
+// stream of events that live clients follow.
+type Service struct {
+	DB *db.DB
+	// Kits lists the kits an exercise may start from; the shipped ones when nil.
+	Kits func() ([]Kit, error)
+
+	mu      sync.Mutex
+	signals map[int64]chan struct{}
+}
+
+// MaxSpeed bounds the speed factor of a rehearsal: at ×3600 an hour of exercise
+// passes in a second.
+const MaxSpeed = 3600
+
+// Exercise is one exercise as stored.
+type Exercise struct {
+	ID         int64
+	OrgID      int64
+	KitID      string
+	KitVersion int
+	Title      string
+	Level      string
+	Status     string
+	PlannedFor *time.Time
+	Clock      Clock
+	FinishedAt *time.Time
+	CreatedAt  time.Time
+	// Kit is the exercise's copy of its kit, stimuli apart (they are rows of their own).
+	Kit Kit
+}
+
+// Line is a line of an exercise's chronogramme: one stimulus, copied from the kit
+// or written for this exercise, with its delivery.
+type Line struct {
+	ID          int64
+	Ref         string
+	Offset      int // seconds from T0
+	Channel     string
+	Sender      string
+	Recipients  []string
+	Title       string
+	Content     string
+	Attachments []string
+	Expected    []string
+	Criteria    []string
+	DeliveredAt *time.Time
+	Skipped     bool
+}
+
+// Member is a person taking part in an exercise.
+type Member struct {
+	ID     int64
+	UserID int64
+	Name   string
+	Email  string
+	Role   string
+	Cell   string
+}
+
+// Seat is what the caller is in an exercise: a participant's role and cell, or
+// none for a reader of the establishment who only sees that the exercise exists.
+type Seat struct {
+	Role string
+	Cell string
+}
+
+// Staff reports whether the seat belongs to the animation team, who may read the
+// expected reactions.
+func (s Seat) Staff() bool { return s.Role == RoleAnimator || s.Role == RoleObserver }
+
+func subject(ctx context.Context) authz.Subject {
+	s, _ := authz.FromContext(ctx)
+	return s
+}
+
+func (s *Service) kits() ([]Kit, error) {
+	if s.Kits != nil {
+		return s.Kits()
+	}
+	return Shipped()
+}
+
+// Kit returns the kit with the given id, newest version.
+func (s *Service) Kit(id string) (Kit, error) {
+	kits, err := s.kits()
+	if err != nil {
+		return Kit{}, err
+	}
+	var found *Kit
+	for i, k := range kits {
+		if k.ID == id && (found == nil || k.Version > found.Version) {
+			found = &kits[i]
+		}
+	}
+	if found == nil {
+		return Kit{}, problem.ErrNotFound
+	}
+	return *found, nil
+}
+
+// ---- reading ----
+
+const exerciseColumns = "id, org_id, kit_id, kit_version, kit, title, level, status, planned_for, speed, started_at, paused_at, paused_ms, finished_at, created_at"
+
+func scanExercise(row interface{ Scan(...any) error }) (Exercise, error) {
+	var e Exercise
+	var kit []byte
+	var planned, started, paused, finished sql.NullTime
+	var pausedMS int64
+	err := row.Scan(&e.ID, &e.OrgID, &e.KitID, &e.KitVersion, &kit, &e.Title, &e.Level, &e.Status, &planned, &e.Clock.Speed, &started, &paused, &pausedMS, &finished, &e.CreatedAt)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(kit, &e.Kit); err != nil {
+		return e, err
+	}
+	e.PlannedFor = timePtr(planned)
+	e.Clock.StartedAt = started.Time
+	e.Clock.PausedAt = timePtr(paused)
+	e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
+	e.FinishedAt = timePtr(finished)
+	return e, nil
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// open loads an exercise with the caller's seat. An exercise is visible to its
+// participants and to those who may read its establishment; to anyone else it
+// does not exist.
+func (s *Service) open(ctx context.Context, q db.Querier, id int64) (Exercise, Seat, string, error) {
+	e, err := scanExercise(q.QueryRowContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, Seat{}, "", problem.ErrNotFound
+	}
+	if err != nil {
+		return e, Seat{}, "", err
+	}
+	var path string
+	if err := q.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", e.OrgID).Scan(&path); err != nil {
+		return e, Seat{}, "", err
+	}
+	sub := subject(ctx)
+	var seat Seat
+	err = q.QueryRowContext(ctx, "SELECT role, cell FROM exercise_participants WHERE exercise_id = $1 AND user_id = $2", id, sub.UserID).Scan(&seat.Role, &seat.Cell)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return e, seat, "", err
+	}
+	if seat.Role == "" && !sub.Can(authz.OrgRead, path) {
+		return e, seat, "", problem.ErrNotFound
+	}
+	return e, seat, path, nil
+}
+
+// Get returns an exercise and the caller's seat in it.
+func (s *Service) Get(ctx context.Context, id int64) (Exercise, Seat, error) {
+	e, seat, _, err := s.open(ctx, s.DB.Read, id)
+	return e, seat, err
+}
+
+// List returns the exercises the caller takes part in or whose establishment they
+// may read, newest first.
+func (s *Service) List(ctx context.Context) ([]Exercise, error) {
+	sub := subject(ctx)
+	where := []string{"e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1)"}
+	args := []any{sub.UserID}
+	for _, root := range sub.Scope(authz.OrgRead) {
+		args = append(args, root+"%")
+		where = append(where, "o.path LIKE $"+itoa(len(args)))
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT e."+strings.ReplaceAll(exerciseColumns, ", ", ", e.")+
+		" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE "+strings.Join(where, " OR ")+" ORDER BY e.id DESC", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Exercise
+	for rows.Next() {
+		e, err := scanExercise(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n < 10 {
+		return digits[n : n+1]
+	}
+	return itoa(n/10) + digits[n%10:n%10+1]
+}
+
+const stimulusColumns = "id, ref, offset_seconds, channel, sender, recipients, title, content, attachments, expected, criteria, delivered_at, skipped"
+
+func scanStimulus(row interface{ Scan(...any) error }) (Line, error) {
+	var st Line
+	var recipients, attachments, expected, criteria string
+	var delivered sql.NullTime
+	err := row.Scan(&st.ID, &st.Ref, &st.Offset, &st.Channel, &st.Sender, &recipients, &st.Title, &st.Content, &attachments, &expected, &criteria, &delivered, &st.Skipped)
+	st.Recipients = strings.Fields(recipients)
+	st.Attachments = lines(attachments)
+	st.Expected = lines(expected)
+	st.Criteria = strings.Fields(criteria)
+	st.DeliveredAt = timePtr(delivered)
+	return st, err
+}
+
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// For reports whether a stimulus is addressed to the cell.
+func (st Line) For(cell string) bool {
+	return slices.Contains(st.Recipients, "all") || slices.Contains(st.Recipients, cell)
+}
+
+// Stimuli returns the stimuli the caller may see: every one, future ones included,
+// for an animator; the delivered ones for an observer; the delivered ones addressed
+// to their cell for a player. Only animators and observers get the expected
+// reactions and criteria.
+func (s *Service) Stimuli(ctx context.Context, id int64) ([]Line, Seat, error) {
+	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return nil, seat, err
+	}
+	if seat.Role == "" {
+		return nil, seat, problem.New(problem.Forbidden, "exercise.error.not_participant")
+	}
+	q := "SELECT " + stimulusColumns + " FROM exercise_stimuli WHERE exercise_id = $1"
+	if seat.Role != RoleAnimator {
+		q += " AND delivered_at IS NOT NULL"
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, q+" ORDER BY offset_seconds, id", id)
+	if err != nil {
+		return nil, seat, err
+	}
+	defer rows.Close()
+	out := []Line{}
+	for rows.Next() {
+		st, err := scanStimulus(rows)
+		if err != nil {
+			return nil, seat, err
+		}
+		if seat.Role == RolePlayer && !st.For(seat.Cell) {
+			continue
+		}
+		if !seat.Staff() {
+			st.Expected, st.Criteria = nil, nil
+		}
+		out = append(out, st)
+	}
+	return out, seat, rows.Err()
+}
+
+// Participants lists an exercise's participants (for its participants and readers).
+func (s *Service) Participants(ctx context.Context, id int64) ([]Member, error) {
+	if _, _, _, err := s.open(ctx, s.DB.Read, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT p.id, p.user_id, u.name, u.email, p.role, p.cell FROM exercise_participants p JOIN users u ON u.id = p.user_id
+		WHERE p.exercise_id = $1 ORDER BY p.role, p.cell, u.name`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var p Member
+		if err := rows.Scan(&p.ID, &p.UserID, &p.Name, &p.Email, &p.Role, &p.Cell); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ---- lifecycle ----
+
+// Create starts a draft exercise for an establishment from a kit: the kit is
+// copied into the exercise, which may then be edited without touching the kit.
+// The creator joins as animator.
+func (s *Service) Create(ctx context.Context, org int64, kitID string, speed int) (Exercise, error) {
+	var c problem.Checks
+	kit, err := s.Kit(kitID)
+	if err != nil {
+		c.Add("kit", "exercise.error.unknown_kit", kitID)
+	}
+	if speed == 0 {
+		speed = 1
+	}
+	if speed < 1 || speed > MaxSpeed {
+		c.Add("speed", "exercise.error.speed", MaxSpeed)
+	}
+	if err := c.Err(); err != nil {
+		return Exercise{}, err
+	}
+	sub := subject(ctx)
+	var id int64
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var path string
+		err := tx.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL", org).Scan(&path)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !sub.Can(authz.OrgRead, path)) {
+			return problem.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !sub.Can(authz.ProgrammeWrite, path) {
+			return problem.New(problem.Forbidden, "error.forbidden")
+		}
+		copied := kit
+		copied.Animator.Stimuli = nil
+		blob, err := json.Marshal(copied)
+		if err != nil {
+			return err
+		}
+		now := db.Now()
+		if err := tx.QueryRowContext(ctx, `INSERT INTO exercises (org_id, kit_id, kit_version, kit, title, level, status, speed, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9) RETURNING id`,
+			org, kit.ID, kit.Version, blob, kit.Title, kit.Level, speed, sub.UserID, now).Scan(&id); err != nil {
+			return err
+		}
+		for _, st := range kit.Animator.Stimuli {
+			if err := insertStimulus(ctx, tx, id, fromKit(st)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_participants (exercise_id, user_id, role, cell, created_at) VALUES ($1, $2, 'animator', '', $3)", id, sub.UserID, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.create", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"kit": {After: kit.ID}, "version": {After: kit.Version}, "speed": {After: speed}}})
+	})
+	if err != nil {
+		return Exercise{}, err
+	}
+	e, _, err := s.Get(ctx, id)
+	return e, err
+}
+
+func fromKit(st Stimulus) Line {
+	return Line{Ref: st.ID, Offset: st.Offset * 60, Channel: st.Channel, Sender: st.Sender, Recipients: st.Recipients, Title: st.Title,
+		Content: st.Content, Attachments: st.Attachments, Expected: st.ExpectedReactions, Criteria: st.Criteria}
+}
+
+func insertStimulus(ctx context.Context, tx *sql.Tx, exercise int64, st Line) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO exercise_stimuli (exercise_id, ref, offset_seconds, channel, sender, recipients, title, content, attachments, expected, criteria)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		exercise, st.Ref, st.Offset, st.Channel, st.Sender, strings.Join(st.Recipients, " "), st.Title, st.Content,
+		strings.Join(st.Attachments, "\n"), strings.Join(st.Expected, "\n"), strings.Join(st.Criteria, " "))
+	return err
+}
+
+// drive opens an exercise for a change only its animators may make, inside tx.
+func (s *Service) drive(ctx context.Context, tx *sql.Tx, id int64) (Exercise, string, error) {
+	e, seat, path, err := s.open(ctx, tx, id)
+	if err != nil {
+		return e, path, err
+	}
+	if seat.Role != RoleAnimator {
+		return e, path, problem.New(problem.Forbidden, "exercise.error.animators_only")
+	}
+	return e, path, nil
+}
+
+// Plan sets the date of a draft or planned exercise.
+func (s *Service) Plan(ctx context.Context, id int64, on time.Time) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft && e.Status != StatusPlanned {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		on = on.UTC().Truncate(time.Second)
+		if _, err := tx.ExecContext(ctx, "UPDATE exercises SET status = 'planned', planned_for = $1 WHERE id = $2", on, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.plan", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"planned_for": {After: on}}})
+	})
+}
+
+// SaveStimulus adds a stimulus to the exercise's chronogramme (ID 0) or changes one,
+// before the exercise starts.
+func (s *Service) SaveStimulus(ctx context.Context, id int64, st Line) (int64, error) {
+	var out int64
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft && e.Status != StatusPlanned {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		if err := checkStimulus(e.Kit, st); err != nil {
+			return err
+		}
+		if st.ID == 0 {
+			if st.Ref == "" {
+				st.Ref = "local-" + itoa(int(time.Now().UnixNano()%1e9))
+			}
+			if err := insertStimulus(ctx, tx, id, st); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, "SELECT id FROM exercise_stimuli WHERE exercise_id = $1 AND ref = $2", id, st.Ref).Scan(&out); err != nil {
+				return err
+			}
+		} else {
+			res, err := tx.ExecContext(ctx, `UPDATE exercise_stimuli SET offset_seconds = $1, channel = $2, sender = $3, recipients = $4, title = $5, content = $6,
+				attachments = $7, expected = $8, criteria = $9 WHERE id = $10 AND exercise_id = $11`,
+				st.Offset, st.Channel, st.Sender, strings.Join(st.Recipients, " "), st.Title, st.Content,
+				strings.Join(st.Attachments, "\n"), strings.Join(st.Expected, "\n"), strings.Join(st.Criteria, " "), st.ID, id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return problem.ErrNotFound
+			}
+			out = st.ID
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.stimulus_save", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"stimulus": {After: out}, "offset_seconds": {After: st.Offset}}})
+	})
+	return out, err
+}
+
+// checkStimulus validates a local stimulus against the exercise's kit.
+func checkStimulus(k Kit, st Line) error {
+	var c problem.Checks
+	if st.Offset < 0 || st.Offset >= k.Duration*60 {
+		c.Add("offset_seconds", "exercise.error.offset", st.Ref, st.Offset/60, k.Duration)
+	}
+	if !slices.Contains(Channels, st.Channel) {
+		c.Add("channel", "exercise.error.channel", st.Channel)
+	}
+	if len(st.Recipients) == 0 {
+		c.Add("recipients", "exercise.error.no_recipient", st.Ref)
+	}
+	for _, r := range st.Recipients {
+		if r != "all" && !k.hasCell(r) {
+			c.Add("recipients", "exercise.error.unknown_cell", r, st.Ref)
+		}
+	}
+	if strings.TrimSpace(st.Content) == "" || strings.TrimSpace(st.Sender) == "" {
+		c.Add("content", "exercise.error.stimulus_fields", st.Ref)
+	}
+	return c.Err()
+}
+
+func (k Kit) hasCell(id string) bool {
+	return slices.ContainsFunc(k.Cells, func(c Cell) bool { return c.ID == id })
+}
+
+// RemoveStimulus takes a stimulus out of an exercise that has not started.
+func (s *Service) RemoveStimulus(ctx context.Context, id, stimulus int64) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft && e.Status != StatusPlanned {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", stimulus, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.ErrNotFound
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.stimulus_remove", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"stimulus": {Before: stimulus}}})
+	})
+}
+
+// AddParticipant seats a person in an exercise. The person must belong to the
+// exercise's establishment, a node under it, or one above it (an ARS for a
+// regional exercise); a player needs a cell of the kit.
+func (s *Service) AddParticipant(ctx context.Context, id, user int64, role, cell string) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var c problem.Checks
+		if role != RoleAnimator && role != RoleObserver && role != RolePlayer {
+			c.Add("role", "exercise.error.role", role)
+		}
+		if cell != "" && !e.Kit.hasCell(cell) {
+			c.Add("cell", "exercise.error.unknown_cell", cell, e.Title)
+		}
+		if role == RolePlayer && cell == "" {
+			c.Add("cell", "exercise.error.cell_required")
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id
+			WHERE m.user_id = $1 AND u.disabled_at IS NULL AND (o.path LIKE $2 OR $3 LIKE o.path || '%')`, user, path+"%", path).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			c.Add("user", "exercise.error.participant_scope")
+		}
+		if err := c.Err(); err != nil {
+			return err
+		}
+		if e.Status == StatusFinished || e.Status == StatusClosed {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM exercise_participants WHERE exercise_id = $1 AND user_id = $2", id, user); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_participants (exercise_id, user_id, role, cell, created_at) VALUES ($1, $2, $3, $4, $5)", id, user, role, cell, db.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.participant", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"user": {After: user}, "role": {After: role}, "cell": {After: cell}}})
+	})
+}
+
+// transition moves an exercise from one of the allowed states, applying set, and
+// records a state event for live clients.
+func (s *Service) transition(ctx context.Context, id int64, action string, from []string, set func(tx *sql.Tx, e Exercise, now time.Time) error) error {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, e.Status) {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		if err := set(tx, e, db.Now()); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, id, "state", 0, "all"); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise." + action, ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path})
+	})
+	if err == nil {
+		s.wake(id)
+	}
+	return err
+}
+
+// Start sets T0 now.
+func (s *Service) Start(ctx context.Context, id int64) error {
+	return s.transition(ctx, id, "start", []string{StatusDraft, StatusPlanned}, func(tx *sql.Tx, _ Exercise, now time.Time) error {
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET status = 'running', started_at = $1 WHERE id = $2", now, id)
+		return err
+	})
+}
+
+// Pause stops the exercise clock; no stimulus is delivered while paused.
+func (s *Service) Pause(ctx context.Context, id int64) error {
+	return s.transition(ctx, id, "pause", []string{StatusRunning}, func(tx *sql.Tx, e Exercise, now time.Time) error {
+		if e.Clock.PausedAt != nil {
+			return problem.New(problem.Conflict, "exercise.error.paused")
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET paused_at = $1 WHERE id = $2", now, id)
+		return err
+	})
+}
+
+// Resume restarts the clock; the pause does not count.
+func (s *Service) Resume(ctx context.Context, id int64) error {
+	return s.transition(ctx, id, "resume", []string{StatusRunning}, func(tx *sql.Tx, e Exercise, now time.Time) error {
+		if e.Clock.PausedAt == nil {
+			return problem.New(problem.Conflict, "exercise.error.not_paused")
+		}
+		c := e.Clock.Resume(now)
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET paused_at = NULL, paused_ms = $1 WHERE id = $2", c.Paused.Milliseconds(), id)
+		return err
+	})
+}
+
+// Finish ends the play; undelivered stimuli stay undelivered.
+func (s *Service) Finish(ctx context.Context, id int64) error {
+	return s.transition(ctx, id, "finish", []string{StatusRunning}, func(tx *sql.Tx, e Exercise, now time.Time) error {
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET status = 'finished', paused_at = NULL, finished_at = $1 WHERE id = $2", now, id)
+		return err
+	})
+}
+
+// ---- events ----
+
+// Event is one entry of an exercise's stream.
+type Event struct {
+	Seq      int64
+	Kind     string // stimulus, log, state
+	RefID    int64
+	Audience string
+	At       time.Time
+}
+
+// emit appends an event to the exercise's stream. Taking the next number locks
+// the exercise row until the transaction ends, so events commit in number order
+// and a reader that saw number n never misses a smaller one.
+func emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) error {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, "UPDATE exercises SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq", exercise).Scan(&seq); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO exercise_events (exercise_id, seq, kind, ref_id, audience, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		exercise, seq, kind, ref, audience, db.Now())
+	return err
+}
+
+// Sees reports whether a seat receives an event.
+func (s Seat) Sees(ev Event) bool {
+	switch {
+	case s.Role == "":
+		return false
+	case ev.Audience == "all", s.Role == RoleAnimator:
+		return true
+	case ev.Audience == "staff":
+		return s.Staff()
+	case s.Role == RoleObserver:
+		return true
+	default:
+		return slices.Contains(strings.Fields(ev.Audience), s.Cell)
+	}
+}
+
+// Events returns the events after seq that the caller may see.
+func (s *Service) Events(ctx context.Context, id, after int64) ([]Event, Seat, error) {
+	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return nil, seat, err
+	}
+	if seat.Role == "" {
+		return nil, seat, problem.New(problem.Forbidden, "exercise.error.not_participant")
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT seq, kind, ref_id, audience, created_at FROM exercise_events WHERE exercise_id = $1 AND seq > $2 ORDER BY seq", id, after)
+	if err != nil {
+		return nil, seat, err
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var ev Event
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.RefID, &ev.Audience, &ev.At); err != nil {
+			return nil, seat, err
+		}
+		if seat.Sees(ev) {
+			out = append(out, ev)
+		}
+	}
+	return out, seat, rows.Err()
+}
+
+// Wait returns a channel closed at the next local event of the exercise; clients
+// also poll, for events written by other instances. All waiters of an exercise
+// share one channel, replaced at each event.
+func (s *Service) Wait(id int64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signals == nil {
+		s.signals = map[int64]chan struct{}{}
+	}
+	ch, ok := s.signals[id]
+	if !ok {
+		ch = make(chan struct{})
+		s.signals[id] = ch
+	}
+	return ch
+}
+
+func (s *Service) wake(id int64) {
+	s.mu.Lock()
+	ch, ok := s.signals[id]
+	delete(s.signals, id)
+	s.mu.Unlock()
+	if ok {
+		close(ch)
+	}
+}
+
+// ---- delivery ----
+
+// DeliverDue delivers every stimulus whose time has come in the running, unpaused
+// exercises, and returns how many it delivered. Each stimulus is claimed by one
+// conditional update, so that several instances running this loop deliver it once.
+func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE status = 'running' AND paused_at IS NULL")
+	if err != nil {
+		return 0, err
+	}
+	var running []Exercise
+	for rows.Next() {
+		e, err := scanExercise(rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		running = append(running, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, e := range running {
+		elapsed := int(e.Clock.Elapsed(now) / time.Second)
+		n, err := s.deliver(ctx, e.ID, elapsed, 0)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// deliver claims the due stimuli of one exercise (or the one stimulus when only is
+// set) and appends their events, in one transaction.
+func (s *Service) deliver(ctx context.Context, exercise int64, elapsed int, only int64) (int, error) {
+	n := 0
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Lock the exercise first (as emit does), then re-check that it still runs.
+		var status string
+		var paused sql.NullTime
+		if err := tx.QueryRowContext(ctx, "UPDATE exercises SET event_seq = event_seq WHERE id = $1 RETURNING status, paused_at", exercise).Scan(&status, &paused); err != nil {
+			return err
+		}
+		if status != StatusRunning || (paused.Valid && only == 0) {
+			return nil
+		}
+		q := "SELECT id, recipients FROM exercise_stimuli WHERE exercise_id = $1 AND delivered_at IS NULL AND skipped = FALSE AND offset_seconds <= $2 ORDER BY offset_seconds, id"
+		args := []any{exercise, elapsed}
+		if only != 0 {
+			q = "SELECT id, recipients FROM exercise_stimuli WHERE exercise_id = $1 AND delivered_at IS NULL AND skipped = FALSE AND id = $2"
+			args = []any{exercise, only}
+		}
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		type due struct {
+			id         int64
+			recipients string
+		}
+		var list []due
+		for rows.Next() {
+			var d due
+			if err := rows.Scan(&d.id, &d.recipients); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, d)
+		}
+		rows.Close()
+		now := db.Now()
+		for _, d := range list {
+			res, err := tx.ExecContext(ctx, "UPDATE exercise_stimuli SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL", now, d.id)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
+			}
+			if err := emit(ctx, tx, exercise, "stimulus", d.id, d.recipients); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err == nil && n > 0 {
+		s.wake(exercise)
+	}
+	return n, err
+}
+
+// SendNow delivers a stimulus at once, ahead of its time (animators).
+func (s *Service) SendNow(ctx context.Context, id, stimulus int64) error {
+	if err := s.animatorOf(ctx, id, StatusRunning); err != nil {
+		return err
+	}
+	n, err := s.deliver(ctx, id, 0, stimulus)
+	if err == nil && n == 0 {
+		return problem.New(problem.Conflict, "exercise.error.already_delivered")
+	}
+	return err
+}
+
+// Skip marks a coming stimulus as not to be delivered (animators).
+func (s *Service) Skip(ctx context.Context, id, stimulus int64) error {
+	if err := s.animatorOf(ctx, id, StatusRunning, StatusDraft, StatusPlanned); err != nil {
+		return err
+	}
+	res, err := s.DB.Write.ExecContext(ctx, "UPDATE exercise_stimuli SET skipped = TRUE WHERE id = $1 AND exercise_id = $2 AND delivered_at IS NULL", stimulus, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return problem.New(problem.Conflict, "exercise.error.already_delivered")
+	}
+	return nil
+}
+
+func (s *Service) animatorOf(ctx context.Context, id int64, states ...string) error {
+	e, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return err
+	}
+	if seat.Role != RoleAnimator {
+		return problem.New(problem.Forbidden, "exercise.error.animators_only")
+	}
+	if !slices.Contains(states, e.Status) {
+		return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+	}
+	return nil
+}
+
+// Run delivers due stimuli every tick until ctx ends. Every instance runs it.
+func (s *Service) Run(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.DeliverDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				slog.Error("exercise delivery", "err", err)
+			}
+		}
+	}
+}
+
+// ---- main courante ----
+
+// LogEntry is an entry of the shared crisis log.
+type LogEntry struct {
+	ID       int64
+	UserID   int64
+	Author   string
+	Cell     string
+	Kind     string
+	Body     string
+	Stimulus *int64
+	At       time.Time
+}
+
+// LogKinds are the kinds of log entry.
+var LogKinds = []string{"information", "decision", "action"}
+
+// PostLog writes an entry in the main courante of a running exercise the caller
+// takes part in.
+func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stimulus int64) (LogEntry, error) {
+	var entry LogEntry
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, seat, _, err := s.open(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if seat.Role == "" {
+			return problem.New(problem.Forbidden, "exercise.error.not_participant")
+		}
+		var c problem.Checks
+		if !slices.Contains(LogKinds, kind) {
+			c.Add("kind", "exercise.error.log_kind", kind)
+		}
+		body = strings.TrimSpace(body)
+		if body == "" || len(body) > 4000 {
+			c.Add("body", "exercise.error.log_body", 4000)
+		}
+		var ref any
+		if stimulus != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2 AND delivered_at IS NOT NULL", stimulus, id).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				c.Add("stimulus", "exercise.error.log_stimulus")
+			}
+			ref = stimulus
+		}
+		if err := c.Err(); err != nil {
+			return err
+		}
+		if e.Status != StatusRunning {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		sub := subject(ctx)
+		entry = LogEntry{UserID: sub.UserID, Author: sub.Name, Cell: seat.Cell, Kind: kind, Body: body, At: db.Now()}
+		if stimulus != 0 {
+			entry.Stimulus = &stimulus
+		}
+		if err := tx.QueryRowContext(ctx, "INSERT INTO exercise_log (exercise_id, user_id, cell, kind, body, stimulus_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+			id, sub.UserID, seat.Cell, kind, body, ref, entry.At).Scan(&entry.ID); err != nil {
+			return err
+		}
+		return emit(ctx, tx, id, "log", entry.ID, "all")
+	})
+	if err == nil {
+		s.wake(id)
+	}
+	return entry, err
+}
+
+// Log returns the main courante, oldest first, to the exercise's participants.
+func (s *Service) Log(ctx context.Context, id int64) ([]LogEntry, error) {
+	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return nil, err
+	}
+	if seat.Role == "" {
+		return nil, problem.New(problem.Forbidden, "exercise.error.not_participant")
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at FROM exercise_log l JOIN users u ON u.id = l.user_id
+		WHERE l.exercise_id = $1 ORDER BY l.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []LogEntry{}
+	for rows.Next() {
+		var l LogEntry
+		var st sql.NullInt64
+		if err := rows.Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &st, &l.At); err != nil {
+			return nil, err
+		}
+		if st.Valid {
+			v := st.Int64
+			l.Stimulus = &v
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// FeedItem is an event with what it carries, as the caller may see it.
+type FeedItem struct {
+	Seq      int64
+	Kind     string
+	Stimulus *Line
+	Log      *LogEntry
+	Status   string
+	Paused   bool
+}
+
+// Feed returns what happened in the exercise after seq, for the caller's seat.
+func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
+	events, seat, err := s.Events(ctx, id, after)
+	if err != nil || len(events) == 0 {
+		return []FeedItem{}, err
+	}
+	out := make([]FeedItem, 0, len(events))
+	for _, ev := range events {
+		it := FeedItem{Seq: ev.Seq, Kind: ev.Kind}
+		switch ev.Kind {
+		case "stimulus":
+			st, err := scanStimulus(s.DB.Read.QueryRowContext(ctx, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", ev.RefID, id))
+			if err != nil {
+				return nil, err
+			}
+			if !seat.Staff() {
+				st.Expected, st.Criteria = nil, nil
+			}
+			it.Stimulus = &st
+		case "log":
+			var l LogEntry
+			var ref sql.NullInt64
+			err := s.DB.Read.QueryRowContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at FROM exercise_log l JOIN users u ON u.id = l.user_id
+				WHERE l.id = $1 AND l.exercise_id = $2`, ev.RefID, id).Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &ref, &l.At)
+			if err != nil {
+				return nil, err
+			}
+			if ref.Valid {
+				v := ref.Int64
+				l.Stimulus = &v
+			}
+			it.Log = &l
+		case "state":
+			e, _, err := s.Get(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			it.Status, it.Paused = e.Status, e.Clock.PausedAt != nil
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
