@@ -28,11 +28,19 @@ type kitJSON struct {
 	Duration int      `json:"duration_minutes"`
 	Stimuli  int      `json:"stimuli_count"`
 	Summary  string   `json:"summary"`
+	// Recommended marks the kit of the level that the establishment's latest
+	// validated maturity assessment recommends (with ?org=ID).
+	Recommended bool `json:"recommended,omitempty"`
 }
 
 // APIKits answers GET /api/v1/kits: the kits, without their animator part.
 func (h *Handler) APIKits(w http.ResponseWriter, r *http.Request) {
 	kits, err := h.Exercises.kits()
+	var level string
+	if v := r.URL.Query().Get("org"); v != "" && err == nil {
+		org, _ := strconv.ParseInt(v, 10, 64)
+		level, _, err = h.Exercises.Recommended(r.Context(), org)
+	}
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -40,7 +48,7 @@ func (h *Handler) APIKits(w http.ResponseWriter, r *http.Request) {
 	out := web.Page[kitJSON]{Items: []kitJSON{}, Total: len(kits), Limit: len(kits)}
 	for _, k := range kits {
 		out.Items = append(out.Items, kitJSON{ID: k.ID, Version: k.Version, Title: k.Title, Level: k.Level, Audience: k.Audience,
-			Duration: k.Duration, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary})
+			Duration: k.Duration, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary, Recommended: level != "" && k.Level == level})
 	}
 	web.JSON(w, http.StatusOK, out)
 }
@@ -434,6 +442,8 @@ func writeItem(w http.ResponseWriter, it FeedItem) error {
 		data = toStimulusJSON(*it.Stimulus)
 	case it.Log != nil:
 		data = toLogJSON(*it.Log)
+	case it.Mark != nil:
+		data = toMarkJSON(*it.Mark)
 	default:
 		data = map[string]any{"status": it.Status, "paused": it.Paused}
 	}
@@ -443,4 +453,200 @@ func writeItem(w http.ResponseWriter, it FeedItem) error {
 	}
 	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", it.Seq, it.Kind, b)
 	return err
+}
+
+type markJSON struct {
+	ID        int64     `json:"id"`
+	Author    string    `json:"author"`
+	Criterion string    `json:"criterion"`
+	Score     int       `json:"score"`
+	Note      string    `json:"note,omitempty"`
+	Elapsed   int       `json:"elapsed_seconds"`
+	At        time.Time `json:"at"`
+}
+
+func toMarkJSON(m Mark) markJSON {
+	return markJSON{ID: m.ID, Author: m.Author, Criterion: m.Criterion, Score: m.Score, Note: m.Note, Elapsed: m.Elapsed, At: m.At}
+}
+
+// APIAddMark answers POST /api/v1/exercises/{id}/marks (observers and animators).
+func (h *Handler) APIAddMark(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Criterion string `json:"criterion"`
+		Score     int    `json:"score"`
+		Note      string `json:"note"`
+	}
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = web.DecodeJSON(w, r, &in)
+	}
+	var m Mark
+	if err == nil {
+		m, err = h.Exercises.AddMark(r.Context(), id, in.Criterion, in.Score, in.Note)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, toMarkJSON(m))
+}
+
+type actionJSON struct {
+	ID       int64     `json:"id"`
+	Exercise int64     `json:"exercise"`
+	Title    string    `json:"title"`
+	Owner    string    `json:"owner"`
+	Due      string    `json:"due"`
+	Status   string    `json:"status"`
+	Activity *int64    `json:"activity"`
+	Updated  time.Time `json:"updated_at"`
+}
+
+func toActionJSON(a Action) actionJSON {
+	return actionJSON{ID: a.ID, Exercise: a.ExerciseID, Title: a.Title, Owner: a.Owner, Due: a.Due.Format(time.DateOnly), Status: a.Status, Activity: a.ActivityID, Updated: a.UpdatedAt}
+}
+
+type retexJSON struct {
+	Exercise exerciseJSON `json:"exercise"`
+	Timeline []struct {
+		Stimulus stimulusJSON `json:"stimulus"`
+		Answer   *logJSON     `json:"answer"`
+		Delay    *int         `json:"response_delay_seconds"`
+	} `json:"timeline"`
+	Criteria []struct {
+		ID      string     `json:"id"`
+		Label   string     `json:"label"`
+		Cell    string     `json:"cell"`
+		Average float64    `json:"average"`
+		Marks   []markJSON `json:"marks"`
+	} `json:"criteria,omitempty"`
+	Strengths    string       `json:"strengths"`
+	Improvements string       `json:"improvements"`
+	Closed       bool         `json:"closed"`
+	Actions      []actionJSON `json:"actions"`
+}
+
+// APIRetex answers GET /api/v1/exercises/{id}/retex.
+func (h *Handler) APIRetex(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var rx Retex
+	if err == nil {
+		rx, err = h.Exercises.Retex(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	out := retexJSON{Exercise: toExerciseJSON(rx.Exercise, rx.Seat), Strengths: rx.Strengths, Improvements: rx.Improvements, Closed: rx.Closed, Actions: []actionJSON{}}
+	for _, row := range rx.Timeline {
+		var item struct {
+			Stimulus stimulusJSON `json:"stimulus"`
+			Answer   *logJSON     `json:"answer"`
+			Delay    *int         `json:"response_delay_seconds"`
+		}
+		item.Stimulus = toStimulusJSON(row.Stimulus)
+		if row.Answer != nil {
+			l := toLogJSON(*row.Answer)
+			item.Answer = &l
+		}
+		if row.Delay != nil {
+			d := int(*row.Delay / time.Second)
+			item.Delay = &d
+		}
+		out.Timeline = append(out.Timeline, item)
+	}
+	for _, c := range rx.Criteria {
+		item := struct {
+			ID      string     `json:"id"`
+			Label   string     `json:"label"`
+			Cell    string     `json:"cell"`
+			Average float64    `json:"average"`
+			Marks   []markJSON `json:"marks"`
+		}{ID: c.Criterion.ID, Label: c.Criterion.Label, Cell: c.Criterion.Cell, Average: c.Average, Marks: []markJSON{}}
+		for _, m := range c.Marks {
+			item.Marks = append(item.Marks, toMarkJSON(m))
+		}
+		out.Criteria = append(out.Criteria, item)
+	}
+	for _, a := range rx.Actions {
+		out.Actions = append(out.Actions, toActionJSON(a))
+	}
+	web.JSON(w, http.StatusOK, out)
+}
+
+// APISaveRetex answers PUT /api/v1/exercises/{id}/retex.
+func (h *Handler) APISaveRetex(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Strengths    string `json:"strengths"`
+		Improvements string `json:"improvements"`
+	}
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = web.DecodeJSON(w, r, &in)
+	}
+	if err == nil {
+		err = h.Exercises.SaveRetex(r.Context(), id, in.Strengths, in.Improvements)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// APICloseRetex answers POST /api/v1/exercises/{id}/close.
+func (h *Handler) APICloseRetex(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = h.Exercises.CloseRetex(r.Context(), id)
+	}
+	var e Exercise
+	var seat Seat
+	if err == nil {
+		e, seat, err = h.Exercises.Get(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, toExerciseJSON(e, seat))
+}
+
+// APISaveAction answers POST /api/v1/exercises/{id}/actions and PUT
+// /api/v1/exercises/{id}/actions/{aid}.
+func (h *Handler) APISaveAction(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Title    string `json:"title"`
+		Owner    string `json:"owner"`
+		Due      string `json:"due"`
+		Status   string `json:"status"`
+		Activity *int64 `json:"activity"`
+	}
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = web.DecodeJSON(w, r, &in)
+	}
+	a := Action{Title: in.Title, Owner: in.Owner, Status: in.Status, ActivityID: in.Activity}
+	if err == nil && r.PathValue("aid") != "" {
+		a.ID, err = web.PathID(r, "aid")
+	}
+	if err == nil && in.Due != "" {
+		if a.Due, err = time.Parse(time.DateOnly, in.Due); err != nil {
+			var c problem.Checks
+			c.Add("due", "exercise.error.due")
+			err = c.Err()
+		}
+	}
+	if err == nil {
+		a, err = h.Exercises.SaveAction(r.Context(), id, a)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if r.PathValue("aid") == "" {
+		status = http.StatusCreated
+	}
+	web.JSON(w, status, toActionJSON(a))
 }

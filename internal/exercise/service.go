@@ -39,6 +39,9 @@ type Service struct {
 	DB *db.DB
 	// Kits lists the kits an exercise may start from; the shipped ones when nil.
 	Kits func() ([]Kit, error)
+	// KitLevel is the level an establishment's latest validated maturity grid
+	// recommends, if any (from the maturity capability).
+	KitLevel func(ctx context.Context, org int64) (string, bool, error)
 
 	mu      sync.Mutex
 	signals map[int64]chan struct{}
@@ -132,6 +135,23 @@ func (s *Service) Kit(id string) (Kit, error) {
 		return Kit{}, problem.ErrNotFound
 	}
 	return *found, nil
+}
+
+// Recommended returns the kit level recommended to an establishment by its latest
+// validated maturity assessment, if there is one it may read.
+func (s *Service) Recommended(ctx context.Context, org int64) (string, bool, error) {
+	if s.KitLevel == nil || org == 0 {
+		return "", false, nil
+	}
+	var path string
+	err := s.DB.Read.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", org).Scan(&path)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !subject(ctx).Can(authz.OrgRead, path)) {
+		return "", false, problem.ErrNotFound
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return s.KitLevel(ctx, org)
 }
 
 // ---- reading ----
@@ -984,6 +1004,7 @@ type FeedItem struct {
 	Kind     string
 	Stimulus *Line
 	Log      *LogEntry
+	Mark     *Mark
 	Status   string
 	Paused   bool
 }
@@ -1020,6 +1041,14 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 				l.Stimulus = &v
 			}
 			it.Log = &l
+		case "mark":
+			var m Mark
+			err := s.DB.Read.QueryRowContext(ctx, `SELECT m.id, m.user_id, u.name, m.criterion, m.score, m.note, m.elapsed_seconds, m.created_at
+				FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2`, ev.RefID, id).Scan(&m.ID, &m.UserID, &m.Author, &m.Criterion, &m.Score, &m.Note, &m.Elapsed, &m.At)
+			if err != nil {
+				return nil, err
+			}
+			it.Mark = &m
 		case "state":
 			e, _, err := s.Get(ctx, id)
 			if err != nil {

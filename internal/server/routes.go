@@ -211,6 +211,12 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/exercises/{id}/events", f(ex.APIEvents), api},
 		{"GET /api/v1/exercises/{id}/log", f(ex.APILog), api},
 		{"POST /api/v1/exercises/{id}/log", f(ex.APIPostLog), api},
+		{"POST /api/v1/exercises/{id}/marks", f(ex.APIAddMark), api},
+		{"GET /api/v1/exercises/{id}/retex", f(ex.APIRetex), api},
+		{"PUT /api/v1/exercises/{id}/retex", f(ex.APISaveRetex), api},
+		{"POST /api/v1/exercises/{id}/close", f(ex.APICloseRetex), api},
+		{"POST /api/v1/exercises/{id}/actions", f(ex.APISaveAction), api},
+		{"PUT /api/v1/exercises/{id}/actions/{aid}", f(ex.APISaveAction), api},
 	}
 }
 

@@ -90,6 +90,10 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Render:     render,
 		cfg:        cfg,
 	}
+	s.Exercises.KitLevel = func(ctx context.Context, org int64) (string, bool, error) {
+		level, _, ok, err := s.Maturity.KitLevel(ctx, org)
+		return level, ok, err
+	}
 	s.account = &account.Handler{Accounts: s.Accounts, Render: render, View: s.view, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()
 	return s, nil
