@@ -406,6 +406,7 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	items := first
 	keepalive := time.Now()
+	stopping := h.Exercises.Stopping()
 	for {
 		for _, it := range items {
 			if err := writeItem(w, it); err != nil {
@@ -425,6 +426,8 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		wake := h.Exercises.Wait(id)
 		select {
 		case <-ctx.Done():
+			return
+		case <-stopping:
 			return
 		case <-wake:
 		case <-time.After(poll):

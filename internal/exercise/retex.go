@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,16 @@ type TimelineRow struct {
 	Answer   *LogEntry
 	// Delay is the response time in exercise time (the speed factor applied).
 	Delay *time.Duration
+}
+
+// DelayText is the response delay in minutes and seconds of exercise time, or ""
+// when the stimulus got no answer.
+func (r TimelineRow) DelayText() string {
+	if r.Delay == nil {
+		return ""
+	}
+	d := r.Delay.Round(time.Second)
+	return strconv.Itoa(int(d/time.Minute)) + " min " + strconv.Itoa(int(d%time.Minute/time.Second)) + " s"
 }
 
 // CriterionResult sums up the marks of one criterion of the grid.

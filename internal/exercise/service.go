@@ -43,8 +43,10 @@ type Service struct {
 	// recommends, if any (from the maturity capability).
 	KitLevel func(ctx context.Context, org int64) (string, bool, error)
 
-	mu      sync.Mutex
-	signals map[int64]chan struct{}
+	mu       sync.Mutex
+	signals  map[int64]chan struct{}
+	stopping chan struct{} // closed when the instance shuts down: live streams end
+	stopOnce sync.Once
 }
 
 // MaxSpeed bounds the speed factor of a rehearsal: at ×3600 an hour of exercise
@@ -717,6 +719,23 @@ func (s *Service) Events(ctx context.Context, id, after int64) ([]Event, Seat, e
 	return out, seat, rows.Err()
 }
 
+// Stopping is closed when the instance shuts down, so that live streams end and
+// let the HTTP server stop.
+func (s *Service) Stopping() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping == nil {
+		s.stopping = make(chan struct{})
+	}
+	return s.stopping
+}
+
+// Stop ends the live streams of this instance.
+func (s *Service) Stop() {
+	s.Stopping()
+	s.stopOnce.Do(func() { close(s.stopping) })
+}
+
 // Wait returns a channel closed at the next local event of the exercise; clients
 // also poll, for events written by other instances. All waiters of an exercise
 // share one channel, replaced at each event.
@@ -1059,4 +1078,15 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// AddParticipantByEmail seats the person with that e-mail address; an unknown
+// address gets the same answer as a person outside the exercise's scope.
+func (s *Service) AddParticipantByEmail(ctx context.Context, id int64, email, role, cell string) error {
+	var user int64
+	err := s.DB.Read.QueryRowContext(ctx, "SELECT id FROM users WHERE email = $1", strings.ToLower(strings.TrimSpace(email))).Scan(&user)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return s.AddParticipant(ctx, id, user, role, cell)
 }

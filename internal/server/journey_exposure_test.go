@@ -77,7 +77,14 @@ func TestJourneyExposureScan(t *testing.T) {
 	if strings.TrimSpace(level) != "3 / 5" {
 		t.Fatalf("exposure level after the scan: %q (scans: %q)", level, j.texts("#scans tbody tr"))
 	}
-	rows := j.texts("#findings tbody tr")
+	// The page may still be reloading: wait for its findings table.
+	var rows []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		rows = eval[[]string](j, `Array.from(document.querySelectorAll('#findings tbody tr'), e => e.textContent.trim())`)
+		if strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
+			break
+		}
+	}
 	if !strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
 		t.Fatalf("findings: %q", rows)
 	}

@@ -333,3 +333,15 @@ func TestJourneySwitchLanguage(t *testing.T) {
 		t.Fatalf("the French navigation is %q, want Mon compte and no My account", links)
 	}
 }
+
+// another opens a second person's browser window: a browser context of its own
+// (its own cookies) in the same Chromium, on the same app.
+func (j *journey) another() *journey {
+	j.t.Helper()
+	ctx, cancel := chromedp.NewContext(j.ctx, chromedp.WithNewBrowserContext())
+	j.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		j.t.Fatalf("opening another browser context: %v", err)
+	}
+	return &journey{t: j.t, app: j.app, ctx: ctx}
+}

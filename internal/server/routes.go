@@ -49,6 +49,7 @@ func (s *Server) Routes() []Route {
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	ex := &exercise.Handler{Exercises: s.Exercises}
+	exPages := &exercise.Pages{Handler: ex, Render: s.Render, View: s.view, Nodes: s.exerciseNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -146,6 +147,20 @@ func (s *Server) Routes() []Route {
 		{"GET /exposition/noeud/{org}/constats.xlsx", f(expo.ExportXLSX), login},
 		{"GET /exposition/noeud/{org}/rapport.pdf", f(expo.ReportPDF), login},
 		{"POST /exposition/constats/{id}", f(expo.SetStatus), login},
+
+		// Crisis exercises
+		{"GET /exercices", f(exPages.List), login},
+		{"POST /exercices", f(exPages.Create), login},
+		{"GET /exercices/{id}", f(exPages.Page), login},
+		{"GET /exercices/{id}/flux", f(ex.APIEvents), login},
+		{"POST /exercices/{id}/etat", f(exPages.Step), login},
+		{"POST /exercices/{id}/participants", f(exPages.AddParticipant), login},
+		{"POST /exercices/{id}/stimuli/{sid}", f(exPages.StimulusAction), login},
+		{"POST /exercices/{id}/main-courante", f(exPages.PostLog), login},
+		{"POST /exercices/{id}/grille", f(exPages.Mark), login},
+		{"GET /exercices/{id}/retex", f(exPages.RetexPage), login},
+		{"POST /exercices/{id}/retex", f(exPages.SaveRetex), login},
+		{"POST /exercices/{id}/actions", f(exPages.SaveAction), login},
 
 		// Audit trail
 		{"GET /journal", f(trail.List), login},

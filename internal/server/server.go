@@ -67,7 +67,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, exercise.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +145,20 @@ func (s *Server) exposureNodes(ctx context.Context) ([]exposure.NodeChoice, erro
 	return out, nil
 }
 
+// exerciseNodes lists the nodes an exercise may be organised for: a region (the
+// regional kit), a GHT, an establishment or a site.
+func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, error) {
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.Region, org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]exercise.NodeChoice, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, exercise.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
+	}
+	return out, nil
+}
+
 // continuityNodes lists the GHT, establishments and sites the caller sees.
 func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
 	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
@@ -160,6 +174,7 @@ func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, 
 
 // Close waits for the running scans and frees what the server started.
 func (s *Server) Close() {
+	s.Exercises.Stop()
 	if s.stopLoops != nil {
 		s.stopLoops()
 		s.loops.Wait()
@@ -180,7 +195,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/exercices", Key: "nav.exercises"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}

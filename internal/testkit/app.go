@@ -46,13 +46,15 @@ func NewApp(t testing.TB, d *db.DB) *App {
 	if err := srv.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(srv.Close)
 	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure); err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	// Runs before ts.Close (cleanups run last in, first out): it ends the live
+	// streams that would otherwise keep the test server from closing.
+	t.Cleanup(srv.Close)
 	app.Server, app.HTTP = srv, ts
 	return app
 }
