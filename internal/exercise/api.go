@@ -3,6 +3,7 @@ package exercise
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -652,4 +653,43 @@ func (h *Handler) APISaveAction(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	web.JSON(w, status, toActionJSON(a))
+}
+
+// APIImportChronogramme answers POST /api/v1/exercises/{id}/chronogramme with a CSV
+// or XLSX body (?format=csv|xlsx, csv by default).
+func (h *Handler) APIImportChronogramme(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(r.Body)
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	var n int
+	if err == nil {
+		n, err = h.Exercises.ImportChronogramme(r.Context(), id, data, "chronogramme."+format)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]int{"stimuli": n})
+}
+
+// APIKitYAML answers GET /api/v1/exercises/{id}/kit.yaml.
+func (h *Handler) APIKitYAML(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var data []byte
+	if err == nil {
+		data, err = h.Exercises.KitYAML(r.Context(), id)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exercice-%d.yaml"`, id))
+	_, _ = w.Write(data)
 }

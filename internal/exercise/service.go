@@ -1090,3 +1090,52 @@ func (s *Service) AddParticipantByEmail(ctx context.Context, id int64, email, ro
 	}
 	return s.AddParticipant(ctx, id, user, role, cell)
 }
+
+// ImportChronogramme replaces the chronogramme of an exercise that has not started
+// with the rows of a CSV or XLSX file, validated whole: on any fault nothing
+// changes and every faulty row is reported.
+func (s *Service) ImportChronogramme(ctx context.Context, id int64, data []byte, filename string) (int, error) {
+	var n int
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, path, err := s.drive(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if e.Status != StatusDraft && e.Status != StatusPlanned {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		lines, err := ParseChronogramme(data, filename, e.Kit)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM exercise_stimuli WHERE exercise_id = $1", id); err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := insertStimulus(ctx, tx, id, l); err != nil {
+				return err
+			}
+		}
+		n = len(lines)
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.chronogramme_import", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: path,
+			Changes: map[string]audit.Change{"stimuli": {After: n}, "file": {After: filename}}})
+	})
+	return n, err
+}
+
+// KitYAML exports the exercise's kit with its chronogramme as it stands, in the
+// open kit format (animators only: it holds the animator part).
+func (s *Service) KitYAML(ctx context.Context, id int64) ([]byte, error) {
+	e, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return nil, err
+	}
+	if seat.Role != RoleAnimator {
+		return nil, problem.New(problem.Forbidden, "exercise.error.animators_only")
+	}
+	lines, _, err := s.Stimuli(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return ExportKit(e.Kit, lines)
+}

@@ -227,6 +227,8 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/exercises/{id}/log", f(ex.APILog), api},
 		{"POST /api/v1/exercises/{id}/log", f(ex.APIPostLog), api},
 		{"POST /api/v1/exercises/{id}/marks", f(ex.APIAddMark), api},
+		{"POST /api/v1/exercises/{id}/chronogramme", f(ex.APIImportChronogramme), api},
+		{"GET /api/v1/exercises/{id}/kit.yaml", f(ex.APIKitYAML), api},
 		{"GET /api/v1/exercises/{id}/retex", f(ex.APIRetex), api},
 		{"PUT /api/v1/exercises/{id}/retex", f(ex.APISaveRetex), api},
 		{"POST /api/v1/exercises/{id}/close", f(ex.APICloseRetex), api},
