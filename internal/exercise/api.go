@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"care/internal/platform/docs"
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -15,6 +17,7 @@ import (
 // Handler serves the exercise API.
 type Handler struct {
 	Exercises *Service
+	PDF       *docs.PDF
 	// Poll is how often a live stream looks for events written by other
 	// instances; 500 ms when zero.
 	Poll time.Duration
@@ -691,5 +694,24 @@ func (h *Handler) APIKitYAML(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exercice-%d.yaml"`, id))
+	_, _ = w.Write(data)
+}
+
+// APIRetexReport answers GET /api/v1/exercises/{id}/retex/report?format=pdf|docx|odt:
+// the RETEX as the caller may read it, in the request's language.
+func (h *Handler) APIRetexReport(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	lang := i18n.FromRequest(r)
+	var data []byte
+	var mime string
+	if err == nil {
+		data, mime, err = h.Exercises.Report(r.Context(), id, r.URL.Query().Get("format"), string(lang), lang.T, h.PDF)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", mime)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="retex-%d.%s"`, id, r.URL.Query().Get("format")))
 	_, _ = w.Write(data)
 }

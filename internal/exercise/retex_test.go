@@ -1,7 +1,9 @@
 package exercise_test
 
 import (
+	"archive/zip"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +189,48 @@ func TestRetexAndActionPlan(t *testing.T) {
 		app.API(t, rssi, "GET", path+"/retex", nil, &staff)
 		if !staff.Closed || len(staff.Actions) != 1 || staff.Actions[0].Status != "done" {
 			t.Errorf("RETEX after closing: %+v", staff)
+		}
+
+		// The report: the animation team's copy holds the grid, the player's does not.
+		docText := func(token, format, part string) string {
+			t.Helper()
+			resp := app.API(t, token, "GET", path+"/retex/report?format="+format, nil, nil)
+			if resp.StatusCode != 200 {
+				t.Fatalf("report %s: %d %s", format, resp.StatusCode, testkit.BodyOf(resp))
+			}
+			body := testkit.BodyOf(resp)
+			if format == "pdf" {
+				return body
+			}
+			zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+			if err != nil {
+				t.Fatalf("report %s: %v", format, err)
+			}
+			f, err := zr.Open(part)
+			if err != nil {
+				t.Fatalf("report %s: %v", format, err)
+			}
+			b, _ := io.ReadAll(f)
+			return string(b)
+		}
+		for format, part := range map[string]string{"docx": "word/document.xml", "odt": "content.xml"} {
+			text := docText(rssi, format, part)
+			for _, want := range []string{"Cellule réunie en 20 minutes.", "Imprimer l&apos;annuaire", "Alerte tardive"} {
+				if !strings.Contains(text, want) && !strings.Contains(text, strings.ReplaceAll(want, "&apos;", "&#39;")) && !strings.Contains(text, strings.ReplaceAll(want, "&apos;", "'")) {
+					t.Errorf("the %s report lacks %q", format, want)
+				}
+			}
+			if strings.Contains(docText(player, format, part), "Alerte tardive") {
+				t.Errorf("the player's %s report holds the observers' notes", format)
+			}
+		}
+		if d.Engine == db.SQLite {
+			if pdf := docText(rssi, "pdf", ""); !strings.HasPrefix(pdf, "%PDF") {
+				t.Errorf("the PDF report starts with %q", pdf[:min(8, len(pdf))])
+			}
+		}
+		if resp := app.API(t, rssi, "GET", path+"/retex/report?format=exe", nil, nil); resp.StatusCode != 422 {
+			t.Errorf("report in an unknown format: %d", resp.StatusCode)
 		}
 
 		ctx := testkit.As(t, app, "rssi@demo.care.test")

@@ -48,7 +48,7 @@ func (s *Server) Routes() []Route {
 	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
-	ex := &exercise.Handler{Exercises: s.Exercises}
+	ex := &exercise.Handler{Exercises: s.Exercises, PDF: s.PDF}
 	exPages := &exercise.Pages{Handler: ex, Render: s.Render, View: s.view, Nodes: s.exerciseNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
@@ -159,6 +159,7 @@ func (s *Server) Routes() []Route {
 		{"POST /exercices/{id}/main-courante", f(exPages.PostLog), login},
 		{"POST /exercices/{id}/grille", f(exPages.Mark), login},
 		{"GET /exercices/{id}/retex", f(exPages.RetexPage), login},
+		{"GET /exercices/{id}/retex/rapport", f(ex.APIRetexReport), login},
 		{"POST /exercices/{id}/retex", f(exPages.SaveRetex), login},
 		{"POST /exercices/{id}/actions", f(exPages.SaveAction), login},
 
@@ -230,6 +231,7 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/exercises/{id}/chronogramme", f(ex.APIImportChronogramme), api},
 		{"GET /api/v1/exercises/{id}/kit.yaml", f(ex.APIKitYAML), api},
 		{"GET /api/v1/exercises/{id}/retex", f(ex.APIRetex), api},
+		{"GET /api/v1/exercises/{id}/retex/report", f(ex.APIRetexReport), api},
 		{"PUT /api/v1/exercises/{id}/retex", f(ex.APISaveRetex), api},
 		{"POST /api/v1/exercises/{id}/close", f(ex.APICloseRetex), api},
 		{"POST /api/v1/exercises/{id}/actions", f(ex.APISaveAction), api},
