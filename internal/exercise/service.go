@@ -14,6 +14,8 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/i18n"
+	"care/internal/platform/mail"
 	"care/internal/platform/problem"
 )
 
@@ -39,6 +41,9 @@ type Service struct {
 	DB *db.DB
 	// Kits lists the kits an exercise may start from; the shipped ones when nil.
 	Kits func() ([]Kit, error)
+	// Mail, when set and configured, also sends each delivered stimulus by e-mail
+	// to the players of its cells, marked as an exercise.
+	Mail mail.Sender
 	// KitLevel is the level an establishment's latest validated maturity grid
 	// recommends, if any (from the maturity capability).
 	KitLevel func(ctx context.Context, org int64) (string, bool, error)
@@ -47,6 +52,7 @@ type Service struct {
 	signals  map[int64]chan struct{}
 	stopping chan struct{} // closed when the instance shuts down: live streams end
 	stopOnce sync.Once
+	mailed   sync.WaitGroup
 }
 
 // MaxSpeed bounds the speed factor of a rehearsal: at ×3600 an hour of exercise
@@ -730,10 +736,12 @@ func (s *Service) Stopping() <-chan struct{} {
 	return s.stopping
 }
 
-// Stop ends the live streams of this instance.
+// Stop ends the live streams of this instance and waits for the e-mail copies
+// under way.
 func (s *Service) Stop() {
 	s.Stopping()
 	s.stopOnce.Do(func() { close(s.stopping) })
+	s.mailed.Wait()
 }
 
 // Wait returns a channel closed at the next local event of the exercise; clients
@@ -802,6 +810,7 @@ func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
 // set) and appends their events, in one transaction.
 func (s *Service) deliver(ctx context.Context, exercise int64, elapsed int, only int64) (int, error) {
 	n := 0
+	var claimed []int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// Lock the exercise first (as emit does), then re-check that it still runs.
 		var status string
@@ -848,14 +857,59 @@ func (s *Service) deliver(ctx context.Context, exercise int64, elapsed int, only
 			if err := emit(ctx, tx, exercise, "stimulus", d.id, d.recipients); err != nil {
 				return err
 			}
+			claimed = append(claimed, d.id)
 			n++
 		}
 		return nil
 	})
 	if err == nil && n > 0 {
 		s.wake(exercise)
+		if s.Mail != nil {
+			s.mailed.Go(func() { s.mailCopies(context.WithoutCancel(ctx), exercise, claimed) })
+		}
 	}
 	return n, err
+}
+
+// mailCopies sends the stimuli just delivered to the players of their cells. The
+// stream stays the reference: a copy that fails is logged, not retried.
+func (s *Service) mailCopies(ctx context.Context, exercise int64, ids []int64) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT u.email, p.cell, u.locale FROM exercise_participants p JOIN users u ON u.id = p.user_id
+		WHERE p.exercise_id = $1 AND p.role = 'player' AND u.disabled_at IS NULL`, exercise)
+	if err != nil {
+		slog.Error("exercise mail", "exercise", exercise, "err", err)
+		return
+	}
+	type player struct{ email, cell, locale string }
+	var players []player
+	for rows.Next() {
+		var p player
+		if err := rows.Scan(&p.email, &p.cell, &p.locale); err == nil {
+			players = append(players, p)
+		}
+	}
+	rows.Close()
+	for _, id := range ids {
+		st, err := scanStimulus(s.DB.Read.QueryRowContext(ctx, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1", id))
+		if err != nil {
+			slog.Error("exercise mail", "exercise", exercise, "err", err)
+			continue
+		}
+		for _, p := range players {
+			if !st.For(p.cell) {
+				continue
+			}
+			lang, _ := i18n.Parse(p.locale)
+			m := mail.Message{To: p.email, Subject: lang.T("exercise.mail.subject", st.Title),
+				Body: lang.T("exercise.mail.body", lang.T("exercise.channel."+st.Channel), st.Sender, st.Content)}
+			if err := s.Mail.Send(ctx, m); err != nil {
+				if errors.Is(err, mail.ErrNotConfigured) {
+					return
+				}
+				slog.Warn("exercise mail", "exercise", exercise, "stimulus", id, "err", err)
+			}
+		}
+	}
 }
 
 // SendNow delivers a stimulus at once, ahead of its time (animators).

@@ -85,7 +85,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
-		Exercises:  &exercise.Service{DB: d},
+		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -174,11 +174,11 @@ func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, 
 
 // Close waits for the running scans and frees what the server started.
 func (s *Server) Close() {
-	s.Exercises.Stop()
 	if s.stopLoops != nil {
 		s.stopLoops()
 		s.loops.Wait()
 	}
+	s.Exercises.Stop()
 	s.Exposure.Wait()
 	s.PDF.Close()
 }
