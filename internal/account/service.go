@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -781,4 +782,51 @@ func (s *Service) ByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, err
 	}
 	return loadUser(ctx, s.DB.Read, id)
+}
+
+// inviteValidity is how long an invitation link stays usable: guests are often
+// invited a week or more before the exercise.
+const inviteValidity = 14 * 24 * time.Hour
+
+// Invite returns the account of a guest, creating it without any role when the
+// address is unknown, and then e-mails the new guest a link to choose a password.
+// A guest holds no role anywhere: they see only what they are seated in (an
+// exercise). created tells whether the account is new.
+func (s *Service) Invite(ctx context.Context, email, name, what string, lang i18n.Lang) (id int64, created bool, err error) {
+	email = NormaliseEmail(email)
+	name = strings.TrimSpace(name)
+	var c problem.Checks
+	NewUser{Email: email, Name: name}.validate(&c)
+	if c.Has("email") || c.Has("name") {
+		return 0, false, c.Err()
+	}
+	err = s.DB.Read.QueryRowContext(ctx, "SELECT id FROM users WHERE email = $1", email).Scan(&id)
+	if err == nil {
+		return id, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, err
+	}
+	token := rand.Text()
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		now := db.Now()
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+			email, name, HashPassword(rand.Text()), now).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+			hashSecret(token), id, now, now.Add(inviteValidity)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "user.invite", ObjectType: "user", ObjectID: audit.ID(id),
+			Changes: audit.Diff(nil, map[string]any{"email": email, "name": name, "for": what})})
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	link := strings.TrimSuffix(s.BaseURL, "/") + "/reinitialisation/" + token
+	if err := s.Mail.Send(ctx, mail.Message{To: email, Subject: lang.T("mail.invite.subject", what), Body: lang.T("mail.invite.body", what, link)}); err != nil {
+		slog.Warn("invitation not sent", "user", id, "err", err)
+	}
+	return id, true, nil
 }

@@ -715,3 +715,26 @@ func (h *Handler) APIRetexReport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="retex-%d.%s"`, id, r.URL.Query().Get("format")))
 	_, _ = w.Write(data)
 }
+
+// APIInviteGuest answers POST /api/v1/exercises/{id}/guests: a person from outside
+// the establishment's branch, invited by e-mail.
+func (h *Handler) APIInviteGuest(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+		Role  string `json:"role"`
+		Cell  string `json:"cell"`
+	}
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		err = web.DecodeJSON(w, r, &in)
+	}
+	if err == nil {
+		err = h.Exercises.InviteGuest(r.Context(), id, in.Email, in.Name, in.Role, in.Cell, i18n.FromRequest(r))
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -41,6 +41,9 @@ type Service struct {
 	DB *db.DB
 	// Kits lists the kits an exercise may start from; the shipped ones when nil.
 	Kits func() ([]Kit, error)
+	// Invite finds or creates the account of a guest (no role anywhere) and
+	// e-mails a new guest the link to choose a password (from the accounts).
+	Invite func(ctx context.Context, email, name, what string, lang i18n.Lang) (int64, bool, error)
 	// Mail, when set and configured, also sends each delivered stimulus by e-mail
 	// to the players of its cells, marked as an exercise.
 	Mail mail.Sender
@@ -569,9 +572,12 @@ func (s *Service) AddParticipant(ctx context.Context, id, user int64, role, cell
 		if role == RolePlayer && cell == "" {
 			c.Add("cell", "exercise.error.cell_required")
 		}
+		// In scope: a member of the branch, or a guest (an account with no role,
+		// invited for exercises: a préfecture's staff in a regional exercise).
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id
-			WHERE m.user_id = $1 AND u.disabled_at IS NULL AND (o.path LIKE $2 OR $3 LIKE o.path || '%')`, user, path+"%", path).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u WHERE u.id = $1 AND u.disabled_at IS NULL AND (
+			EXISTS (SELECT 1 FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.user_id = u.id AND (o.path LIKE $2 OR $3 LIKE o.path || '%'))
+			OR NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))`, user, path+"%", path).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
@@ -1192,4 +1198,40 @@ func (s *Service) KitYAML(ctx context.Context, id int64) ([]byte, error) {
 		return nil, err
 	}
 	return ExportKit(e.Kit, lines)
+}
+
+// InviteGuest seats a person from outside the establishment's branch (a
+// préfecture's staff, an expert): an account without any role is created for an
+// unknown address and receives an invitation; it sees only the exercises it is
+// seated in.
+func (s *Service) InviteGuest(ctx context.Context, id int64, email, name, role, cell string, lang i18n.Lang) error {
+	e, seat, _, err := s.open(ctx, s.DB.Read, id)
+	if err != nil {
+		return err
+	}
+	if seat.Role != RoleAnimator {
+		return problem.New(problem.Forbidden, "exercise.error.animators_only")
+	}
+	if s.Invite == nil {
+		return problem.New(problem.Conflict, "exercise.error.no_invitations")
+	}
+	// Check the seat before creating an account for it.
+	var c problem.Checks
+	if role != RoleAnimator && role != RoleObserver && role != RolePlayer {
+		c.Add("role", "exercise.error.role", role)
+	}
+	if cell != "" && !e.Kit.hasCell(cell) {
+		c.Add("cell", "exercise.error.unknown_cell", cell, e.Title)
+	}
+	if role == RolePlayer && cell == "" {
+		c.Add("cell", "exercise.error.cell_required")
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	user, _, err := s.Invite(ctx, email, name, e.Title, lang)
+	if err != nil {
+		return err
+	}
+	return s.AddParticipant(ctx, id, user, role, cell)
 }

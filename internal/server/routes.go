@@ -213,6 +213,7 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/exercises", f(ex.APICreate), api},
 		{"GET /api/v1/exercises/{id}", f(ex.APIGet), api},
 		{"POST /api/v1/exercises/{id}/participants", f(ex.APIAddParticipant), api},
+		{"POST /api/v1/exercises/{id}/guests", f(ex.APIInviteGuest), api},
 		{"POST /api/v1/exercises/{id}/plan", f(ex.APIPlan), api},
 		{"POST /api/v1/exercises/{id}/start", ex.APIStep("start"), api},
 		{"POST /api/v1/exercises/{id}/pause", ex.APIStep("pause"), api},

@@ -90,6 +90,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Render:     render,
 		cfg:        cfg,
 	}
+	s.Exercises.Invite = s.Accounts.Invite
 	s.Exercises.KitLevel = func(ctx context.Context, org int64) (string, bool, error) {
 		level, _, ok, err := s.Maturity.KitLevel(ctx, org)
 		return level, ok, err
