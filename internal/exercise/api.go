@@ -319,18 +319,19 @@ func (h *Handler) APIStimulusAction(action string) http.HandlerFunc {
 }
 
 type logJSON struct {
-	ID       int64     `json:"id"`
-	Author   string    `json:"author"`
-	UserID   int64     `json:"user"`
-	Cell     string    `json:"cell"`
-	Kind     string    `json:"kind"`
-	Body     string    `json:"body"`
-	Stimulus *int64    `json:"stimulus"`
-	At       time.Time `json:"at"`
+	ID       int64      `json:"id"`
+	Author   string     `json:"author"`
+	UserID   int64      `json:"user"`
+	Cell     string     `json:"cell"`
+	Kind     string     `json:"kind"`
+	Body     string     `json:"body"`
+	Stimulus *int64     `json:"stimulus"`
+	At       time.Time  `json:"at"`
+	DoneAt   *time.Time `json:"done_at,omitempty"`
 }
 
 func toLogJSON(l LogEntry) logJSON {
-	return logJSON{ID: l.ID, Author: l.Author, UserID: l.UserID, Cell: l.Cell, Kind: l.Kind, Body: l.Body, Stimulus: l.Stimulus, At: l.At}
+	return logJSON{ID: l.ID, Author: l.Author, UserID: l.UserID, Cell: l.Cell, Kind: l.Kind, Body: l.Body, Stimulus: l.Stimulus, At: l.At, DoneAt: l.DoneAt}
 }
 
 // APIPostLog answers POST /api/v1/exercises/{id}/log.
@@ -731,6 +732,24 @@ func (h *Handler) APIInviteGuest(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = h.Exercises.InviteGuest(r.Context(), id, in.Email, in.Name, in.Role, in.Cell, i18n.FromRequest(r))
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// APIDoneTask answers POST /api/v1/exercises/{id}/log/{lid}/done: an action of the
+// main courante marked done by its cell.
+func (h *Handler) APIDoneTask(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var entry int64
+	if err == nil {
+		entry, err = web.PathID(r, "lid")
+	}
+	if err == nil {
+		err = h.Exercises.DoneTask(r.Context(), id, entry)
 	}
 	if err != nil {
 		web.Problem(w, r, err)

@@ -95,6 +95,13 @@ func (p *Pages) Create(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, fmt.Sprintf("/exercices/%d", e.ID))
 }
 
+// Activity is what a participant wrote in the main courante.
+type Activity struct {
+	Member
+	Entries int
+	Last    *time.Time
+}
+
 type pageData struct {
 	Exercise     Exercise
 	Seat         Seat
@@ -102,6 +109,8 @@ type pageData struct {
 	Log          []LogEntry
 	Members      []Member
 	Criteria     []CriterionResult
+	Tasks        []LogEntry // the actions of the viewer's cell (all cells for animators)
+	Activity     []Activity // the animator console's view of who writes what
 	Elapsed      int
 	Channels     string // JSON: channel id → label, for the live script
 	Cells        map[string]string
@@ -142,6 +151,24 @@ func (p *Pages) page(w http.ResponseWriter, r *http.Request, status int, v *web.
 	if err != nil {
 		p.fail(w, r, err)
 		return
+	}
+	for _, l := range d.Log {
+		if l.Kind == "action" && (d.Seat.Role == RoleAnimator || l.Cell == d.Seat.Cell) {
+			d.Tasks = append(d.Tasks, l)
+		}
+	}
+	if d.Seat.Role == RoleAnimator {
+		for _, m := range d.Members {
+			a := Activity{Member: m}
+			for _, l := range d.Log {
+				if l.UserID == m.UserID {
+					a.Entries++
+					at := l.At
+					a.Last = &at
+				}
+			}
+			d.Activity = append(d.Activity, a)
+		}
 	}
 	e := d.Exercise
 	d.Running = e.Status == StatusRunning
@@ -344,4 +371,21 @@ func (p *Pages) SaveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	web.SetFlash(w, "exercise.action_saved")
 	web.Redirect(w, r, fmt.Sprintf("/exercices/%d/retex", id))
+}
+
+// DoneTask marks an action of the cell done.
+func (p *Pages) DoneTask(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var entry int64
+	if err == nil {
+		entry, err = web.PathID(r, "lid")
+	}
+	if err == nil {
+		err = p.Exercises.DoneTask(r.Context(), id, entry)
+	}
+	if err != nil {
+		p.again(w, r, err)
+		return
+	}
+	p.back(w, r, "", "#tasks")
 }

@@ -987,10 +987,12 @@ type LogEntry struct {
 	Body     string
 	Stimulus *int64
 	At       time.Time
+	DoneAt   *time.Time // for an action: when its cell marked it done
 }
 
-// LogKinds are the kinds of log entry.
-var LogKinds = []string{"information", "decision", "action"}
+// LogKinds are the kinds of log entry. An action is a task of its cell; a note
+// is the animation team's and players never see it.
+var LogKinds = []string{"information", "decision", "action", "note"}
 
 // PostLog writes an entry in the main courante of a running exercise the caller
 // takes part in.
@@ -1005,7 +1007,7 @@ func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stim
 			return problem.New(problem.Forbidden, "exercise.error.not_participant")
 		}
 		var c problem.Checks
-		if !slices.Contains(LogKinds, kind) {
+		if !slices.Contains(LogKinds, kind) || (kind == "note" && !seat.Staff()) {
 			c.Add("kind", "exercise.error.log_kind", kind)
 		}
 		body = strings.TrimSpace(body)
@@ -1038,7 +1040,11 @@ func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stim
 			id, sub.UserID, seat.Cell, kind, body, ref, entry.At).Scan(&entry.ID); err != nil {
 			return err
 		}
-		return emit(ctx, tx, id, "log", entry.ID, "all")
+		audience := "all"
+		if kind == "note" {
+			audience = "staff"
+		}
+		return emit(ctx, tx, id, "log", entry.ID, audience)
 	})
 	if err == nil {
 		s.wake(id)
@@ -1055,7 +1061,7 @@ func (s *Service) Log(ctx context.Context, id int64) ([]LogEntry, error) {
 	if seat.Role == "" {
 		return nil, problem.New(problem.Forbidden, "exercise.error.not_participant")
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at FROM exercise_log l JOIN users u ON u.id = l.user_id
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at, l.done_at FROM exercise_log l JOIN users u ON u.id = l.user_id
 		WHERE l.exercise_id = $1 ORDER BY l.id`, id)
 	if err != nil {
 		return nil, err
@@ -1065,9 +1071,14 @@ func (s *Service) Log(ctx context.Context, id int64) ([]LogEntry, error) {
 	for rows.Next() {
 		var l LogEntry
 		var st sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &st, &l.At); err != nil {
+		var done sql.NullTime
+		if err := rows.Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &st, &l.At, &done); err != nil {
 			return nil, err
 		}
+		if l.Kind == "note" && !seat.Staff() {
+			continue
+		}
+		l.DoneAt = timePtr(done)
 		if st.Valid {
 			v := st.Int64
 			l.Stimulus = &v
@@ -1234,4 +1245,38 @@ func (s *Service) InviteGuest(ctx context.Context, id int64, email, name, role, 
 		return err
 	}
 	return s.AddParticipant(ctx, id, user, role, cell)
+}
+
+// DoneTask marks an action of the main courante done: by a participant of its
+// cell or an animator, while the exercise runs.
+func (s *Service) DoneTask(ctx context.Context, id, entry int64) error {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		e, seat, _, err := s.open(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if seat.Role == "" {
+			return problem.New(problem.Forbidden, "exercise.error.not_participant")
+		}
+		if e.Status != StatusRunning {
+			return problem.New(problem.Conflict, "exercise.error.state", e.Status)
+		}
+		var cell string
+		err = tx.QueryRowContext(ctx, "SELECT cell FROM exercise_log WHERE id = $1 AND exercise_id = $2 AND kind = 'action' AND done_at IS NULL", entry, id).Scan(&cell)
+		if errors.Is(err, sql.ErrNoRows) {
+			return problem.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if seat.Role != RoleAnimator && seat.Cell != cell {
+			return problem.New(problem.Forbidden, "exercise.error.other_cell")
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE exercise_log SET done_at = $1 WHERE id = $2", db.Now(), entry)
+		return err
+	})
+	if err == nil {
+		s.wake(id)
+	}
+	return err
 }
