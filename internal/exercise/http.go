@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -388,4 +389,50 @@ func (p *Pages) DoneTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.back(w, r, "", "#tasks")
+}
+
+// Plan sets the date of the exercise from the console.
+func (p *Pages) Plan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	var on time.Time
+	if err == nil {
+		var perr error
+		if on, perr = time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("planned_for"), time.Local); perr != nil {
+			var c problem.Checks
+			c.Add("planned_for", "exercise.error.date")
+			err = c.Err()
+		}
+	}
+	if err == nil {
+		err = p.Exercises.Plan(r.Context(), id, on)
+	}
+	if err != nil {
+		p.again(w, r, err)
+		return
+	}
+	p.back(w, r, "exercise.planned", "")
+}
+
+// Import replaces the chronogramme with an uploaded CSV or XLSX file.
+func (p *Pages) Import(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err == nil {
+		file, header, ferr := r.FormFile("file")
+		if ferr != nil {
+			var c problem.Checks
+			c.Add("file", "exercise.import.empty")
+			err = c.Err()
+		} else {
+			defer file.Close()
+			var data []byte
+			if data, err = io.ReadAll(file); err == nil {
+				_, err = p.Exercises.ImportChronogramme(r.Context(), id, data, header.Filename)
+			}
+		}
+	}
+	if err != nil {
+		p.again(w, r, err)
+		return
+	}
+	p.back(w, r, "exercise.imported", "#timeline")
 }

@@ -1,8 +1,11 @@
 package exercise_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -72,5 +75,45 @@ func TestChronogrammeImportAndKitExport(t *testing.T) {
 	app.API(t, rssi, "POST", path+"/start", nil, nil)
 	if resp := upload(t, app, rssi, path, "csv", good); resp.StatusCode != 409 {
 		t.Errorf("import after the start: %d", resp.StatusCode)
+	}
+}
+
+// From the console: the date is set and a chronogramme file is uploaded; a bad
+// file comes back with its faulty rows on the page.
+func TestConsolePlanAndUpload(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	rssi := app.Token(t, "rssi@demo.care.test")
+	id := startRehearsal(t, app, rssi, 1)
+	c := app.Login(t, "rssi@demo.care.test")
+	page := fmt.Sprintf("/exercices/%d", id)
+	if resp := app.PostForm(t, c, page+"/planifier", url.Values{"planned_for": {"2027-03-15T09:00"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("planning: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	var ex exerciseJSON
+	app.API(t, rssi, "GET", fmt.Sprintf("/api/v1/exercises/%d", id), nil, &ex)
+	if ex.Status != "planned" {
+		t.Errorf("status after planning: %s", ex.Status)
+	}
+	send := func(name, body string) *http.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write([]byte(body))
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, app.URL+page+"/chronogramme", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", app.URL)
+		return app.Do(t, c, req)
+	}
+	if resp := send("mauvais.csv", "décalage;canal;émetteur;destinataires;contenu;réaction attendue\n5;pigeon;DSI;decision;Texte;Réagir\n"); resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "pigeon") {
+		t.Errorf("bad upload: %d", resp.StatusCode)
+	}
+	if resp := send("bon.csv", "décalage;canal;émetteur;destinataires;contenu;réaction attendue\n5;email;DSI;decision;Texte;Réagir\n"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	var all stimuliJSON
+	app.API(t, rssi, "GET", fmt.Sprintf("/api/v1/exercises/%d/stimuli", id), nil, &all)
+	if len(all.Items) != 1 {
+		t.Errorf("%d stimuli after the upload", len(all.Items))
 	}
 }

@@ -154,6 +154,8 @@ func (s *Server) Routes() []Route {
 		{"GET /exercices/{id}", f(exPages.Page), login},
 		{"GET /exercices/{id}/flux", f(ex.APIEvents), login},
 		{"POST /exercices/{id}/etat", f(exPages.Step), login},
+		{"POST /exercices/{id}/planifier", f(exPages.Plan), login},
+		{"POST /exercices/{id}/chronogramme", f(exPages.Import), login},
 		{"POST /exercices/{id}/participants", f(exPages.AddParticipant), login},
 		{"POST /exercices/{id}/stimuli/{sid}", f(exPages.StimulusAction), login},
 		{"POST /exercices/{id}/main-courante", f(exPages.PostLog), login},
