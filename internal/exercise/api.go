@@ -39,7 +39,8 @@ type kitJSON struct {
 
 // APIKits answers GET /api/v1/kits: the kits, without their animator part.
 func (h *Handler) APIKits(w http.ResponseWriter, r *http.Request) {
-	kits, err := h.Exercises.kits()
+	kits, err := h.Exercises.kits(r.Context())
+	kits = latest(kits)
 	var level string
 	if v := r.URL.Query().Get("org"); v != "" && err == nil {
 		org, _ := strconv.ParseInt(v, 10, 64)
@@ -756,4 +757,19 @@ func (h *Handler) APIDoneTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// APIImportKit answers POST /api/v1/kits with a kit's YAML text (content managers).
+func (h *Handler) APIImportKit(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(r.Body)
+	var k Kit
+	if err == nil {
+		k, err = h.Exercises.ImportKit(r.Context(), data)
+	}
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, kitJSON{ID: k.ID, Version: k.Version, Title: k.Title, Level: k.Level, Audience: k.Audience,
+		Duration: k.Duration, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary})
 }

@@ -57,7 +57,8 @@ func (p *Pages) list(w http.ResponseWriter, r *http.Request, status int, v *web.
 	var err error
 	d.Exercises, err = p.Exercises.List(ctx)
 	if err == nil {
-		d.Kits, err = p.Exercises.kits()
+		d.Kits, err = p.Exercises.kits(ctx)
+		d.Kits = latest(d.Kits)
 	}
 	if err == nil {
 		d.Nodes, err = p.Nodes(ctx)

@@ -123,29 +123,96 @@ func subject(ctx context.Context) authz.Subject {
 	return s
 }
 
-func (s *Service) kits() ([]Kit, error) {
+// kits lists the shipped kits and those imported into the database, every version;
+// an exercise starts from the newest version of a kit.
+func (s *Service) kits(ctx context.Context) ([]Kit, error) {
+	var kits []Kit
+	var err error
 	if s.Kits != nil {
-		return s.Kits()
+		kits, err = s.Kits()
+	} else {
+		kits, err = Shipped()
 	}
-	return Shipped()
+	if err != nil || s.DB == nil {
+		return kits, err
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT source FROM exercise_kits ORDER BY id, version")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return nil, err
+		}
+		k, err := ParseKit([]byte(src))
+		if err != nil {
+			return nil, err
+		}
+		kits = append(kits, k)
+	}
+	return kits, rows.Err()
+}
+
+// latest keeps the newest version of each kit.
+func latest(kits []Kit) []Kit {
+	var out []Kit
+	for _, k := range kits {
+		i := slices.IndexFunc(out, func(o Kit) bool { return o.ID == k.ID })
+		switch {
+		case i < 0:
+			out = append(out, k)
+		case k.Version > out[i].Version:
+			out[i] = k
+		}
+	}
+	return out
 }
 
 // Kit returns the kit with the given id, newest version.
-func (s *Service) Kit(id string) (Kit, error) {
-	kits, err := s.kits()
+func (s *Service) Kit(ctx context.Context, id string) (Kit, error) {
+	kits, err := s.kits(ctx)
 	if err != nil {
 		return Kit{}, err
 	}
-	var found *Kit
-	for i, k := range kits {
-		if k.ID == id && (found == nil || k.Version > found.Version) {
-			found = &kits[i]
+	for _, k := range latest(kits) {
+		if k.ID == id {
+			return k, nil
 		}
 	}
-	if found == nil {
-		return Kit{}, problem.ErrNotFound
+	return Kit{}, problem.ErrNotFound
+}
+
+// ImportKit stores a new kit, or a new version of one, from its YAML text
+// (content managers). The file is checked whole; a version must be newer than
+// every stored or shipped one; exercises keep the copy they started from.
+func (s *Service) ImportKit(ctx context.Context, source []byte) (Kit, error) {
+	if !subject(ctx).CanAnywhere(authz.ContentManage) {
+		return Kit{}, problem.New(problem.Forbidden, "error.forbidden")
 	}
-	return *found, nil
+	k, err := ParseKit(source)
+	if err != nil {
+		return Kit{}, err
+	}
+	kits, err := s.kits(ctx)
+	if err != nil {
+		return Kit{}, err
+	}
+	for _, o := range kits {
+		if o.ID == k.ID && o.Version >= k.Version {
+			return Kit{}, problem.New(problem.Conflict, "exercise.error.kit_version", k.ID, o.Version)
+		}
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_kits (id, version, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+			k.ID, k.Version, string(source), nullID(subject(ctx).UserID), db.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.kit_import", ObjectType: "exercise_kit", ObjectID: k.ID,
+			Changes: map[string]audit.Change{"version": {After: k.Version}, "stimuli": {After: len(k.Animator.Stimuli)}}})
+	})
+	return k, err
 }
 
 // Recommended returns the kit level recommended to an establishment by its latest
@@ -359,7 +426,7 @@ func (s *Service) Participants(ctx context.Context, id int64) ([]Member, error) 
 // The creator joins as animator.
 func (s *Service) Create(ctx context.Context, org int64, kitID string, speed int) (Exercise, error) {
 	var c problem.Checks
-	kit, err := s.Kit(kitID)
+	kit, err := s.Kit(ctx, kitID)
 	if err != nil {
 		c.Add("kit", "exercise.error.unknown_kit", kitID)
 	}

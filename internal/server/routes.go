@@ -212,6 +212,7 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/exposure/scans/{id}/cancel", f(expo.APICancelScan), api},
 		{"PATCH /api/v1/exposure/findings/{id}", f(expo.APISetStatus), api},
 		{"GET /api/v1/kits", f(ex.APIKits), api},
+		{"POST /api/v1/kits", f(ex.APIImportKit), api},
 		{"GET /api/v1/exercises", f(ex.APIList), api},
 		{"POST /api/v1/exercises", f(ex.APICreate), api},
 		{"GET /api/v1/exercises/{id}", f(ex.APIGet), api},
