@@ -389,6 +389,9 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		after, _ = strconv.ParseInt(v, 10, 64)
 	}
 	var first []FeedItem
+	// Ask to be woken before each read, so that an event committed during the read
+	// is not left waiting for the next poll.
+	wake := h.Exercises.Wait(id)
 	if err == nil {
 		first, err = h.Exercises.Feed(ctx, id, after)
 	}
@@ -429,7 +432,6 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		wake := h.Exercises.Wait(id)
 		select {
 		case <-ctx.Done():
 			return
@@ -438,6 +440,7 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		case <-wake:
 		case <-time.After(poll):
 		}
+		wake = h.Exercises.Wait(id)
 		if items, err = h.Exercises.Feed(ctx, id, after); err != nil {
 			return
 		}

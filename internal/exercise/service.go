@@ -947,6 +947,17 @@ func (s *Service) deliver(ctx context.Context, exercise int64, elapsed int, only
 // mailCopies sends the stimuli just delivered to the players of their cells. The
 // stream stays the reference: a copy that fails is logged, not retried.
 func (s *Service) mailCopies(ctx context.Context, exercise int64, ids []int64) {
+	// A shutdown does not wait for a slow mail server.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopping := s.Stopping()
+	go func() {
+		select {
+		case <-stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT u.email, p.cell, u.locale FROM exercise_participants p JOIN users u ON u.id = p.user_id
 		WHERE p.exercise_id = $1 AND p.role = 'player' AND u.disabled_at IS NULL`, exercise)
 	if err != nil {
@@ -976,7 +987,7 @@ func (s *Service) mailCopies(ctx context.Context, exercise int64, ids []int64) {
 			m := mail.Message{To: p.email, Subject: lang.T("exercise.mail.subject", st.Title),
 				Body: lang.T("exercise.mail.body", lang.T("exercise.channel."+st.Channel), st.Sender, st.Content)}
 			if err := s.Mail.Send(ctx, m); err != nil {
-				if errors.Is(err, mail.ErrNotConfigured) {
+				if errors.Is(err, mail.ErrNotConfigured) || ctx.Err() != nil {
 					return
 				}
 				slog.Warn("exercise mail", "exercise", exercise, "stimulus", id, "err", err)

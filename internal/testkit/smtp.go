@@ -92,7 +92,12 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.sink.mu.Lock()
 	s.sink.got = append(s.sink.got, s.m)
 	s.sink.mu.Unlock()
-	s.sink.recv <- struct{}{}
+	// A signal for Wait; when nobody waits and the buffer is full, the mail is
+	// still kept, and the sender never blocks.
+	select {
+	case s.sink.recv <- struct{}{}:
+	default:
+	}
 	return nil
 }
 func (s *smtpSession) Reset()        { s.m = Mail{} }
