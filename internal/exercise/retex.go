@@ -77,17 +77,24 @@ func (s *Service) AddMark(ctx context.Context, id int64, criterion string, score
 	return m, err
 }
 
+const markColumns = "m.id, m.user_id, u.name, m.criterion, m.score, m.note, m.elapsed_seconds, m.created_at"
+
+func scanMark(row interface{ Scan(...any) error }) (Mark, error) {
+	var m Mark
+	err := row.Scan(&m.ID, &m.UserID, &m.Author, &m.Criterion, &m.Score, &m.Note, &m.Elapsed, &m.At)
+	return m, err
+}
+
 func (s *Service) marks(ctx context.Context, id int64) ([]Mark, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT m.id, m.user_id, u.name, m.criterion, m.score, m.note, m.elapsed_seconds, m.created_at
-		FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.exercise_id = $1 ORDER BY m.id`, id)
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.exercise_id = $1 ORDER BY m.id", id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []Mark{}
 	for rows.Next() {
-		var m Mark
-		if err := rows.Scan(&m.ID, &m.UserID, &m.Author, &m.Criterion, &m.Score, &m.Note, &m.Elapsed, &m.At); err != nil {
+		m, err := scanMark(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -268,27 +269,36 @@ func timePtr(t sql.NullTime) *time.Time {
 // participants and to those who may read its establishment; to anyone else it
 // does not exist.
 func (s *Service) open(ctx context.Context, q db.Querier, id int64) (Exercise, Seat, string, error) {
+	seat, path, err := s.access(ctx, q, id)
+	if err != nil {
+		return Exercise{}, seat, path, err
+	}
 	e, err := scanExercise(q.QueryRowContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE id = $1", id))
+	return e, seat, path, err
+}
+
+// access is open without loading the exercise: the caller's seat and the
+// establishment's path. Live streams call it at every poll, so it leaves the kit
+// copy alone.
+func (s *Service) access(ctx context.Context, q db.Querier, id int64) (Seat, string, error) {
+	var path string
+	err := q.QueryRowContext(ctx, "SELECT o.path FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE e.id = $1", id).Scan(&path)
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, Seat{}, "", problem.ErrNotFound
+		return Seat{}, "", problem.ErrNotFound
 	}
 	if err != nil {
-		return e, Seat{}, "", err
-	}
-	var path string
-	if err := q.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", e.OrgID).Scan(&path); err != nil {
-		return e, Seat{}, "", err
+		return Seat{}, "", err
 	}
 	sub := subject(ctx)
 	var seat Seat
 	err = q.QueryRowContext(ctx, "SELECT role, cell FROM exercise_participants WHERE exercise_id = $1 AND user_id = $2", id, sub.UserID).Scan(&seat.Role, &seat.Cell)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return e, seat, "", err
+		return seat, "", err
 	}
 	if seat.Role == "" && !sub.Can(authz.OrgRead, path) {
-		return e, seat, "", problem.ErrNotFound
+		return seat, "", problem.ErrNotFound
 	}
-	return e, seat, path, nil
+	return seat, path, nil
 }
 
 // Get returns an exercise and the caller's seat in it.
@@ -305,7 +315,7 @@ func (s *Service) List(ctx context.Context) ([]Exercise, error) {
 	args := []any{sub.UserID}
 	for _, root := range sub.Scope(authz.OrgRead) {
 		args = append(args, root+"%")
-		where = append(where, "o.path LIKE $"+itoa(len(args)))
+		where = append(where, "o.path LIKE $"+strconv.Itoa(len(args)))
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, "SELECT e."+strings.ReplaceAll(exerciseColumns, ", ", ", e.")+
 		" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE "+strings.Join(where, " OR ")+" ORDER BY e.id DESC", args...)
@@ -322,14 +332,6 @@ func (s *Service) List(ctx context.Context) ([]Exercise, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
 }
 
 const stimulusColumns = "id, ref, offset_seconds, channel, sender, recipients, title, content, attachments, expected, criteria, delivered_at, skipped"
@@ -364,7 +366,7 @@ func (st Line) For(cell string) bool {
 // to their cell for a player. Only animators and observers get the expected
 // reactions and criteria.
 func (s *Service) Stimuli(ctx context.Context, id int64) ([]Line, Seat, error) {
-	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	seat, _, err := s.access(ctx, s.DB.Read, id)
 	if err != nil {
 		return nil, seat, err
 	}
@@ -399,7 +401,7 @@ func (s *Service) Stimuli(ctx context.Context, id int64) ([]Line, Seat, error) {
 
 // Participants lists an exercise's participants (for its participants and readers).
 func (s *Service) Participants(ctx context.Context, id int64) ([]Member, error) {
-	if _, _, _, err := s.open(ctx, s.DB.Read, id); err != nil {
+	if _, _, err := s.access(ctx, s.DB.Read, id); err != nil {
 		return nil, err
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT p.id, p.user_id, u.name, u.email, p.role, p.cell FROM exercise_participants p JOIN users u ON u.id = p.user_id
@@ -544,7 +546,7 @@ func (s *Service) SaveStimulus(ctx context.Context, id int64, st Line) (int64, e
 		}
 		if st.ID == 0 {
 			if st.Ref == "" {
-				st.Ref = "local-" + itoa(int(time.Now().UnixNano()%1e9))
+				st.Ref = "local-" + strconv.Itoa(int(time.Now().UnixNano()%1e9))
 			}
 			if err := insertStimulus(ctx, tx, id, st); err != nil {
 				return err
@@ -594,6 +596,19 @@ func checkStimulus(k Kit, st Line) error {
 	return c.Err()
 }
 
+// checkSeat checks a role and a cell against the exercise's kit.
+func checkSeat(c *problem.Checks, e Exercise, role, cell string) {
+	if role != RoleAnimator && role != RoleObserver && role != RolePlayer {
+		c.Add("role", "exercise.error.role", role)
+	}
+	if cell != "" && !e.Kit.hasCell(cell) {
+		c.Add("cell", "exercise.error.unknown_cell", cell, e.Title)
+	}
+	if role == RolePlayer && cell == "" {
+		c.Add("cell", "exercise.error.cell_required")
+	}
+}
+
 func (k Kit) hasCell(id string) bool {
 	return slices.ContainsFunc(k.Cells, func(c Cell) bool { return c.ID == id })
 }
@@ -630,15 +645,7 @@ func (s *Service) AddParticipant(ctx context.Context, id, user int64, role, cell
 			return err
 		}
 		var c problem.Checks
-		if role != RoleAnimator && role != RoleObserver && role != RolePlayer {
-			c.Add("role", "exercise.error.role", role)
-		}
-		if cell != "" && !e.Kit.hasCell(cell) {
-			c.Add("cell", "exercise.error.unknown_cell", cell, e.Title)
-		}
-		if role == RolePlayer && cell == "" {
-			c.Add("cell", "exercise.error.cell_required")
-		}
+		checkSeat(&c, e, role, cell)
 		// In scope: a member of the branch, or a guest (an account with no role,
 		// invited for exercises: a préfecture's staff in a regional exercise).
 		var n int
@@ -773,7 +780,7 @@ func (s Seat) Sees(ev Event) bool {
 
 // Events returns the events after seq that the caller may see.
 func (s *Service) Events(ctx context.Context, id, after int64) ([]Event, Seat, error) {
-	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	seat, _, err := s.access(ctx, s.DB.Read, id)
 	if err != nil {
 		return nil, seat, err
 	}
@@ -1068,6 +1075,21 @@ type LogEntry struct {
 	DoneAt   *time.Time // for an action: when its cell marked it done
 }
 
+const logColumns = "l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at, l.done_at"
+
+func scanLog(row interface{ Scan(...any) error }) (LogEntry, error) {
+	var l LogEntry
+	var stimulus sql.NullInt64
+	var done sql.NullTime
+	err := row.Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &stimulus, &l.At, &done)
+	if stimulus.Valid {
+		v := stimulus.Int64
+		l.Stimulus = &v
+	}
+	l.DoneAt = timePtr(done)
+	return l, err
+}
+
 // LogKinds are the kinds of log entry. An action is a task of its cell; a note
 // is the animation team's and players never see it.
 var LogKinds = []string{"information", "decision", "action", "note"}
@@ -1132,34 +1154,26 @@ func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stim
 
 // Log returns the main courante, oldest first, to the exercise's participants.
 func (s *Service) Log(ctx context.Context, id int64) ([]LogEntry, error) {
-	_, seat, _, err := s.open(ctx, s.DB.Read, id)
+	seat, _, err := s.access(ctx, s.DB.Read, id)
 	if err != nil {
 		return nil, err
 	}
 	if seat.Role == "" {
 		return nil, problem.New(problem.Forbidden, "exercise.error.not_participant")
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at, l.done_at FROM exercise_log l JOIN users u ON u.id = l.user_id
-		WHERE l.exercise_id = $1 ORDER BY l.id`, id)
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.exercise_id = $1 ORDER BY l.id", id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []LogEntry{}
 	for rows.Next() {
-		var l LogEntry
-		var st sql.NullInt64
-		var done sql.NullTime
-		if err := rows.Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &st, &l.At, &done); err != nil {
+		l, err := scanLog(rows)
+		if err != nil {
 			return nil, err
 		}
 		if l.Kind == "note" && !seat.Staff() {
 			continue
-		}
-		l.DoneAt = timePtr(done)
-		if st.Valid {
-			v := st.Int64
-			l.Stimulus = &v
 		}
 		out = append(out, l)
 	}
@@ -1197,22 +1211,13 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			}
 			it.Stimulus = &st
 		case "log":
-			var l LogEntry
-			var ref sql.NullInt64
-			err := s.DB.Read.QueryRowContext(ctx, `SELECT l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at FROM exercise_log l JOIN users u ON u.id = l.user_id
-				WHERE l.id = $1 AND l.exercise_id = $2`, ev.RefID, id).Scan(&l.ID, &l.UserID, &l.Author, &l.Cell, &l.Kind, &l.Body, &ref, &l.At)
+			l, err := scanLog(s.DB.Read.QueryRowContext(ctx, "SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.exercise_id = $2", ev.RefID, id))
 			if err != nil {
 				return nil, err
 			}
-			if ref.Valid {
-				v := ref.Int64
-				l.Stimulus = &v
-			}
 			it.Log = &l
 		case "mark":
-			var m Mark
-			err := s.DB.Read.QueryRowContext(ctx, `SELECT m.id, m.user_id, u.name, m.criterion, m.score, m.note, m.elapsed_seconds, m.created_at
-				FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2`, ev.RefID, id).Scan(&m.ID, &m.UserID, &m.Author, &m.Criterion, &m.Score, &m.Note, &m.Elapsed, &m.At)
+			m, err := scanMark(s.DB.Read.QueryRowContext(ctx, "SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2", ev.RefID, id))
 			if err != nil {
 				return nil, err
 			}
@@ -1306,15 +1311,7 @@ func (s *Service) InviteGuest(ctx context.Context, id int64, email, name, role, 
 	}
 	// Check the seat before creating an account for it.
 	var c problem.Checks
-	if role != RoleAnimator && role != RoleObserver && role != RolePlayer {
-		c.Add("role", "exercise.error.role", role)
-	}
-	if cell != "" && !e.Kit.hasCell(cell) {
-		c.Add("cell", "exercise.error.unknown_cell", cell, e.Title)
-	}
-	if role == RolePlayer && cell == "" {
-		c.Add("cell", "exercise.error.cell_required")
-	}
+	checkSeat(&c, e, role, cell)
 	if err := c.Err(); err != nil {
 		return err
 	}
