@@ -38,6 +38,7 @@ Commandes :
   token create   crée un jeton d'API pour un compte (--user) et l'affiche une seule fois
   totp           affiche le code à usage unique courant d'un secret TOTP (--secret)
   scan           audite l'exposition de cibles déclarées, sans base de données (--target, --ports, --lab)
+  adaudit        audite un Active Directory par LDAP (niveau ANSSI), sans base de données (--url, --bind-dn, --password-file)
   version        affiche la version
   help           affiche cette aide
 
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return totp(rest, stdout, stderr)
 	case "scan":
 		return scanCmd(ctx, rest, stdout, stderr)
+	case "adaudit":
+		return adauditCmd(ctx, rest, stdout, stderr)
 	}
 	return fmt.Errorf("commande inconnue %q (voir « care help »)", cmd)
 }

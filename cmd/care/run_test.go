@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"care/internal/directory"
 	"care/internal/testkit"
+	"os"
 )
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, string, error) {
@@ -174,5 +176,57 @@ func TestScanCommand(t *testing.T) {
 		if _, _, err := runCmd(t, nil, append([]string{"scan"}, args...)...); err == nil {
 			t.Errorf("scan %v succeeded", args)
 		}
+	}
+}
+
+func TestADAuditCommand(t *testing.T) {
+	// Collection against a real DC is tested in internal/directory (one Samba per
+	// test run); here the command evaluates a snapshot file and checks its output.
+	dir := t.TempDir()
+	snap := &directory.Snapshot{Format: directory.SnapshotFormat, CollectedAt: time.Now().UTC(), Server: "dc1.chu.local:636", BaseDN: "DC=chu,DC=local",
+		Domain: directory.Domain{DNSName: "chu.local", SID: "S-1-5-21-1-2-3", FunctionalLevel: 10, ForestLevel: 10, MachineAccountQuota: 10, SmartcardExpire: "TRUE"}}
+	path := filepath.Join(dir, "chu.care-ad")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := directory.WriteSnapshot(f, snap, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, _, err := runCmd(t, nil, "adaudit", "--from-snapshot", path, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Level  int
+		Checks []struct {
+			ID      string
+			Level   int
+			Status  string
+			Objects []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Level != 4 || len(res.Checks) != len(directory.CheckpointIDs()) {
+		t.Fatalf("level %d, %d checks: %s", res.Level, len(res.Checks), out)
+	}
+	for _, c := range res.Checks {
+		if c.ID == "vuln4_user_accounts_machineaccountquota" && (c.Status != "fail" || c.Level != 4 || len(c.Objects) != 1) {
+			t.Errorf("machine account quota: %+v", c)
+		}
+	}
+	text, _, err := runCmd(t, nil, "adaudit", "--from-snapshot", path)
+	if err != nil || !strings.Contains(text, "Niveau ANSSI : 4/5") {
+		t.Fatalf("text output: %v\n%s", err, text)
+	}
+	os.WriteFile(path, []byte("not a snapshot"), 0o600)
+	if _, _, err := runCmd(t, nil, "adaudit", "--from-snapshot", path); err == nil || !strings.Contains(err.Error(), "instantané") {
+		t.Errorf("bad snapshot: %v", err)
+	}
+	if _, _, err := runCmd(t, nil, "adaudit", "--url", "ldap://127.0.0.1:1", "--bind-dn", "a@b", "--password-file", path); err == nil || !strings.Contains(err.Error(), "clair") {
+		t.Errorf("plain LDAP without --plain: %v", err)
 	}
 }

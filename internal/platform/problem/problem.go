@@ -91,3 +91,6 @@ func (c *Checks) Err() error {
 	}
 	return &Error{Kind: Invalid, Key: "error.invalid", Fields: c.fields}
 }
+
+// Fields returns the faulty fields recorded so far.
+func (c *Checks) Fields() []FieldError { return c.fields }

@@ -1,0 +1,375 @@
+package directory
+
+import (
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// encodeSID and buildSD write the binary forms the parser reads (MS-DTYP).
+func encodeSID(t *testing.T, s string) []byte {
+	t.Helper()
+	parts := strings.Split(s, "-")
+	auth, _ := strconv.ParseUint(parts[2], 10, 48)
+	b := []byte{1, byte(len(parts) - 3), 0, 0, byte(auth >> 24), byte(auth >> 16), byte(auth >> 8), byte(auth)}
+	for _, p := range parts[3:] {
+		n, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(n))
+	}
+	return b
+}
+
+func encodeGUID(g string) []byte {
+	h := strings.ReplaceAll(g, "-", "")
+	raw := make([]byte, 16)
+	for i := range raw {
+		v, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
+		raw[i] = byte(v)
+	}
+	// first three fields are little-endian
+	slices.Reverse(raw[0:4])
+	slices.Reverse(raw[4:6])
+	slices.Reverse(raw[6:8])
+	return raw
+}
+
+func buildSD(t *testing.T, owner string, aces ...ACE) []byte {
+	t.Helper()
+	var acl []byte
+	for _, a := range aces {
+		body := binary.LittleEndian.AppendUint32(nil, a.Mask)
+		if a.Type == aceAccessAllowedObject || a.Type == aceAccessDeniedObject {
+			flags := uint32(0)
+			if a.ObjectType != "" {
+				flags = aceObjectTypePresent
+			}
+			body = binary.LittleEndian.AppendUint32(body, flags)
+			if a.ObjectType != "" {
+				body = append(body, encodeGUID(a.ObjectType)...)
+			}
+		}
+		body = append(body, encodeSID(t, a.SID)...)
+		ace := []byte{a.Type, a.Flags}
+		ace = binary.LittleEndian.AppendUint16(ace, uint16(4+len(body)))
+		acl = append(acl, append(ace, body...)...)
+	}
+	ownerB := encodeSID(t, owner)
+	sd := make([]byte, 20)
+	sd[0] = 1
+	binary.LittleEndian.PutUint16(sd[2:], 0x8004)
+	binary.LittleEndian.PutUint32(sd[4:], 20)
+	sd = append(sd, ownerB...)
+	binary.LittleEndian.PutUint32(sd[16:], uint32(len(sd)))
+	hdr := []byte{2, 0}
+	hdr = binary.LittleEndian.AppendUint16(hdr, uint16(8+len(acl)))
+	hdr = binary.LittleEndian.AppendUint16(hdr, uint16(len(aces)))
+	hdr = append(hdr, 0, 0)
+	return append(append(sd, hdr...), acl...)
+}
+
+func TestSecurityDescriptor(t *testing.T) {
+	raw := buildSD(t, "S-1-5-21-1-2-3-512",
+		ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: "S-1-5-18"},
+		ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: "S-1-5-21-1-2-3-1105"})
+	sd, err := ParseSecurityDescriptor(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd.Owner != "S-1-5-21-1-2-3-512" || len(sd.DACL) != 2 || sd.DACL[1].ObjectType != rightGetChangesAll || sd.DACL[1].SID != "S-1-5-21-1-2-3-1105" {
+		t.Fatalf("parsed %+v", sd)
+	}
+	for cut := 1; cut < len(raw); cut += 7 {
+		if _, err := ParseSecurityDescriptor(raw[:cut]); err == nil {
+			t.Fatalf("truncated descriptor (%d of %d bytes) accepted", cut, len(raw))
+		}
+	}
+}
+
+const dom = "S-1-5-21-1-2-3"
+
+var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+
+func ago(days int) *time.Time { t := now.AddDate(0, 0, -days); return &t }
+func ptr(n int) *int          { return &n }
+
+// healthy is a small domain that passes every checkpoint: one DC, an administrator
+// in Protected Users, users, a server, a forest trust with SID filtering.
+func healthy(t *testing.T) *Snapshot {
+	base := "DC=care,DC=test"
+	u := func(name string, r int, mod func(o *Object)) Object {
+		o := Object{DN: "CN=" + name + ",CN=Users," + base, Class: ClassUser, Name: name, SID: dom + "-" + strconv.Itoa(r), UAC: 512,
+			PrimaryGroup: ridDomainUsers, Created: now.AddDate(-2, 0, 0), PwdLastSet: ago(30), LastLogon: ago(3)}
+		if mod != nil {
+			mod(&o)
+		}
+		return o
+	}
+	g := func(name, sid string, members ...string) Object {
+		return Object{DN: "CN=" + name + ",CN=Users," + base, Class: ClassGroup, Name: name, SID: sid, Members: members, Created: now.AddDate(-2, 0, 0)}
+	}
+	dn := func(name string) string { return "CN=" + name + ",CN=Users," + base }
+	adminSD := buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"})
+	s := &Snapshot{Format: SnapshotFormat, CollectedAt: now, Server: "dc1.care.test:636", BaseDN: base,
+		Domain: Domain{DNSName: "care.test", SID: dom, FunctionalLevel: 10, ForestLevel: 10, SmartcardExpire: "TRUE",
+			RootSD: buildSD(t, dom+"-512",
+				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: sidAdministrators},
+				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: sidAuthenticated},
+				ACE{Type: aceAccessAllowed, Mask: 0x20094, SID: sidAuthenticated}),
+			AdminSDHolderSD: buildSD(t, dom+"-512",
+				ACE{Type: aceAccessAllowed, Mask: rightAllDS, SID: sidSystem},
+				ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, ObjectType: "bf967a7f-0de6-11d0-a285-00aa003049e2", SID: "S-1-5-10"},
+				ACE{Type: aceAccessAllowed, Mask: 0x20094, SID: sidAuthenticated})},
+		Objects: []Object{
+			u("Administrator", 500, func(o *Object) { o.AdminCount = 1; o.SD = adminSD }),
+			u("Guest", ridGuest, func(o *Object) { o.UAC = 514; o.PrimaryGroup = ridDomainGuests }),
+			u("krbtgt", ridKrbtgt, func(o *Object) { o.UAC = 514; o.SPNs = []string{"kadmin/changepw"}; o.PwdLastSet = ago(100) }),
+			u("alice", 1101, nil),
+			u("bob", 1102, nil),
+			u("carol", 1103, func(o *Object) { o.LastLogon = ago(400) }), // 1 dormant of 4 enabled users: 25 %, not more
+			u("svc_app", 1104, func(o *Object) { o.SPNs = []string{"HTTP/app.care.test"}; o.EncTypes = ptr(24) }),
+			{DN: "CN=DC1,OU=Domain Controllers," + base, Class: ClassComputer, Name: "DC1$", SID: dom + "-1000", UAC: 0x82000, PrimaryGroup: ridDCs,
+				OS: "Windows Server 2025 Datacenter", OSVersion: "10.0 (26100)", DNSHost: "dc1.care.test", EncTypes: ptr(28),
+				Created: now.AddDate(-2, 0, 0), PwdLastSet: ago(20), LastLogon: ago(2), SD: adminSD},
+			{DN: "CN=SRV1,OU=Servers," + base, Class: ClassComputer, Name: "SRV1$", SID: dom + "-1200", UAC: 4096, PrimaryGroup: ridDomainComputers,
+				OS: "Windows Server 2022 Standard", OSVersion: "10.0 (20348)", DNSHost: "srv1.care.test", EncTypes: ptr(28),
+				Created: now.AddDate(-1, 0, 0), PwdLastSet: ago(10), LastLogon: ago(1)},
+			g("Domain Admins", dom+"-512", dn("Administrator")),
+			g("Administrators", sidAdministrators, dn("Domain Admins")),
+			g("Protected Users", dom+"-525", dn("Administrator")),
+			g("Pre-Windows 2000 Compatible Access", sidPreWin2000, "CN=S-1-5-11,CN=ForeignSecurityPrincipals,"+base),
+			{DN: "CN=S-1-5-11,CN=ForeignSecurityPrincipals," + base, Class: ClassForeign, SID: sidAuthenticated},
+			g("Staff", dom+"-1300", dn("alice"), dn("Nurses")),
+			g("Nurses", dom+"-1301", dn("bob")),
+			{DN: "CN=partner.example,CN=System," + base, Class: ClassTrust, Name: "partner.example", TrustDirection: 3, TrustAttributes: 0x8, TrustType: 2, Changed: now.AddDate(0, -1, 0)},
+		},
+	}
+	for i := range s.Objects {
+		if s.Objects[i].Class == ClassGroup && slices.Contains(privilegedGroups(dom), s.Objects[i].SID) {
+			s.Objects[i].SD = adminSD
+		}
+	}
+	return s
+}
+
+func find(s *Snapshot, name string) *Object {
+	for i := range s.Objects {
+		if s.Objects[i].Name == name || strings.HasPrefix(s.Objects[i].DN, "CN="+name+",") {
+			return &s.Objects[i]
+		}
+	}
+	panic("no object " + name)
+}
+
+func addMember(s *Snapshot, group, member string) {
+	g := find(s, group)
+	g.Members = append(g.Members, find(s, member).DN)
+}
+
+func TestHealthyDomainPassesEverything(t *testing.T) {
+	s := healthy(t)
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ev := Evaluate(s)
+	for _, r := range ev.Checks {
+		if r.Status != Pass {
+			t.Errorf("%s: %s %v", r.ID, r.Status, r.Objects)
+		}
+	}
+	if ev.Level != 5 {
+		t.Fatalf("level %d, want 5", ev.Level)
+	}
+}
+
+// Each checkpoint, one misconfiguration at a time: it fails with the object named,
+// the domain drops to the checkpoint's level, and every other checkpoint is
+// unaffected unless listed.
+func TestEachCheckpointFails(t *testing.T) {
+	cases := []struct {
+		id     string
+		break_ func(t *testing.T, s *Snapshot)
+		object string
+		also   []string
+		na     []string
+	}{
+		{"vuln2_krbtgt", func(_ *testing.T, s *Snapshot) { find(s, "krbtgt").PwdLastSet = ago(400) }, "CN=krbtgt", nil, nil},
+		{"vuln1_delegation_t4d", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").UAC |= uacTrustedForDelegation }, "CN=SRV1", nil, nil},
+		{"vuln1_delegation_a2d2", func(_ *testing.T, s *Snapshot) {
+			find(s, "SRV1$").DelegateTo = []string{"ldap/DC1.care.test/care.test"}
+		}, "CN=SRV1", nil, nil},
+		{"vuln1_delegation_t2a4d", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "SRV1$")
+			o.DelegateTo = []string{"cifs/dc1"}
+			o.UAC |= uacTrustedToAuthForDeleg
+		}, "CN=SRV1", []string{"vuln1_delegation_a2d2"}, nil},
+		{"vuln1_delegation_sourcedeleg", func(t *testing.T, s *Snapshot) {
+			find(s, "DC1$").RBCD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightAllDS, SID: dom + "-1200"})
+		}, "CN=DC1,OU=Domain Controllers,DC=care,DC=test ← CN=SRV1", nil, nil},
+		{"vuln1_kerberos_properties_preauth_priv", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").UAC |= uacDontRequirePreauth }, "CN=Administrator", []string{"vuln2_kerberos_properties_preauth"}, nil},
+		{"vuln2_kerberos_properties_preauth", func(_ *testing.T, s *Snapshot) { find(s, "alice").UAC |= uacDontRequirePreauth }, "CN=alice", nil, nil},
+		{"vuln1_spn_priv", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "Administrator")
+			o.SPNs = []string{"MSSQLSvc/sql.care.test:1433"}
+			o.EncTypes = ptr(24)
+		}, "CN=Administrator", nil, nil},
+		{"vuln1_dont_expire_priv", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").UAC |= uacDontExpirePassword }, "CN=Administrator", []string{"vuln2_dont_expire"}, nil},
+		{"vuln2_dont_expire", func(_ *testing.T, s *Snapshot) { find(s, "bob").UAC |= uacDontExpirePassword }, "CN=bob", nil, nil},
+		{"vuln1_password_change_priv", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").PwdLastSet = ago(1100) }, "CN=Administrator", nil, nil},
+		{"vuln1_user_accounts_dormant", func(_ *testing.T, s *Snapshot) { find(s, "bob").LastLogon = nil }, "CN=bob", nil, nil}, // never logged on, created 2 years ago: 2 of 4
+		{"vuln2_privileged_members", func(_ *testing.T, s *Snapshot) {
+			for i := range 50 {
+				name := "admin" + strconv.Itoa(i)
+				s.Objects = append(s.Objects, Object{DN: "CN=" + name + ",OU=Admins," + s.BaseDN, Class: ClassUser, Name: name, SID: dom + "-" + strconv.Itoa(5000+i),
+					UAC: 512, PrimaryGroup: ridDomainUsers, AdminCount: 1, Created: now.AddDate(0, -1, 0), PwdLastSet: ago(1), LastLogon: ago(1)})
+				addMember(s, "Protected Users", name)
+				addMember(s, "Domain Admins", name)
+			}
+		}, "CN=admin49", nil, nil},
+		{"vuln2_privileged_members_no_admincount", func(_ *testing.T, s *Snapshot) {
+			g := find(s, "Domain Admins")
+			g.Members = append(g.Members, find(s, "Staff").DN) // alice and bob become admins
+			addMember(s, "Protected Users", "alice")
+			addMember(s, "Protected Users", "bob")
+			find(s, "alice").AdminCount = 1
+		}, "CN=bob", nil, nil},
+		{"vuln3_protected_users", func(_ *testing.T, s *Snapshot) { find(s, "Protected Users").Members = nil }, "CN=Administrator", nil, nil},
+		{"vuln3_sidhistory_present", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-1105"} }, "CN=alice", nil, nil},
+		{"vuln2_sidhistory_dangerous", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-519"} }, "CN=alice", []string{"vuln3_sidhistory_present"}, nil},
+		{"vuln1_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.ForestLevel = 4 }, "forest=4", nil, []string{"vuln4_smartcard_expire_passwords"}},
+		{"vuln3_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel = 6 }, "domain=6", nil, []string{"vuln4_smartcard_expire_passwords"}},
+		{"vuln4_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel, s.Domain.ForestLevel = 7, 7 }, "domain=7", nil, nil},
+		{"vuln1_dc_obsolete", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "DC1$")
+			o.OS, o.OSVersion = "Windows Server 2012 R2 Standard", "6.3 (9600)"
+		}, "CN=DC1", nil, nil},
+		{"vuln1_password_change_dc_no_change", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").PwdLastSet = ago(46) }, "CN=DC1", nil, nil},
+		{"vuln1_password_change_inactive_dc", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").LastLogon = ago(46) }, "CN=DC1", nil, nil},
+		{"vuln2_password_change_server_no_change_90", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(91) }, "CN=SRV1", []string{"vuln3_password_change_server_no_change_45"}, nil},
+		{"vuln3_password_change_server_no_change_45", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(46) }, "CN=SRV1", nil, nil},
+		{"vuln3_password_change_inactive_servers", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").LastLogon = ago(91) }, "CN=SRV1", nil, nil},
+		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000000001000001" }, "0000000001000001", nil, nil},
+		{"vuln2_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000002" }, "0000002", nil, nil},
+		{"vuln2_compatible_2000_anonymous", func(_ *testing.T, s *Snapshot) {
+			g := find(s, "Pre-Windows 2000 Compatible Access")
+			g.Members = append(g.Members, "CN=S-1-5-7,CN=ForeignSecurityPrincipals,"+s.BaseDN)
+		}, "CN=S-1-5-7", []string{"vuln3_compatible_2000_not_default"}, nil},
+		{"vuln3_compatible_2000_not_default", func(_ *testing.T, s *Snapshot) { addMember(s, "Pre-Windows 2000 Compatible Access", "alice") }, "CN=alice", nil, nil},
+		{"vuln4_user_accounts_machineaccountquota", func(_ *testing.T, s *Snapshot) { s.Domain.MachineAccountQuota = 10 }, "MachineAccountQuota=10", nil, nil},
+		{"vuln3_reversible_password_priv_uac", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").UAC |= uacEncryptedTextPwd }, "CN=Administrator", nil, nil},
+		{"vuln3_reversible_password_priv_namingcontext", func(_ *testing.T, s *Snapshot) { s.Domain.PwdProperties = 0x11 }, "pwdProperties=17", nil, nil},
+		{"vuln2_kerberos_properties_deskey", func(_ *testing.T, s *Snapshot) { find(s, "bob").UAC |= uacUseDESKeyOnly }, "CN=bob", nil, nil},
+		{"vuln3_kerberos_properties_encryption", func(_ *testing.T, s *Snapshot) { find(s, "svc_app").EncTypes = nil }, "CN=svc_app", nil, nil},
+		{"vuln2_dc_crypto", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").EncTypes = ptr(4) }, "CN=DC1", nil, nil},
+		// primaryGroupID 512 makes bob a domain admin the member attribute does not show
+		{"vuln1_primary_group_id_1000", func(_ *testing.T, s *Snapshot) { find(s, "bob").PrimaryGroup = 512 }, "CN=bob",
+			[]string{"vuln3_primary_group_id_nochange", "vuln2_privileged_members_no_admincount", "vuln3_protected_users"}, nil},
+		{"vuln3_primary_group_id_nochange", func(_ *testing.T, s *Snapshot) { find(s, "bob").PrimaryGroup = 1300 }, "CN=bob", nil, nil},
+		{"vuln2_guest", func(_ *testing.T, s *Snapshot) { find(s, "Guest").UAC = 512 }, "CN=Guest", nil, nil},
+		{"vuln1_trusts_domain_notfiltered", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").TrustAttributes = 0 }, "partner.example", nil, nil},
+		{"vuln1_trusts_forest_sidhistory", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").TrustAttributes = 0x48 }, "partner.example", nil, nil},
+		{"vuln3_trusts_tgt_deleg", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").TrustAttributes = 0x808 }, "partner.example", nil, nil},
+		{"vuln2_trusts_accounts", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").Changed = now.AddDate(-2, 0, 0) }, "partner.example", nil, nil},
+		{"vuln1_permissions_naming_context", func(t *testing.T, s *Snapshot) {
+			s.Domain.RootSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: dom + "-1101"})
+		}, "CN=alice", nil, nil},
+		{"vuln1_permissions_adminsdholder", func(t *testing.T, s *Snapshot) {
+			s.Domain.AdminSDHolderSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1300"})
+		}, "CN=Staff", nil, nil},
+		{"vuln3_owner", func(t *testing.T, s *Snapshot) { find(s, "Domain Admins").SD = buildSD(t, dom+"-1102") }, "CN=Domain Admins,CN=Users,DC=care,DC=test ← CN=bob", nil, nil},
+		{"vuln3_sd_failed_sd_read_on_priv", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "Administrator")
+			o.SD, o.SDUnreadable = nil, true
+		}, "CN=Administrator", nil, nil},
+		{"vuln4_group_loop", func(_ *testing.T, s *Snapshot) { addMember(s, "Nurses", "Staff") }, "CN=Nurses", nil, nil},
+		{"vuln4_smartcard_expire_passwords", func(_ *testing.T, s *Snapshot) { s.Domain.SmartcardExpire = "" }, "msDS-ExpirePasswordsOnSmartCardOnlyAccounts", nil, nil},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.id] = true
+		t.Run(c.id, func(t *testing.T) {
+			s := healthy(t)
+			c.break_(t, s)
+			ev := Evaluate(s)
+			level := 5
+			for _, r := range ev.Checks {
+				want := Pass
+				if slices.Contains(c.na, r.ID) {
+					want = NA
+				}
+				if r.ID == c.id || slices.Contains(c.also, r.ID) {
+					want = Fail
+					level = min(level, r.Level)
+				}
+				if r.Status != want {
+					t.Errorf("%s: %s %v, want %s", r.ID, r.Status, r.Objects, want)
+				}
+				if r.ID == c.id && !slices.ContainsFunc(r.Objects, func(o string) bool { return strings.Contains(o, c.object) }) {
+					t.Errorf("%s: objects %v do not name %q", r.ID, r.Objects, c.object)
+				}
+			}
+			if ev.Level != level {
+				t.Errorf("level %d, want %d", ev.Level, level)
+			}
+		})
+	}
+	for _, id := range CheckpointIDs() {
+		if !covered[id] {
+			t.Errorf("checkpoint %s has no failing case", id)
+		}
+	}
+}
+
+func TestNotApplicable(t *testing.T) {
+	s := healthy(t)
+	var kept []Object
+	for _, o := range s.Objects {
+		if o.Class != ClassTrust && o.Name != "SRV1$" {
+			kept = append(kept, o)
+		}
+	}
+	s.Objects = kept
+	s.Domain.FunctionalLevel, s.Domain.ForestLevel = 6, 6
+	ev := Evaluate(s)
+	na := []string{}
+	for _, r := range ev.Checks {
+		if r.Status == NA {
+			na = append(na, r.ID)
+		}
+	}
+	want := []string{"vuln2_password_change_server_no_change_90", "vuln3_password_change_server_no_change_45", "vuln3_password_change_inactive_servers",
+		"vuln1_trusts_domain_notfiltered", "vuln1_trusts_forest_sidhistory", "vuln3_trusts_tgt_deleg", "vuln2_trusts_accounts", "vuln4_smartcard_expire_passwords"}
+	if !slices.Equal(na, want) {
+		t.Fatalf("n/a %v\nwant %v", na, want)
+	}
+	if ev.Level != 3 { // functional level 2012 R2 fails level 3; n/a fails nothing
+		t.Fatalf("level %d", ev.Level)
+	}
+}
+
+func TestShippedContentDescribesEveryCheckpoint(t *testing.T) {
+	c, err := LoadContent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range CheckpointIDs() {
+		txt := c.Text(id)
+		if !strings.HasPrefix(id, "vuln") || !strings.Contains(id, strings.TrimPrefix(txt.ANSSI, "vuln")) {
+			t.Errorf("%s: ANSSI anchor %q does not match", id, txt.ANSSI)
+		}
+	}
+	if len(CheckpointIDs()) < 25 {
+		t.Fatalf("%d checkpoints", len(CheckpointIDs()))
+	}
+	if _, err := ParseContent([]byte("checks:\n  - id: vuln2_krbtgt\n    level: 3\n")); err == nil {
+		t.Fatal("a text with a wrong level and no words was accepted")
+	}
+	if _, err := ParseContent([]byte("checks: []\nextra: 1\n")); err == nil {
+		t.Fatal("an unknown key was accepted")
+	}
+}

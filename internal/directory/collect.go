@@ -1,0 +1,460 @@
+package directory
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"care/internal/platform/problem"
+)
+
+// Config says how to reach and read a domain. The collector only searches: it never
+// writes to the directory.
+type Config struct {
+	URL      string // ldaps://host[:port] or ldap://host[:port]
+	BindDN   string // DN or user@domain of an ordinary domain account
+	Password string `json:"-"`
+	BaseDN   string // the domain's naming context; read from the rootDSE when empty
+	// StartTLS upgrades an ldap:// connection; plain LDAP is refused unless AllowPlain.
+	StartTLS   bool
+	AllowPlain bool
+	// CAPEM trusts these certificates instead of the system's; InsecureSkipVerify
+	// trusts anything (an explicit choice, written in the audit).
+	CAPEM              []byte
+	InsecureSkipVerify bool
+	Timeout            time.Duration // per request; 30 s when zero
+	PageSize           int           // 1,000 when zero
+}
+
+// Validate checks the whole configuration and reports every fault.
+func (c Config) Validate() error {
+	var ch problem.Checks
+	u, err := url.Parse(c.URL)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "ldap" && u.Scheme != "ldaps"):
+		ch.Add("url", "directory.error.url")
+	case u.Scheme == "ldap" && !c.StartTLS && !c.AllowPlain:
+		ch.Add("url", "directory.error.plain")
+	case u.Scheme == "ldaps" && c.StartTLS:
+		ch.Add("starttls", "directory.error.starttls_ldaps")
+	}
+	if strings.TrimSpace(c.BindDN) == "" {
+		ch.Add("bind_dn", "directory.error.bind_dn")
+	}
+	if c.Password == "" {
+		ch.Add("password", "directory.error.password")
+	}
+	if len(c.CAPEM) > 0 {
+		if c.InsecureSkipVerify {
+			ch.Add("ca", "directory.error.ca_and_insecure")
+		} else if !x509.NewCertPool().AppendCertsFromPEM(c.CAPEM) {
+			ch.Add("ca", "directory.error.ca")
+		}
+	}
+	if c.BaseDN != "" {
+		if _, err := ldap.ParseDN(c.BaseDN); err != nil {
+			ch.Add("base_dn", "directory.error.base_dn")
+		}
+	}
+	return ch.Err()
+}
+
+func (c Config) tlsConfig(host string) *tls.Config {
+	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
+	if len(c.CAPEM) > 0 {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(c.CAPEM)
+		tc.RootCAs = pool
+	}
+	return tc
+}
+
+// refused turns a connection or bind error into what the user can act on.
+func refused(field, key string, args ...any) error {
+	var ch problem.Checks
+	ch.Add(field, key, args...)
+	return ch.Err()
+}
+
+func explain(err error, host string) error {
+	var cert *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var unknown x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &hostErr):
+		return refused("url", "directory.error.certificate_name", host)
+	case errors.As(err, &unknown), errors.As(err, &cert):
+		return refused("url", "directory.error.certificate", host)
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials):
+		return refused("password", "directory.error.credentials")
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultStrongAuthRequired), ldap.IsErrorWithCode(err, ldap.LDAPResultConfidentialityRequired):
+		return refused("url", "directory.error.strong_auth")
+	case ldap.IsErrorWithCode(err, ldap.ErrorNetwork), errors.Is(err, context.DeadlineExceeded):
+		if strings.Contains(err.Error(), "x509") || strings.Contains(err.Error(), "tls:") {
+			return refused("url", "directory.error.certificate", host)
+		}
+		return refused("url", "directory.error.unreachable", host)
+	}
+	return refused("url", "directory.error.ldap", ldapMessage(err))
+}
+
+// ldapMessage keeps the server's words (never the request, which holds no secret
+// anyway: the password travels in the bind only).
+func ldapMessage(err error) string {
+	var le *ldap.Error
+	if errors.As(err, &le) {
+		return strings.TrimSpace(fmt.Sprintf("%s %s", ldap.LDAPResultCodeMap[le.ResultCode], le.Err))
+	}
+	return err.Error()
+}
+
+// session is an open, bound connection.
+type session struct {
+	conn *ldap.Conn
+	cfg  Config
+}
+
+func dial(ctx context.Context, c Config) (*session, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(c.URL)
+	host := u.Hostname()
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	dialer := &net.Dialer{Timeout: min(timeout, 15*time.Second)}
+	conn, err := ldap.DialURL(c.URL, ldap.DialWithDialer(dialer), ldap.DialWithTLSConfig(c.tlsConfig(host)))
+	if err != nil {
+		return nil, explain(err, host)
+	}
+	conn.SetTimeout(timeout)
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	s := &session{conn: conn, cfg: c}
+	fail := func(err error) (*session, error) {
+		stop()
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, explain(err, host)
+	}
+	if u.Scheme == "ldap" && c.StartTLS {
+		if err := conn.StartTLS(c.tlsConfig(host)); err != nil {
+			return fail(err)
+		}
+	}
+	if err := conn.Bind(c.BindDN, c.Password); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+func (s *session) close() { s.conn.Close() }
+
+var sdFlags = &ldap.ControlMicrosoftSDFlags{Criticality: true, ControlValue: 7} // owner, group, DACL; never the SACL
+
+func (s *session) base(dn string, attrs []string, controls ...ldap.Control) (*ldap.Entry, error) {
+	res, err := s.conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", attrs, controls))
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Entries) == 0 {
+		return nil, nil
+	}
+	return res.Entries[0], nil
+}
+
+// objectAttrs is what the collector reads of each account, group and trust.
+var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAccountControl", "primaryGroupID",
+	"whenCreated", "whenChanged", "pwdLastSet", "lastLogonTimestamp", "adminCount", "servicePrincipalName",
+	"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity", "msDS-SupportedEncryptionTypes",
+	"operatingSystem", "operatingSystemVersion", "dNSHostName", "sIDHistory", "member",
+	"trustPartner", "trustDirection", "trustAttributes", "trustType"}
+
+const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
+
+// Collect reads a domain into a snapshot.
+func Collect(ctx context.Context, c Config) (*Snapshot, error) {
+	s, err := dial(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	snap, err := s.collect(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if _, ok := problem.As(err); ok {
+			return nil, err
+		}
+		return nil, explain(err, "")
+	}
+	return snap, nil
+}
+
+func (s *session) collect(ctx context.Context) (*Snapshot, error) {
+	u, _ := url.Parse(s.cfg.URL)
+	root, err := s.base("", []string{"defaultNamingContext", "configurationNamingContext", "domainFunctionality", "forestFunctionality", "dnsHostName"})
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return nil, refused("url", "directory.error.rootdse")
+	}
+	snap := &Snapshot{Format: SnapshotFormat, CollectedAt: time.Now().UTC().Truncate(time.Second), Server: u.Host, BaseDN: s.cfg.BaseDN}
+	if snap.BaseDN == "" {
+		snap.BaseDN = root.GetAttributeValue("defaultNamingContext")
+	}
+	config := root.GetAttributeValue("configurationNamingContext")
+	d := &snap.Domain
+	d.FunctionalLevel, _ = strconv.Atoi(root.GetAttributeValue("domainFunctionality"))
+	d.ForestLevel, _ = strconv.Atoi(root.GetAttributeValue("forestFunctionality"))
+
+	head, err := s.base(snap.BaseDN, []string{"objectSid", "msDS-Behavior-Version", "ms-DS-MachineAccountQuota", "pwdProperties",
+		"msDS-ExpirePasswordsOnSmartCardOnlyAccounts", "nTSecurityDescriptor"}, sdFlags)
+	if err != nil {
+		return nil, err
+	}
+	if head == nil {
+		return nil, refused("base_dn", "directory.error.base_dn_missing", snap.BaseDN)
+	}
+	if d.SID, err = SIDString(head.GetRawAttributeValue("objectSid")); err != nil {
+		return nil, refused("base_dn", "directory.error.not_domain", snap.BaseDN)
+	}
+	d.DNSName = dnsName(snap.BaseDN)
+	d.ConfigDN = config
+	if v := head.GetAttributeValue("msDS-Behavior-Version"); v != "" {
+		d.FunctionalLevel, _ = strconv.Atoi(v)
+	}
+	d.MachineAccountQuota, _ = strconv.Atoi(head.GetAttributeValue("ms-DS-MachineAccountQuota"))
+	d.PwdProperties, _ = strconv.Atoi(head.GetAttributeValue("pwdProperties"))
+	d.SmartcardExpire = head.GetAttributeValue("msDS-ExpirePasswordsOnSmartCardOnlyAccounts")
+	d.RootSD = head.GetRawAttributeValue("nTSecurityDescriptor")
+
+	if config != "" {
+		if e, err := s.base("CN=Directory Service,CN=Windows NT,CN=Services,"+config, []string{"dSHeuristics"}); err == nil && e != nil {
+			d.DSHeuristics = e.GetAttributeValue("dSHeuristics")
+		}
+		if e, err := s.base("CN=Partitions,"+config, []string{"msDS-Behavior-Version"}); err == nil && e != nil {
+			if v := e.GetAttributeValue("msDS-Behavior-Version"); v != "" {
+				d.ForestLevel, _ = strconv.Atoi(v)
+			}
+		}
+	}
+	if e, err := s.base("CN=AdminSDHolder,CN=System,"+snap.BaseDN, []string{"nTSecurityDescriptor"}, sdFlags); err == nil && e != nil {
+		d.AdminSDHolderSD = e.GetRawAttributeValue("nTSecurityDescriptor")
+	}
+
+	if err := s.objects(ctx, snap, snap.BaseDN, ldap.ScopeWholeSubtree, objectFilter); err != nil {
+		return nil, err
+	}
+	if config != "" {
+		// Well-known principals (Anonymous, Everyone…) may be group members by their
+		// configuration-partition entry rather than a foreign security principal.
+		if err := s.objects(ctx, snap, "CN=WellKnown Security Principals,"+config, ldap.ScopeSingleLevel, "(objectClass=foreignSecurityPrincipal)"); err != nil {
+			return nil, err
+		}
+	}
+	return snap, s.securityDescriptors(ctx, snap)
+}
+
+// objects pages through the accounts, groups and trusts of the domain.
+func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scope int, filter string) error {
+	size := s.cfg.PageSize
+	if size == 0 {
+		size = 1000
+	}
+	paging := ldap.NewControlPaging(uint32(size))
+	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, objectAttrs, []ldap.Control{paging})
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := s.conn.Search(req)
+		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range res.Entries {
+			o := toObject(e)
+			if err := s.rangedMembers(e, &o); err != nil {
+				return err
+			}
+			snap.Objects = append(snap.Objects, o)
+		}
+		p, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
+		if p == nil || len(p.Cookie) == 0 {
+			return nil
+		}
+		paging.SetCookie(p.Cookie)
+	}
+}
+
+// rangedMembers completes a large group's members: Active Directory returns them in
+// ranges (member;range=0-1499) beyond its MaxValRange.
+func (s *session) rangedMembers(e *ldap.Entry, o *Object) error {
+	for _, a := range e.Attributes {
+		name, rng, ok := strings.Cut(a.Name, ";range=")
+		if !ok || !strings.EqualFold(name, "member") {
+			continue
+		}
+		o.Members = append(o.Members, a.Values...)
+		for !strings.HasSuffix(rng, "-*") {
+			_, hi, _ := strings.Cut(rng, "-")
+			next, err := strconv.Atoi(hi)
+			if err != nil {
+				return fmt.Errorf("directory: bad range %q", rng)
+			}
+			ge, err := s.base(e.DN, []string{fmt.Sprintf("member;range=%d-*", next+1)})
+			if err != nil || ge == nil || len(ge.Attributes) == 0 {
+				return err
+			}
+			o.Members = append(o.Members, ge.Attributes[0].Values...)
+			_, rng, _ = strings.Cut(ge.Attributes[0].Name, ";range=")
+		}
+	}
+	return nil
+}
+
+// securityDescriptors reads the descriptors of the objects whose owner and
+// permissions the checkpoints look at: DCs, privileged accounts and groups.
+func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error {
+	want := map[string]bool{}
+	for _, o := range snap.Privileged() {
+		want[o.DN] = true
+	}
+	groups := privilegedGroups(snap.Domain.SID)
+	for _, o := range snap.Objects {
+		if o.IsDC() || (o.Class == ClassGroup && slices.Contains(groups, o.SID)) {
+			want[o.DN] = true
+		}
+	}
+	for i := range snap.Objects {
+		o := &snap.Objects[i]
+		if !want[o.DN] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e, err := s.base(o.DN, []string{"nTSecurityDescriptor"}, sdFlags)
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			o.SD = e.GetRawAttributeValue("nTSecurityDescriptor")
+		}
+		o.SDUnreadable = len(o.SD) == 0
+	}
+	return nil
+}
+
+func toObject(e *ldap.Entry) Object {
+	o := Object{DN: e.DN, Name: e.GetAttributeValue("sAMAccountName")}
+	classes := e.GetAttributeValues("objectClass")
+	switch {
+	case hasClass(classes, "computer"):
+		o.Class = ClassComputer
+	case hasClass(classes, "trustedDomain"):
+		o.Class = ClassTrust
+		o.Name = e.GetAttributeValue("trustPartner")
+	case hasClass(classes, "foreignSecurityPrincipal"):
+		o.Class = ClassForeign
+	case hasClass(classes, "group"):
+		o.Class = ClassGroup
+	default:
+		o.Class = ClassUser
+	}
+	o.SID, _ = SIDString(e.GetRawAttributeValue("objectSid"))
+	o.UAC = atoi(e.GetAttributeValue("userAccountControl"))
+	o.PrimaryGroup = atoi(e.GetAttributeValue("primaryGroupID"))
+	o.Created = generalized(e.GetAttributeValue("whenCreated"))
+	o.Changed = generalized(e.GetAttributeValue("whenChanged"))
+	o.PwdLastSet = filetime(e.GetAttributeValue("pwdLastSet"))
+	o.LastLogon = filetime(e.GetAttributeValue("lastLogonTimestamp"))
+	o.AdminCount = atoi(e.GetAttributeValue("adminCount"))
+	o.SPNs = e.GetAttributeValues("servicePrincipalName")
+	o.DelegateTo = e.GetAttributeValues("msDS-AllowedToDelegateTo")
+	o.RBCD = e.GetRawAttributeValue("msDS-AllowedToActOnBehalfOfOtherIdentity")
+	if v := e.GetAttributeValue("msDS-SupportedEncryptionTypes"); v != "" {
+		n := atoi(v)
+		o.EncTypes = &n
+	}
+	o.OS = e.GetAttributeValue("operatingSystem")
+	o.OSVersion = e.GetAttributeValue("operatingSystemVersion")
+	o.DNSHost = e.GetAttributeValue("dNSHostName")
+	for _, raw := range e.GetRawAttributeValues("sIDHistory") {
+		if sid, err := SIDString(raw); err == nil {
+			o.SIDHistory = append(o.SIDHistory, sid)
+		}
+	}
+	o.Members = e.GetAttributeValues("member")
+	o.TrustDirection = atoi(e.GetAttributeValue("trustDirection"))
+	o.TrustAttributes = atoi(e.GetAttributeValue("trustAttributes"))
+	o.TrustType = atoi(e.GetAttributeValue("trustType"))
+	return o
+}
+
+func hasClass(classes []string, want string) bool {
+	for _, c := range classes {
+		if strings.EqualFold(c, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func atoi(s string) int {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return int(int32(n)) // userAccountControl and friends are signed 32-bit on the wire
+}
+
+// generalized parses an LDAP GeneralizedTime as AD writes it (20261129205906.0Z).
+func generalized(v string) time.Time {
+	head, _, _ := strings.Cut(strings.TrimSuffix(v, "Z"), ".")
+	t, err := time.Parse("20060102150405", head)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// filetime converts a Windows FILETIME (100 ns since 1601) to a time; 0 and "never"
+// give nil.
+func filetime(v string) *time.Time {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n == 1<<63-1 {
+		return nil
+	}
+	t := time.Unix(n/10_000_000-11_644_473_600, 0).UTC()
+	return &t
+}
+
+// dnsName turns DC=care,DC=test into care.test.
+func dnsName(dn string) string {
+	var parts []string
+	for _, rdn := range strings.Split(dn, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(rdn), "="); ok && strings.EqualFold(k, "dc") {
+			parts = append(parts, v)
+		}
+	}
+	return strings.ToLower(strings.Join(parts, "."))
+}
