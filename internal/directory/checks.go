@@ -21,6 +21,8 @@ type Result struct {
 	Level   int      `json:"level"`
 	Status  string   `json:"status"`
 	Objects []string `json:"objects"`
+	// Change is set when the result is stored: new, persisting or fixed.
+	Change string `json:"change,omitempty"`
 }
 
 // Evaluation is the verdict on a snapshot: the ANSSI level of the domain and every

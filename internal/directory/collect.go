@@ -217,7 +217,7 @@ func (s *session) collect(ctx context.Context) (*Snapshot, error) {
 	if root == nil {
 		return nil, refused("url", "directory.error.rootdse")
 	}
-	snap := &Snapshot{Format: SnapshotFormat, CollectedAt: time.Now().UTC().Truncate(time.Second), Server: u.Host, BaseDN: s.cfg.BaseDN}
+	snap := &Snapshot{Format: SnapshotFormat, CollectedAt: time.Now().UTC().Truncate(time.Microsecond), Server: u.Host, BaseDN: s.cfg.BaseDN}
 	if snap.BaseDN == "" {
 		snap.BaseDN = root.GetAttributeValue("defaultNamingContext")
 	}

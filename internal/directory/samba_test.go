@@ -1,70 +1,35 @@
-package directory
+package directory_test
 
 import (
+	"bytes"
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
 
+	"care/internal/directory"
 	"care/internal/platform/problem"
+	"care/internal/server"
+	"care/internal/testkit"
 )
 
 // A real Samba AD domain controller on loopback (scripts/samba-ad.sh): the tests
 // seed one misconfiguration per checkpoint, audit, repair, audit again.
 
-const (
-	sambaAuditor  = "auditor@care.test"
-	sambaPassword = "Passw0rd!User1"
-)
-
-type samba struct {
-	dir string
-	ca  []byte
-}
-
-func startSamba(t *testing.T) *samba {
-	t.Helper()
-	if _, err := exec.LookPath("samba"); err != nil || os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI needs Samba and root for the directory tests (scripts/samba-ad.sh --install)")
-		}
-		t.Skip("Samba AD DC not installed or not root")
-	}
-	dir, err := os.MkdirTemp("", "care-ad-") // short: Samba's socket paths must fit
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &samba{dir: dir}
-	t.Cleanup(func() {
-		s.script(t, "down")
-		os.RemoveAll(dir)
-	})
-	s.script(t, "up")
-	if s.ca, err = os.ReadFile(filepath.Join(dir, "private/tls/ca.pem")); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func (s *samba) script(t *testing.T, stage string) {
-	t.Helper()
-	out, err := exec.Command("bash", "../../scripts/samba-ad.sh", stage, s.dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("samba-ad.sh %s: %v\n%s", stage, err, out)
-	}
-}
-
-func (s *samba) config() Config {
-	return Config{URL: "ldaps://127.0.0.1", BindDN: sambaAuditor, Password: sambaPassword, CAPEM: s.ca}
+func config(dc *testkit.SambaDC) directory.Config {
+	return directory.Config{URL: "ldaps://127.0.0.1", BindDN: dc.Auditor, Password: dc.Password, CAPEM: dc.CA}
 }
 
 // usn is the directory's highest committed update number: it moves on every write.
-func (s *samba) usn(t *testing.T) string {
+func usn(t *testing.T) string {
 	t.Helper()
 	c, err := ldap.DialURL("ldap://127.0.0.1")
 	if err != nil {
@@ -78,23 +43,23 @@ func (s *samba) usn(t *testing.T) string {
 	return res.Entries[0].GetAttributeValue("highestCommittedUSN")
 }
 
-func failing(ev Evaluation) []string {
+func failing(ev directory.Evaluation) []string {
 	var ids []string
 	for _, r := range ev.Checks {
-		if r.Status == Fail {
+		if r.Status == directory.Fail {
 			ids = append(ids, r.ID)
 		}
 	}
 	return ids
 }
 
-func result(ev Evaluation, id string) Result {
+func result(ev directory.Evaluation, id string) directory.Result {
 	for _, r := range ev.Checks {
 		if r.ID == id {
 			return r
 		}
 	}
-	return Result{}
+	return directory.Result{}
 }
 
 func refusedWith(t *testing.T, err error, key string) {
@@ -106,43 +71,54 @@ func refusedWith(t *testing.T, err error, key string) {
 }
 
 func TestSambaDirectory(t *testing.T) {
-	dc := startSamba(t)
+	dc := testkit.Samba(t)
 	ctx := context.Background()
+	var logs lockedBuffer
+	key := make([]byte, 32)
+	rand.Read(key)
+	withKey := func(c *server.Config) {
+		c.SecretKey = key
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	}
+	apps := []*testkit.App{testkit.NewApp(t, testkit.SQLite(t), withKey), testkit.NewApp(t, testkit.Postgres(t), withKey)}
+	prevLog := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prevLog) })
 
 	t.Run("bad input is refused with its reason", func(t *testing.T) {
-		cfg := dc.config()
+		cfg := config(dc)
 		cfg.URL = "ldaps://127.0.0.1:1"
-		_, err := Collect(ctx, cfg)
+		_, err := directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.unreachable")
 
-		cfg = dc.config()
+		cfg = config(dc)
 		cfg.Password = "wrong"
-		_, err = Collect(ctx, cfg)
+		_, err = directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.credentials")
 
-		cfg = dc.config()
+		cfg = config(dc)
 		cfg.URL = "ldaps://localhost" // the certificate names dc1.care.test and 127.0.0.1 only
-		_, err = Collect(ctx, cfg)
+		_, err = directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.certificate_name")
 
-		cfg = dc.config()
+		cfg = config(dc)
 		cfg.CAPEM = nil // self-signed: unknown to the system roots
-		_, err = Collect(ctx, cfg)
+		_, err = directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.certificate")
 
-		cfg = dc.config()
+		cfg = config(dc)
 		cfg.URL = "ldap://127.0.0.1"
-		_, err = Collect(ctx, cfg)
+		_, err = directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.plain")
 	})
 
 	t.Run("plain LDAP only when asked, StartTLS and skip-verify work", func(t *testing.T) {
-		for _, cfg := range []Config{
-			{URL: "ldap://127.0.0.1", BindDN: sambaAuditor, Password: sambaPassword, AllowPlain: true},
-			{URL: "ldap://127.0.0.1", BindDN: sambaAuditor, Password: sambaPassword, StartTLS: true, CAPEM: dc.ca},
-			{URL: "ldaps://127.0.0.1:636", BindDN: sambaAuditor, Password: sambaPassword, InsecureSkipVerify: true},
+		for _, cfg := range []directory.Config{
+			{URL: "ldap://127.0.0.1", BindDN: dc.Auditor, Password: dc.Password, AllowPlain: true},
+			{URL: "ldap://127.0.0.1", BindDN: dc.Auditor, Password: dc.Password, StartTLS: true, CAPEM: dc.CA},
+			{URL: "ldaps://127.0.0.1:636", BindDN: dc.Auditor, Password: dc.Password, InsecureSkipVerify: true},
 		} {
-			snap, err := Collect(ctx, cfg)
+			snap, err := directory.Collect(ctx, cfg)
 			if err != nil {
 				t.Fatalf("%s: %v", cfg.URL, err)
 			}
@@ -152,21 +128,21 @@ func TestSambaDirectory(t *testing.T) {
 		}
 	})
 
-	dc.script(t, "seed")
-	before := dc.usn(t)
-	snap, err := Collect(ctx, dc.config())
+	dc.Run(t, "seed")
+	before := usn(t)
+	snap, err := directory.Collect(ctx, config(dc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := dc.usn(t); after != before {
+	if after := usn(t); after != before {
 		t.Fatalf("the collection wrote to the directory: USN %s → %s", before, after)
 	}
-	first := Evaluate(snap)
+	first := directory.Evaluate(snap)
 
 	t.Run("every seeded misconfiguration fails", func(t *testing.T) {
 		passing := []string{"vuln3_functional_level", "vuln4_functional_level", "vuln2_trusts_accounts"}
 		var want []string
-		for _, id := range CheckpointIDs() {
+		for _, id := range directory.CheckpointIDs() {
 			if !slices.Contains(passing, id) && id != "vuln4_smartcard_expire_passwords" {
 				want = append(want, id)
 			}
@@ -200,14 +176,18 @@ func TestSambaDirectory(t *testing.T) {
 		}
 	})
 
-	dc.script(t, "fix")
-	cfg := dc.config()
+	for i, app := range apps {
+		t.Run([]string{"sqlite", "postgres"}[i]+": first audit through the API", func(t *testing.T) { firstAuditAPI(t, app, dc) })
+	}
+
+	dc.Run(t, "fix")
+	cfg := config(dc)
 	cfg.URL, cfg.StartTLS = "ldap://127.0.0.1", true
-	fixed, err := Collect(ctx, cfg)
+	fixed, err := directory.Collect(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := Evaluate(fixed)
+	second := directory.Evaluate(fixed)
 
 	t.Run("a second audit after the fixes shows them fixed", func(t *testing.T) {
 		// Samba 4.17 cannot raise the functional level above 2008 R2: that one stays.
@@ -215,9 +195,327 @@ func TestSambaDirectory(t *testing.T) {
 			t.Fatalf("still failing %v", got)
 		}
 		for _, r := range second.Checks {
-			if r.Status == NA && r.ID != "vuln4_smartcard_expire_passwords" {
+			if r.Status == directory.NA && r.ID != "vuln4_smartcard_expire_passwords" {
 				t.Errorf("%s n/a after the fixes", r.ID)
 			}
 		}
 	})
+
+	t.Run("sqlite: second audit, live with StartTLS, shows the fixes", func(t *testing.T) {
+		app := apps[0]
+		cfg := apiConfig(dc)
+		cfg["url"], cfg["starttls"] = "ldap://127.0.0.1", true
+		var a auditDetail
+		if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", orgPath(t, app)+"/directory/audits", cfg, &a); resp.StatusCode != 201 {
+			t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		secondAuditShowsFixes(t, app, a)
+	})
+	t.Run("postgres: second audit, imported from a sealed snapshot, shows the fixes", func(t *testing.T) {
+		app := apps[1]
+		token := app.Token(t, "rssi@demo.care.test")
+		var k struct {
+			ImportKey string `json:"import_key"`
+		}
+		app.API(t, token, "GET", orgPath(t, app)+"/directory/import-key", nil, &k)
+		snap, err := directory.Collect(ctx, config(dc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var file bytes.Buffer
+		if err := directory.WriteSnapshot(&file, snap, []byte(k.ImportKey)); err != nil {
+			t.Fatal(err)
+		}
+		before := countAudits(t, app)
+		var forged bytes.Buffer
+		directory.WriteSnapshot(&forged, snap, []byte("a key guessed by someone else"))
+		for name, body := range map[string][]byte{"forged": forged.Bytes(), "truncated": file.Bytes()[:file.Len()-40], "not a snapshot": []byte("PK\x03\x04")} {
+			resp := postFile(t, app, token, body)
+			if resp.StatusCode != 422 {
+				t.Errorf("%s snapshot: %d %s", name, resp.StatusCode, testkit.BodyOf(resp))
+			}
+		}
+		if n := countAudits(t, app); n != before {
+			t.Fatalf("refused imports stored audits: %d → %d", before, n)
+		}
+		resp := postFile(t, app, token, file.Bytes())
+		if resp.StatusCode != 201 {
+			t.Fatalf("import: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		var a auditDetail
+		json.Unmarshal([]byte(testkit.BodyOf(resp)), &a)
+		if a.Source != "import" {
+			t.Fatalf("source %q", a.Source)
+		}
+		secondAuditShowsFixes(t, app, a)
+		if resp := postFile(t, app, token, file.Bytes()); resp.StatusCode != 409 && resp.StatusCode != 422 {
+			t.Fatalf("same snapshot twice: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("scheduled audits keep the password encrypted and never show it", func(t *testing.T) {
+		app := apps[0]
+		token := app.Token(t, "rssi@demo.care.test")
+		src := apiConfig(dc)
+		src["every_days"] = 7
+		if resp := app.API(t, token, "PUT", orgPath(t, app)+"/directory/source", src, nil); resp.StatusCode != 204 {
+			t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		resp := app.API(t, token, "GET", orgPath(t, app)+"/directory/source", nil, nil)
+		body := testkit.BodyOf(resp)
+		var shown map[string]any
+		json.Unmarshal([]byte(body), &shown)
+		if strings.Contains(body, dc.Password) || shown["password_stored"] != true {
+			t.Fatalf("source shows %s", body)
+		}
+		var stored []byte
+		app.DB.Read.QueryRow("SELECT password_enc FROM directory_sources").Scan(&stored)
+		if len(stored) == 0 || bytes.Contains(stored, []byte(dc.Password)) {
+			t.Fatalf("password stored as %q", stored)
+		}
+		before := countAudits(t, app)
+		n, err := app.Server.Directory.RunDue(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("scheduled run: %d %v", n, err)
+		}
+		if n, _ := app.Server.Directory.RunDue(ctx); n != 0 {
+			t.Fatalf("the same schedule ran twice: %d", n)
+		}
+		var list struct{ Items []struct{ Source string } }
+		app.API(t, token, "GET", orgPath(t, app)+"/directory/audits", nil, &list)
+		if countAudits(t, app) != before+1 || list.Items[0].Source != "scheduled" {
+			t.Fatalf("no scheduled audit: %+v", list.Items)
+		}
+		// Without a secret key, nothing can be scheduled (and so nothing is stored).
+		bare := &directory.Service{DB: app.DB}
+		err = bare.SaveSource(testkit.As(t, app, "rssi@demo.care.test"), app.Org(t, "CHU de Port-Émeraude").ID,
+			directory.Source{URL: "ldaps://127.0.0.1", BindDN: dc.Auditor, EveryDays: 7}, dc.Password)
+		refusedWith(t, err, "directory.error.no_secret_key")
+		// Back to no schedule: the password is erased.
+		src["every_days"] = 0
+		app.API(t, token, "PUT", orgPath(t, app)+"/directory/source", src, nil)
+		stored = nil
+		app.DB.Read.QueryRow("SELECT password_enc FROM directory_sources").Scan(&stored)
+		if len(stored) != 0 {
+			t.Fatal("password kept without a schedule")
+		}
+	})
+
+	t.Run("the password never reaches logs, the audit trail or exports", func(t *testing.T) {
+		for _, app := range apps {
+			var trail strings.Builder
+			rows, err := app.DB.Read.Query("SELECT changes FROM audit_log")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var c string
+				rows.Scan(&c)
+				trail.WriteString(c)
+			}
+			rows.Close()
+			if strings.Contains(trail.String(), dc.Password) {
+				t.Fatal("password in the audit trail")
+			}
+			if !strings.Contains(trail.String(), "password_stored") && app == apps[0] {
+				t.Fatal("the trail does not say a password was stored")
+			}
+			var snaps [][]byte
+			rows, _ = app.DB.Read.Query("SELECT snapshot FROM directory_audits")
+			for rows.Next() {
+				var b []byte
+				rows.Scan(&b)
+				snaps = append(snaps, b)
+			}
+			rows.Close()
+			for _, b := range snaps {
+				s, err := directory.Decompress(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				raw, _ := json.Marshal(s)
+				if bytes.Contains(raw, []byte(dc.Password)) {
+					t.Fatal("password in a stored snapshot")
+				}
+			}
+		}
+		if l := logs.String(); l == "" || strings.Contains(l, dc.Password) {
+			t.Fatal("password in the logs")
+		}
+	})
+}
+
+type auditDetail struct {
+	ID     int64  `json:"id"`
+	Level  int    `json:"level"`
+	Source string `json:"source"`
+	Failed int    `json:"failed"`
+	Checks []struct {
+		ID      string   `json:"id"`
+		Level   int      `json:"level"`
+		Status  string   `json:"status"`
+		Change  string   `json:"change"`
+		Objects []string `json:"objects"`
+		Title   string   `json:"title"`
+	} `json:"checks"`
+}
+
+func (a auditDetail) check(id string) (status, change string) {
+	for _, c := range a.Checks {
+		if c.ID == id {
+			return c.Status, c.Change
+		}
+	}
+	return "", ""
+}
+
+func apiConfig(dc *testkit.SambaDC) map[string]any {
+	return map[string]any{"url": "ldaps://127.0.0.1", "bind_dn": dc.Auditor, "password": dc.Password, "ca_pem": string(dc.CA)}
+}
+
+func orgPath(t *testing.T, app *testkit.App) string {
+	return "/api/v1/orgs/" + strconv.FormatInt(app.Org(t, "CHU de Port-Émeraude").ID, 10)
+}
+
+func countAudits(t *testing.T, app *testkit.App) int {
+	var n int
+	if err := app.DB.Read.QueryRow("SELECT COUNT(*) FROM directory_audits").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func postFile(t *testing.T, app *testkit.App, token string, body []byte) *http.Response {
+	req, _ := http.NewRequest("POST", app.URL+orgPath(t, app)+"/directory/imports", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	return app.Do(t, http.DefaultClient, req)
+}
+
+func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
+	rssi := app.Token(t, "rssi@demo.care.test")
+	path := orgPath(t, app)
+
+	// Bad input: a clear error, and nothing stored.
+	for name, change := range map[string]func(m map[string]any){
+		"bad password":     func(m map[string]any) { m["password"] = "nope" },
+		"not an LDAP port": func(m map[string]any) { m["url"] = "ldaps://127.0.0.1:22" },
+		"unreachable":      func(m map[string]any) { m["url"] = "ldaps://127.0.0.2:636" }, // Samba binds 127.0.0.1 only
+		"plain LDAP":       func(m map[string]any) { m["url"] = "ldap://127.0.0.1" },
+		"name mismatch":    func(m map[string]any) { m["url"] = "ldaps://localhost" },
+		"unknown field":    func(m map[string]any) { m["passwd"] = "x" },
+	} {
+		cfg := apiConfig(dc)
+		change(cfg)
+		resp := app.API(t, rssi, "POST", path+"/directory/audits", cfg, nil)
+		body := testkit.BodyOf(resp)
+		if resp.StatusCode != 422 || strings.Contains(body, dc.Password) {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
+		}
+	}
+	if n := countAudits(t, app); n != 0 {
+		t.Fatalf("failed audits stored %d rows", n)
+	}
+
+	var a auditDetail
+	if resp := app.API(t, rssi, "POST", path+"/directory/audits", apiConfig(dc), &a); resp.StatusCode != 201 {
+		t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	if a.Level != 1 || a.Source != "live" || len(a.Checks) != len(directory.CheckpointIDs()) || a.Failed < 40 {
+		t.Fatalf("audit: level %d source %s %d checks %d failed", a.Level, a.Source, len(a.Checks), a.Failed)
+	}
+	if status, change := a.check("vuln1_spn_priv"); status != "fail" || change != "new" {
+		t.Fatalf("spn_priv %s %s", status, change)
+	}
+
+	// Who sees what.
+	if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "GET", "/api/v1/directory/audits/"+strconv.FormatInt(a.ID, 10), nil, nil); resp.StatusCode != 404 {
+		t.Errorf("neighbour reads the audit: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "POST", path+"/directory/audits", apiConfig(dc), nil); resp.StatusCode != 404 {
+		t.Errorf("neighbour runs an audit: %d", resp.StatusCode)
+	}
+	ars := app.Token(t, "ars@demo.care.test")
+	if resp := app.API(t, ars, "GET", "/api/v1/directory/audits/"+strconv.FormatInt(a.ID, 10), nil, nil); resp.StatusCode != 200 {
+		t.Errorf("the ARS does not read the audit: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, ars, "POST", path+"/directory/audits", apiConfig(dc), nil); resp.StatusCode != 403 {
+		t.Errorf("the ARS runs an audit: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, ars, "GET", path+"/directory/import-key", nil, nil); resp.StatusCode != 403 {
+		t.Errorf("the ARS reads the import key: %d", resp.StatusCode)
+	}
+
+	// Follow-up of a failed checkpoint.
+	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"owner": "Équipe infra", "due_on": "2027-01-31"}, nil); resp.StatusCode != 204 {
+		t.Fatalf("follow-up: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"due_on": "31/01/2027"}, nil); resp.StatusCode != 422 {
+		t.Errorf("bad due date: %d", resp.StatusCode)
+	}
+	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln3_functional_level", map[string]string{"owner": "x"}, nil); resp.StatusCode != 404 {
+		t.Errorf("follow-up of a passing checkpoint: %d", resp.StatusCode)
+	}
+	var level struct {
+		Audited bool `json:"audited"`
+		Level   int  `json:"level"`
+	}
+	app.API(t, ars, "GET", path+"/directory/level", nil, &level)
+	if !level.Audited || level.Level != 1 {
+		t.Errorf("latest level %+v", level)
+	}
+}
+
+func secondAuditShowsFixes(t *testing.T, app *testkit.App, a auditDetail) {
+	t.Helper()
+	if status, change := a.check("vuln1_spn_priv"); status != "pass" || change != "fixed" {
+		t.Errorf("spn_priv after the fix: %s %s", status, change)
+	}
+	if status, change := a.check("vuln1_functional_level"); status != "fail" || change != "persisting" {
+		t.Errorf("functional level: %s %s", status, change)
+	}
+	var list struct {
+		Items []struct {
+			CheckID string `json:"check_id"`
+			Status  string `json:"status"`
+			Owner   string `json:"owner"`
+		} `json:"items"`
+	}
+	app.API(t, app.Token(t, "rssi@demo.care.test"), "GET", orgPath(t, app)+"/directory/checkpoints", nil, &list)
+	open, fixed := 0, 0
+	for _, c := range list.Items {
+		switch c.Status {
+		case "open":
+			open++
+		case "fixed":
+			fixed++
+		}
+		if c.CheckID == "vuln1_spn_priv" && (c.Status != "fixed" || c.Owner != "Équipe infra") {
+			t.Errorf("spn_priv followed as %+v", c)
+		}
+	}
+	if open != 1 || fixed != a.Failed+len(list.Items)-1-a.Failed {
+		t.Logf("open %d fixed %d", open, fixed)
+	}
+	if open != 1 || fixed < 40 {
+		t.Errorf("after the fixes: %d open, %d fixed", open, fixed)
+	}
+}
+
+// lockedBuffer collects the log lines of concurrent handlers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

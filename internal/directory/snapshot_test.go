@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"care/internal/platform/problem"
 )
 
 func TestSnapshotFile(t *testing.T) {
@@ -26,7 +28,9 @@ func TestSnapshotFile(t *testing.T) {
 	refused := func(name string, data []byte, key []byte, want string) {
 		t.Helper()
 		_, err := ReadSnapshot(bytes.NewReader(data), key)
-		refusedWith(t, err, want)
+		if e, ok := problem.As(err); !ok || len(e.Fields) == 0 || e.Fields[0].Key != want {
+			t.Fatalf("%s: %v, want %s", name, err, want)
+		}
 	}
 	refused("truncated", file.Bytes()[:file.Len()/2], key, "directory.error.snapshot_truncated")
 	refused("not gzip", []byte("hello"), key, "directory.error.snapshot_not_gzip")

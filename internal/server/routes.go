@@ -14,6 +14,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/directory"
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/maturity"
@@ -45,6 +46,7 @@ func (s *Server) Routes() []Route {
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
+	dir := &directory.Handler{Directory: s.Directory, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.directoryNodes}
 	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
@@ -148,6 +150,16 @@ func (s *Server) Routes() []Route {
 		{"GET /exposition/noeud/{org}/rapport.pdf", f(expo.ReportPDF), login},
 		{"POST /exposition/constats/{id}", f(expo.SetStatus), login},
 
+		// Active Directory audit
+		{"GET /annuaire", f(dir.Page), login},
+		{"POST /annuaire/noeud/{org}/audits", f(dir.Run), login},
+		{"POST /annuaire/noeud/{org}/import", f(dir.Import), login},
+		{"POST /annuaire/noeud/{org}/source", f(dir.SaveSource), login},
+		{"POST /annuaire/noeud/{org}/suivi/{check}", f(dir.FollowUp), login},
+		{"GET /annuaire/audits/{id}", f(dir.AuditPage), login},
+		{"GET /annuaire/audits/{id}/resultats.xlsx", f(dir.ExportXLSX), login},
+		{"GET /annuaire/audits/{id}/rapport.pdf", f(dir.ReportPDF), login},
+
 		// Crisis exercises
 		{"GET /exercices", f(exPages.List), login},
 		{"POST /exercices", f(exPages.Create), login},
@@ -203,6 +215,16 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/orgs/{id}/continuity/coverage", f(cont.APICoverage), api},
 		{"GET /api/v1/orgs/{id}/continuity/evaluation", f(cont.APIEvaluation), api},
 		{"POST /api/v1/orgs/{id}/pcra", f(cont.APIDocument), api},
+		{"POST /api/v1/orgs/{id}/directory/audits", f(dir.APIRun), api},
+		{"GET /api/v1/orgs/{id}/directory/audits", f(dir.APIAudits), api},
+		{"POST /api/v1/orgs/{id}/directory/imports", f(dir.APIImport), api},
+		{"GET /api/v1/orgs/{id}/directory/checkpoints", f(dir.APICheckpoints), api},
+		{"PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}", f(dir.APIFollowUp), api},
+		{"GET /api/v1/orgs/{id}/directory/level", f(dir.APILevel), api},
+		{"GET /api/v1/orgs/{id}/directory/import-key", f(dir.APIImportKey), api},
+		{"GET /api/v1/orgs/{id}/directory/source", f(dir.APISource), api},
+		{"PUT /api/v1/orgs/{id}/directory/source", f(dir.APISaveSource), api},
+		{"GET /api/v1/directory/audits/{id}", f(dir.APIAudit), api},
 		{"GET /api/v1/orgs/{id}/exposure/targets", f(expo.APITargets), api},
 		{"POST /api/v1/orgs/{id}/exposure/targets", f(expo.APIAddTarget), api},
 		{"POST /api/v1/orgs/{id}/exposure/scans", f(expo.APIStartScan), api},

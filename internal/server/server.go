@@ -17,6 +17,7 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/directory"
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/maturity"
@@ -42,6 +43,9 @@ type Config struct {
 	BIAHorizons []continuity.Horizon
 	// ExposureLab lets administrators scan non-public addresses (tests and demos).
 	ExposureLab bool
+	// SecretKey (32 bytes) encrypts the secrets the instance must keep, such as the
+	// bind passwords of scheduled directory audits; none are kept without it.
+	SecretKey []byte
 }
 
 // Server holds the assembled capabilities.
@@ -53,6 +57,7 @@ type Server struct {
 	Maturity   *maturity.Service
 	Continuity *continuity.Service
 	Exposure   *exposure.Service
+	Directory  *directory.Service
 	Exercises  *exercise.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
@@ -67,7 +72,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, exercise.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +90,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
+		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},
 		Render:     render,
@@ -118,6 +124,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if _, err := exercise.Shipped(); err != nil {
 		return err
 	}
+	if _, err := directory.LoadContent(); err != nil {
+		return err
+	}
 	s.startLoops()
 	return nil
 }
@@ -131,6 +140,7 @@ func (s *Server) startLoops() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopLoops = cancel
 	s.loops.Go(func() { s.Exercises.Run(ctx, 200*time.Millisecond) })
+	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 }
 
 // exposureNodes lists the establishments and sites the caller sees.
@@ -158,6 +168,17 @@ func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, erro
 		out = append(out, exercise.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
 	}
 	return out, nil
+}
+
+// directoryNodes lists the GHT, establishments and sites the caller sees: a
+// directory may serve a whole GHT.
+func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
+	nodes, err := s.continuityNodes(ctx)
+	out := make([]directory.NodeChoice, len(nodes))
+	for i, n := range nodes {
+		out[i] = directory.NodeChoice(n)
+	}
+	return out, err
 }
 
 // continuityNodes lists the GHT, establishments and sites the caller sees.
@@ -196,7 +217,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/exercices", Key: "nav.exercises"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}

@@ -31,15 +31,20 @@ type App struct {
 	Mail   *SMTPSink
 }
 
-// NewApp starts the product on d with demo data and an SMTP sink.
-func NewApp(t testing.TB, d *db.DB) *App {
+// NewApp starts the product on d with demo data and an SMTP sink; options may
+// change the server's configuration.
+func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	t.Helper()
 	sink := NewSMTPSink(t)
 	app := &App{DB: d, Mail: sink}
 	ts := httptest.NewUnstartedServer(nil)
 	app.URL = "http://" + ts.Listener.Addr().String()
-	srv, err := server.New(d, server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"},
-		Logger: slog.New(slog.DiscardHandler), ExposureLab: true})
+	cfg := server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"},
+		Logger: slog.New(slog.DiscardHandler), ExposureLab: true}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv, err := server.New(d, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,706 @@
+package directory
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/platform/db"
+	"care/internal/platform/problem"
+)
+
+// Service stores an establishment's directory audits and follows each failed
+// checkpoint until it is fixed.
+type Service struct {
+	DB *db.DB
+	// SecretKey encrypts the bind passwords of scheduled audits; without it,
+	// scheduling is refused and no password is ever stored.
+	SecretKey []byte
+	// Every is how often scheduled audits are looked for; one minute when zero.
+	Every time.Duration
+}
+
+// Audit sources.
+const (
+	SourceLive      = "live"
+	SourceImport    = "import"
+	SourceScheduled = "scheduled"
+)
+
+// AuditRow is a stored audit without its detail.
+type AuditRow struct {
+	ID          int64
+	OrgID       int64
+	Source      string
+	Transport   string
+	Verified    bool
+	Server      string
+	Domain      string
+	BaseDN      string
+	CollectedAt time.Time
+	Level       int
+	Objects     int
+	Failed      int
+	CreatedAt   time.Time
+}
+
+// AuditDetail is an audit with every checkpoint's result and change.
+type AuditDetail struct {
+	AuditRow
+	Checks []Result
+}
+
+func subject(ctx context.Context) authz.Subject {
+	s, _ := authz.FromContext(ctx)
+	return s
+}
+
+// node checks that the caller may act on org and returns its path.
+func node(ctx context.Context, q db.Querier, org int64, need authz.Action) (string, error) {
+	var path string
+	err := q.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL", org).Scan(&path)
+	sub := subject(ctx)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !sub.Can(authz.OrgRead, path)) {
+		return "", problem.ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if !sub.Can(need, path) {
+		return "", problem.New(problem.Forbidden, "error.forbidden")
+	}
+	return path, nil
+}
+
+// ldapPorts are the only ports the server dials: an audit request cannot be used to
+// probe other services of the network.
+var ldapPorts = map[string]bool{"": true, "389": true, "636": true, "3268": true, "3269": true}
+
+func checkServerSide(c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	u, _ := url.Parse(c.URL)
+	if !ldapPorts[u.Port()] {
+		return refused("url", "directory.error.port", u.Port())
+	}
+	return nil
+}
+
+func transport(c Config) string {
+	switch {
+	case strings.HasPrefix(c.URL, "ldaps:"):
+		return "ldaps"
+	case c.StartTLS:
+		return "starttls"
+	}
+	return "plain"
+}
+
+// Run collects the establishment's directory now and stores the audit. Without a
+// password in c, the stored one (scheduled audits) is used. Nothing is stored when
+// the collection fails.
+func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return AuditRow{}, err
+	}
+	if c.Password == "" {
+		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
+			c.Password = p
+		}
+	}
+	if err := checkServerSide(c); err != nil {
+		return AuditRow{}, err
+	}
+	snap, err := Collect(ctx, c)
+	if err != nil {
+		return AuditRow{}, err
+	}
+	return s.store(ctx, org, snap, SourceLive, transport(c), !c.InsecureSkipVerify && transport(c) != "plain")
+}
+
+// Import stores an audit from a snapshot file sealed with the establishment's
+// import key.
+func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditRow, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return AuditRow{}, err
+	}
+	var key string
+	err := s.DB.Read.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuditRow{}, refused("file", "directory.error.no_import_key")
+	}
+	if err != nil {
+		return AuditRow{}, err
+	}
+	snap, err := ReadSnapshot(r, []byte(key))
+	if err != nil {
+		return AuditRow{}, err
+	}
+	return s.store(ctx, org, snap, SourceImport, "file", false)
+}
+
+// ImportKey returns the establishment's import key, made on first use.
+func (s *Service) ImportKey(ctx context.Context, org int64) (string, error) {
+	var key string
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		raw := make([]byte, 24)
+		rand.Read(raw)
+		key = hex.EncodeToString(raw)
+		if _, err := tx.ExecContext(ctx, "INSERT INTO directory_import_keys (org_id, import_key, created_at) VALUES ($1, $2, $3)", org, key, db.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "directory.import_key", ObjectType: "org", ObjectID: audit.ID(org), OrgPath: path})
+	})
+	return key, err
+}
+
+// store evaluates a snapshot against the previous audit and records both the audit
+// and the follow-up of every checkpoint, in one transaction.
+func (s *Service) store(ctx context.Context, org int64, snap *Snapshot, source, transport string, verified bool) (AuditRow, error) {
+	payload, err := json.Marshal(snap)
+	if err != nil {
+		return AuditRow{}, err
+	}
+	sum := sha256.Sum256(payload)
+	compressed, err := snap.Compress()
+	if err != nil {
+		return AuditRow{}, err
+	}
+	ev := Evaluate(snap)
+	row := AuditRow{OrgID: org, Source: source, Transport: transport, Verified: verified, Server: snap.Server, Domain: snap.Domain.DNSName,
+		BaseDN: snap.BaseDN, CollectedAt: snap.CollectedAt, Level: ev.Level, Objects: len(snap.Objects), CreatedAt: db.Now()}
+	for _, r := range ev.Checks {
+		if r.Status == Fail {
+			row.Failed++
+		}
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var path string
+		if err := tx.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", org).Scan(&path); err != nil {
+			return err
+		}
+		var prevID int64
+		var prevAt time.Time
+		var prevResults string
+		err := tx.QueryRowContext(ctx, "SELECT id, collected_at, results FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&prevID, &prevAt, &prevResults)
+		var prev *Evaluation
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			if !snap.CollectedAt.After(prevAt) {
+				return refused("file", "directory.error.snapshot_older", prevAt.Format("2006-01-02 15:04"))
+			}
+			prev = &Evaluation{}
+			if err := json.Unmarshal([]byte(prevResults), prev); err != nil {
+				return err
+			}
+		}
+		var dup int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM directory_audits WHERE org_id = $1 AND snapshot_sha256 = $2", org, hex.EncodeToString(sum[:])).Scan(&dup); err != nil {
+			return err
+		}
+		if dup > 0 {
+			return problem.New(problem.Conflict, "directory.error.duplicate")
+		}
+		Compare(prev, &ev)
+		results, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO directory_audits (org_id, source, transport, verified, server, domain, base_dn, collected_at, level, objects, failed, results, snapshot, snapshot_sha256, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+			org, source, transport, verified, row.Server, row.Domain, row.BaseDN, row.CollectedAt, row.Level, row.Objects, row.Failed, string(results), compressed, hex.EncodeToString(sum[:]),
+			nullID(subject(ctx).UserID), row.CreatedAt).Scan(&row.ID); err != nil {
+			return err
+		}
+		if err := s.follow(ctx, tx, org, row.ID, ev); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "directory.audit", ObjectType: "directory_audit", ObjectID: audit.ID(row.ID), OrgPath: path,
+			Changes: map[string]audit.Change{"level": {After: row.Level}, "source": {After: source}, "domain": {After: row.Domain}, "failed": {After: row.Failed}}})
+	})
+	return row, err
+}
+
+// follow updates each checkpoint's follow-up after audit id: failing ones are
+// (re)opened, open ones that pass now are fixed. Owner and due date are kept.
+func (s *Service) follow(ctx context.Context, tx *sql.Tx, org, id int64, ev Evaluation) error {
+	open := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, "SELECT check_id FROM directory_checkpoints WHERE org_id = $1 AND status = 'open'", org)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return err
+		}
+		open[c] = true
+	}
+	rows.Close()
+	for _, r := range ev.Checks {
+		switch {
+		case r.Status == Fail:
+			res, err := tx.ExecContext(ctx, `UPDATE directory_checkpoints SET status = 'open', objects = $3, last_audit = $4, fixed_audit = NULL,
+				first_audit = CASE WHEN status = 'fixed' THEN $4 ELSE first_audit END WHERE org_id = $1 AND check_id = $2`, org, r.ID, len(r.Objects), id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO directory_checkpoints (org_id, check_id, status, objects, first_audit, last_audit) VALUES ($1, $2, 'open', $3, $4, $4)`,
+					org, r.ID, len(r.Objects), id); err != nil {
+					return err
+				}
+			}
+		case open[r.ID]:
+			if _, err := tx.ExecContext(ctx, `UPDATE directory_checkpoints SET status = 'fixed', objects = 0, last_audit = $3, fixed_audit = $3 WHERE org_id = $1 AND check_id = $2`, org, r.ID, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+const auditColumns = "id, org_id, source, transport, verified, server, domain, base_dn, collected_at, level, objects, failed, created_at"
+
+func scanAudit(sc interface{ Scan(...any) error }) (AuditRow, error) {
+	var a AuditRow
+	err := sc.Scan(&a.ID, &a.OrgID, &a.Source, &a.Transport, &a.Verified, &a.Server, &a.Domain, &a.BaseDN, &a.CollectedAt, &a.Level, &a.Objects, &a.Failed, &a.CreatedAt)
+	return a, err
+}
+
+// Audits lists an establishment's audits, newest first.
+func (s *Service) Audits(ctx context.Context, org int64) ([]AuditRow, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.OrgRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT "+auditColumns+" FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 200", org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditRow
+	for rows.Next() {
+		a, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Audit returns one audit with its results; absent and invisible look the same.
+func (s *Service) Audit(ctx context.Context, id int64) (AuditDetail, error) {
+	var results string
+	row := s.DB.Read.QueryRowContext(ctx, "SELECT "+auditColumns+", results FROM directory_audits WHERE id = $1", id)
+	var d AuditDetail
+	err := row.Scan(&d.ID, &d.OrgID, &d.Source, &d.Transport, &d.Verified, &d.Server, &d.Domain, &d.BaseDN, &d.CollectedAt, &d.Level, &d.Objects, &d.Failed, &d.CreatedAt, &results)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, problem.ErrNotFound
+	}
+	if err != nil {
+		return d, err
+	}
+	if _, err := node(ctx, s.DB.Read, d.OrgID, authz.OrgRead); err != nil {
+		return d, problem.ErrNotFound
+	}
+	var ev Evaluation
+	if err := json.Unmarshal([]byte(results), &ev); err != nil {
+		return d, err
+	}
+	d.Checks = ev.Checks
+	return d, nil
+}
+
+// Tracked is a checkpoint followed across audits.
+type Tracked struct {
+	CheckID    string
+	Level      int
+	Status     string // open or fixed
+	Objects    int
+	FirstAudit int64
+	LastAudit  int64
+	FixedAudit *int64
+	Owner      string
+	DueOn      string
+	Note       string
+}
+
+// Checkpoints lists an establishment's followed checkpoints, open ones first by level.
+func (s *Service) Checkpoints(ctx context.Context, org int64) ([]Tracked, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.OrgRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT check_id, status, objects, first_audit, last_audit, fixed_audit, owner, due_on, note FROM directory_checkpoints WHERE org_id = $1", org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	levels := map[string]int{}
+	for _, c := range checkpoints {
+		levels[c.id] = c.level
+	}
+	var out []Tracked
+	for rows.Next() {
+		var t Tracked
+		if err := rows.Scan(&t.CheckID, &t.Status, &t.Objects, &t.FirstAudit, &t.LastAudit, &t.FixedAudit, &t.Owner, &t.DueOn, &t.Note); err != nil {
+			return nil, err
+		}
+		t.Level = levels[t.CheckID]
+		out = append(out, t)
+	}
+	sortTracked(out)
+	return out, rows.Err()
+}
+
+func sortTracked(list []Tracked) {
+	rank := map[string]int{}
+	for i, c := range checkpoints {
+		rank[c.id] = i
+	}
+	less := func(a, b Tracked) bool {
+		if (a.Status == "open") != (b.Status == "open") {
+			return a.Status == "open"
+		}
+		if a.Level != b.Level {
+			return a.Level < b.Level
+		}
+		return rank[a.CheckID] < rank[b.CheckID]
+	}
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && less(list[j], list[j-1]); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}
+
+// SetFollowUp records who fixes an open checkpoint, by when, and a note.
+func (s *Service) SetFollowUp(ctx context.Context, org int64, checkID, owner, dueOn, note string) error {
+	owner, dueOn, note = strings.TrimSpace(owner), strings.TrimSpace(dueOn), strings.TrimSpace(note)
+	var c problem.Checks
+	if len(owner) > 200 {
+		c.Add("owner", "directory.error.owner")
+	}
+	if dueOn != "" {
+		if _, err := time.Parse("2006-01-02", dueOn); err != nil {
+			c.Add("due_on", "directory.error.due_on")
+		}
+	}
+	if len(note) > 2000 {
+		c.Add("note", "directory.error.note")
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		var before Tracked
+		err = tx.QueryRowContext(ctx, "SELECT status, owner, due_on, note FROM directory_checkpoints WHERE org_id = $1 AND check_id = $2", org, checkID).Scan(&before.Status, &before.Owner, &before.DueOn, &before.Note)
+		if errors.Is(err, sql.ErrNoRows) {
+			return problem.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if before.Status != "open" {
+			return problem.New(problem.Conflict, "directory.error.not_open")
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE directory_checkpoints SET owner = $3, due_on = $4, note = $5 WHERE org_id = $1 AND check_id = $2", org, checkID, owner, dueOn, note); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "directory.follow_up", ObjectType: "directory_checkpoint", ObjectID: checkID, OrgPath: path,
+			Changes: map[string]audit.Change{"owner": {Before: before.Owner, After: owner}, "due_on": {Before: before.DueOn, After: dueOn}, "note": {Before: before.Note, After: note}}})
+	})
+}
+
+// Latest is the establishment's most recent directory level, for other capabilities
+// (funding indicators, roll-ups).
+type Latest struct {
+	Level       int
+	CollectedAt time.Time
+	AuditID     int64
+}
+
+// LatestLevel returns the level of the establishment's last audit; ok is false when
+// it has none.
+func (s *Service) LatestLevel(ctx context.Context, org int64) (l Latest, ok bool, err error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.OrgRead); err != nil {
+		return l, false, err
+	}
+	err = s.DB.Read.QueryRowContext(ctx, "SELECT id, level, collected_at FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&l.AuditID, &l.Level, &l.CollectedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, false, nil
+	}
+	return l, err == nil, err
+}
+
+// History returns the level of each audit, oldest first, for the chart.
+func (s *Service) History(ctx context.Context, org int64) ([]AuditRow, error) {
+	list, err := s.Audits(ctx, org)
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, err
+}
+
+// ---- the directory's connection settings and scheduled audits ----
+
+// Source is how the platform reaches an establishment's directory. The password is
+// never read back: HasPassword says whether one is stored.
+type Source struct {
+	URL         string
+	BindDN      string
+	BaseDN      string
+	StartTLS    bool
+	AllowPlain  bool
+	Insecure    bool
+	CAPEM       string
+	EveryDays   int
+	HasPassword bool
+	NextRunAt   *time.Time
+	LastRunAt   *time.Time
+	LastError   string
+}
+
+func (src Source) config() Config {
+	return Config{URL: src.URL, BindDN: src.BindDN, BaseDN: src.BaseDN, StartTLS: src.StartTLS, AllowPlain: src.AllowPlain, InsecureSkipVerify: src.Insecure, CAPEM: []byte(src.CAPEM)}
+}
+
+// GetSource returns the establishment's settings (zero value when none).
+func (s *Service) GetSource(ctx context.Context, org int64) (Source, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.OrgRead); err != nil {
+		return Source{}, err
+	}
+	src, _, err := s.source(ctx, s.DB.Read, org)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Source{}, nil
+	}
+	return src, err
+}
+
+func (s *Service) source(ctx context.Context, q db.Querier, org int64) (Source, []byte, error) {
+	var src Source
+	var enc []byte
+	err := q.QueryRowContext(ctx, "SELECT url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, last_run_at, last_error FROM directory_sources WHERE org_id = $1", org).
+		Scan(&src.URL, &src.BindDN, &src.BaseDN, &src.StartTLS, &src.AllowPlain, &src.Insecure, &src.CAPEM, &enc, &src.EveryDays, &src.NextRunAt, &src.LastRunAt, &src.LastError)
+	src.HasPassword = len(enc) > 0
+	return src, enc, err
+}
+
+func (s *Service) storedPassword(ctx context.Context, org int64) (string, error) {
+	_, enc, err := s.source(ctx, s.DB.Read, org)
+	if err != nil || len(enc) == 0 || s.SecretKey == nil {
+		return "", err
+	}
+	return unseal(s.SecretKey, org, enc)
+}
+
+// SaveSource records the settings. With EveryDays > 0 audits run on schedule and
+// the password is kept, encrypted; with 0 any stored password is erased.
+func (s *Service) SaveSource(ctx context.Context, org int64, src Source, password string) error {
+	var c problem.Checks
+	cfg := src.config()
+	cfg.Password = password
+	if password == "" {
+		cfg.Password = "unchanged" // validated apart: a stored one may be kept
+	}
+	if err := checkServerSide(cfg); err != nil {
+		e, _ := problem.As(err)
+		for _, f := range e.Fields {
+			c.Add(f.Field, f.Key, f.Args...)
+		}
+	}
+	if src.EveryDays < 0 || src.EveryDays > 366 {
+		c.Add("every_days", "directory.error.every_days")
+	}
+	if src.EveryDays > 0 && s.SecretKey == nil {
+		c.Add("every_days", "directory.error.no_secret_key")
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		old, oldEnc, err := s.source(ctx, tx, org)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var enc []byte
+		switch {
+		case src.EveryDays == 0:
+			// no schedule: no password kept
+		case password != "":
+			if enc, err = seal(s.SecretKey, org, password); err != nil {
+				return err
+			}
+		case len(oldEnc) > 0:
+			enc = oldEnc
+		default:
+			c.Add("password", "directory.error.password")
+			return c.Err()
+		}
+		var next any
+		if src.EveryDays > 0 {
+			next = db.Now()
+			if old.NextRunAt != nil && old.EveryDays == src.EveryDays {
+				next = *old.NextRunAt
+			}
+		}
+		if exists {
+			_, err = tx.ExecContext(ctx, `UPDATE directory_sources SET url = $2, bind_dn = $3, base_dn = $4, starttls = $5, allow_plain = $6, insecure = $7, ca_pem = $8,
+				password_enc = $9, every_days = $10, next_run_at = $11, updated_by = $12, updated_at = $13 WHERE org_id = $1`,
+				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now())
+		} else {
+			_, err = tx.ExecContext(ctx, `INSERT INTO directory_sources (org_id, url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, updated_by, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now())
+		}
+		if err != nil {
+			return err
+		}
+		// The trail says a password was set or erased, never what it was.
+		return audit.Record(ctx, tx, audit.Entry{Action: "directory.source", ObjectType: "org", ObjectID: audit.ID(org), OrgPath: path,
+			Changes: map[string]audit.Change{"url": {Before: old.URL, After: src.URL}, "bind_dn": {Before: old.BindDN, After: src.BindDN},
+				"every_days": {Before: old.EveryDays, After: src.EveryDays}, "password_stored": {Before: old.HasPassword, After: len(enc) > 0}}})
+	})
+}
+
+// Loop runs the scheduled audits that fall due until ctx ends.
+func (s *Service) Loop(ctx context.Context, log *slog.Logger) {
+	every := s.Every
+	if every == 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+			log.Error("directory: scheduled audits", "err", err)
+		} else if n > 0 {
+			log.Info("directory: scheduled audits run", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunDue runs the scheduled audits that are due. Each is claimed first (its next
+// run moved forward), so that several instances run it once.
+func (s *Service) RunDue(ctx context.Context) (int, error) {
+	if s.SecretKey == nil {
+		return 0, nil
+	}
+	now := db.Now()
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT org_id, next_run_at, every_days FROM directory_sources WHERE every_days > 0 AND next_run_at <= $1", now)
+	if err != nil {
+		return 0, err
+	}
+	type due struct {
+		org   int64
+		at    time.Time
+		every int
+	}
+	var list []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.org, &d.at, &d.every); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	ran := 0
+	for _, d := range list {
+		res, err := s.DB.Write.ExecContext(ctx, "UPDATE directory_sources SET next_run_at = $3, last_run_at = $4 WHERE org_id = $1 AND next_run_at = $2",
+			d.org, d.at, now.AddDate(0, 0, d.every), now)
+		if err != nil {
+			return ran, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue // another instance took it
+		}
+		ran++
+		msg := ""
+		if err := s.runScheduled(ctx, d.org); err != nil {
+			msg = errorKey(err)
+		}
+		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE directory_sources SET last_error = $2 WHERE org_id = $1", d.org, msg); err != nil {
+			return ran, err
+		}
+	}
+	return ran, nil
+}
+
+func (s *Service) runScheduled(ctx context.Context, org int64) error {
+	src, enc, err := s.source(ctx, s.DB.Read, org)
+	if err != nil {
+		return err
+	}
+	cfg := src.config()
+	if cfg.Password, err = unseal(s.SecretKey, org, enc); err != nil {
+		return err
+	}
+	if err := checkServerSide(cfg); err != nil {
+		return err
+	}
+	snap, err := Collect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = s.store(ctx, org, snap, SourceScheduled, transport(cfg), !cfg.InsecureSkipVerify && transport(cfg) != "plain")
+	return err
+}
+
+// errorKey keeps what a scheduled failure was, as message keys (never the request).
+func errorKey(err error) string {
+	if e, ok := problem.As(err); ok {
+		keys := []string{e.Key}
+		for _, f := range e.Fields {
+			keys = append(keys, f.Key)
+		}
+		return strings.Join(keys, " ")
+	}
+	return "directory.error.internal"
+}
