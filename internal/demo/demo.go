@@ -10,6 +10,7 @@ import (
 	"care/internal/account"
 	"care/internal/authz"
 	"care/internal/continuity"
+	"care/internal/directory"
 	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -78,7 +79,7 @@ var names = map[authz.Role]string{
 
 // Seed fills an empty database (only the national root) with the demo programme.
 // It reports false and does nothing when the database already holds more.
-func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service, edge *exposure.Service) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service, edge *exposure.Service, dir *directory.Service) (bool, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM users)").Scan(&n); err != nil {
 		return false, err
@@ -124,7 +125,10 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedContinuity(ctx, plans, ids); err != nil {
 		return false, err
 	}
-	return true, seedExposure(ctx, edge, ids)
+	if err := seedExposure(ctx, edge, ids); err != nil {
+		return false, err
+	}
+	return true, seedDirectory(ctx, dir, ids)
 }
 
 // Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;

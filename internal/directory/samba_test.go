@@ -206,14 +206,14 @@ func TestSambaDirectory(t *testing.T) {
 		cfg := apiConfig(dc)
 		cfg["url"], cfg["starttls"] = "ldap://127.0.0.1", true
 		var a auditDetail
-		if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", orgPath(t, app)+"/directory/audits", cfg, &a); resp.StatusCode != 201 {
+		if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "POST", orgPath(t, app)+"/directory/audits", cfg, &a); resp.StatusCode != 201 {
 			t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
 		secondAuditShowsFixes(t, app, a)
 	})
 	t.Run("postgres: second audit, imported from a sealed snapshot, shows the fixes", func(t *testing.T) {
 		app := apps[1]
-		token := app.Token(t, "rssi@demo.care.test")
+		token := app.Token(t, "dsi@demo.care.test")
 		var k struct {
 			ImportKey string `json:"import_key"`
 		}
@@ -255,7 +255,7 @@ func TestSambaDirectory(t *testing.T) {
 
 	t.Run("scheduled audits keep the password encrypted and never show it", func(t *testing.T) {
 		app := apps[0]
-		token := app.Token(t, "rssi@demo.care.test")
+		token := app.Token(t, "dsi@demo.care.test")
 		src := apiConfig(dc)
 		src["every_days"] = 7
 		if resp := app.API(t, token, "PUT", orgPath(t, app)+"/directory/source", src, nil); resp.StatusCode != 204 {
@@ -288,7 +288,7 @@ func TestSambaDirectory(t *testing.T) {
 		}
 		// Without a secret key, nothing can be scheduled (and so nothing is stored).
 		bare := &directory.Service{DB: app.DB}
-		err = bare.SaveSource(testkit.As(t, app, "rssi@demo.care.test"), app.Org(t, "CHU de Port-Émeraude").ID,
+		err = bare.SaveSource(testkit.As(t, app, "dsi@demo.care.test"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID,
 			directory.Source{URL: "ldaps://127.0.0.1", BindDN: dc.Auditor, EveryDays: 7}, dc.Password)
 		refusedWith(t, err, "directory.error.no_secret_key")
 		// Back to no schedule: the password is erased.
@@ -374,12 +374,12 @@ func apiConfig(dc *testkit.SambaDC) map[string]any {
 }
 
 func orgPath(t *testing.T, app *testkit.App) string {
-	return "/api/v1/orgs/" + strconv.FormatInt(app.Org(t, "CHU de Port-Émeraude").ID, 10)
+	return "/api/v1/orgs/" + strconv.FormatInt(app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID, 10)
 }
 
 func countAudits(t *testing.T, app *testkit.App) int {
 	var n int
-	if err := app.DB.Read.QueryRow("SELECT COUNT(*) FROM directory_audits").Scan(&n); err != nil {
+	if err := app.DB.Read.QueryRow("SELECT COUNT(*) FROM directory_audits WHERE org_id = $1", app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -393,7 +393,7 @@ func postFile(t *testing.T, app *testkit.App, token string, body []byte) *http.R
 }
 
 func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
-	rssi := app.Token(t, "rssi@demo.care.test")
+	dsi := app.Token(t, "dsi@demo.care.test")
 	path := orgPath(t, app)
 
 	// Bad input: a clear error, and nothing stored.
@@ -407,7 +407,7 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	} {
 		cfg := apiConfig(dc)
 		change(cfg)
-		resp := app.API(t, rssi, "POST", path+"/directory/audits", cfg, nil)
+		resp := app.API(t, dsi, "POST", path+"/directory/audits", cfg, nil)
 		body := testkit.BodyOf(resp)
 		if resp.StatusCode != 422 || strings.Contains(body, dc.Password) {
 			t.Errorf("%s: %d %s", name, resp.StatusCode, body)
@@ -418,7 +418,7 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	}
 
 	var a auditDetail
-	if resp := app.API(t, rssi, "POST", path+"/directory/audits", apiConfig(dc), &a); resp.StatusCode != 201 {
+	if resp := app.API(t, dsi, "POST", path+"/directory/audits", apiConfig(dc), &a); resp.StatusCode != 201 {
 		t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
 	}
 	if a.Level != 1 || a.Source != "live" || len(a.Checks) != len(directory.CheckpointIDs()) || a.Failed < 40 {
@@ -429,10 +429,10 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	}
 
 	// Who sees what.
-	if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "GET", "/api/v1/directory/audits/"+strconv.FormatInt(a.ID, 10), nil, nil); resp.StatusCode != 404 {
+	if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "GET", "/api/v1/directory/audits/"+strconv.FormatInt(a.ID, 10), nil, nil); resp.StatusCode != 404 {
 		t.Errorf("neighbour reads the audit: %d", resp.StatusCode)
 	}
-	if resp := app.API(t, app.Token(t, "dsi@demo.care.test"), "POST", path+"/directory/audits", apiConfig(dc), nil); resp.StatusCode != 404 {
+	if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", path+"/directory/audits", apiConfig(dc), nil); resp.StatusCode != 404 {
 		t.Errorf("neighbour runs an audit: %d", resp.StatusCode)
 	}
 	ars := app.Token(t, "ars@demo.care.test")
@@ -447,13 +447,13 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	}
 
 	// Follow-up of a failed checkpoint.
-	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"owner": "Équipe infra", "due_on": "2027-01-31"}, nil); resp.StatusCode != 204 {
+	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"owner": "Équipe infra", "due_on": "2027-01-31"}, nil); resp.StatusCode != 204 {
 		t.Fatalf("follow-up: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 	}
-	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"due_on": "31/01/2027"}, nil); resp.StatusCode != 422 {
+	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"due_on": "31/01/2027"}, nil); resp.StatusCode != 422 {
 		t.Errorf("bad due date: %d", resp.StatusCode)
 	}
-	if resp := app.API(t, rssi, "PATCH", path+"/directory/checkpoints/vuln3_functional_level", map[string]string{"owner": "x"}, nil); resp.StatusCode != 404 {
+	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln3_functional_level", map[string]string{"owner": "x"}, nil); resp.StatusCode != 404 {
 		t.Errorf("follow-up of a passing checkpoint: %d", resp.StatusCode)
 	}
 	var level struct {
@@ -481,7 +481,7 @@ func secondAuditShowsFixes(t *testing.T, app *testkit.App, a auditDetail) {
 			Owner   string `json:"owner"`
 		} `json:"items"`
 	}
-	app.API(t, app.Token(t, "rssi@demo.care.test"), "GET", orgPath(t, app)+"/directory/checkpoints", nil, &list)
+	app.API(t, app.Token(t, "dsi@demo.care.test"), "GET", orgPath(t, app)+"/directory/checkpoints", nil, &list)
 	open, fixed := 0, 0
 	for _, c := range list.Items {
 		switch c.Status {

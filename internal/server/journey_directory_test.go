@@ -14,18 +14,18 @@ import (
 	"care/internal/testkit"
 )
 
-// The CHU's RSSI audits the real (Samba) directory from the page: a wrong password
+// The CH's DSI audits the real (Samba) directory from the page: a wrong password
 // is refused with a message by the field, the audit shows level 1 and its evidence,
-// the RSSI names an owner and a due date for a checkpoint, downloads the report;
+// the DSI names an owner and a due date for a checkpoint, downloads the report;
 // after the fixes a second audit, imported from a sealed snapshot, shows the
 // checkpoint fixed and the level history holds both audits.
 func TestJourneyDirectoryAudit(t *testing.T) {
 	dc := testkit.Samba(t)
 	dc.Run(t, "seed")
 	j := newJourney(t)
-	j.login("rssi@demo.care.test", demo.Password)
-	chu := j.app.Org(t, "CHU de Port-Émeraude")
-	j.open(fmt.Sprintf("/annuaire?org=%d", chu.ID))
+	j.login("dsi@demo.care.test", demo.Password)
+	ch := j.app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
+	j.open(fmt.Sprintf("/annuaire?org=%d", ch.ID))
 	j.wantH1("Audit Active Directory")
 
 	fill := func(password string) []chromedp.Action[chromedp.Void] {
@@ -68,7 +68,7 @@ func TestJourneyDirectoryAudit(t *testing.T) {
 	}
 
 	// Owner and due date of the checkpoint, on the establishment's page.
-	j.open(fmt.Sprintf("/annuaire?org=%d", chu.ID))
+	j.open(fmt.Sprintf("/annuaire?org=%d", ch.ID))
 	row := `#tracked tr[data-check="vuln1_spn_priv"]`
 	j.submit("naming an owner", row+` button[type=submit]`,
 		chromedp.SetValue(chromedp.CSS(row+` input[name="owner"]`), "Équipe infrastructure"),
@@ -97,7 +97,7 @@ func TestJourneyDirectoryAudit(t *testing.T) {
 	if got := j.text(`#vuln1_spn_priv`); !strings.Contains(got, "corrigé") {
 		t.Errorf("after the fixes: %q", got)
 	}
-	j.open(fmt.Sprintf("/annuaire?org=%d", chu.ID))
+	j.open(fmt.Sprintf("/annuaire?org=%d", ch.ID))
 	if got := j.text(`#tracked tr[data-check="vuln1_spn_priv"]`); !strings.Contains(got, "corrigé") || !strings.Contains(got, "Équipe infrastructure") {
 		t.Errorf("follow-up after the fixes: %q", got)
 	}
