@@ -67,6 +67,8 @@ up() {
     sleep 0.5
   done
   ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null
+  # the ldap/dc1.care.test principals Kerberos binds ask for (a local sam.ldb write)
+  samba_spnupdate -s "$t/etc/smb.conf" >/dev/null 2>&1 || true
   samba-tool user create auditor "$AUDITOR_PASSWORD" -s "$t/etc/smb.conf" >/dev/null
   echo "samba-ad: up, pid $(cat "$t/run/samba.pid")"
 }

@@ -32,6 +32,9 @@ func adauditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	sealKey := fs.String("seal-key", "", "clé d'import de l'établissement (page Audit Active Directory), pour sceller l'instantané")
 	from := fs.String("from-snapshot", "", "évaluer un instantané déjà collecté au lieu d'interroger l'annuaire")
 	timeout := fs.Duration("timeout", 30*time.Second, "délai d'une requête LDAP")
+	kerberos := fs.Bool("kerberos", false, "s'authentifier par Kerberos (GSSAPI) au lieu d'un bind simple ; --bind-dn utilisateur@domaine")
+	krb5Conf := fs.String("krb5-conf", "/etc/krb5.conf", "configuration Kerberos qui désigne le KDC (avec --kerberos)")
+	spn := fs.String("spn", "", "principal de service de l'annuaire (avec --kerberos ; par défaut ldap/HÔTE de --url)")
 	if ok, err := parse(fs, args); !ok {
 		return err
 	}
@@ -50,7 +53,8 @@ func adauditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return describe(err)
 		}
 	} else {
-		cfg := directory.Config{URL: *u, BindDN: *bindDN, BaseDN: *baseDN, StartTLS: *startTLS, AllowPlain: *plain, InsecureSkipVerify: *insecure, Timeout: *timeout}
+		cfg := directory.Config{URL: *u, BindDN: *bindDN, BaseDN: *baseDN, StartTLS: *startTLS, AllowPlain: *plain, InsecureSkipVerify: *insecure, Timeout: *timeout,
+			Kerberos: *kerberos, KRB5Conf: *krb5Conf, SPN: *spn}
 		if cfg.Password, err = readSecret(*passwordFile); err != nil {
 			return err
 		}

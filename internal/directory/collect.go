@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/go-ldap/ldap/v3/gssapi"
 
 	"care/internal/platform/problem"
 )
@@ -34,6 +35,22 @@ type Config struct {
 	InsecureSkipVerify bool
 	Timeout            time.Duration // per request; 30 s when zero
 	PageSize           int           // 1,000 when zero
+	// Kerberos binds with GSSAPI instead of a simple bind: BindDN is then
+	// user@domain, KRB5Conf the krb5.conf that names the KDC, and SPN the
+	// directory's service principal (ldap/HOST when empty). The connection stays
+	// TLS: the Go client offers no SASL security layer of its own.
+	Kerberos bool
+	KRB5Conf string
+	SPN      string
+}
+
+// kerberosName splits user@domain into the user and its realm.
+func kerberosName(bindDN string) (user, realm string, ok bool) {
+	user, domain, ok := strings.Cut(bindDN, "@")
+	if !ok || user == "" || domain == "" || strings.ContainsAny(bindDN, "=,") {
+		return "", "", false
+	}
+	return user, strings.ToUpper(domain), true
 }
 
 // Validate checks the whole configuration and reports every fault.
@@ -53,6 +70,14 @@ func (c Config) Validate() error {
 	}
 	if c.Password == "" {
 		ch.Add("password", "directory.error.password")
+	}
+	if c.Kerberos {
+		if _, _, ok := kerberosName(c.BindDN); !ok {
+			ch.Add("bind_dn", "directory.error.kerberos_name")
+		}
+		if c.KRB5Conf == "" {
+			ch.Add("krb5_conf", "directory.error.krb5_conf")
+		}
 	}
 	if len(c.CAPEM) > 0 {
 		if c.InsecureSkipVerify {
@@ -155,10 +180,44 @@ func dial(ctx context.Context, c Config) (*session, error) {
 			return fail(err)
 		}
 	}
+	if c.Kerberos {
+		if err := kerberosBind(conn, c, host); err != nil {
+			stop()
+			conn.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := conn.Bind(c.BindDN, c.Password); err != nil {
 		return fail(err)
 	}
 	return s, nil
+}
+
+func kerberosBind(conn *ldap.Conn, c Config, host string) error {
+	user, realm, _ := kerberosName(c.BindDN)
+	client, err := gssapi.NewClientWithPassword(user, realm, c.Password, c.KRB5Conf)
+	if err != nil {
+		return refused("krb5_conf", "directory.error.kerberos", err.Error())
+	}
+	defer client.Close()
+	spn := c.SPN
+	if spn == "" {
+		spn = "ldap/" + host
+	}
+	if err := conn.GSSAPIBind(client, spn, ""); err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "KDC_ERR_PREAUTH_FAILED"), strings.Contains(msg, "KDC_ERR_C_PRINCIPAL_UNKNOWN"):
+			return refused("password", "directory.error.credentials")
+		case strings.Contains(msg, "KDC_ERR_S_PRINCIPAL_UNKNOWN"):
+			return refused("spn", "directory.error.spn", spn)
+		case strings.Contains(msg, "connection refused"), strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "networking"):
+			return refused("krb5_conf", "directory.error.kdc_unreachable")
+		}
+		return refused("krb5_conf", "directory.error.kerberos", msg)
+	}
+	return nil
 }
 
 func (s *session) close() { s.conn.Close() }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,6 +128,30 @@ func TestSambaDirectory(t *testing.T) {
 				t.Fatalf("%s: snapshot %s %s %d objects", cfg.URL, snap.Domain.DNSName, snap.BaseDN, len(snap.Objects))
 			}
 		}
+	})
+
+	t.Run("Kerberos bind over LDAPS", func(t *testing.T) {
+		conf := filepath.Join(t.TempDir(), "krb5.conf")
+		os.WriteFile(conf, []byte("[libdefaults]\n default_realm = CARE.TEST\n dns_lookup_realm = false\n dns_lookup_kdc = false\n udp_preference_limit = 1\n"+
+			"[realms]\n CARE.TEST = {\n  kdc = 127.0.0.1:88\n }\n"), 0o600)
+		cfg := config(dc)
+		cfg.Kerberos, cfg.KRB5Conf, cfg.SPN = true, conf, "ldap/dc1.care.test"
+		snap, err := directory.Collect(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Domain.DNSName != "care.test" || len(snap.Objects) < 10 {
+			t.Fatalf("snapshot %s, %d objects", snap.Domain.DNSName, len(snap.Objects))
+		}
+		cfg.Password = "wrong"
+		_, err = directory.Collect(ctx, cfg)
+		refusedWith(t, err, "directory.error.credentials")
+		cfg.Password, cfg.SPN = dc.Password, "ldap/unknown.care.test"
+		_, err = directory.Collect(ctx, cfg)
+		refusedWith(t, err, "directory.error.spn")
+		cfg.BindDN = "CN=auditor,CN=Users,DC=care,DC=test"
+		_, err = directory.Collect(ctx, cfg)
+		refusedWith(t, err, "directory.error.kerberos_name")
 	})
 
 	dc.Run(t, "seed")
