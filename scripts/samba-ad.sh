@@ -6,6 +6,7 @@
 #   scripts/samba-ad.sh up DIR           provision CARE.TEST into DIR and start it on 127.0.0.1
 #   scripts/samba-ad.sh seed DIR         write one misconfiguration per checkpoint (the failing cases)
 #   scripts/samba-ad.sh fix DIR          repair them (the passing cases of the second audit)
+#   scripts/samba-ad.sh level DIR N      set the domain and forest functional level (msDS-Behavior-Version)
 #   scripts/samba-ad.sh down DIR         stop the DC started in DIR (by the PID in its pid file)
 #
 # Everything lives under DIR; DNS and NetBIOS are off; only loopback is bound.
@@ -133,6 +134,9 @@ seed() {
     for g in Helpdesk Operateurs LoopA LoopB; do
       printf 'dn: CN=%s,OU=Lab,%s\nobjectClass: group\nsAMAccountName: %s\n\n' "$g" "$B" "$g"
     done
+    # the trust account of partner.example, whose password the trust checkpoint reads;
+    # Samba refuses to create one over LDAP: a disabled account, turned into one below
+    printf 'dn: CN=PARTNER$,CN=Users,%s\nobjectClass: user\nsAMAccountName: PARTNER$\nuserAccountControl: 546\n\n' "$B"
     for p in partner.example:3:0 forest.example:2:72 inbound.example:1:2056; do
       IFS=: read -r name dir attrs <<<"$p"
       printf 'dn: CN=%s,CN=System,%s\nobjectClass: trustedDomain\ntrustPartner: %s\nflatName: %s\ntrustDirection: %s\ntrustType: 2\ntrustAttributes: %s\n\n' \
@@ -224,6 +228,14 @@ changetype: modify
 replace: pwdLastSet
 pwdLastSet: $old2006
 
+dn: CN=PARTNER\$,CN=Users,$B
+changetype: modify
+replace: userAccountControl
+userAccountControl: 2080
+-
+replace: pwdLastSet
+pwdLastSet: $old2012
+
 dn: $(lab orphan_user)
 changetype: modify
 add: sIDHistory
@@ -234,6 +246,13 @@ changetype: modify
 add: sIDHistory
 sIDHistory: $(sid_of "$t" Administrator | sed 's/-500$/-512/')
 LDIF
+  # Samba 4.17's schema predates msDS-ExpirePasswordsOnSmartCardOnlyAccounts (2016):
+  # add it (a test OID) so that fix can set it; the schema reloads between the steps.
+  local schema=(--option="dsdb:schema update allowed=true")
+  printf 'dn: CN=ms-DS-Expire-Passwords-On-Smart-Card-Only-Accounts,CN=Schema,CN=Configuration,%s\nchangetype: add\nobjectClass: top\nobjectClass: attributeSchema\ncn: ms-DS-Expire-Passwords-On-Smart-Card-Only-Accounts\nattributeID: 1.3.6.1.4.1.99999.7165.1\nattributeSyntax: 2.5.5.8\noMSyntax: 1\nisSingleValued: TRUE\nlDAPDisplayName: msDS-ExpirePasswordsOnSmartCardOnlyAccounts\nsearchFlags: 0\n\ndn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n' "$B" |
+    ldb "$t" "${schema[@]}"
+  printf 'dn: CN=Domain-DNS,CN=Schema,CN=Configuration,%s\nchangetype: modify\nadd: mayContain\nmayContain: msDS-ExpirePasswordsOnSmartCardOnlyAccounts\n\ndn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n' "$B" |
+    ldb "$t" "${schema[@]}"
   # Permissions: keep the original descriptors for fix, then add the dangerous entries.
   mkdir -p "$t/sddl"
   local root="$B" holder="CN=AdminSDHolder,CN=System,$B" da="CN=Domain Admins,CN=Users,$B" rev
@@ -282,18 +301,27 @@ fix() {
     printf 'dn: CN=inbound.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"
   } | ldb "$t"
   {
-    for a in "CN=krbtgt,CN=Users,$B" "CN=DC1,OU=Domain Controllers,$B" "CN=SRV01,OU=Lab,$B"; do
+    for a in "CN=krbtgt,CN=Users,$B" "CN=DC1,OU=Domain Controllers,$B" "CN=SRV01,OU=Lab,$B" "CN=PARTNER\$,CN=Users,$B"; do
       printf 'dn: %s\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: %s\n\n' "$a" "$now"
     done
     for u in orphan_user sid_user; do
       printf 'dn: %s\nchangetype: modify\ndelete: sIDHistory\n\n' "$(lab $u)"
     done
   } | ldb_relaxed "$t"
+  printf 'dn: %s\nchangetype: modify\nreplace: msDS-ExpirePasswordsOnSmartCardOnlyAccounts\nmsDS-ExpirePasswordsOnSmartCardOnlyAccounts: TRUE\n' "$B" | ldb "$t"
+  level "$t" 10
   set_sd "$t" "$B" "$(cat "$t/sddl/root")"
   set_sd "$t" "CN=AdminSDHolder,CN=System,$B" "$(cat "$t/sddl/holder")"
   set_sd "$t" "CN=Domain Admins,CN=Users,$B" "$(cat "$t/sddl/da")"
   set_sd "$t" "$(lab rev_admin)" "$(cat "$t/sddl/rev")"
   echo "samba-ad: fixed"
+}
+
+# level DIR N: the domain and forest functional level, as msDS-Behavior-Version
+# (Samba 4.17 cannot raise itself above 2008 R2; the audit only reads the value).
+level() {
+  printf 'dn: %s\nchangetype: modify\nreplace: msDS-Behavior-Version\nmsDS-Behavior-Version: %d\n\ndn: CN=Partitions,CN=Configuration,%s\nchangetype: modify\nreplace: msDS-Behavior-Version\nmsDS-Behavior-Version: %d\n' \
+    "$B" "$2" "$B" "$2" | ldb "$1" --controls=relax:0
 }
 
 down() {
@@ -314,6 +342,7 @@ case ${1:-} in
   up) up "${2:?directory}" ;;
   seed) seed "${2:?directory}" ;;
   fix) fix "${2:?directory}" ;;
+  level) level "${2:?directory}" "${3:?level}" ;;
   down) down "${2:?directory}" ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac

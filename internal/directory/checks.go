@@ -531,7 +531,7 @@ var checkpoints = []checkpoint{
 		return x.trustsWhere(func(t *Object) bool { return t.TrustDirection&1 != 0 && t.TrustAttributes&0x800 != 0 })
 	}},
 	{"vuln2_trusts_accounts", 2, func(x *index) ([]string, bool) {
-		return x.trustsWhere(func(t *Object) bool { return x.days(nil, t.Changed) > trustPasswordAge })
+		return x.trustsWhere(func(t *Object) bool { return x.trustPasswordDays(t) > trustPasswordAge })
 	}},
 	{"vuln1_permissions_naming_context", 1, func(x *index) ([]string, bool) { return x.rootPermissions() }},
 	{"vuln1_permissions_adminsdholder", 1, func(x *index) ([]string, bool) { return x.adminSDHolderPermissions() }},
@@ -618,6 +618,18 @@ func (x *index) trustsWhere(bad func(t *Object) bool) ([]string, bool) {
 		}
 	}
 	return out, len(trusts) > 0
+}
+
+// trustPasswordDays is the age of a trust's password: the pwdLastSet of its trust
+// account (FLATNAME$) when the domain has one, else the last change of the trust.
+func (x *index) trustPasswordDays(t *Object) int {
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if o.UAC&uacInterdomainTrust != 0 && t.FlatName != "" && strings.EqualFold(o.Name, t.FlatName+"$") {
+			return x.days(o.PwdLastSet, o.Created)
+		}
+	}
+	return x.days(nil, t.Changed)
 }
 
 // GUIDs of the replication extended rights (DCSync needs Get-Changes-All).

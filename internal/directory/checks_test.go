@@ -275,6 +275,12 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_trusts_forest_sidhistory", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").TrustAttributes = 0x48 }, "partner.example", nil, nil},
 		{"vuln3_trusts_tgt_deleg", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").TrustAttributes = 0x808 }, "partner.example", nil, nil},
 		{"vuln2_trusts_accounts", func(_ *testing.T, s *Snapshot) { find(s, "partner.example").Changed = now.AddDate(-2, 0, 0) }, "partner.example", nil, nil},
+		{"vuln2_trusts_accounts", func(_ *testing.T, s *Snapshot) {
+			// a recent change of the trust object, but its account's password is old
+			find(s, "partner.example").FlatName = "PARTNER"
+			s.Objects = append(s.Objects, Object{DN: "CN=PARTNER$,CN=Users," + s.BaseDN, Class: ClassUser, Name: "PARTNER$", SID: dom + "-1150",
+				UAC: uacInterdomainTrust | uacPasswdNotRequired, PrimaryGroup: ridDomainUsers, Created: now.AddDate(-5, 0, 0), PwdLastSet: ago(400)})
+		}, "partner.example", nil, nil},
 		{"vuln1_permissions_naming_context", func(t *testing.T, s *Snapshot) {
 			s.Domain.RootSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: dom + "-1101"})
 		}, "CN=alice", nil, nil},

@@ -243,7 +243,7 @@ var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAc
 	"whenCreated", "whenChanged", "pwdLastSet", "lastLogonTimestamp", "adminCount", "servicePrincipalName",
 	"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity", "msDS-SupportedEncryptionTypes",
 	"operatingSystem", "operatingSystemVersion", "dNSHostName", "sIDHistory", "member",
-	"trustPartner", "trustDirection", "trustAttributes", "trustType"}
+	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName"}
 
 const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
 
@@ -435,6 +435,7 @@ func toObject(e *ldap.Entry) Object {
 	case hasClass(classes, "trustedDomain"):
 		o.Class = ClassTrust
 		o.Name = e.GetAttributeValue("trustPartner")
+		o.FlatName = e.GetAttributeValue("flatName")
 	case hasClass(classes, "foreignSecurityPrincipal"):
 		o.Class = ClassForeign
 	case hasClass(classes, "group"):

@@ -85,9 +85,10 @@ type Object struct {
 	SD           []byte `json:"sd,omitempty"`
 	SDUnreadable bool   `json:"sd_unreadable,omitempty"`
 	// Trust attributes (trustedDomain objects).
-	TrustDirection  int `json:"trust_direction,omitempty"`
-	TrustAttributes int `json:"trust_attributes,omitempty"`
-	TrustType       int `json:"trust_type,omitempty"`
+	TrustDirection  int    `json:"trust_direction,omitempty"`
+	TrustAttributes int    `json:"trust_attributes,omitempty"`
+	TrustType       int    `json:"trust_type,omitempty"`
+	FlatName        string `json:"flat_name,omitempty"` // the trusted domain's NetBIOS name
 }
 
 // userAccountControl flags (MS-ADTS 2.2.16).
@@ -95,6 +96,7 @@ const (
 	uacDisabled              = 0x2
 	uacPasswdNotRequired     = 0x20
 	uacEncryptedTextPwd      = 0x80
+	uacInterdomainTrust      = 0x800
 	uacServerTrust           = 0x2000
 	uacDontExpirePassword    = 0x10000
 	uacTrustedForDelegation  = 0x80000

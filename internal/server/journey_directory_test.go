@@ -18,7 +18,7 @@ import (
 // is refused with a message by the field, the audit shows level 1 and its evidence,
 // the DSI names an owner and a due date for a checkpoint, downloads the report;
 // after the fixes a second audit, imported from a sealed snapshot, shows the
-// checkpoint fixed and the level history holds both audits.
+// checkpoint fixed, the domain at level 5 and the level history holds both audits.
 func TestJourneyDirectoryAudit(t *testing.T) {
 	dc := testkit.Samba(t)
 	dc.Run(t, "seed")
@@ -104,7 +104,7 @@ func TestJourneyDirectoryAudit(t *testing.T) {
 	if bars := eval[int](j, `document.querySelectorAll('svg.chart rect').length`); bars != 2 {
 		t.Errorf("level history: %d bars, want 2", bars)
 	}
-	if got := j.text("#open"); got != "1" {
-		t.Errorf("open checkpoints after the fixes: %q (the functional level stays)", got)
+	if got, level := j.text("#open"), j.text("#level"); got != "0" || level != "5 / 5" {
+		t.Errorf("after the fixes: %s open checkpoints, level %s", got, level)
 	}
 }

@@ -57,16 +57,16 @@ func Samba(t testing.TB) *SambaDC {
 }
 
 // Run runs a stage of the script on this DC: seed writes one misconfiguration per
-// checkpoint, fix repairs them.
-func (dc *SambaDC) Run(t testing.TB, stage string) {
+// checkpoint, fix repairs them, level N sets the functional level.
+func (dc *SambaDC) Run(t testing.TB, stage string, args ...string) {
 	t.Helper()
-	if err := dc.run(t, stage); err != nil {
+	if err := dc.run(t, stage, args...); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (dc *SambaDC) run(t testing.TB, stage string) error {
-	out, err := exec.Command("bash", dc.script, stage, dc.Dir).CombinedOutput()
+func (dc *SambaDC) run(t testing.TB, stage string, args ...string) error {
+	out, err := exec.Command("bash", append([]string{dc.script, stage, dc.Dir}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Logf("samba-ad.sh %s: %s", stage, out)
 	}
