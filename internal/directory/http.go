@@ -172,20 +172,11 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 
 // historyChart draws the level of each audit, oldest first.
 func historyChart(title string, audits []AuditRow) template.HTML {
-	if len(audits) == 0 {
-		return ""
+	points := make([]web.LevelPoint, len(audits))
+	for i, a := range audits {
+		points[len(audits)-1-i] = web.LevelPoint{At: a.CollectedAt, Level: a.Level}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d 140" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, 40+len(audits)*40, template.HTMLEscapeString(title))
-	colours := map[int]string{1: "#c8102e", 2: "#e0642c", 3: "#d9a300", 4: "#7aa33b", 5: "#1e6b35"}
-	for i := range audits {
-		a := audits[len(audits)-1-i]
-		x, hgt := 30+i*40, a.Level*20
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="24" height="%d" fill="%s"><title>%s : niveau %d</title></rect>`, x, 110-hgt, hgt, colours[a.Level], a.CollectedAt.Format("02/01/2006"), a.Level)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">%d</text><text x="%d" y="128" font-size="9" text-anchor="middle">%s</text>`, x+12, 105-hgt, a.Level, x+12, a.CollectedAt.Format("02/01"))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) //nolint:gosec // numbers and escaped text only
+	return web.LevelChart(title, points)
 }
 
 // again shows the page with the error of a failed form; the password is never put

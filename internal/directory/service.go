@@ -16,6 +16,7 @@ import (
 
 	"care/internal/audit"
 	"care/internal/authz"
+	orgs "care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 )
@@ -68,19 +69,7 @@ func subject(ctx context.Context) authz.Subject {
 
 // node checks that the caller may act on org and returns its path.
 func node(ctx context.Context, q db.Querier, org int64, need authz.Action) (string, error) {
-	var path string
-	err := q.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL", org).Scan(&path)
-	sub := subject(ctx)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !sub.Can(authz.OrgRead, path)) {
-		return "", problem.ErrNotFound
-	}
-	if err != nil {
-		return "", err
-	}
-	if !sub.Can(need, path) {
-		return "", problem.New(problem.Forbidden, "error.forbidden")
-	}
-	return path, nil
+	return orgs.Authorize(ctx, q, org, need)
 }
 
 // ldapPorts are the only ports the server dials: an audit request cannot be used to

@@ -138,26 +138,13 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 
 // historyChart draws the level of each finished scan, oldest first.
 func historyChart(title string, scans []ScanRow) template.HTML {
-	var done []ScanRow
+	var points []web.LevelPoint
 	for i := len(scans) - 1; i >= 0; i-- {
-		if scans[i].Level != nil {
-			done = append(done, scans[i])
+		if scans[i].Level != nil && scans[i].FinishedAt != nil {
+			points = append(points, web.LevelPoint{At: *scans[i].FinishedAt, Level: *scans[i].Level})
 		}
 	}
-	if len(done) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d 140" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, 40+len(done)*40, template.HTMLEscapeString(title))
-	colours := map[int]string{1: "#c8102e", 2: "#e0642c", 3: "#d9a300", 4: "#7aa33b", 5: "#1e6b35"}
-	for i, sc := range done {
-		l := *sc.Level
-		x, hgt := 30+i*40, l*20
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="24" height="%d" fill="%s"><title>%s : niveau %d</title></rect>`, x, 110-hgt, hgt, colours[l], sc.FinishedAt.Format("02/01/2006"), l)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">%d</text><text x="%d" y="128" font-size="9" text-anchor="middle">%s</text>`, x+12, 105-hgt, l, x+12, sc.FinishedAt.Format("02/01"))
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String()) //nolint:gosec // numbers and escaped text only
+	return web.LevelChart(title, points)
 }
 
 func (h *Handler) again(w http.ResponseWriter, r *http.Request, err error) {

@@ -16,6 +16,7 @@ import (
 
 	"care/internal/audit"
 	"care/internal/authz"
+	orgs "care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 )
@@ -44,19 +45,7 @@ func subject(ctx context.Context) authz.Subject {
 }
 
 func (s *Service) node(ctx context.Context, q db.Querier, org int64, need authz.Action) (string, error) {
-	var path, level string
-	err := q.QueryRowContext(ctx, "SELECT path, level FROM orgs WHERE id = $1 AND archived_at IS NULL", org).Scan(&path, &level)
-	sub := subject(ctx)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !sub.Can(authz.OrgRead, path)) {
-		return "", problem.ErrNotFound
-	}
-	if err != nil {
-		return "", err
-	}
-	if !sub.Can(need, path) {
-		return "", problem.New(problem.Forbidden, "error.forbidden")
-	}
-	return path, nil
+	return orgs.Authorize(ctx, q, org, need)
 }
 
 // ---- inventory ----
