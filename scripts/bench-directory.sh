@@ -90,7 +90,7 @@ objects=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["objec
 entries=$(grep -c '^dn: ' "$WORK/out.ldapsearch")
 level=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["level"], sum(c["status"]=="fail" for c in d["checks"]))' "$WORK/out.care")
 echo "objects read: care $objects (with the well-known principals), ldapsearch $entries; level and failed checkpoints: $level"
-echo "snapshot file: $(stat -c %s "$WORK/snap.care-ad") bytes"
+echo "snapshot file: $(stat -c %s "$WORK/snap.care-ad") bytes, $(zcat "$WORK/snap.care-ad" | wc -c) bytes inflated"
 printf '%-48s %10s %14s\n' "median of $RUNS runs" "wall (s)" "peak RSS (MiB)"
 for tool in care care-snapshot care-offline ldapsearch; do
   label=$tool

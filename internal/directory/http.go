@@ -36,8 +36,8 @@ type Handler struct {
 	Nodes     func(ctx context.Context) ([]NodeChoice, error)
 }
 
-// maxImport bounds an uploaded snapshot file (compressed).
-const maxImport = 128 << 20
+// maxImport bounds an uploaded snapshot file (compressed: about a tenth of its JSON).
+const maxImport = 32 << 20
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.Render.Fail(w, r, h.View(r, "error.title"), err)

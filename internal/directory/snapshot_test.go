@@ -69,6 +69,17 @@ func TestSnapshotFile(t *testing.T) {
 	WriteSnapshot(&badFile, &bad, key)
 	refused("unknown format", badFile.Bytes(), key, "directory.error.snapshot_format")
 
+	// A decompression bomb: a valid header, then more than the allowed size.
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write([]byte(SnapshotFormat + " sha256=00 seal=-\n"))
+	zeros := make([]byte, 1<<20)
+	for range maxSnapshot>>20 + 1 {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	refused("bomb", bomb.Bytes(), nil, "directory.error.snapshot_too_big")
+
 	// The database copy.
 	z, err := s.Compress()
 	if err != nil {
