@@ -234,3 +234,36 @@ func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type rollUpRowJSON struct {
+	Org         int64     `json:"org"`
+	Name        string    `json:"name"`
+	Node        string    `json:"node_level"`
+	Domain      string    `json:"domain"`
+	Audit       int64     `json:"audit"`
+	Level       int       `json:"level"`
+	CollectedAt time.Time `json:"collected_at"`
+	Open        int       `json:"open_checkpoints"`
+}
+
+// APIRollUp answers GET /api/v1/orgs/{id}/directory/rollup: the latest audit of
+// every node of the subtree the caller may read, and how many sit at each level.
+func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
+	ru, err := h.Directory.RollUp(r.Context(), apiOrg(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	out := struct {
+		ByLevel map[string]int  `json:"by_level"`
+		Rows    []rollUpRowJSON `json:"rows"`
+	}{ByLevel: map[string]int{}, Rows: []rollUpRowJSON{}}
+	for l := 1; l <= 5; l++ {
+		out.ByLevel[strconv.Itoa(l)] = ru.ByLevel[l]
+	}
+	for _, row := range ru.Rows {
+		out.Rows = append(out.Rows, rollUpRowJSON{Org: row.OrgID, Name: row.Name, Node: row.Level, Domain: row.Domain, Audit: row.AuditID,
+			Level: row.DomainLevel, CollectedAt: row.CollectedAt, Open: row.Open})
+	}
+	web.JSON(w, http.StatusOK, out)
+}

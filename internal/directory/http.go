@@ -97,6 +97,9 @@ type pageData struct {
 	CanWrite  bool
 	Schedule  bool // the instance has a secret key
 	Notice    string
+	Auditable bool // a GHT, an establishment or a site (not a region, not the nation)
+	RollUp    RollUp
+	Others    int // audited nodes of the subtree besides this one
 }
 
 // Page shows an establishment's directory level, its followed checkpoints, its
@@ -152,9 +155,19 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 		if len(d.Audits) > 0 {
 			d.Latest = &d.Audits[0]
 		}
+		if d.RollUp, err = s.RollUp(ctx, d.Org); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, row := range d.RollUp.Rows {
+			if row.OrgID != d.Org {
+				d.Others++
+			}
+		}
+		d.Auditable = s.auditable(ctx, d.Org) == nil
 		path, _ := node(ctx, s.DB.Read, d.Org, authz.OrgRead)
 		sub, _ := authz.FromContext(ctx)
-		d.CanWrite = sub.Can(authz.ProgrammeWrite, path)
+		d.CanWrite = sub.Can(authz.ProgrammeWrite, path) && d.Auditable
 		if d.CanWrite {
 			if d.ImportKey, err = s.ImportKey(ctx, d.Org); err != nil {
 				h.fail(w, r, err)

@@ -104,6 +104,9 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error
 	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
 		return AuditRow{}, err
 	}
+	if err := s.auditable(ctx, org); err != nil {
+		return AuditRow{}, err
+	}
 	if c.Password == "" {
 		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
 			c.Password = p
@@ -123,6 +126,9 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error
 // import key.
 func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditRow, error) {
 	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return AuditRow{}, err
+	}
+	if err := s.auditable(ctx, org); err != nil {
 		return AuditRow{}, err
 	}
 	var key string
@@ -699,6 +705,9 @@ func errorKey(err error) string {
 // right, as for Run and Import.
 func (s *Service) Record(ctx context.Context, org int64, snap *Snapshot, source string) (AuditRow, error) {
 	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return AuditRow{}, err
+	}
+	if err := s.auditable(ctx, org); err != nil {
 		return AuditRow{}, err
 	}
 	if err := snap.Validate(); err != nil {

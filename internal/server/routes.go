@@ -221,6 +221,7 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/orgs/{id}/directory/checkpoints", f(dir.APICheckpoints), api},
 		{"PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}", f(dir.APIFollowUp), api},
 		{"GET /api/v1/orgs/{id}/directory/level", f(dir.APILevel), api},
+		{"GET /api/v1/orgs/{id}/directory/rollup", f(dir.APIRollUp), api},
 		{"GET /api/v1/orgs/{id}/directory/import-key", f(dir.APIImportKey), api},
 		{"GET /api/v1/orgs/{id}/directory/source", f(dir.APISource), api},
 		{"PUT /api/v1/orgs/{id}/directory/source", f(dir.APISaveSource), api},

@@ -170,15 +170,18 @@ func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, erro
 	return out, nil
 }
 
-// directoryNodes lists the GHT, establishments and sites the caller sees: a
-// directory may serve a whole GHT.
+// directoryNodes lists the nodes the caller sees: a directory may serve a GHT, an
+// establishment or a site; the nation and regions show their roll-up.
 func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
-	nodes, err := s.continuityNodes(ctx)
-	out := make([]directory.NodeChoice, len(nodes))
-	for i, n := range nodes {
-		out[i] = directory.NodeChoice(n)
+	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	out := make([]directory.NodeChoice, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, directory.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
+	}
+	return out, nil
 }
 
 // continuityNodes lists the GHT, establishments and sites the caller sees.

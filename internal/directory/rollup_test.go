@@ -1,0 +1,80 @@
+package directory_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"care/internal/directory"
+	"care/internal/platform/db"
+	"care/internal/platform/problem"
+	"care/internal/testkit"
+)
+
+// tinyDomain is a valid snapshot whose only fault is the machine-account quota
+// (level 4).
+func tinyDomain(at time.Time) *directory.Snapshot {
+	return &directory.Snapshot{Format: directory.SnapshotFormat, CollectedAt: at, Server: "dc.local:636", BaseDN: "DC=val,DC=local",
+		Domain: directory.Domain{DNSName: "val.local", SID: "S-1-5-21-7-8-9", FunctionalLevel: 10, ForestLevel: 10, MachineAccountQuota: 10, SmartcardExpire: "TRUE"}}
+}
+
+// The roll-up of a GHT, a region and the nation holds the latest audit of every
+// audited node the reader may see, and nothing else.
+func TestRollUp(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")
+		admin := testkit.As(t, app, "admin@demo.care.test")
+		if _, err := app.Server.Directory.Record(admin, chv.ID, tinyDomain(time.Now().Add(-time.Hour)), directory.SourceImport); err != nil {
+			t.Fatal(err)
+		}
+		// An audit belongs to a GHT, an establishment or a site, not to a region.
+		r1 := app.Org(t, "Région Armor-Océan (fictive)")
+		if _, err := app.Server.Directory.Record(admin, r1.ID, tinyDomain(time.Now()), directory.SourceImport); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("audit attached to a region: %v", err)
+		}
+
+		type rollup struct {
+			ByLevel map[string]int `json:"by_level"`
+			Rows    []struct {
+				Name  string `json:"name"`
+				Level int    `json:"level"`
+				Open  int    `json:"open_checkpoints"`
+			} `json:"rows"`
+		}
+		get := func(email, node string) (rollup, int) {
+			var out rollup
+			resp := app.API(t, app.Token(t, email), "GET", "/api/v1/orgs/"+strconv.FormatInt(app.Org(t, node).ID, 10)+"/directory/rollup", nil, nil)
+			if resp.StatusCode == 200 {
+				app.API(t, app.Token(t, email), "GET", "/api/v1/orgs/"+strconv.FormatInt(app.Org(t, node).ID, 10)+"/directory/rollup", nil, &out)
+			}
+			return out, resp.StatusCode
+		}
+		national, _ := get("admin@demo.care.test", "national")
+		if len(national.Rows) != 2 || national.ByLevel["2"] != 1 || national.ByLevel["4"] != 1 {
+			t.Fatalf("national roll-up: %+v", national)
+		}
+		if national.Rows[0].Name != "CHU de Port-Émeraude" || national.Rows[0].Level != 2 || national.Rows[0].Open != 3 {
+			t.Errorf("worst first, with its open checkpoints: %+v", national.Rows[0])
+		}
+		region, _ := get("ars@demo.care.test", "Région Armor-Océan (fictive)")
+		if len(region.Rows) != 1 || region.Rows[0].Name != "CHU de Port-Émeraude" {
+			t.Errorf("the ARS of Armor-Océan sees %+v", region.Rows)
+		}
+		ght, _ := get("rssi.ght@demo.care.test", "GHT Littoral Émeraude")
+		if len(ght.Rows) != 1 {
+			t.Errorf("the GHT sees %+v", ght.Rows)
+		}
+		if _, status := get("ars@demo.care.test", "national"); status != 404 {
+			t.Errorf("the ARS reads the national roll-up: %d", status)
+		}
+		if _, status := get("lecteur@demo.care.test", "GHT Littoral Émeraude"); status != 404 {
+			t.Errorf("the EHPAD's reader reads its GHT's roll-up: %d", status)
+		}
+		// The EHPAD's reader sees its own node, with nothing audited.
+		own, status := get("lecteur@demo.care.test", "EHPAD Les Glycines")
+		if status != 200 || len(own.Rows) != 0 {
+			t.Errorf("the EHPAD's own roll-up: %d %+v", status, own)
+		}
+	})
+}
