@@ -406,22 +406,38 @@ func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error
 			want[o.DN] = true
 		}
 	}
-	for i := range snap.Objects {
-		o := &snap.Objects[i]
-		if !want[o.DN] {
-			continue
-		}
+	// A few searches naming fifty objects each, rather than one round trip per object.
+	var dns []string
+	for dn := range want {
+		dns = append(dns, dn)
+	}
+	slices.Sort(dns)
+	sds := map[string][]byte{}
+	for start := 0; start < len(dns); start += 50 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		e, err := s.base(o.DN, []string{"nTSecurityDescriptor"}, sdFlags)
+		var filter strings.Builder
+		filter.WriteString("(|")
+		for _, dn := range dns[start:min(start+50, len(dns))] {
+			filter.WriteString("(distinguishedName=" + ldap.EscapeFilter(dn) + ")")
+		}
+		filter.WriteString(")")
+		res, err := s.conn.Search(ldap.NewSearchRequest(snap.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+			filter.String(), []string{"nTSecurityDescriptor"}, []ldap.Control{sdFlags}))
 		if err != nil {
 			return err
 		}
-		if e != nil {
-			o.SD = e.GetRawAttributeValue("nTSecurityDescriptor")
+		for _, e := range res.Entries {
+			sds[strings.ToLower(e.DN)] = e.GetRawAttributeValue("nTSecurityDescriptor")
 		}
-		o.SDUnreadable = len(o.SD) == 0
+	}
+	for i := range snap.Objects {
+		o := &snap.Objects[i]
+		if want[o.DN] {
+			o.SD = sds[strings.ToLower(o.DN)]
+			o.SDUnreadable = len(o.SD) == 0
+		}
 	}
 	return nil
 }
