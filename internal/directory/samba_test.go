@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/xuri/excelize/v2"
 
 	"care/internal/directory"
 	"care/internal/platform/problem"
@@ -487,6 +488,24 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	}
 	if status, change := a.check("vuln1_spn_priv"); status != "fail" || change != "new" {
 		t.Fatalf("spn_priv %s %s", status, change)
+	}
+
+	// The spreadsheet: every checkpoint, and the evidence objects on their own sheet.
+	client := app.Login(t, "dsi@demo.care.test")
+	resp := app.Get(t, client, "/annuaire/audits/"+strconv.FormatInt(a.ID, 10)+"/resultats.xlsx")
+	book, err := excelize.OpenReader(strings.NewReader(testkit.BodyOf(resp)))
+	if err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	checks, _ := book.GetRows("Points de contrôle")
+	objects, _ := book.GetRows("Objets")
+	if len(checks) != len(directory.CheckpointIDs())+1 || !slices.ContainsFunc(objects, func(r []string) bool {
+		return len(r) == 2 && r[0] == "vuln1_spn_priv" && r[1] == "CN=svc_sql,OU=Lab,DC=care,DC=test"
+	}) {
+		t.Errorf("xlsx: %d checkpoint rows, %d object rows", len(checks), len(objects))
+	}
+	if strings.Contains(testkit.BodyOf(app.Get(t, client, "/annuaire/audits/"+strconv.FormatInt(a.ID, 10))), dc.Password) {
+		t.Error("the audit page shows the password")
 	}
 
 	// Who sees what.
