@@ -13,12 +13,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/xuri/excelize/v2"
 
 	"care/internal/directory"
+	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/server"
 	"care/internal/testkit"
@@ -348,6 +350,25 @@ func TestSambaDirectory(t *testing.T) {
 		if countAudits(t, app) != before+1 || list.Items[0].Source != "scheduled" {
 			t.Fatalf("no scheduled audit: %+v", list.Items)
 		}
+		// A scheduled audit that fails says why on the page and e-mails whoever set it.
+		bad := apiConfig(dc)
+		bad["every_days"], bad["password"] = 7, "no longer valid"
+		app.API(t, token, "PUT", orgPath(t, app)+"/directory/source", bad, nil)
+		app.DB.Write.Exec("UPDATE directory_sources SET next_run_at = $1", db.Now().Add(-time.Minute))
+		if n, err := app.Server.Directory.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("failing scheduled run: %d %v", n, err)
+		}
+		if countAudits(t, app) != before+1 {
+			t.Fatal("a failed scheduled audit stored an audit")
+		}
+		var lastError string
+		app.DB.Read.QueryRow("SELECT last_error FROM directory_sources").Scan(&lastError)
+		m := app.Mail.Wait(t, 1)
+		if !strings.Contains(lastError, "refuse") || m.To[0] != "dsi@demo.care.test" || !strings.Contains(m.Data, "refuse ce compte") ||
+			strings.Contains(m.Data, "no longer valid") || strings.Contains(m.Data, dc.Password) {
+			t.Fatalf("failure: %q; mail to %s: %s", lastError, m.To, m.Data)
+		}
+
 		// Without a secret key, nothing can be scheduled (and so nothing is stored).
 		bare := &directory.Service{DB: app.DB}
 		err = bare.SaveSource(testkit.As(t, app, "dsi@demo.care.test"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID,

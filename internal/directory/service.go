@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -18,6 +19,8 @@ import (
 	"care/internal/authz"
 	orgs "care/internal/org"
 	"care/internal/platform/db"
+	"care/internal/platform/i18n"
+	"care/internal/platform/mail"
 	"care/internal/platform/problem"
 )
 
@@ -30,6 +33,10 @@ type Service struct {
 	SecretKey []byte
 	// Every is how often scheduled audits are looked for; one minute when zero.
 	Every time.Duration
+	// Mail tells whoever set a schedule that a scheduled audit failed; BaseURL
+	// makes the link to the page.
+	Mail    mail.Sender
+	BaseURL string
 }
 
 // Audit sources.
@@ -659,7 +666,10 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 		ran++
 		msg := ""
 		if err := s.runScheduled(ctx, d.org); err != nil {
-			msg = errorKey(err)
+			msg = describe(err)
+			if err := s.tell(ctx, d.org, msg); err != nil {
+				msg += " (" + i18n.FR.T("directory.mail.not_sent") + ")"
+			}
 		}
 		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE directory_sources SET last_error = $2 WHERE org_id = $1", d.org, msg); err != nil {
 			return ran, err
@@ -688,16 +698,39 @@ func (s *Service) runScheduled(ctx context.Context, org int64) error {
 	return err
 }
 
-// errorKey keeps what a scheduled failure was, as message keys (never the request).
-func errorKey(err error) string {
-	if e, ok := problem.As(err); ok {
-		keys := []string{e.Key}
-		for _, f := range e.Fields {
-			keys = append(keys, f.Key)
-		}
-		return strings.Join(keys, " ")
+// describe says in French why a scheduled audit failed (never with the request,
+// which holds the password).
+func describe(err error) string {
+	e, ok := problem.As(err)
+	if !ok {
+		return i18n.FR.T("directory.error.internal")
 	}
-	return "directory.error.internal"
+	parts := []string{}
+	for _, f := range e.Fields {
+		parts = append(parts, i18n.FR.T(f.Key, f.Args...))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, i18n.FR.T(e.Key, e.Args...))
+	}
+	return strings.Join(parts, " ")
+}
+
+// tell e-mails the person who set the schedule that the audit failed.
+func (s *Service) tell(ctx context.Context, org int64, why string) error {
+	if s.Mail == nil {
+		return nil
+	}
+	var email, name string
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT u.email, o.name FROM directory_sources d JOIN users u ON u.id = d.updated_by JOIN orgs o ON o.id = d.org_id
+		WHERE d.org_id = $1`, org).Scan(&email, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // set by no one we can reach
+	}
+	if err != nil {
+		return err
+	}
+	return s.Mail.Send(ctx, mail.Message{To: email, Subject: i18n.FR.T("directory.mail.subject", name),
+		Body: i18n.FR.T("directory.mail.body", name, why, fmt.Sprintf("%s/annuaire?org=%d", strings.TrimSuffix(s.BaseURL, "/"), org))})
 }
 
 // Record stores an audit of a snapshot collected elsewhere and already trusted

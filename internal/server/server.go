@@ -90,7 +90,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
-		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey},
+		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},
 		Render:     render,
