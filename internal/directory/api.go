@@ -201,6 +201,16 @@ func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
 	web.JSON(w, http.StatusOK, map[string]string{"import_key": key})
 }
 
+// APIRenewImportKey answers POST /api/v1/orgs/{id}/directory/import-key.
+func (h *Handler) APIRenewImportKey(w http.ResponseWriter, r *http.Request) {
+	key, err := h.Directory.RenewImportKey(r.Context(), apiOrg(r))
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, map[string]string{"import_key": key})
+}
+
 type sourceJSON struct {
 	configJSON
 	EveryDays int `json:"every_days"`

@@ -256,6 +256,16 @@ func (h *Handler) SaveSource(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, fmt.Sprintf("/annuaire?org=%d", orgOf(r)))
 }
 
+// RenewImportKey replaces the import key from the page.
+func (h *Handler) RenewImportKey(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.Directory.RenewImportKey(r.Context(), orgOf(r)); err != nil {
+		h.again(w, r, err)
+		return
+	}
+	web.SetFlash(w, "directory.import_key_renewed")
+	web.Redirect(w, r, fmt.Sprintf("/annuaire?org=%d", orgOf(r)))
+}
+
 // FollowUp sets the owner and due date of a failed checkpoint.
 func (h *Handler) FollowUp(w http.ResponseWriter, r *http.Request) {
 	org := orgOf(r)

@@ -315,6 +315,20 @@ func TestSambaDirectory(t *testing.T) {
 		if resp := postFile(t, app, token, file.Bytes()); resp.StatusCode != 409 && resp.StatusCode != 422 {
 			t.Fatalf("same snapshot twice: %d", resp.StatusCode)
 		}
+		// A renewed key refuses files sealed with the old one.
+		var renewed struct {
+			ImportKey string `json:"import_key"`
+		}
+		app.API(t, token, "POST", orgPath(t, app)+"/directory/import-key", nil, &renewed)
+		snap.CollectedAt = time.Now().UTC()
+		var old bytes.Buffer
+		directory.WriteSnapshot(&old, snap, []byte(k.ImportKey))
+		if renewed.ImportKey == "" || renewed.ImportKey == k.ImportKey {
+			t.Fatalf("renewed key %q", renewed.ImportKey)
+		}
+		if resp := postFile(t, app, token, old.Bytes()); resp.StatusCode != 422 {
+			t.Fatalf("a file sealed with the old key: %d", resp.StatusCode)
+		}
 	})
 
 	t.Run("scheduled audits keep the password encrypted and never show it", func(t *testing.T) {

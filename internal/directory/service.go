@@ -176,6 +176,28 @@ func (s *Service) ImportKey(ctx context.Context, org int64) (string, error) {
 	return key, err
 }
 
+// RenewImportKey replaces the establishment's import key: files sealed with the old
+// one are refused from now on (a key that leaked, a provider that left).
+func (s *Service) RenewImportKey(ctx context.Context, org int64) (string, error) {
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	key := hex.EncodeToString(raw)
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM directory_import_keys WHERE org_id = $1", org); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO directory_import_keys (org_id, import_key, created_at) VALUES ($1, $2, $3)", org, key, db.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "directory.import_key_renewed", ObjectType: "org", ObjectID: audit.ID(org), OrgPath: path})
+	})
+	return key, err
+}
+
 // store evaluates a snapshot against the previous audit and records both the audit
 // and the follow-up of every checkpoint, in one transaction.
 func (s *Service) store(ctx context.Context, org int64, snap *Snapshot, source, transport string, verified bool) (AuditRow, error) {
