@@ -18,8 +18,9 @@ import (
 type Handler struct {
 	Exercises *Service
 	PDF       *docs.PDF
-	// Poll is how often a live stream looks for events written by other
-	// instances; 500 ms when zero.
+	// Poll is how often a live stream reads its feed without being woken, a safety
+	// net (the exercise's watcher wakes streams on other instances' events);
+	// 15 s when zero.
 	Poll time.Duration
 }
 
@@ -411,8 +412,9 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	poll := h.Poll
 	if poll <= 0 {
-		poll = 500 * time.Millisecond
+		poll = 15 * time.Second
 	}
+	defer h.Exercises.Watch(id)()
 	items := first
 	keepalive := time.Now()
 	stopping := h.Exercises.Stopping()

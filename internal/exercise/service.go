@@ -51,9 +51,14 @@ type Service struct {
 	// KitLevel is the level an establishment's latest validated maturity grid
 	// recommends, if any (from the maturity capability).
 	KitLevel func(ctx context.Context, org int64) (string, bool, error)
+	// WatchEvery is how often an instance with open streams on an exercise looks for
+	// events other instances wrote; 100 ms when zero.
+	WatchEvery time.Duration
 
 	mu       sync.Mutex
 	signals  map[int64]chan struct{}
+	watchers map[int64]*watcher
+	watching sync.WaitGroup
 	stopping chan struct{} // closed when the instance shuts down: live streams end
 	stopOnce sync.Once
 	mailed   sync.WaitGroup
@@ -822,6 +827,7 @@ func (s *Service) Stop() {
 	s.Stopping()
 	s.stopOnce.Do(func() { close(s.stopping) })
 	s.mailed.Wait()
+	s.watching.Wait()
 }
 
 // Wait returns a channel closed at the next local event of the exercise; clients
@@ -839,6 +845,72 @@ func (s *Service) Wait(id int64) <-chan struct{} {
 		s.signals[id] = ch
 	}
 	return ch
+}
+
+// watcher looks for an exercise's new events on behalf of every open stream of this
+// instance: one indexed query per period, whatever the number of players.
+type watcher struct {
+	streams int
+	cancel  context.CancelFunc
+}
+
+// Watch keeps a watcher on the exercise while the stream that calls it is open; the
+// watcher wakes the local streams (Wait) when another instance writes an event.
+// Call the returned function when the stream ends.
+func (s *Service) Watch(id int64) (stop func()) {
+	stopping := s.Stopping()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watchers == nil {
+		s.watchers = map[int64]*watcher{}
+	}
+	w := s.watchers[id]
+	if w == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		w = &watcher{cancel: cancel}
+		s.watchers[id] = w
+		every := s.WatchEvery
+		if every <= 0 {
+			every = 100 * time.Millisecond
+		}
+		s.watching.Go(func() { s.watch(ctx, stopping, id, every) })
+	}
+	w.streams++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if w.streams--; w.streams == 0 {
+				w.cancel()
+				delete(s.watchers, id)
+			}
+		})
+	}
+}
+
+func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		var seq int64
+		if err := s.DB.Read.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM exercise_events WHERE exercise_id = $1", id).Scan(&seq); err == nil {
+			// The first look wakes too: a stream that opened just before may have
+			// read the feed before an event this look sees.
+			if seq != last {
+				s.wake(id)
+			}
+			last = seq
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-stopping:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (s *Service) wake(id int64) {
