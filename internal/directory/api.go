@@ -56,11 +56,14 @@ type configJSON struct {
 	AllowPlain         bool   `json:"allow_plain"`
 	InsecureSkipVerify bool   `json:"insecure_skip_verify"`
 	CAPEM              string `json:"ca_pem"`
+	Kerberos           bool   `json:"kerberos"`
+	SPN                string `json:"spn"`
 }
 
 func (c configJSON) config() Config {
 	return Config{URL: strings.TrimSpace(c.URL), BindDN: strings.TrimSpace(c.BindDN), Password: c.Password, BaseDN: strings.TrimSpace(c.BaseDN),
-		StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, InsecureSkipVerify: c.InsecureSkipVerify, CAPEM: []byte(strings.TrimSpace(c.CAPEM))}
+		StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, InsecureSkipVerify: c.InsecureSkipVerify, CAPEM: []byte(strings.TrimSpace(c.CAPEM)),
+		Kerberos: c.Kerberos, SPN: strings.TrimSpace(c.SPN)}
 }
 
 func (h *Handler) writeDetail(w http.ResponseWriter, r *http.Request, status int, id int64) {
@@ -225,7 +228,7 @@ func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.JSON(w, http.StatusOK, map[string]any{"url": src.URL, "bind_dn": src.BindDN, "base_dn": src.BaseDN, "starttls": src.StartTLS,
-		"allow_plain": src.AllowPlain, "insecure_skip_verify": src.Insecure, "ca_pem": src.CAPEM, "every_days": src.EveryDays,
+		"allow_plain": src.AllowPlain, "insecure_skip_verify": src.Insecure, "ca_pem": src.CAPEM, "kerberos": src.Kerberos, "spn": src.SPN, "every_days": src.EveryDays,
 		"password_stored": src.HasPassword, "next_run_at": src.NextRunAt, "last_run_at": src.LastRunAt, "last_error": src.LastError})
 }
 
@@ -237,7 +240,8 @@ func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := in.config()
-	src := Source{URL: c.URL, BindDN: c.BindDN, BaseDN: c.BaseDN, StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, Insecure: c.InsecureSkipVerify, CAPEM: string(c.CAPEM), EveryDays: in.EveryDays}
+	src := Source{URL: c.URL, BindDN: c.BindDN, BaseDN: c.BaseDN, StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, Insecure: c.InsecureSkipVerify, CAPEM: string(c.CAPEM),
+		Kerberos: c.Kerberos, SPN: c.SPN, EveryDays: in.EveryDays}
 	if err := h.Directory.SaveSource(r.Context(), apiOrg(r), src, c.Password); err != nil {
 		web.Problem(w, r, err)
 		return

@@ -96,6 +96,7 @@ type pageData struct {
 	History   template.HTML
 	CanWrite  bool
 	Schedule  bool // the instance has a secret key
+	Kerberos  bool // the instance has a krb5.conf
 	Notice    string
 	Auditable bool // a GHT, an establishment or a site (not a region, not the nation)
 	RollUp    RollUp
@@ -110,7 +111,7 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *web.View) {
 	ctx := r.Context()
-	d := pageData{Org: orgOf(r), Schedule: h.Directory.SecretKey != nil}
+	d := pageData{Org: orgOf(r), Schedule: h.Directory.SecretKey != nil, Kerberos: h.Directory.KRB5Conf != ""}
 	var err error
 	if d.Nodes, err = h.Nodes(ctx); err != nil {
 		h.fail(w, r, err)
@@ -211,7 +212,8 @@ func (h *Handler) again(w http.ResponseWriter, r *http.Request, err error) {
 func formConfig(r *http.Request) Config {
 	return Config{URL: strings.TrimSpace(r.PostFormValue("url")), BindDN: strings.TrimSpace(r.PostFormValue("bind_dn")), Password: r.PostFormValue("password"),
 		BaseDN: strings.TrimSpace(r.PostFormValue("base_dn")), StartTLS: r.PostFormValue("starttls") == "on", AllowPlain: r.PostFormValue("plain") == "on",
-		InsecureSkipVerify: r.PostFormValue("insecure") == "on", CAPEM: []byte(strings.TrimSpace(r.PostFormValue("ca_pem")))}
+		InsecureSkipVerify: r.PostFormValue("insecure") == "on", CAPEM: []byte(strings.TrimSpace(r.PostFormValue("ca_pem"))),
+		Kerberos: r.PostFormValue("kerberos") == "on", SPN: strings.TrimSpace(r.PostFormValue("spn"))}
 }
 
 // Run audits the directory now from the page.
@@ -247,7 +249,8 @@ func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) SaveSource(w http.ResponseWriter, r *http.Request) {
 	cfg := formConfig(r)
 	every, _ := strconv.Atoi(r.PostFormValue("every_days"))
-	src := Source{URL: cfg.URL, BindDN: cfg.BindDN, BaseDN: cfg.BaseDN, StartTLS: cfg.StartTLS, AllowPlain: cfg.AllowPlain, Insecure: cfg.InsecureSkipVerify, CAPEM: string(cfg.CAPEM), EveryDays: every}
+	src := Source{URL: cfg.URL, BindDN: cfg.BindDN, BaseDN: cfg.BaseDN, StartTLS: cfg.StartTLS, AllowPlain: cfg.AllowPlain, Insecure: cfg.InsecureSkipVerify, CAPEM: string(cfg.CAPEM),
+		Kerberos: cfg.Kerberos, SPN: cfg.SPN, EveryDays: every}
 	if err := h.Directory.SaveSource(r.Context(), orgOf(r), src, cfg.Password); err != nil {
 		h.again(w, r, err)
 		return

@@ -81,11 +81,16 @@ func TestSambaDirectory(t *testing.T) {
 	var logs lockedBuffer
 	key := make([]byte, 32)
 	rand.Read(key)
+	krb5 := filepath.Join(t.TempDir(), "krb5.conf")
+	os.WriteFile(krb5, []byte("[libdefaults]\n default_realm = CARE.TEST\n dns_lookup_realm = false\n dns_lookup_kdc = false\n udp_preference_limit = 1\n"+
+		"[realms]\n CARE.TEST = {\n  kdc = 127.0.0.1:88\n }\n"), 0o600)
 	withKey := func(c *server.Config) {
 		c.SecretKey = key
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	}
-	apps := []*testkit.App{testkit.NewApp(t, testkit.SQLite(t), withKey), testkit.NewApp(t, testkit.Postgres(t), withKey)}
+	withKerberos := func(c *server.Config) { c.KRB5Conf = krb5 }
+	// Only the SQLite instance has a Kerberos configuration.
+	apps := []*testkit.App{testkit.NewApp(t, testkit.SQLite(t), withKey, withKerberos), testkit.NewApp(t, testkit.Postgres(t), withKey)}
 	prevLog := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	t.Cleanup(func() { slog.SetDefault(prevLog) })
@@ -134,11 +139,8 @@ func TestSambaDirectory(t *testing.T) {
 	})
 
 	t.Run("Kerberos bind over LDAPS", func(t *testing.T) {
-		conf := filepath.Join(t.TempDir(), "krb5.conf")
-		os.WriteFile(conf, []byte("[libdefaults]\n default_realm = CARE.TEST\n dns_lookup_realm = false\n dns_lookup_kdc = false\n udp_preference_limit = 1\n"+
-			"[realms]\n CARE.TEST = {\n  kdc = 127.0.0.1:88\n }\n"), 0o600)
 		cfg := config(dc)
-		cfg.Kerberos, cfg.KRB5Conf, cfg.SPN = true, conf, "ldap/dc1.care.test"
+		cfg.Kerberos, cfg.KRB5Conf, cfg.SPN = true, krb5, "ldap/dc1.care.test"
 		snap, err := directory.Collect(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -155,6 +157,23 @@ func TestSambaDirectory(t *testing.T) {
 		cfg.BindDN = "CN=auditor,CN=Users,DC=care,DC=test"
 		_, err = directory.Collect(ctx, cfg)
 		refusedWith(t, err, "directory.error.kerberos_name")
+	})
+
+	// Before the seed: Samba's KDC refuses service tickets once the trust objects
+	// the seed writes (without trust keys) exist. On another establishment, so that
+	// the CH's first audit below is its first.
+	t.Run("Kerberos through the API, where the instance has a krb5.conf", func(t *testing.T) {
+		cfg := apiConfig(dc)
+		cfg["kerberos"], cfg["spn"] = true, "ldap/dc1.care.test"
+		var a auditDetail
+		clinic := "/api/v1/orgs/" + strconv.FormatInt(apps[0].Org(t, "Clinique des Quatre-Vents").ID, 10)
+		if resp := apps[0].API(t, apps[0].Token(t, "admin@demo.care.test"), "POST", clinic+"/directory/audits", cfg, &a); resp.StatusCode != 201 || a.Source != "live" {
+			t.Fatalf("%d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		resp := apps[1].API(t, apps[1].Token(t, "dsi@demo.care.test"), "POST", orgPath(t, apps[1])+"/directory/audits", cfg, nil)
+		if body := testkit.BodyOf(resp); resp.StatusCode != 422 || !strings.Contains(body, "Kerberos") {
+			t.Errorf("Kerberos without a krb5.conf: %d %s", resp.StatusCode, body)
+		}
 	})
 
 	dc.Run(t, "seed")

@@ -37,6 +37,9 @@ type Service struct {
 	// makes the link to the page.
 	Mail    mail.Sender
 	BaseURL string
+	// KRB5Conf is the instance's Kerberos configuration; without it, audits run
+	// from the server bind with a password only.
+	KRB5Conf string
 }
 
 // Audit sources.
@@ -79,6 +82,18 @@ func node(ctx context.Context, q db.Querier, org int64, need authz.Action) (stri
 	return orgs.Authorize(ctx, q, org, need)
 }
 
+// kerberos points a Kerberos bind at the instance's krb5.conf, or refuses it.
+func (s *Service) kerberos(c *Config) error {
+	if !c.Kerberos {
+		return nil
+	}
+	if s.KRB5Conf == "" {
+		return refused("kerberos", "directory.error.no_krb5")
+	}
+	c.KRB5Conf = s.KRB5Conf
+	return nil
+}
+
 // ldapPorts are the only ports the server dials: an audit request cannot be used to
 // probe other services of the network.
 var ldapPorts = map[string]bool{"": true, "389": true, "636": true, "3268": true, "3269": true}
@@ -118,6 +133,9 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error
 		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
 			c.Password = p
 		}
+	}
+	if err := s.kerberos(&c); err != nil {
+		return AuditRow{}, err
 	}
 	if err := checkServerSide(c); err != nil {
 		return AuditRow{}, err
@@ -513,6 +531,8 @@ type Source struct {
 	AllowPlain  bool
 	Insecure    bool
 	CAPEM       string
+	Kerberos    bool
+	SPN         string
 	EveryDays   int
 	HasPassword bool
 	NextRunAt   *time.Time
@@ -521,7 +541,8 @@ type Source struct {
 }
 
 func (src Source) config() Config {
-	return Config{URL: src.URL, BindDN: src.BindDN, BaseDN: src.BaseDN, StartTLS: src.StartTLS, AllowPlain: src.AllowPlain, InsecureSkipVerify: src.Insecure, CAPEM: []byte(src.CAPEM)}
+	return Config{URL: src.URL, BindDN: src.BindDN, BaseDN: src.BaseDN, StartTLS: src.StartTLS, AllowPlain: src.AllowPlain, InsecureSkipVerify: src.Insecure, CAPEM: []byte(src.CAPEM),
+		Kerberos: src.Kerberos, SPN: src.SPN}
 }
 
 // GetSource returns the establishment's settings (zero value when none).
@@ -539,8 +560,8 @@ func (s *Service) GetSource(ctx context.Context, org int64) (Source, error) {
 func (s *Service) source(ctx context.Context, q db.Querier, org int64) (Source, []byte, error) {
 	var src Source
 	var enc []byte
-	err := q.QueryRowContext(ctx, "SELECT url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, last_run_at, last_error FROM directory_sources WHERE org_id = $1", org).
-		Scan(&src.URL, &src.BindDN, &src.BaseDN, &src.StartTLS, &src.AllowPlain, &src.Insecure, &src.CAPEM, &enc, &src.EveryDays, &src.NextRunAt, &src.LastRunAt, &src.LastError)
+	err := q.QueryRowContext(ctx, "SELECT url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, kerberos, spn, password_enc, every_days, next_run_at, last_run_at, last_error FROM directory_sources WHERE org_id = $1", org).
+		Scan(&src.URL, &src.BindDN, &src.BaseDN, &src.StartTLS, &src.AllowPlain, &src.Insecure, &src.CAPEM, &src.Kerberos, &src.SPN, &enc, &src.EveryDays, &src.NextRunAt, &src.LastRunAt, &src.LastError)
 	src.HasPassword = len(enc) > 0
 	return src, enc, err
 }
@@ -561,6 +582,9 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 	cfg.Password = password
 	if password == "" {
 		cfg.Password = "unchanged" // validated apart: a stored one may be kept
+	}
+	if err := s.kerberos(&cfg); err != nil {
+		return err
 	}
 	if err := checkServerSide(cfg); err != nil {
 		e, _ := problem.As(err)
@@ -610,12 +634,12 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 		}
 		if exists {
 			_, err = tx.ExecContext(ctx, `UPDATE directory_sources SET url = $2, bind_dn = $3, base_dn = $4, starttls = $5, allow_plain = $6, insecure = $7, ca_pem = $8,
-				password_enc = $9, every_days = $10, next_run_at = $11, updated_by = $12, updated_at = $13 WHERE org_id = $1`,
-				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now())
+				password_enc = $9, every_days = $10, next_run_at = $11, updated_by = $12, updated_at = $13, kerberos = $14, spn = $15 WHERE org_id = $1`,
+				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now(), src.Kerberos, src.SPN)
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO directory_sources (org_id, url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, updated_by, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now())
+			_, err = tx.ExecContext(ctx, `INSERT INTO directory_sources (org_id, url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, updated_by, updated_at, kerberos, spn)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(subject(ctx).UserID), db.Now(), src.Kerberos, src.SPN)
 		}
 		if err != nil {
 			return err
@@ -707,6 +731,9 @@ func (s *Service) runScheduled(ctx context.Context, org int64) error {
 	}
 	cfg := src.config()
 	if cfg.Password, err = unseal(s.SecretKey, org, enc); err != nil {
+		return err
+	}
+	if err := s.kerberos(&cfg); err != nil {
 		return err
 	}
 	if err := checkServerSide(cfg); err != nil {

@@ -46,6 +46,8 @@ type Config struct {
 	// SecretKey (32 bytes) encrypts the secrets the instance must keep, such as the
 	// bind passwords of scheduled directory audits; none are kept without it.
 	SecretKey []byte
+	// KRB5Conf lets directory audits bind with Kerberos (the file names the KDCs).
+	KRB5Conf string
 }
 
 // Server holds the assembled capabilities.
@@ -90,7 +92,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
-		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},
 		Render:     render,
