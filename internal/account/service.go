@@ -830,3 +830,48 @@ func (s *Service) Invite(ctx context.Context, email, name, what string, lang i18
 	}
 	return id, true, nil
 }
+
+// SetDisabled disables or re-enables an account. Disabling ends its sessions at
+// once, and its API tokens stop working (every request checks the account). The
+// caller must be able to manage every role the person holds — a local manager
+// cannot shut out someone with wider roles — and cannot disable themself.
+func (s *Service) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := s.visibleUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		sub := subject(ctx)
+		if sub.UserID == userID {
+			return problem.New(problem.Conflict, "account.error.disable_self")
+		}
+		for _, m := range u.Memberships {
+			if !sub.CanGrant(m.Role, m.OrgPath) {
+				return problem.New(problem.Forbidden, "account.error.cannot_disable", string(m.Role))
+			}
+		}
+		if u.Disabled == disabled {
+			return nil
+		}
+		var at any
+		if disabled {
+			at = db.Now()
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled_at = $1 WHERE id = $2", at, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
+			return err
+		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+		}
+		path := ""
+		if len(u.Memberships) > 0 {
+			path = u.Memberships[0].OrgPath
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "user", ObjectID: audit.ID(userID), OrgPath: path,
+			Changes: map[string]audit.Change{"disabled": {Before: !disabled, After: disabled}}})
+	})
+}

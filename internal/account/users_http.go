@@ -156,6 +156,22 @@ func (h *Users) Revoke(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, "/utilisateurs/"+strconv.FormatInt(id, 10))
 }
 
+// SetDisabled disables (POST …/desactiver) or re-enables (…/reactiver) an account.
+func (h *Users) SetDisabled(disable bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := web.PathID(r, "id")
+		if err == nil {
+			err = h.Accounts.SetDisabled(r.Context(), id, disable)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		web.SetFlash(w, map[bool]string{true: "users.disabled", false: "users.enabled"}[disable])
+		web.Redirect(w, r, "/utilisateurs/"+strconv.FormatInt(id, 10))
+	}
+}
+
 // ---- API ----
 
 // UserJSON is a user as the API shows it.
@@ -242,4 +258,19 @@ func (h *Users) APIGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.JSON(w, http.StatusOK, ToJSON(u))
+}
+
+// APISetDisabled answers POST /api/v1/users/{id}/disable and …/enable.
+func (h *Users) APISetDisabled(disable bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := web.PathID(r, "id")
+		if err == nil {
+			err = h.Accounts.SetDisabled(r.Context(), id, disable)
+		}
+		if err != nil {
+			web.Problem(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
 }

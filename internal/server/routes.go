@@ -106,6 +106,8 @@ func (s *Server) Routes() []Route {
 		{"GET /utilisateurs/{id}", f(users.Detail), login},
 		{"POST /utilisateurs/{id}/roles", f(users.Grant), login},
 		{"POST /utilisateurs/{id}/roles/{mid}/retirer", f(users.Revoke), login},
+		{"POST /utilisateurs/{id}/desactiver", users.SetDisabled(true), login},
+		{"POST /utilisateurs/{id}/reactiver", users.SetDisabled(false), login},
 
 		// Self-assessment
 		{"GET /autoevaluations", f(mat.List), login},
@@ -192,6 +194,8 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/users", f(users.APIList), api},
 		{"POST /api/v1/users", f(users.APICreate), api},
 		{"GET /api/v1/users/{id}", f(users.APIGet), api},
+		{"POST /api/v1/users/{id}/disable", users.APISetDisabled(true), api},
+		{"POST /api/v1/users/{id}/enable", users.APISetDisabled(false), api},
 		{"GET /api/v1/audit", f(trail.APIList), api},
 		{"GET /api/v1/me", f(s.apiMe), api},
 		{"GET /api/v1/questionnaires", f(mat.APIQuestionnaires), api},
