@@ -707,7 +707,7 @@ func (s *Service) transition(ctx context.Context, id int64, action string, from 
 // Start sets T0 now.
 func (s *Service) Start(ctx context.Context, id int64) error {
 	return s.transition(ctx, id, "start", []string{StatusDraft, StatusPlanned}, func(tx *sql.Tx, _ Exercise, now time.Time) error {
-		_, err := tx.ExecContext(ctx, "UPDATE exercises SET status = 'running', started_at = $1 WHERE id = $2", now, id)
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET status = 'running', started_at = $1, ticked_at = $1 WHERE id = $2", now, id)
 		return err
 	})
 }
@@ -730,7 +730,7 @@ func (s *Service) Resume(ctx context.Context, id int64) error {
 			return problem.New(problem.Conflict, "exercise.error.not_paused")
 		}
 		c := e.Clock.Resume(now)
-		_, err := tx.ExecContext(ctx, "UPDATE exercises SET paused_at = NULL, paused_ms = $1 WHERE id = $2", c.Paused.Milliseconds(), id)
+		_, err := tx.ExecContext(ctx, "UPDATE exercises SET paused_at = NULL, paused_ms = $1, ticked_at = $2 WHERE id = $3", c.Paused.Milliseconds(), now, id)
 		return err
 	})
 }
@@ -946,8 +946,15 @@ func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
+	ticks, err := s.ticks(ctx)
+	if err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, e := range running {
+		if e, err = s.bridge(ctx, e, ticks[e.ID], now); err != nil {
+			return total, err
+		}
 		elapsed := int(e.Clock.Elapsed(now) / time.Second)
 		n, err := s.deliver(ctx, e.ID, elapsed, 0)
 		if err != nil {
@@ -956,6 +963,84 @@ func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
 		total += n
 	}
 	return total, nil
+}
+
+// Outages: a running exercise is ticked by every instance's delivery loop; the
+// last tick is recorded every few seconds. When no instance ticked it for
+// outageAfter, the platform was down: that time does not count as exercise time,
+// as if the exercise had been paused, so the stimuli due meanwhile do not all go
+// out at once when it comes back.
+const (
+	tickRecord  = 5 * time.Second
+	outageAfter = 30 * time.Second
+)
+
+// ticks reads when each running exercise was last ticked.
+func (s *Service) ticks(ctx context.Context) (map[int64]*time.Time, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT id, ticked_at FROM exercises WHERE status = 'running' AND paused_at IS NULL")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]*time.Time{}
+	for rows.Next() {
+		var id int64
+		var at *time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, err
+		}
+		out[id] = at
+	}
+	return out, rows.Err()
+}
+
+// bridge records this tick of exercise e and, after an outage, adds the silence to
+// the time spent paused (one instance does it: the update is conditional on the
+// tick it read).
+func (s *Service) bridge(ctx context.Context, e Exercise, ticked *time.Time, now time.Time) (Exercise, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	if ticked != nil && now.Sub(*ticked) < tickRecord {
+		return e, nil
+	}
+	if ticked == nil || now.Sub(*ticked) <= outageAfter {
+		_, err := s.DB.Write.ExecContext(ctx, "UPDATE exercises SET ticked_at = $1 WHERE id = $2 AND (ticked_at IS NULL OR ticked_at < $1)", now, e.ID)
+		return e, err
+	}
+	gap := now.Sub(*ticked)
+	bridged := false
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE exercises SET paused_ms = paused_ms + $1, ticked_at = $2
+			WHERE id = $3 AND ticked_at = $4 AND status = 'running' AND paused_at IS NULL`, gap.Milliseconds(), now, e.ID, *ticked)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // another instance bridged it
+		}
+		bridged = true
+		var path string
+		if err := tx.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", e.OrgID).Scan(&path); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, e.ID, "state", 0, "all"); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.outage", ObjectType: "exercise", ObjectID: audit.ID(e.ID), OrgPath: path,
+			Changes: map[string]audit.Change{"not_counted_seconds": {After: int(gap.Seconds())}}})
+	})
+	if err != nil {
+		return e, err
+	}
+	if bridged {
+		s.wake(e.ID)
+		slog.Warn("exercise: platform outage not counted as exercise time", "exercise", e.ID, "seconds", int(gap.Seconds()))
+	}
+	// Whoever bridged it, the clock to deliver by is the stored one.
+	fresh, err := scanExercise(s.DB.Read.QueryRowContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE id = $1", e.ID))
+	if err != nil {
+		return e, err
+	}
+	return fresh, nil
 }
 
 // deliver claims the due stimuli of one exercise (or the one stimulus when only is

@@ -379,3 +379,52 @@ func TestPauseHoldsStimuli(t *testing.T) {
 		t.Fatal("no stimulus after the resume")
 	}
 }
+
+// The platform stops for ten minutes during an exercise (no instance ticks it):
+// when it comes back, the silence is not counted as exercise time, so the stimuli
+// of those ten minutes do not all go out at once; the trail says so.
+func TestOutageIsNotExerciseTime(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		chu := app.Org(t, "CHU de Port-Émeraude")
+		rssi := app.Token(t, "rssi@demo.care.test")
+		var ex exerciseJSON
+		app.API(t, rssi, "POST", "/api/v1/exercises", map[string]any{"kit": "kit-debutant", "org": chu.ID}, &ex)
+		path := fmt.Sprintf("/api/v1/exercises/%d", ex.ID)
+		app.API(t, rssi, "POST", path+"/start", nil, nil)
+		delivered := func() int {
+			var all stimuliJSON
+			app.API(t, rssi, "GET", path+"/stimuli", nil, &all)
+			n := 0
+			for _, s := range all.Items {
+				if s["delivered_at"] != nil {
+					n++
+				}
+			}
+			return n
+		}
+		time.Sleep(500 * time.Millisecond)
+		before := delivered()
+		// As if the instance had died ten minutes ago, right after the start.
+		ago := db.Now().Add(-10 * time.Minute)
+		if _, err := d.Write.Exec("UPDATE exercises SET started_at = $1, ticked_at = $1 WHERE id = $2", ago, ex.ID); err != nil {
+			t.Fatal(err)
+		}
+		var paused int64
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && paused == 0; time.Sleep(100 * time.Millisecond) {
+			d.Read.QueryRow("SELECT paused_ms FROM exercises WHERE id = $1", ex.ID).Scan(&paused)
+		}
+		if paused < (10*time.Minute - 5*time.Second).Milliseconds() {
+			t.Fatalf("the outage was not bridged: %d ms paused", paused)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := delivered(); n != before {
+			t.Errorf("%d stimuli of the outage went out at once", n-before)
+		}
+		var trail struct{ Total int }
+		app.API(t, app.Token(t, "admin@demo.care.test"), "GET", "/api/v1/audit?action=exercise.outage", nil, &trail)
+		if trail.Total != 1 {
+			t.Errorf("%d outage entries in the trail", trail.Total)
+		}
+	})
+}
