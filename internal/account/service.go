@@ -29,6 +29,8 @@ type Service struct {
 
 	IdleTimeout     time.Duration // a session unused this long ends
 	AbsoluteTimeout time.Duration // a session ends this long after login, used or not
+	// SecretKey seals the TOTP seeds at rest; without it they are stored as they are.
+	SecretKey []byte
 }
 
 // Defaults for sessions and login throttling.
@@ -304,16 +306,23 @@ func (s *Service) RevokeSession(ctx context.Context, userID int64, handle string
 
 // BeginEnrolment draws a new TOTP secret for the user, not active until confirmed.
 func (s *Service) BeginEnrolment(ctx context.Context, userID int64) (string, error) {
-	secret := NewTOTPSecret()
-	_, err := s.DB.Write.ExecContext(ctx, "UPDATE users SET totp_secret = $1, updated_at = $2 WHERE id = $3 AND totp_enabled = FALSE", secret, db.Now(), userID)
-	return secret, err
+	seed := NewTOTPSecret()
+	stored, err := s.storeTOTP(userID, seed)
+	if err != nil {
+		return "", err
+	}
+	_, err = s.DB.Write.ExecContext(ctx, "UPDATE users SET totp_secret = $1, updated_at = $2 WHERE id = $3 AND totp_enabled = FALSE", stored, db.Now(), userID)
+	return seed, err
 }
 
 // PendingSecret returns the secret awaiting confirmation.
 func (s *Service) PendingSecret(ctx context.Context, userID int64) (string, error) {
-	var secret string
-	err := s.DB.Read.QueryRowContext(ctx, "SELECT totp_secret FROM users WHERE id = $1 AND totp_enabled = FALSE", userID).Scan(&secret)
-	return secret, err
+	var stored string
+	if err := s.DB.Read.QueryRowContext(ctx, "SELECT totp_secret FROM users WHERE id = $1 AND totp_enabled = FALSE", userID).Scan(&stored); err != nil {
+		return "", err
+	}
+	seed, _, err := s.readTOTP(userID, stored)
+	return seed, err
 }
 
 // ConfirmEnrolment activates the pending secret when code matches it. When the
@@ -321,12 +330,16 @@ func (s *Service) PendingSecret(ctx context.Context, userID int64) (string, erro
 func (s *Service) ConfirmEnrolment(ctx context.Context, userID int64, code, sessionToken string) (string, error) {
 	var newToken string
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var secret string
+		var stored string
 		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM users WHERE id = $1 AND totp_enabled = FALSE", userID).Scan(&secret, &last); err != nil || secret == "" {
+		if err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step FROM users WHERE id = $1 AND totp_enabled = FALSE", userID).Scan(&stored, &last); err != nil || stored == "" {
 			return problem.New(problem.Conflict, "account.error.no_enrolment")
 		}
-		step, ok := MatchTOTP(secret, code, time.Now(), last)
+		seed, _, err := s.readTOTP(userID, stored)
+		if err != nil {
+			return err
+		}
+		step, ok := MatchTOTP(seed, code, time.Now(), last)
 		if !ok {
 			return problem.New(problem.Invalid, "account.error.totp_code")
 		}
@@ -362,19 +375,31 @@ func (s *Service) VerifyTOTP(ctx context.Context, sessionToken, code, ip string)
 		if err := tx.QueryRowContext(ctx, "SELECT user_id, stage FROM sessions WHERE id_hash = $1", hashSecret(sessionToken)).Scan(&userID, &stage); err != nil || stage != StageTOTP {
 			return problem.New(problem.Unauthorized, "account.error.login_required")
 		}
-		var secret, email string
+		var stored, email string
 		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step, email FROM users WHERE id = $1 AND totp_enabled = TRUE", userID).Scan(&secret, &last, &email); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step, email FROM users WHERE id = $1 AND totp_enabled = TRUE", userID).Scan(&stored, &last, &email); err != nil {
 			return problem.New(problem.Unauthorized, "account.error.login_required")
 		}
-		step, ok := MatchTOTP(secret, code, time.Now(), last)
+		seed, reseal, err := s.readTOTP(userID, stored)
+		if err != nil {
+			return err
+		}
+		step, ok := MatchTOTP(seed, code, time.Now(), last)
 		if !ok {
 			return problem.New(problem.Invalid, "account.error.totp_code")
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET totp_last_step = $1 WHERE id = $2", step, userID); err != nil {
 			return err
 		}
-		var err error
+		if reseal {
+			sealed, err := s.storeTOTP(userID, seed)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET totp_secret = $1 WHERE id = $2", sealed, userID); err != nil {
+				return err
+			}
+		}
 		if newToken, err = rotate(ctx, tx, sessionToken, StageFull); err != nil {
 			return err
 		}

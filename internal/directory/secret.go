@@ -1,59 +1,22 @@
 package directory
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
 	"strconv"
+
+	"care/internal/platform/secret"
 )
 
-// ParseSecretKey reads the instance's secret key: 32 bytes, base64-encoded.
-func ParseSecretKey(s string) ([]byte, error) {
-	k, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(k) != 32 {
-		return nil, errors.New("the secret key must be 32 bytes in base64 (openssl rand -base64 32)")
-	}
-	return k, nil
-}
+// ParseSecretKey reads the instance's secret key (see secret.ParseKey).
+func ParseSecretKey(s string) ([]byte, error) { return secret.ParseKey(s) }
 
-// seal encrypts a bind password for one establishment (AES-256-GCM; the
-// establishment's id is bound as additional data, so a ciphertext copied to another
-// row does not open).
+// seal encrypts a bind password for one establishment.
 func seal(key []byte, org int64, plain string) ([]byte, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return gcm.Seal(nonce, nonce, []byte(plain), aad(org)), nil
+	return secret.Seal(key, sourceContext(org), []byte(plain))
 }
 
 func unseal(key []byte, org int64, sealed []byte) (string, error) {
-	gcm, err := newGCM(key)
-	if err != nil {
-		return "", err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return "", errors.New("directory: stored password is damaged")
-	}
-	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], aad(org))
-	if err != nil {
-		return "", errors.New("directory: stored password does not open with this key")
-	}
-	return string(plain), nil
+	plain, err := secret.Open(key, sourceContext(org), sealed)
+	return string(plain), err
 }
 
-func newGCM(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
-}
-
-func aad(org int64) []byte { return []byte("care-directory-source:" + strconv.FormatInt(org, 10)) }
+func sourceContext(org int64) string { return "care-directory-source:" + strconv.FormatInt(org, 10) }

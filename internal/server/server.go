@@ -87,7 +87,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	s := &Server{
 		DB:         d,
 		Orgs:       &org.Service{DB: d},
-		Accounts:   &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Accounts:   &account.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey},
 		Audit:      &audit.Reader{DB: d},
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
