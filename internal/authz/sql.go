@@ -28,3 +28,18 @@ func ScopeClause(col string, roots []string, next int) (string, []any) {
 
 // SubtreeEnd is the first path after the subtree rooted at root.
 func SubtreeEnd(root string) string { return strings.TrimSuffix(root, "/") + "0" }
+
+// Narrow restricts the roots of a scope to the subtree at path: path itself when a
+// root holds it, else the roots inside it.
+func Narrow(roots []string, path string) []string {
+	var out []string
+	for _, root := range roots {
+		switch {
+		case Within(path, root):
+			return []string{path}
+		case Within(root, path):
+			out = append(out, root)
+		}
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"care/internal/platform/i18n"
 	"care/internal/platform/web"
 )
 
@@ -72,12 +73,8 @@ func (h *Handler) writeDetail(w http.ResponseWriter, r *http.Request, status int
 		web.Problem(w, r, err)
 		return
 	}
-	lang := "fr"
-	if strings.HasPrefix(r.Header.Get("Accept-Language"), "en") {
-		lang = "en"
-	}
 	out := auditDetailJSON{auditJSON: toAuditJSON(a.AuditRow), Checks: []checkJSON{}}
-	for _, cv := range views(lang, a.Checks, nil) {
+	for _, cv := range views(i18n.FromRequest(r), a.Checks, nil) {
 		out.Checks = append(out.Checks, checkJSON{Result: cv.Result, ANSSI: cv.ANSSI, Title: cv.Title, Remediation: cv.Remediation})
 	}
 	web.JSON(w, status, out)
@@ -240,9 +237,7 @@ func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := in.config()
-	src := Source{URL: c.URL, BindDN: c.BindDN, BaseDN: c.BaseDN, StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, Insecure: c.InsecureSkipVerify, CAPEM: string(c.CAPEM),
-		Kerberos: c.Kerberos, SPN: c.SPN, EveryDays: in.EveryDays}
-	if err := h.Directory.SaveSource(r.Context(), apiOrg(r), src, c.Password); err != nil {
+	if err := h.Directory.SaveSource(r.Context(), apiOrg(r), SourceOf(c, in.EveryDays), c.Password); err != nil {
 		web.Problem(w, r, err)
 		return
 	}

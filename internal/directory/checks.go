@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -74,6 +75,15 @@ func Evaluate(s *Snapshot) Evaluation {
 	}
 	return ev
 }
+
+// checkpointRank gives each checkpoint id its place in the catalogue.
+var checkpointRank = sync.OnceValue(func() map[string]int {
+	rank := make(map[string]int, len(checkpoints))
+	for i, c := range checkpoints {
+		rank[c.id] = i
+	}
+	return rank
+})
 
 // CheckpointIDs lists the implemented checkpoints in evaluation order.
 func CheckpointIDs() []string {

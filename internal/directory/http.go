@@ -14,6 +14,7 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/docs"
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -62,7 +63,7 @@ type CheckView struct {
 	FollowUp    *Tracked
 }
 
-func views(lang string, checks []Result, tracked []Tracked) []CheckView {
+func views(lang i18n.Lang, checks []Result, tracked []Tracked) []CheckView {
 	c, _ := LoadContent()
 	byID := map[string]*Tracked{}
 	for i := range tracked {
@@ -71,7 +72,7 @@ func views(lang string, checks []Result, tracked []Tracked) []CheckView {
 	out := make([]CheckView, 0, len(checks))
 	for _, r := range checks {
 		t := c.Text(r.ID)
-		title, why, fix := t.Localized(lang)
+		title, why, fix := t.Localized(string(lang))
 		out = append(out, CheckView{Result: r, ANSSI: t.ANSSI, Title: title, Why: why, Remediation: fix, FollowUp: byID[r.ID]})
 	}
 	return out
@@ -86,7 +87,6 @@ type TrackedView struct {
 type pageData struct {
 	Nodes     []NodeChoice
 	Org       int64
-	OrgName   string
 	Audits    []AuditRow
 	Latest    *AuditRow
 	Tracked   []TrackedView
@@ -120,16 +120,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 	if d.Org == 0 && len(d.Nodes) > 0 {
 		d.Org = d.Nodes[0].ID
 	}
-	for _, n := range d.Nodes {
-		if n.ID == d.Org {
-			d.OrgName = n.Label
-		}
-	}
-	if c, err := LoadContent(); err == nil {
-		d.Notice = c.Notice
-		if string(v.Lang) == "en" {
-			d.Notice = c.NoticeEN
-		}
+	content, _ := LoadContent()
+	d.Notice = content.Notice
+	if v.Lang == i18n.EN {
+		d.Notice = content.NoticeEN
 	}
 	if d.Org != 0 {
 		s := h.Directory
@@ -145,9 +139,8 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 			h.fail(w, r, err)
 			return
 		}
-		c, _ := LoadContent()
 		for _, t := range tracked {
-			title, _, _ := c.Text(t.CheckID).Localized(string(v.Lang))
+			title, _, _ := content.Text(t.CheckID).Localized(string(v.Lang))
 			d.Tracked = append(d.Tracked, TrackedView{Tracked: t, Title: title})
 			if t.Status == "open" {
 				d.Open++
@@ -249,9 +242,7 @@ func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) SaveSource(w http.ResponseWriter, r *http.Request) {
 	cfg := formConfig(r)
 	every, _ := strconv.Atoi(r.PostFormValue("every_days"))
-	src := Source{URL: cfg.URL, BindDN: cfg.BindDN, BaseDN: cfg.BaseDN, StartTLS: cfg.StartTLS, AllowPlain: cfg.AllowPlain, Insecure: cfg.InsecureSkipVerify, CAPEM: string(cfg.CAPEM),
-		Kerberos: cfg.Kerberos, SPN: cfg.SPN, EveryDays: every}
-	if err := h.Directory.SaveSource(r.Context(), orgOf(r), src, cfg.Password); err != nil {
+	if err := h.Directory.SaveSource(r.Context(), orgOf(r), SourceOf(cfg, every), cfg.Password); err != nil {
 		h.again(w, r, err)
 		return
 	}
@@ -281,12 +272,12 @@ func (h *Handler) FollowUp(w http.ResponseWriter, r *http.Request) {
 }
 
 type auditData struct {
-	Audit    AuditDetail
-	OrgName  string
-	Levels   []levelGroup
-	Passed   int
-	NA       int
-	CanWrite bool
+	Audit   AuditDetail
+	OrgName string
+	All     []CheckView // every checkpoint, in catalogue order
+	Levels  []levelGroup
+	Passed  int
+	NA      int
 }
 
 type levelGroup struct {
@@ -294,7 +285,8 @@ type levelGroup struct {
 	Checks []CheckView
 }
 
-func (h *Handler) detail(r *http.Request) (auditData, error) {
+// detail gathers an audit for its page and reports, texts in lang.
+func (h *Handler) detail(r *http.Request, lang i18n.Lang) (auditData, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return auditData{}, problem.ErrNotFound
@@ -307,13 +299,9 @@ func (h *Handler) detail(r *http.Request) (auditData, error) {
 	if err != nil {
 		return auditData{}, err
 	}
-	d := auditData{Audit: a}
-	lang := "fr"
-	if v := h.View(r, ""); string(v.Lang) == "en" {
-		lang = "en"
-	}
+	d := auditData{Audit: a, All: views(lang, a.Checks, tracked)}
 	groups := map[int]*levelGroup{}
-	for _, cv := range views(lang, a.Checks, tracked) {
+	for _, cv := range d.All {
 		switch cv.Status {
 		case Pass:
 			d.Passed++
@@ -343,16 +331,13 @@ func (h *Handler) detail(r *http.Request) (auditData, error) {
 			}
 		}
 	}
-	path, _ := node(r.Context(), h.Directory.DB.Read, a.OrgID, authz.OrgRead)
-	sub, _ := authz.FromContext(r.Context())
-	d.CanWrite = sub.Can(authz.ProgrammeWrite, path)
 	return d, nil
 }
 
 // AuditPage shows one audit: failed checkpoints by level with their evidence, and
 // what changed since the previous audit.
 func (h *Handler) AuditPage(w http.ResponseWriter, r *http.Request) {
-	d, err := h.detail(r)
+	d, err := h.detail(r, i18n.FromRequest(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -365,41 +350,35 @@ func (h *Handler) AuditPage(w http.ResponseWriter, r *http.Request) {
 
 // ExportXLSX sends an audit's checkpoints and evidence objects as a spreadsheet.
 func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
-	d, err := h.detail(r)
+	d, err := h.detail(r, i18n.FR) // the sheet's headers are French
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	c, _ := LoadContent()
 	f := excelize.NewFile()
 	defer f.Close()
 	_ = f.SetSheetName("Sheet1", "Points de contrôle")
+	_, _ = f.NewSheet("Objets")
 	rows := [][]any{{"Point de contrôle", "Identifiant ANSSI", "Niveau", "État", "Évolution", "Objets", "Intitulé", "Remédiation", "Responsable", "Échéance"}}
 	objects := [][]any{{"Point de contrôle", "Objet"}}
-	for _, res := range d.Audit.Checks {
-		t := c.Text(res.ID)
+	for _, cv := range d.All {
 		owner, due := "", ""
-		for _, g := range d.Levels {
-			for _, cv := range g.Checks {
-				if cv.ID == res.ID && cv.FollowUp != nil {
-					owner, due = cv.FollowUp.Owner, cv.FollowUp.DueOn
-				}
-			}
+		if cv.FollowUp != nil {
+			owner, due = cv.FollowUp.Owner, cv.FollowUp.DueOn
 		}
-		rows = append(rows, []any{res.ID, t.ANSSI, res.Level, res.Status, res.Change, len(res.Objects), t.Title, t.Remediation, neutral(owner), due})
-		for _, o := range res.Objects {
-			objects = append(objects, []any{res.ID, neutral(o)})
+		rows = append(rows, []any{cv.ID, cv.ANSSI, cv.Level, cv.Status, cv.Change, len(cv.Objects), cv.Title, cv.Remediation, owner, due})
+		for _, o := range cv.Objects {
+			objects = append(objects, []any{cv.ID, o})
 		}
 	}
-	write := func(sheet string, rows [][]any) {
-		for i, row := range rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+1)
-			_ = f.SetSheetRow(sheet, cell, &row)
-		}
+	err = docs.WriteRows(f, "Points de contrôle", rows)
+	if err == nil {
+		err = docs.WriteRows(f, "Objets", objects)
 	}
-	write("Points de contrôle", rows)
-	_, _ = f.NewSheet("Objets")
-	write("Objets", objects)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
 		h.fail(w, r, err)
@@ -410,18 +389,10 @@ func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// neutral stops a spreadsheet from taking a directory value for a formula.
-func neutral(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // ReportPDF prints an audit's report: level, failed checkpoints by level with
 // remediation, the objects concerned (first twenty per checkpoint).
 func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
-	d, err := h.detail(r)
+	d, err := h.detail(r, i18n.FromRequest(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -48,20 +48,7 @@ func (s *Service) RollUp(ctx context.Context, org int64) (RollUp, error) {
 	if err != nil {
 		return RollUp{}, err
 	}
-	sub := subject(ctx)
-	var roots []string
-	for _, r := range sub.Scope(authz.OrgRead) {
-		switch {
-		case authz.Within(path, r):
-			roots = []string{path}
-		case authz.Within(r, path):
-			roots = append(roots, r)
-		}
-		if len(roots) == 1 && roots[0] == path {
-			break
-		}
-	}
-	scope, args := authz.ScopeClause("o.path", roots, 1)
+	scope, args := authz.ScopeClause("o.path", authz.Narrow(subject(ctx).Scope(authz.OrgRead), path), 1)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT o.id, o.name, o.level, a.domain, a.id, a.level, a.collected_at,
 		(SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')
 		FROM directory_audits a JOIN orgs o ON o.id = a.org_id

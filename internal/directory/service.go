@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,21 +121,8 @@ func transport(c Config) string {
 	return "plain"
 }
 
-// Run collects the establishment's directory now and stores the audit. Without a
-// password in c, the stored one (scheduled audits) is used. Nothing is stored when
-// the collection fails.
-func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error) {
-	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
-		return AuditRow{}, err
-	}
-	if err := s.auditable(ctx, org); err != nil {
-		return AuditRow{}, err
-	}
-	if c.Password == "" {
-		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
-			c.Password = p
-		}
-	}
+// collect reads the directory with c from the server and stores the audit.
+func (s *Service) collect(ctx context.Context, org int64, c Config, source string) (AuditRow, error) {
 	if err := s.kerberos(&c); err != nil {
 		return AuditRow{}, err
 	}
@@ -144,16 +133,37 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error
 	if err != nil {
 		return AuditRow{}, err
 	}
-	return s.store(ctx, org, snap, SourceLive, transport(c), !c.InsecureSkipVerify && transport(c) != "plain")
+	t := transport(c)
+	return s.store(ctx, org, snap, source, t, !c.InsecureSkipVerify && t != "plain")
+}
+
+// writable checks that the caller may attach an audit to org.
+func (s *Service) writable(ctx context.Context, org int64) error {
+	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return err
+	}
+	return s.auditable(ctx, org)
+}
+
+// Run collects the establishment's directory now and stores the audit. Without a
+// password in c, the stored one (scheduled audits) is used. Nothing is stored when
+// the collection fails.
+func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error) {
+	if err := s.writable(ctx, org); err != nil {
+		return AuditRow{}, err
+	}
+	if c.Password == "" {
+		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
+			c.Password = p
+		}
+	}
+	return s.collect(ctx, org, c, SourceLive)
 }
 
 // Import stores an audit from a snapshot file sealed with the establishment's
 // import key.
 func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditRow, error) {
-	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
-		return AuditRow{}, err
-	}
-	if err := s.auditable(ctx, org); err != nil {
+	if err := s.writable(ctx, org); err != nil {
 		return AuditRow{}, err
 	}
 	var key string
@@ -171,21 +181,27 @@ func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditRow,
 	return s.store(ctx, org, snap, SourceImport, "file", false)
 }
 
-// ImportKey returns the establishment's import key, made on first use.
+// ImportKey returns the establishment's import key, made on first use (the page
+// shows it at every visit: reading it takes no write transaction).
 func (s *Service) ImportKey(ctx context.Context, org int64) (string, error) {
+	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
+		return "", err
+	}
 	var key string
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.DB.Read.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return key, err
+	}
+	key = newImportKey()
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key)
-		if !errors.Is(err, sql.ErrNoRows) {
+		// Another request may have made it meanwhile: keep the first.
+		if err := tx.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key); !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		raw := make([]byte, 24)
-		rand.Read(raw)
-		key = hex.EncodeToString(raw)
 		if _, err := tx.ExecContext(ctx, "INSERT INTO directory_import_keys (org_id, import_key, created_at) VALUES ($1, $2, $3)", org, key, db.Now()); err != nil {
 			return err
 		}
@@ -194,12 +210,16 @@ func (s *Service) ImportKey(ctx context.Context, org int64) (string, error) {
 	return key, err
 }
 
+func newImportKey() string {
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	return hex.EncodeToString(raw)
+}
+
 // RenewImportKey replaces the establishment's import key: files sealed with the old
 // one are refused from now on (a key that leaked, a provider that left).
 func (s *Service) RenewImportKey(ctx context.Context, org int64) (string, error) {
-	raw := make([]byte, 24)
-	rand.Read(raw)
-	key := hex.EncodeToString(raw)
+	key := newImportKey()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		path, err := node(ctx, tx, org, authz.ProgrammeWrite)
 		if err != nil {
@@ -224,7 +244,7 @@ func (s *Service) store(ctx context.Context, org int64, snap *Snapshot, source, 
 		return AuditRow{}, err
 	}
 	sum := sha256.Sum256(payload)
-	compressed, err := snap.Compress()
+	compressed, err := gzipped(payload)
 	if err != nil {
 		return AuditRow{}, err
 	}
@@ -241,10 +261,9 @@ func (s *Service) store(ctx context.Context, org int64, snap *Snapshot, source, 
 		if err := tx.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1", org).Scan(&path); err != nil {
 			return err
 		}
-		var prevID int64
 		var prevAt time.Time
 		var prevResults string
-		err := tx.QueryRowContext(ctx, "SELECT id, collected_at, results FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&prevID, &prevAt, &prevResults)
+		err := tx.QueryRowContext(ctx, "SELECT collected_at, results FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&prevAt, &prevResults)
 		var prev *Evaluation
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -335,9 +354,10 @@ func nullID(id int64) any {
 
 const auditColumns = "id, org_id, source, transport, verified, server, domain, base_dn, collected_at, level, objects, failed, created_at"
 
-func scanAudit(sc interface{ Scan(...any) error }) (AuditRow, error) {
+// scanAudit reads auditColumns, then any extra columns into extra.
+func scanAudit(sc interface{ Scan(...any) error }, extra ...any) (AuditRow, error) {
 	var a AuditRow
-	err := sc.Scan(&a.ID, &a.OrgID, &a.Source, &a.Transport, &a.Verified, &a.Server, &a.Domain, &a.BaseDN, &a.CollectedAt, &a.Level, &a.Objects, &a.Failed, &a.CreatedAt)
+	err := sc.Scan(append([]any{&a.ID, &a.OrgID, &a.Source, &a.Transport, &a.Verified, &a.Server, &a.Domain, &a.BaseDN, &a.CollectedAt, &a.Level, &a.Objects, &a.Failed, &a.CreatedAt}, extra...)...)
 	return a, err
 }
 
@@ -365,9 +385,9 @@ func (s *Service) Audits(ctx context.Context, org int64) ([]AuditRow, error) {
 // Audit returns one audit with its results; absent and invisible look the same.
 func (s *Service) Audit(ctx context.Context, id int64) (AuditDetail, error) {
 	var results string
-	row := s.DB.Read.QueryRowContext(ctx, "SELECT "+auditColumns+", results FROM directory_audits WHERE id = $1", id)
 	var d AuditDetail
-	err := row.Scan(&d.ID, &d.OrgID, &d.Source, &d.Transport, &d.Verified, &d.Server, &d.Domain, &d.BaseDN, &d.CollectedAt, &d.Level, &d.Objects, &d.Failed, &d.CreatedAt, &results)
+	var err error
+	d.AuditRow, err = scanAudit(s.DB.Read.QueryRowContext(ctx, "SELECT "+auditColumns+", results FROM directory_audits WHERE id = $1", id), &results)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, problem.ErrNotFound
 	}
@@ -409,42 +429,29 @@ func (s *Service) Checkpoints(ctx context.Context, org int64) ([]Tracked, error)
 		return nil, err
 	}
 	defer rows.Close()
-	levels := map[string]int{}
-	for _, c := range checkpoints {
-		levels[c.id] = c.level
-	}
+	rank := checkpointRank()
 	var out []Tracked
 	for rows.Next() {
 		var t Tracked
 		if err := rows.Scan(&t.CheckID, &t.Status, &t.Objects, &t.FirstAudit, &t.LastAudit, &t.FixedAudit, &t.Owner, &t.DueOn, &t.Note); err != nil {
 			return nil, err
 		}
-		t.Level = levels[t.CheckID]
+		if i, ok := rank[t.CheckID]; ok {
+			t.Level = checkpoints[i].level
+		}
 		out = append(out, t)
 	}
-	sortTracked(out)
-	return out, rows.Err()
-}
-
-func sortTracked(list []Tracked) {
-	rank := map[string]int{}
-	for i, c := range checkpoints {
-		rank[c.id] = i
-	}
-	less := func(a, b Tracked) bool {
+	// Open first, then by level, then in catalogue order.
+	slices.SortFunc(out, func(a, b Tracked) int {
 		if (a.Status == "open") != (b.Status == "open") {
-			return a.Status == "open"
+			if a.Status == "open" {
+				return -1
+			}
+			return 1
 		}
-		if a.Level != b.Level {
-			return a.Level < b.Level
-		}
-		return rank[a.CheckID] < rank[b.CheckID]
-	}
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && less(list[j], list[j-1]); j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
+		return cmp.Or(cmp.Compare(a.Level, b.Level), cmp.Compare(rank[a.CheckID], rank[b.CheckID]))
+	})
+	return out, rows.Err()
 }
 
 // SetFollowUp records who fixes an open checkpoint, by when, and a note.
@@ -510,15 +517,6 @@ func (s *Service) LatestLevel(ctx context.Context, org int64) (l Latest, ok bool
 	return l, err == nil, err
 }
 
-// History returns the level of each audit, oldest first, for the chart.
-func (s *Service) History(ctx context.Context, org int64) ([]AuditRow, error) {
-	list, err := s.Audits(ctx, org)
-	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
-		list[i], list[j] = list[j], list[i]
-	}
-	return list, err
-}
-
 // ---- the directory's connection settings and scheduled audits ----
 
 // Source is how the platform reaches an establishment's directory. The password is
@@ -538,6 +536,12 @@ type Source struct {
 	NextRunAt   *time.Time
 	LastRunAt   *time.Time
 	LastError   string
+}
+
+// SourceOf is the settings of a connection, scheduled every days (0: not).
+func SourceOf(c Config, every int) Source {
+	return Source{URL: c.URL, BindDN: c.BindDN, BaseDN: c.BaseDN, StartTLS: c.StartTLS, AllowPlain: c.AllowPlain, Insecure: c.InsecureSkipVerify,
+		CAPEM: string(c.CAPEM), Kerberos: c.Kerberos, SPN: c.SPN, EveryDays: every}
 }
 
 func (src Source) config() Config {
@@ -733,17 +737,7 @@ func (s *Service) runScheduled(ctx context.Context, org int64) error {
 	if cfg.Password, err = unseal(s.SecretKey, org, enc); err != nil {
 		return err
 	}
-	if err := s.kerberos(&cfg); err != nil {
-		return err
-	}
-	if err := checkServerSide(cfg); err != nil {
-		return err
-	}
-	snap, err := Collect(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	_, err = s.store(ctx, org, snap, SourceScheduled, transport(cfg), !cfg.InsecureSkipVerify && transport(cfg) != "plain")
+	_, err = s.collect(ctx, org, cfg, SourceScheduled)
 	return err
 }
 
@@ -786,10 +780,7 @@ func (s *Service) tell(ctx context.Context, org int64, why string) error {
 // (demo data, tools of the platform); the caller needs the establishment's write
 // right, as for Run and Import.
 func (s *Service) Record(ctx context.Context, org int64, snap *Snapshot, source string) (AuditRow, error) {
-	if _, err := node(ctx, s.DB.Read, org, authz.ProgrammeWrite); err != nil {
-		return AuditRow{}, err
-	}
-	if err := s.auditable(ctx, org); err != nil {
+	if err := s.writable(ctx, org); err != nil {
 		return AuditRow{}, err
 	}
 	if err := snap.Validate(); err != nil {

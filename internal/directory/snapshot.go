@@ -250,9 +250,17 @@ func ReadSnapshot(r io.Reader, key []byte) (*Snapshot, error) {
 
 // Compress and Decompress store a snapshot in the database (gzip'd JSON).
 func (s *Snapshot) Compress() ([]byte, error) {
+	payload, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return gzipped(payload)
+}
+
+func gzipped(payload []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := json.NewEncoder(zw).Encode(s); err != nil {
+	if _, err := zw.Write(payload); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {

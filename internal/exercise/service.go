@@ -929,30 +929,13 @@ func (s *Service) wake(id int64) {
 // exercises, and returns how many it delivered. Each stimulus is claimed by one
 // conditional update, so that several instances running this loop deliver it once.
 func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE status = 'running' AND paused_at IS NULL")
-	if err != nil {
-		return 0, err
-	}
-	var running []Exercise
-	for rows.Next() {
-		e, err := scanExercise(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		running = append(running, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	ticks, err := s.ticks(ctx)
+	running, err := s.running(ctx, "status = 'running' AND paused_at IS NULL")
 	if err != nil {
 		return 0, err
 	}
 	total := 0
 	for _, e := range running {
-		if e, err = s.bridge(ctx, e, ticks[e.ID], now); err != nil {
+		if e, err = s.bridge(ctx, e, now); err != nil {
 			return total, err
 		}
 		elapsed := int(e.Clock.Elapsed(now) / time.Second)
@@ -975,21 +958,32 @@ const (
 	outageAfter = 30 * time.Second
 )
 
-// ticks reads when each running exercise was last ticked.
-func (s *Service) ticks(ctx context.Context) (map[int64]*time.Time, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, "SELECT id, ticked_at FROM exercises WHERE status = 'running' AND paused_at IS NULL")
+// tickedExercise is what the delivery loop needs of a running exercise, read
+// several times a second: its clock and last tick, not its kit.
+type tickedExercise struct {
+	ID     int64
+	OrgID  int64
+	Clock  Clock
+	Ticked *time.Time
+}
+
+func (s *Service) running(ctx context.Context, where string, args ...any) ([]tickedExercise, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, "SELECT id, org_id, speed, started_at, paused_ms, ticked_at FROM exercises WHERE "+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]*time.Time{}
+	var out []tickedExercise
 	for rows.Next() {
-		var id int64
-		var at *time.Time
-		if err := rows.Scan(&id, &at); err != nil {
+		var e tickedExercise
+		var started sql.NullTime
+		var pausedMS int64
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked); err != nil {
 			return nil, err
 		}
-		out[id] = at
+		e.Clock.StartedAt = started.Time
+		e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }
@@ -997,8 +991,9 @@ func (s *Service) ticks(ctx context.Context) (map[int64]*time.Time, error) {
 // bridge records this tick of exercise e and, after an outage, adds the silence to
 // the time spent paused (one instance does it: the update is conditional on the
 // tick it read).
-func (s *Service) bridge(ctx context.Context, e Exercise, ticked *time.Time, now time.Time) (Exercise, error) {
+func (s *Service) bridge(ctx context.Context, e tickedExercise, now time.Time) (tickedExercise, error) {
 	now = now.UTC().Truncate(time.Microsecond)
+	ticked := e.Ticked
 	if ticked != nil && now.Sub(*ticked) < tickRecord {
 		return e, nil
 	}
@@ -1036,11 +1031,11 @@ func (s *Service) bridge(ctx context.Context, e Exercise, ticked *time.Time, now
 		slog.Warn("exercise: platform outage not counted as exercise time", "exercise", e.ID, "seconds", int(gap.Seconds()))
 	}
 	// Whoever bridged it, the clock to deliver by is the stored one.
-	fresh, err := scanExercise(s.DB.Read.QueryRowContext(ctx, "SELECT "+exerciseColumns+" FROM exercises WHERE id = $1", e.ID))
-	if err != nil {
+	fresh, err := s.running(ctx, "id = $1", e.ID)
+	if err != nil || len(fresh) == 0 {
 		return e, err
 	}
-	return fresh, nil
+	return fresh[0], nil
 }
 
 // deliver claims the due stimuli of one exercise (or the one stimulus when only is

@@ -233,12 +233,12 @@ func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 		if x.FixedAt != nil {
 			fixed = x.FixedAt.Format("2006-01-02")
 		}
-		rows = append(rows, []any{x.Address, x.Port, x.Check, x.Severity, x.Title, neutral(x.Evidence), x.Remediation, x.Status,
+		rows = append(rows, []any{x.Address, x.Port, x.Check, x.Severity, x.Title, x.Evidence, x.Remediation, x.Status,
 			x.FirstSeen.Format("2006-01-02"), x.LastSeen.Format("2006-01-02"), fixed})
 	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		_ = f.SetSheetRow(sheet, cell, &row)
+	if err := docs.WriteRows(f, sheet, rows); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
@@ -248,14 +248,6 @@ func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.xlsx"`, orgOf(r)))
 	_, _ = w.Write(buf.Bytes())
-}
-
-// neutral stops a spreadsheet from taking a banner for a formula.
-func neutral(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // ReportPDF prints the findings report for the ARS.

@@ -3,9 +3,10 @@ package maturity
 import (
 	"bytes"
 	"fmt"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"care/internal/platform/docs"
 )
 
 // AnswersXLSX writes an assessment's answers as a spreadsheet: one sheet of answers
@@ -37,7 +38,7 @@ func AnswersXLSX(a Assessment, q Questionnaire, stored map[string]Answer, r Resu
 			rows = append(rows, row)
 		}
 	}
-	if err := writeRows(f, answersSheet, rows); err != nil {
+	if err := docs.WriteRows(f, answersSheet, rows); err != nil {
 		return nil, err
 	}
 	if _, err := f.NewSheet(scoresSheet); err != nil {
@@ -59,7 +60,7 @@ func AnswersXLSX(a Assessment, q Questionnaire, stored map[string]Answer, r Resu
 	if r.Level != nil {
 		scores = append(scores, []any{"Niveau", r.Level.Label})
 	}
-	if err := writeRows(f, scoresSheet, scores); err != nil {
+	if err := docs.WriteRows(f, scoresSheet, scores); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
@@ -67,26 +68,6 @@ func AnswersXLSX(a Assessment, q Questionnaire, stored map[string]Answer, r Resu
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func writeRows(f *excelize.File, sheet string, rows [][]any) error {
-	for i, row := range rows {
-		for j := range row {
-			// A cell that starts like a formula is written as text by excelize, but a
-			// spreadsheet re-typing it would run it: neutralise it as for CSV.
-			if s, ok := row[j].(string); ok && s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-				row[j] = "'" + s
-			}
-		}
-		cell, err := excelize.CoordinatesToCellName(1, i+1)
-		if err != nil {
-			return err
-		}
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func round(v float64, digits int) float64 {

@@ -110,7 +110,7 @@ func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, 
 
 	// One pass over the establishments' latest validated assessments, each added to
 	// the total and to the child whose subtree holds it.
-	scope, args := authz.ScopeClause("o.path", within(sub.Scope(authz.OrgRead), r.NodePath), 2)
+	scope, args := authz.ScopeClause("o.path", authz.Narrow(sub.Scope(authz.OrgRead), r.NodePath), 2)
 	rows, err = s.DB.Read.QueryContext(ctx, `SELECT o.path, a.level, a.percent, a.theme_scores FROM assessments a
 		JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
 		WHERE a.latest = TRUE AND o.archived_at IS NULL AND q.slug = $1 AND `+scope, append([]any{slug}, args...)...)
@@ -149,20 +149,6 @@ func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, 
 	}
 	r.Children = kept
 	return r, nil
-}
-
-// within narrows the caller's visible roots to the subtree at path.
-func within(roots []string, path string) []string {
-	var out []string
-	for _, root := range roots {
-		switch {
-		case authz.Within(path, root):
-			return []string{path}
-		case authz.Within(root, path):
-			out = append(out, root)
-		}
-	}
-	return out
 }
 
 // formatThemes stores theme scores as "theme=percent;…".
