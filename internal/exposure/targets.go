@@ -84,36 +84,159 @@ func (t Target) Addresses() []netip.Addr {
 	return out
 }
 
-// Public reports whether an address may be scanned outside lab mode: not loopback,
-// private, link-local, multicast, unspecified or otherwise reserved.
+// Public reports whether an address may be scanned outside lab mode: an address of
+// the IPv4 space or of the IPv6 global unicast space 2000::/3 (IANA IPv6 Address
+// Space registry) outside every range of notPublic, written plainly (an IPv4-mapped
+// address counts as its IPv4 address; a zone is refused).
 func Public(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+	if !a.IsValid() || a.Zone() != "" {
 		return false
 	}
-	for _, reserved := range reservedPrefixes {
-		if reserved.Contains(a) {
+	a = a.Unmap()
+	if a.Is6() && !globalUnicast6.Contains(a) {
+		return false
+	}
+	// The standard library's view first, the registries' next: either suffices.
+	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsMulticast() {
+		return false
+	}
+	for _, p := range notPublic {
+		if p.Contains(a) {
 			return false
 		}
 	}
 	return true
 }
 
-// Ranges the Internet does not route (RFC 6890 and friends) that IsPrivate misses.
-var reservedPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("240.0.0.0/4"), netip.MustParsePrefix("2001:db8::/32"),
+// globalUnicast6 is the only IPv6 block IANA hands to the regional registries
+// (IANA IPv6 Address Space registry, RFC 4291 §2.4); the rest is reserved by the
+// IETF or special-purpose (::/8, 100::/8, 5f00::/16, fc00::/7, fe80::/10, fec0::/10,
+// ff00::/8...), so nothing there is a declared establishment's Internet address.
+var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+
+// notPublic holds every range of the IANA IPv4 and IPv6 Special-Purpose Address
+// Registries (https://www.iana.org/assignments/iana-ipv4-special-registry and
+// .../iana-ipv6-special-registry, RFC 6890 as updated by RFC 8190), with the
+// deprecated or multicast ranges those registries leave out. Ranges the registries
+// mark "globally reachable" are refused too: they are shared protocol
+// infrastructure (anycast relays, AS112, AMT, overlay identifiers) run by others,
+// never an establishment's own address, so an audit has no business there. The
+// IPv6 ranges outside 2000::/3 are already refused by globalUnicast6; they are
+// listed so that the table reads as the registries do.
+//
+// Translated and tunnelled forms (NAT64, 6to4, IPv4-compatible, Teredo) carry an
+// IPv4 address (see embeddedIPv4), and a scan of one would reach that address
+// through a gateway: 64:ff9b::7f00:1 is 127.0.0.1 behind a NAT64, 2002:7f00:1::1 is
+// the loopback's 6to4 site. Their whole ranges are refused rather than only those
+// whose embedded address is not public: the simpler rule is the safe one (the
+// embedding depends on the prefix length chosen by the operator, in
+// 64:ff9b:1::/48 for instance, and a gateway's behaviour is not ours to predict),
+// and a declared target should be given in its plain form anyway.
+var notPublic = []netip.Prefix{
+	// IPv4 Special-Purpose Address Registry.
+	netip.MustParsePrefix("0.0.0.0/8"),          // "this network", RFC 791 §3.2; 0.0.0.0/32 RFC 1122 §3.2.1.3
+	netip.MustParsePrefix("10.0.0.0/8"),         // private use, RFC 1918
+	netip.MustParsePrefix("100.64.0.0/10"),      // shared address space (carrier-grade NAT), RFC 6598
+	netip.MustParsePrefix("127.0.0.0/8"),        // loopback, RFC 1122 §3.2.1.3
+	netip.MustParsePrefix("169.254.0.0/16"),     // link local, RFC 3927
+	netip.MustParsePrefix("172.16.0.0/12"),      // private use, RFC 1918
+	// IETF protocol assignments, RFC 6890 §2.1, holding service continuity 192.0.0.0/29
+	// (RFC 7335), the dummy 192.0.0.8 (RFC 7600), PCP anycast 192.0.0.9 (RFC 7723),
+	// TURN anycast 192.0.0.10 (RFC 8155), NAT64/DNS64 discovery 192.0.0.170-171 (RFC 8880).
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),       // documentation TEST-NET-1, RFC 5737
+	netip.MustParsePrefix("192.31.196.0/24"),    // AS112-v4, RFC 7535 (globally reachable, refused: shared DNS sink)
+	netip.MustParsePrefix("192.52.193.0/24"),    // AMT, RFC 7450 (globally reachable, refused: multicast relays)
+	netip.MustParsePrefix("192.88.99.0/24"),     // deprecated 6to4 relay anycast, RFC 7526; 6a44 relay anycast 192.88.99.2, RFC 6751
+	netip.MustParsePrefix("192.168.0.0/16"),     // private use, RFC 1918
+	netip.MustParsePrefix("192.175.48.0/24"),    // direct delegation AS112 service, RFC 7534 (globally reachable, refused)
+	netip.MustParsePrefix("198.18.0.0/15"),      // benchmarking, RFC 2544
+	netip.MustParsePrefix("198.51.100.0/24"),    // documentation TEST-NET-2, RFC 5737
+	netip.MustParsePrefix("203.0.113.0/24"),     // documentation TEST-NET-3, RFC 5737
+	netip.MustParsePrefix("240.0.0.0/4"),        // reserved, RFC 1112 §4
+	netip.MustParsePrefix("255.255.255.255/32"), // limited broadcast, RFC 8190, RFC 919 §7
+	// Not in that registry: IPv4 multicast (IANA IPv4 Multicast Address Space registry, RFC 5771).
+	netip.MustParsePrefix("224.0.0.0/4"),
+
+	// IPv6 Special-Purpose Address Registry.
+	netip.MustParsePrefix("::/128"),            // unspecified, RFC 4291
+	netip.MustParsePrefix("::1/128"),           // loopback, RFC 4291
+	netip.MustParsePrefix("::ffff:0:0/96"),     // IPv4-mapped, RFC 4291 (Public unmaps first: ::ffff:a.b.c.d is judged as a.b.c.d)
+	netip.MustParsePrefix("64:ff9b::/96"),      // IPv4/IPv6 translation well-known prefix (NAT64), RFC 6052 (globally reachable, refused: translated form)
+	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use IPv4/IPv6 translation, RFC 8215
+	netip.MustParsePrefix("100::/64"),          // discard-only, RFC 6666
+	netip.MustParsePrefix("100:0:0:1::/64"),    // dummy IPv6 prefix, RFC 9780
+	netip.MustParsePrefix("2001::/23"),         // IETF protocol assignments, RFC 2928; holds every entry below down to ORCHIDv2 and DETs
+	netip.MustParsePrefix("2001::/32"),         // Teredo, RFC 4380, RFC 8190
+	netip.MustParsePrefix("2001:1::1/128"),     // PCP anycast, RFC 7723
+	netip.MustParsePrefix("2001:1::2/128"),     // TURN anycast, RFC 8155
+	netip.MustParsePrefix("2001:1::3/128"),     // DNS-SD service registration protocol anycast, RFC 9665
+	netip.MustParsePrefix("2001:2::/48"),       // benchmarking, RFC 5180, erratum 1752
+	netip.MustParsePrefix("2001:3::/32"),       // AMT, RFC 7450
+	netip.MustParsePrefix("2001:4:112::/48"),   // AS112-v6, RFC 7535
+	netip.MustParsePrefix("2001:10::/28"),      // deprecated, previously ORCHID, RFC 4843
+	netip.MustParsePrefix("2001:20::/28"),      // ORCHIDv2, RFC 7343
+	netip.MustParsePrefix("2001:30::/28"),      // drone remote ID entity tags (DETs), RFC 9374
+	netip.MustParsePrefix("2001:db8::/32"),     // documentation, RFC 3849
+	netip.MustParsePrefix("2002::/16"),         // 6to4, RFC 3056 (refused: tunnelled form)
+	netip.MustParsePrefix("2620:4f:8000::/48"), // direct delegation AS112 service, RFC 7534
+	netip.MustParsePrefix("3fff::/20"),         // documentation, RFC 9637
+	netip.MustParsePrefix("5f00::/16"),         // segment routing (SRv6) SIDs, RFC 9602
+	netip.MustParsePrefix("fc00::/7"),          // unique local, RFC 4193, RFC 8190
+	netip.MustParsePrefix("fe80::/10"),         // link-local unicast, RFC 4291
+	// Not in that registry: deprecated or multicast IPv6 ranges.
+	netip.MustParsePrefix("::/96"),     // IPv4-compatible, deprecated by RFC 4291 §2.5.5.1
+	netip.MustParsePrefix("fec0::/10"), // site-local, deprecated by RFC 3879
+	netip.MustParsePrefix("ff00::/8"),  // multicast, RFC 4291 §2.7
 }
 
-// documentationPrefixes hold examples only (RFC 5737, RFC 3849): nothing answers
-// there, so even lab mode never sends them a packet, and the demo's edge uses them.
+// embeddedIPv4 returns the IPv4 address that a translated or tunnelled IPv6 form
+// carries, and the form's name: NAT64 with the well-known prefix (RFC 6052 §2.2,
+// /96 layout), 6to4 (RFC 3056 §2), IPv4-compatible (RFC 4291 §2.5.5.1) and Teredo's
+// client (RFC 4380 §4, the address inverted). The local-use NAT64 prefix
+// 64:ff9b:1::/48 has none: where its operator put the IPv4 address depends on a
+// prefix length we cannot know. Public refuses all of these whatever they carry;
+// this only helps say what a refused target meant.
+func embeddedIPv4(a netip.Addr) (netip.Addr, string, bool) {
+	if !a.Is6() || a.Is4In6() {
+		return netip.Addr{}, "", false
+	}
+	a = a.WithZone("")
+	b := a.As16()
+	switch {
+	case nat64WellKnown.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])), "NAT64", true
+	case sixToFour.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), "6to4", true
+	case teredo.Contains(a):
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), "Teredo", true
+	case ipv4Compatible.Contains(a) && a.Compare(netip.IPv6Loopback()) > 0:
+		return netip.AddrFrom4([4]byte(b[12:16])), "IPv4-compatible", true
+	}
+	return netip.Addr{}, "", false
+}
+
+var (
+	nat64WellKnown = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+	teredo         = netip.MustParsePrefix("2001::/32")
+	ipv4Compatible = netip.MustParsePrefix("::/96")
+)
+
+// documentationPrefixes hold examples only (RFC 5737, RFC 3849, RFC 9637): nothing
+// answers there, so even lab mode never sends them a packet, nor to their NAT64,
+// 6to4 or IPv4-compatible forms, and the demo's edge uses them.
 var documentationPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("3fff::/20"),
 }
 
 func documentation(a netip.Addr) bool {
+	a = a.WithZone("").Unmap()
+	if v4, _, ok := embeddedIPv4(a); ok {
+		a = v4
+	}
 	for _, p := range documentationPrefixes {
 		if p.Contains(a) {
 			return true
@@ -148,7 +271,7 @@ func (s Scope) Resolve(ctx context.Context, r Resolver) (map[netip.Addr]string, 
 			return
 		}
 		if !s.Lab && !Public(a) {
-			c.Add("targets", "exposure.error.not_public", a.String(), from)
+			c.Add("targets", "exposure.error.not_public", describe(a), from)
 			return
 		}
 		if _, seen := out[a]; !seen {
@@ -175,6 +298,15 @@ func (s Scope) Resolve(ctx context.Context, r Resolver) (map[netip.Addr]string, 
 		c.Add("targets", "exposure.error.no_target")
 	}
 	return out, c.Err()
+}
+
+// describe writes an address for a message, with the IPv4 address that a
+// translated or tunnelled form carries: "64:ff9b::7f00:1 (NAT64 127.0.0.1)".
+func describe(a netip.Addr) string {
+	if v4, form, ok := embeddedIPv4(a); ok {
+		return a.String() + " (" + form + " " + v4.String() + ")"
+	}
+	return a.String()
 }
 
 // ---- ports ----
