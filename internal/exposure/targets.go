@@ -134,12 +134,12 @@ var globalUnicast6 = netip.MustParsePrefix("2000::/3")
 // and a declared target should be given in its plain form anyway.
 var notPublic = []netip.Prefix{
 	// IPv4 Special-Purpose Address Registry.
-	netip.MustParsePrefix("0.0.0.0/8"),          // "this network", RFC 791 §3.2; 0.0.0.0/32 RFC 1122 §3.2.1.3
-	netip.MustParsePrefix("10.0.0.0/8"),         // private use, RFC 1918
-	netip.MustParsePrefix("100.64.0.0/10"),      // shared address space (carrier-grade NAT), RFC 6598
-	netip.MustParsePrefix("127.0.0.0/8"),        // loopback, RFC 1122 §3.2.1.3
-	netip.MustParsePrefix("169.254.0.0/16"),     // link local, RFC 3927
-	netip.MustParsePrefix("172.16.0.0/12"),      // private use, RFC 1918
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network", RFC 791 §3.2; 0.0.0.0/32 RFC 1122 §3.2.1.3
+	netip.MustParsePrefix("10.0.0.0/8"),     // private use, RFC 1918
+	netip.MustParsePrefix("100.64.0.0/10"),  // shared address space (carrier-grade NAT), RFC 6598
+	netip.MustParsePrefix("127.0.0.0/8"),    // loopback, RFC 1122 §3.2.1.3
+	netip.MustParsePrefix("169.254.0.0/16"), // link local, RFC 3927
+	netip.MustParsePrefix("172.16.0.0/12"),  // private use, RFC 1918
 	// IETF protocol assignments, RFC 6890 §2.1, holding service continuity 192.0.0.0/29
 	// (RFC 7335), the dummy 192.0.0.8 (RFC 7600), PCP anycast 192.0.0.9 (RFC 7723),
 	// TURN anycast 192.0.0.10 (RFC 8155), NAT64/DNS64 discovery 192.0.0.170-171 (RFC 8880).
