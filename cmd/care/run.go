@@ -213,7 +213,7 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 	if u.NeedsSecondFactor() {
 		fmt.Fprintln(stdout, "ce rôle exige un second facteur : il sera demandé à la première connexion")
 	}
-	fmt.Fprintf(stdout, "mot de passe à usage unique (à transmettre, puis à changer) :\n%s\n", password)
+	fmt.Fprintf(stdout, "mot de passe à usage unique (à transmettre ; il ouvre une seule connexion, qui demande d'en choisir un nouveau) :\n%s\n", password)
 	return nil
 }
 
@@ -275,6 +275,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	exposureLab := fs.Bool("exposure-lab", false, "permet aux administrateurs d'auditer des adresses non publiques (démonstrations, tests)")
 	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des analyses d'impact, ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
 	krb5Conf := fs.String("krb5-conf", getenv("CARE_KRB5_CONF"), "configuration Kerberos (krb5.conf) : permet aux audits d'annuaire de s'authentifier par Kerberos (env CARE_KRB5_CONF)")
+	dirNets := fs.String("directory-networks", getenv("CARE_DIRECTORY_NETWORKS"), "réseaux non publics que les audits d'annuaire lancés depuis la plateforme peuvent joindre, ex. private ou 10.20.0.0/16,192.168.5.0/24 (env CARE_DIRECTORY_NETWORKS)")
 	keyFile := fs.String("secret-key-file", "", "fichier de la clé secrète de l'instance (32 octets en base64, openssl rand -base64 32 ; ou env CARE_SECRET_KEY) : chiffre les mots de passe des audits d'annuaire programmés")
 	if ok, err := parse(fs, args); !ok {
 		return err
@@ -292,6 +293,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if secretKey, err = directory.ParseSecretKey(k); err != nil {
 			return err
 		}
+	}
+	networks, err := directory.ParseNetworks(*dirNets)
+	if err != nil {
+		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
@@ -319,7 +324,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SecretKey: secretKey, KRB5Conf: *krb5Conf})
+	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SecretKey: secretKey, KRB5Conf: *krb5Conf, DirectoryNetworks: networks})
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -42,6 +44,10 @@ type Config struct {
 	Kerberos bool
 	KRB5Conf string
 	SPN      string
+	// Guard, when set, is asked before each connection to the address the name
+	// resolved to; audits run by the platform set it (see Service.Networks), the
+	// command line does not.
+	Guard func(netip.Addr) error `json:"-"`
 }
 
 // kerberosName splits user@domain into the user and its realm.
@@ -111,6 +117,20 @@ func refused(field, key string, args ...any) error {
 	return ch.Err()
 }
 
+// explain says why a connection or a bind failed. For audits run by the platform
+// (guarded), a server that does not answer and one that answers with something
+// else than a directory read the same: the field must not map the network.
+func (c Config) explain(err error, host string) error {
+	if e, ok := problem.As(err); ok {
+		return e // the guard's own refusal
+	}
+	err = explain(err, host)
+	if e, ok := problem.As(err); ok && c.Guard != nil && len(e.Fields) == 1 && e.Fields[0].Key == "directory.error.ldap" {
+		return refused("url", "directory.error.unreachable", host)
+	}
+	return err
+}
+
 func explain(err error, host string) error {
 	var cert *tls.CertificateVerificationError
 	var hostErr x509.HostnameError
@@ -160,9 +180,20 @@ func dial(ctx context.Context, c Config) (*session, error) {
 		timeout = 30 * time.Second
 	}
 	dialer := &net.Dialer{Timeout: min(timeout, 15*time.Second)}
+	if c.Guard != nil {
+		// Checked on the address actually dialled, after resolution: a name that
+		// resolves elsewhere at dial time (DNS rebinding) is checked too.
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return err
+			}
+			return c.Guard(ap.Addr().Unmap())
+		}
+	}
 	conn, err := ldap.DialURL(c.URL, ldap.DialWithDialer(dialer), ldap.DialWithTLSConfig(c.tlsConfig(host)))
 	if err != nil {
-		return nil, explain(err, host)
+		return nil, c.explain(err, host)
 	}
 	conn.SetTimeout(timeout)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -173,7 +204,7 @@ func dial(ctx context.Context, c Config) (*session, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, explain(err, host)
+		return nil, c.explain(err, host)
 	}
 	if u.Scheme == "ldap" && c.StartTLS {
 		if err := conn.StartTLS(c.tlsConfig(host)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,6 +43,11 @@ type Service struct {
 	// KRB5Conf is the instance's Kerberos configuration; without it, audits run
 	// from the server bind with a password only.
 	KRB5Conf string
+	// Networks are the non-public networks audits may reach (care serve
+	// --directory-networks). Loopback, link-local and private addresses are
+	// refused unless listed: an audit request must not reach the platform's own
+	// host or its neighbours.
+	Networks []netip.Prefix
 }
 
 // Audit sources.
@@ -100,13 +106,32 @@ func (s *Service) kerberos(c *Config) error {
 // probe other services of the network.
 var ldapPorts = map[string]bool{"": true, "389": true, "636": true, "3268": true, "3269": true}
 
-func checkServerSide(c Config) error {
+func (s *Service) checkServerSide(c Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	u, _ := url.Parse(c.URL)
 	if !ldapPorts[u.Port()] {
 		return refused("url", "directory.error.port", u.Port())
+	}
+	if a, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
+		return s.guard(a.Unmap()) // a name is checked when it is dialled
+	}
+	return nil
+}
+
+// guard refuses the addresses an audit run by the platform may not reach.
+func (s *Service) guard(a netip.Addr) error {
+	for _, p := range s.Networks {
+		if p.Contains(a) {
+			return nil
+		}
+	}
+	switch {
+	case a.IsLoopback(), a.IsLinkLocalUnicast(), a.IsUnspecified(), a.IsMulticast(), a.IsLinkLocalMulticast(), a.IsInterfaceLocalMulticast():
+		return refused("url", "directory.error.address", a.String())
+	case a.IsPrivate():
+		return refused("url", "directory.error.address_private", a.String())
 	}
 	return nil
 }
@@ -126,9 +151,10 @@ func (s *Service) collect(ctx context.Context, org int64, c Config, source strin
 	if err := s.kerberos(&c); err != nil {
 		return AuditRow{}, err
 	}
-	if err := checkServerSide(c); err != nil {
+	if err := s.checkServerSide(c); err != nil {
 		return AuditRow{}, err
 	}
+	c.Guard = s.guard
 	snap, err := Collect(ctx, c)
 	if err != nil {
 		return AuditRow{}, err
@@ -153,8 +179,14 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditRow, error
 		return AuditRow{}, err
 	}
 	if c.Password == "" {
-		if p, err := s.storedPassword(ctx, org); err == nil && p != "" {
-			c.Password = p
+		// The stored password goes only where it was stored for: the stored
+		// settings are used whole, whatever else the request says.
+		stored, ok, err := s.storedConfig(ctx, org)
+		if err != nil {
+			return AuditRow{}, err
+		}
+		if ok {
+			c = stored
 		}
 	}
 	return s.collect(ctx, org, c, SourceLive)
@@ -570,12 +602,25 @@ func (s *Service) source(ctx context.Context, q db.Querier, org int64) (Source, 
 	return src, enc, err
 }
 
-func (s *Service) storedPassword(ctx context.Context, org int64) (string, error) {
-	_, enc, err := s.source(ctx, s.DB.Read, org)
-	if err != nil || len(enc) == 0 || s.SecretKey == nil {
-		return "", err
+// storedConfig is the stored settings with their password, when one is stored.
+// Plain LDAP is refused even if a row says so: a stored password never travels in
+// clear.
+func (s *Service) storedConfig(ctx context.Context, org int64) (Config, bool, error) {
+	src, enc, err := s.source(ctx, s.DB.Read, org)
+	if errors.Is(err, sql.ErrNoRows) || len(enc) == 0 || s.SecretKey == nil {
+		return Config{}, false, nil
 	}
-	return unseal(s.SecretKey, org, enc)
+	if err != nil {
+		return Config{}, false, err
+	}
+	c := src.config()
+	if transport(c) == "plain" {
+		return Config{}, false, refused("url", "directory.error.plain_stored")
+	}
+	if c.Password, err = unseal(s.SecretKey, org, src, enc); err != nil {
+		return Config{}, false, refused("password", "directory.error.password_again")
+	}
+	return c, true, nil
 }
 
 // SaveSource records the settings. With EveryDays > 0 audits run on schedule and
@@ -590,7 +635,7 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 	if err := s.kerberos(&cfg); err != nil {
 		return err
 	}
-	if err := checkServerSide(cfg); err != nil {
+	if err := s.checkServerSide(cfg); err != nil {
 		e, _ := problem.As(err)
 		for _, f := range e.Fields {
 			c.Add(f.Field, f.Key, f.Args...)
@@ -601,6 +646,9 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 	}
 	if src.EveryDays > 0 && s.SecretKey == nil {
 		c.Add("every_days", "directory.error.no_secret_key")
+	}
+	if src.EveryDays > 0 && transport(cfg) == "plain" {
+		c.Add("url", "directory.error.plain_stored")
 	}
 	if err := c.Err(); err != nil {
 		return err
@@ -620,11 +668,16 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 		case src.EveryDays == 0:
 			// no schedule: no password kept
 		case password != "":
-			if enc, err = seal(s.SecretKey, org, password); err != nil {
+			if enc, err = seal(s.SecretKey, org, src, password); err != nil {
 				return err
 			}
-		case len(oldEnc) > 0:
+		case len(oldEnc) > 0 && old.destination() == src.destination():
 			enc = oldEnc
+		case len(oldEnc) > 0:
+			// Another server, account or protection: the stored password is not
+			// sent there without being given again.
+			c.Add("password", "directory.error.password_again")
+			return c.Err()
 		default:
 			c.Add("password", "directory.error.password")
 			return c.Err()
@@ -729,13 +782,12 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 }
 
 func (s *Service) runScheduled(ctx context.Context, org int64) error {
-	src, enc, err := s.source(ctx, s.DB.Read, org)
+	cfg, ok, err := s.storedConfig(ctx, org)
 	if err != nil {
 		return err
 	}
-	cfg := src.config()
-	if cfg.Password, err = unseal(s.SecretKey, org, enc); err != nil {
-		return err
+	if !ok {
+		return refused("password", "directory.error.password_again")
 	}
 	_, err = s.collect(ctx, org, cfg, SourceScheduled)
 	return err

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -48,6 +49,8 @@ type Config struct {
 	SecretKey []byte
 	// KRB5Conf lets directory audits bind with Kerberos (the file names the KDCs).
 	KRB5Conf string
+	// DirectoryNetworks are the non-public networks directory audits may reach.
+	DirectoryNetworks []netip.Prefix
 }
 
 // Server holds the assembled capabilities.
@@ -92,7 +95,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
-		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf},
+		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},
 		Render:     render,

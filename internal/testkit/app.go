@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -40,7 +41,9 @@ func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	ts := httptest.NewUnstartedServer(nil)
 	app.URL = "http://" + ts.Listener.Addr().String()
 	cfg := server.Config{BaseURL: app.URL, Mail: &mail.SMTP{Addr: sink.Addr, From: "care@localhost"},
-		Logger: slog.New(slog.DiscardHandler), ExposureLab: true}
+		Logger: slog.New(slog.DiscardHandler), ExposureLab: true,
+		// The test domain controller listens on loopback.
+		DirectoryNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	for _, o := range options {
 		o(&cfg)
 	}
