@@ -76,7 +76,14 @@ func TestUserAndTokenCommands(t *testing.T) {
 			if _, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "y@example.org", "--name", "Y", "--role", "rssi", "--org", "750712184"}, args...)...); err == nil || !strings.Contains(err.Error(), "introuvable") {
 				t.Errorf("unknown FINESS: %v", err)
 			}
-			out, _, err = runCmd(t, env, append([]string{"token", "create", "--user", "chef@example.org"}, args...)...)
+			// No token for a role that requires a second factor not enrolled yet.
+			if _, _, err := runCmd(t, env, append([]string{"token", "create", "--user", "chef@example.org"}, args...)...); err == nil || !strings.Contains(err.Error(), "second facteur") {
+				t.Errorf("token for an admin without a second factor: %v", err)
+			}
+			if _, _, err := runCmd(t, env, append([]string{"user", "create", "--email", "lect@example.org", "--name", "Lecteur", "--role", "lecteur", "--org", "national"}, args...)...); err != nil {
+				t.Fatal(err)
+			}
+			out, _, err = runCmd(t, env, append([]string{"token", "create", "--user", "lect@example.org"}, args...)...)
 			lines = strings.Split(strings.TrimSpace(out), "\n")
 			if err != nil || !strings.HasPrefix(lines[len(lines)-1], "care_") {
 				t.Fatalf("token create: %v %q", err, out)

@@ -21,7 +21,10 @@ type User struct {
 	Locale      string
 	TOTPEnabled bool
 	Disabled    bool
-	CreatedAt   time.Time
+	// PasswordOnce: the password was handed over by someone else; the login it
+	// opens must set a new one first.
+	PasswordOnce bool
+	CreatedAt    time.Time
 	LastLoginAt *time.Time
 	Memberships []Membership
 }
@@ -98,6 +101,8 @@ const (
 	StageFull  = "full"
 	StageTOTP  = "totp"       // password checked, TOTP code expected
 	StageEnrol = "totp_enrol" // password checked, role requires TOTP, none enrolled yet
+	// StagePassword: a one-time password was used; a new one must be chosen.
+	StagePassword = "new_password"
 )
 
 // Token is an API token as its owner sees it: the secret itself is shown once.

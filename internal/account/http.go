@@ -122,6 +122,8 @@ func stageURL(stage string) string {
 		return "/connexion/code"
 	case StageEnrol:
 		return "/connexion/double-facteur"
+	case StagePassword:
+		return "/connexion/mot-de-passe"
 	}
 	return "/"
 }
@@ -135,20 +137,12 @@ func (h *Handler) clearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// safeReturn keeps only local paths, so the login form cannot send anyone elsewhere.
-func safeReturn(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.Contains(s, "\\") {
-		return "/"
-	}
-	return s
-}
-
 // ---- login pages ----
 
 // LoginPage shows the login form.
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
 	v := h.View(r, "login.title")
-	v.Form = map[string]string{"retour": safeReturn(r.URL.Query().Get("retour"))}
+	v.Form = map[string]string{"retour": web.LocalPath(r.URL.Query().Get("retour"))}
 	h.Render.Render(w, http.StatusOK, "login", v)
 }
 
@@ -160,7 +154,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 		web.LogIfInternal(r, err)
 		v := h.View(r, "login.title")
 		v.SetError(err)
-		v.Form = map[string]string{"email": email, "retour": safeReturn(r.PostFormValue("retour"))}
+		v.Form = map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))}
 		h.Render.Render(w, web.Status(err), "login", v)
 		return
 	}
@@ -174,7 +168,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, token)
 	if stage == StageFull {
-		web.Redirect(w, r, safeReturn(r.PostFormValue("retour")))
+		web.Redirect(w, r, web.LocalPath(r.PostFormValue("retour")))
 		return
 	}
 	web.Redirect(w, r, stageURL(stage))
@@ -207,6 +201,40 @@ func (h *Handler) Code(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, token)
 	web.Redirect(w, r, "/")
+}
+
+// FirstPasswordPage asks a person who logged in with a one-time password for
+// their own.
+func (h *Handler) FirstPasswordPage(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.Session.Stage != StagePassword {
+		web.Redirect(w, r, "/connexion")
+		return
+	}
+	h.Render.Render(w, http.StatusOK, "login-password", h.View(r, "login.password_title"))
+}
+
+// FirstPassword sets that password and goes on to the second factor, if any.
+func (h *Handler) FirstPassword(w http.ResponseWriter, r *http.Request) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.Session.Stage != StagePassword {
+		web.Redirect(w, r, "/connexion")
+		return
+	}
+	err := mismatch()
+	token, stage := "", ""
+	if r.PostFormValue("password") == r.PostFormValue("confirm") {
+		token, stage, err = h.Accounts.SetFirstPassword(r.Context(), cur.Token, r.PostFormValue("password"))
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		v := h.View(r, "login.password_title")
+		v.SetError(err)
+		h.Render.Render(w, web.Status(err), "login-password", v)
+		return
+	}
+	h.setCookie(w, token)
+	web.Redirect(w, r, stageURL(stage))
 }
 
 type enrolData struct {
@@ -350,7 +378,7 @@ func (h *Handler) SetLanguage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	web.Redirect(w, r, safeReturn(r.PostFormValue("back")))
+	web.Redirect(w, r, web.LocalPath(r.PostFormValue("back")))
 }
 
 // ---- profile ----

@@ -67,12 +67,12 @@ func subject(ctx context.Context) authz.Subject {
 	return s
 }
 
-const userColumns = `id, email, name, locale, totp_enabled, disabled_at IS NOT NULL, created_at, last_login_at`
+const userColumns = `id, email, name, locale, totp_enabled, disabled_at IS NOT NULL, password_once, created_at, last_login_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var last sql.NullTime
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.TOTPEnabled, &u.Disabled, &u.CreatedAt, &last)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.TOTPEnabled, &u.Disabled, &u.PasswordOnce, &u.CreatedAt, &last)
 	if last.Valid {
 		t := last.Time
 		u.LastLoginAt = &t
@@ -119,26 +119,32 @@ func memberships(ctx context.Context, q db.Querier, userID int64) ([]Membership,
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email = NormaliseEmail(email)
 	now := db.Now()
-	if n, err := s.failures(ctx, "acct:"+email, now); err != nil {
+	if throttled, err := s.throttled(ctx, s.DB.Read, email, ip); err != nil {
 		return User{}, err
-	} else if n >= maxFailuresPerAccount {
-		return User{}, problem.New(problem.TooMany, "account.error.throttled")
-	}
-	if n, err := s.failures(ctx, "ip:"+ip, now); err != nil {
-		return User{}, err
-	} else if n >= maxFailuresPerAddress {
+	} else if throttled {
 		return User{}, problem.New(problem.TooMany, "account.error.throttled")
 	}
 	var id int64
 	var hash string
-	var disabled bool
-	err := s.DB.Read.QueryRowContext(ctx, "SELECT id, password_hash, disabled_at IS NOT NULL FROM users WHERE email = $1", email).Scan(&id, &hash, &disabled)
+	var disabled, once bool
+	err := s.DB.Read.QueryRowContext(ctx, "SELECT id, password_hash, disabled_at IS NOT NULL, password_once FROM users WHERE email = $1", email).Scan(&id, &hash, &disabled, &once)
 	if errors.Is(err, sql.ErrNoRows) {
 		CheckPassword(dummyHash, password)
 	} else if err != nil {
 		return User{}, err
 	}
-	if id == 0 || disabled || !CheckPassword(hash, password) {
+	ok := id != 0 && !disabled && CheckPassword(hash, password)
+	if ok && once {
+		// A one-time password is spent by the login it opens (whoever comes first,
+		// should two use it at once); that login must choose a new one.
+		res, err := s.DB.Write.ExecContext(ctx, "UPDATE users SET password_hash = '' WHERE id = $1 AND password_hash = $2", id, hash)
+		if err != nil {
+			return User{}, err
+		}
+		n, _ := res.RowsAffected()
+		ok = n == 1
+	}
+	if !ok {
 		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 			for _, key := range []string{"acct:" + email, "ip:" + ip} {
 				if _, err := tx.ExecContext(ctx, "INSERT INTO login_failures (key, at) VALUES ($1, $2)", key, now); err != nil {
@@ -156,10 +162,14 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	return loadUser(ctx, s.DB.Read, id)
 }
 
-func (s *Service) failures(ctx context.Context, key string, now time.Time) (int, error) {
-	var n int
-	err := s.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2", key, now.Add(-failureWindow)).Scan(&n)
-	return n, err
+// throttled reports whether the account or the address failed too often lately.
+// Wrong passwords and wrong codes count alike, so the two steps lock together.
+func (s *Service) throttled(ctx context.Context, q db.Querier, email, ip string) (bool, error) {
+	since := db.Now().Add(-failureWindow)
+	var perAccount, perAddress int
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN key = $1 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN key = $2 THEN 1 ELSE 0 END), 0)
+		FROM login_failures WHERE key IN ($1, $2) AND at > $3`, "acct:"+email, "ip:"+ip, since).Scan(&perAccount, &perAddress)
+	return perAccount >= maxFailuresPerAccount || perAddress >= maxFailuresPerAddress, err
 }
 
 // clearFailures forgets an account's failures after a complete login.
@@ -172,18 +182,65 @@ func clearFailures(ctx context.Context, tx *sql.Tx, email string) error {
 // returns the cookie value. A new value is issued at each login and each change of
 // stage, so that a value seen before login is worth nothing after.
 func (s *Service) StartSession(ctx context.Context, u User, ip, userAgent string) (string, string, error) {
-	stage := StageFull
-	switch {
-	case u.TOTPEnabled:
-		stage = StageTOTP
-	case u.NeedsSecondFactor():
-		stage = StageEnrol
+	stage := StagePassword
+	if !u.PasswordOnce {
+		stage = factorStage(u)
 	}
 	token := rand.Text()
 	now := db.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
 			VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, hashSecret(token), u.ID, stage, now, now.Add(s.absolute()), ip, truncate(userAgent, 300)); err != nil {
+			return err
+		}
+		if stage == StageFull {
+			return completeLogin(ctx, tx, u)
+		}
+		return nil
+	})
+	return token, stage, err
+}
+
+// factorStage is the stage after the password: the code, the enrolment the role
+// requires, or a complete login.
+func factorStage(u User) string {
+	switch {
+	case u.TOTPEnabled:
+		return StageTOTP
+	case u.NeedsSecondFactor():
+		return StageEnrol
+	}
+	return StageFull
+}
+
+// SetFirstPassword replaces a spent one-time password by the person's own, and
+// moves the session on to its second factor or a complete login. It returns the
+// new session value and its stage.
+func (s *Service) SetFirstPassword(ctx context.Context, sessionToken, password string) (string, string, error) {
+	if key := checkNewPassword(password); key != "" {
+		var c problem.Checks
+		c.Add("password", key, MinPasswordLength)
+		return "", "", c.Err()
+	}
+	var token, stage string
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		var current string
+		if err := tx.QueryRowContext(ctx, "SELECT user_id, stage FROM sessions WHERE id_hash = $1", hashSecret(sessionToken)).Scan(&userID, &current); err != nil || current != StagePassword {
+			return problem.New(problem.Unauthorized, "account.error.login_required")
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, password_once = FALSE, updated_at = $2 WHERE id = $3", HashPassword(password), db.Now(), userID); err != nil {
+			return err
+		}
+		u, err := loadUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		stage = factorStage(u)
+		if token, err = rotate(ctx, tx, sessionToken, stage); err != nil {
+			return err
+		}
+		if err := audit.Record(authz.WithSubject(ctx, u.Subject()), tx, audit.Entry{Action: "account.first_password", ObjectType: "user", ObjectID: audit.ID(userID), OrgPath: firstPath(u)}); err != nil {
 			return err
 		}
 		if stage == StageFull {
@@ -380,6 +437,16 @@ func (s *Service) VerifyTOTP(ctx context.Context, sessionToken, code, ip string)
 		if err := tx.QueryRowContext(ctx, "SELECT totp_secret, totp_last_step, email FROM users WHERE id = $1 AND totp_enabled = TRUE", userID).Scan(&stored, &last, &email); err != nil {
 			return problem.New(problem.Unauthorized, "account.error.login_required")
 		}
+		// Guesses are counted per account and address, whatever the session: the
+		// count is checked before the code, and past it the half-open session ends.
+		if throttled, err := s.throttled(ctx, tx, email, ip); err != nil {
+			return err
+		} else if throttled {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = $1", hashSecret(sessionToken)); err != nil {
+				return err
+			}
+			return problem.New(problem.TooMany, "account.error.throttled")
+		}
 		seed, reseal, err := s.readTOTP(userID, stored)
 		if err != nil {
 			return err
@@ -540,7 +607,7 @@ func (s *Service) Reset(ctx context.Context, token, password string) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL", now, userID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", HashPassword(password), now, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = $1, password_once = FALSE, updated_at = $2 WHERE id = $3", HashPassword(password), now, userID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
@@ -583,7 +650,7 @@ func (s *Service) Create(ctx context.Context, n NewUser) (User, string, error) {
 			return err
 		}
 		now := db.Now()
-		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, password_once, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id`,
 			n.Email, n.Name, HashPassword(password), now).Scan(&u.ID); err != nil {
 			return err
 		}
@@ -660,6 +727,14 @@ func (s *Service) Grant(ctx context.Context, userID int64, role authz.Role, orgI
 		// A change of privilege ends the user's sessions: they log in again with the new rights.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
 			return err
+		}
+		// A role that requires a second factor ends the tokens of someone without
+		// one: a token must not carry the role past the enrolment.
+		if role.RequiresSecondFactor() {
+			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM users WHERE id = $2 AND totp_enabled = TRUE)`, db.Now(), userID); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.grant", ObjectType: "user", ObjectID: audit.ID(userID), OrgPath: path,
 			Changes: map[string]audit.Change{"role": {After: string(role) + "@" + audit.ID(orgID)}}})
@@ -792,7 +867,7 @@ func (s *Service) SetLocale(ctx context.Context, userID int64, l i18n.Lang) erro
 
 // SetPassword sets a password without the current one: for the command line only.
 func (s *Service) SetPassword(ctx context.Context, userID int64, password string) error {
-	_, err := s.DB.Write.ExecContext(ctx, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", HashPassword(password), db.Now(), userID)
+	_, err := s.DB.Write.ExecContext(ctx, "UPDATE users SET password_hash = $1, password_once = FALSE, updated_at = $2 WHERE id = $3", HashPassword(password), db.Now(), userID)
 	return err
 }
 

@@ -70,8 +70,23 @@ func TestAccountsContract(t *testing.T) {
 			}
 			c := app.Browser(t)
 			resp := app.PostForm(t, c, "/connexion", url.Values{"email": {u.Email}, "password": {password}})
-			if resp.Header.Get("Location") != "/connexion/double-facteur" {
+			if resp.Header.Get("Location") != "/connexion/mot-de-passe" {
 				t.Fatalf("first login of an ARS referent: %s", resp.Header.Get("Location"))
+			}
+			// The one-time password is spent: a second login with it is refused.
+			if resp := app.PostForm(t, app.Browser(t), "/connexion", url.Values{"email": {u.Email}, "password": {password}}); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("one-time password used twice: %d", resp.StatusCode)
+			}
+			// Nothing but the new password is reachable before it is chosen.
+			if resp := app.Get(t, c, "/"); resp.Header.Get("Location") != "/connexion/mot-de-passe" {
+				t.Fatalf("home before the new password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if resp := app.PostForm(t, c, "/connexion/mot-de-passe", url.Values{"password": {"short"}, "confirm": {"short"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("short first password: %d", resp.StatusCode)
+			}
+			resp = app.PostForm(t, c, "/connexion/mot-de-passe", url.Values{"password": {"mon-propre-secret-2026"}, "confirm": {"mon-propre-secret-2026"}})
+			if resp.Header.Get("Location") != "/connexion/double-facteur" {
+				t.Fatalf("after the first password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			page := testkit.BodyOf(app.Get(t, c, "/connexion/double-facteur"))
 			secret := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)

@@ -31,6 +31,13 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, va
 	if err := c.Err(); err != nil {
 		return Token{}, "", err
 	}
+	u, err := loadUser(ctx, s.DB.Read, userID)
+	if err != nil {
+		return Token{}, "", err
+	}
+	if u.NeedsSecondFactor() && !u.TOTPEnabled {
+		return Token{}, "", problem.New(problem.Conflict, "account.error.token_needs_totp")
+	}
 	secret := tokenPrefix + rand.Text()
 	now := db.Now()
 	t := Token{UserID: userID, Name: name, Prefix: secret[:len(tokenPrefix)+6], CreatedAt: now}
@@ -39,7 +46,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, va
 		e := now.Add(validity)
 		t.ExpiresAt, expires = &e, e
 	}
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			userID, name, t.Prefix, hashSecret(secret), now, expires).Scan(&t.ID); err != nil {
 			return err
@@ -120,6 +127,11 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	u, err := loadUser(ctx, s.DB.Read, t.UserID)
 	if err != nil || u.Disabled {
 		return User{}, denied
+	}
+	// A token acts with its owner's roles: never those that require a second
+	// factor the owner has not enrolled.
+	if u.NeedsSecondFactor() && !u.TOTPEnabled {
+		return User{}, problem.New(problem.Unauthorized, "account.error.token_needs_totp")
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", now, t.ID); err != nil {

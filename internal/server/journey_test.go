@@ -137,6 +137,9 @@ func (j *journey) follow(sel, name string) {
 
 // login fills the login form, and the second-factor form when the account asks
 // for it; it reports whether the second factor was asked.
+// firstPassword is what a journey chooses when a one-time password asks for a new one.
+const firstPassword = "premier-mot-de-passe-2026"
+
 func (j *journey) login(email, password string) (totp bool) {
 	j.t.Helper()
 	j.open("/connexion")
@@ -147,6 +150,12 @@ func (j *journey) login(email, password string) (totp bool) {
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 	)
+	if j.path() == "/connexion/mot-de-passe" {
+		// A one-time password: the person chooses their own before anything else.
+		j.submit("choosing the first password of "+email, `form[action="/connexion/mot-de-passe"] button[type=submit]`,
+			chromedp.SendKeys(chromedp.ID("password"), firstPassword),
+			chromedp.SendKeys(chromedp.ID("confirm"), firstPassword))
+	}
 	if j.path() == "/connexion/code" {
 		totp = true
 		code, err := account.TOTPCode(demo.TOTPSecret, account.TOTPStep(time.Now()))

@@ -67,6 +67,8 @@ func (s *Server) Routes() []Route {
 		{"POST /connexion", f(a.Login), public},
 		{"GET /connexion/code", f(a.CodePage), partial},
 		{"POST /connexion/code", f(a.Code), partial},
+		{"GET /connexion/mot-de-passe", f(a.FirstPasswordPage), partial},
+		{"POST /connexion/mot-de-passe", f(a.FirstPassword), partial},
 		{"GET /connexion/double-facteur", f(a.EnrolPage), partial},
 		{"POST /connexion/double-facteur", f(a.Enrol), partial},
 		{"POST /deconnexion", f(a.Logout), public},
