@@ -25,8 +25,8 @@ type User struct {
 	// opens must set a new one first.
 	PasswordOnce bool
 	CreatedAt    time.Time
-	LastLoginAt *time.Time
-	Memberships []Membership
+	LastLoginAt  *time.Time
+	Memberships  []Membership
 }
 
 // Membership is a role held at a node.
