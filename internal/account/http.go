@@ -65,6 +65,10 @@ func (h *Handler) Identify(next http.Handler) http.Handler {
 				return
 			}
 			ctx = context.WithValue(ctx, currentKey{}, Current{User: u, API: true})
+			ctx = web.WithRecheck(ctx, func(ctx context.Context) error {
+				_, err := h.Accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
+				return err
+			})
 			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, u.Subject())))
 			return
 		}
@@ -75,6 +79,14 @@ func (h *Handler) Identify(next http.Handler) http.Handler {
 				if sess.Stage == StageFull {
 					ctx = authz.WithSubject(ctx, u.Subject())
 				}
+				stage := sess.Stage
+				ctx = web.WithRecheck(ctx, func(ctx context.Context) error {
+					now, _, err := h.Accounts.Lookup(ctx, c.Value)
+					if err == nil && now.Stage != stage {
+						err = problem.New(problem.Unauthorized, "account.error.login_required")
+					}
+					return err
+				})
 			} else if !problem.Is(err, problem.Unauthorized) {
 				web.LogIfInternal(r, err)
 			} else {
