@@ -902,6 +902,12 @@ func (s *Service) Invite(ctx context.Context, email, name, what string, lang i18
 	}
 	err = s.DB.Read.QueryRowContext(ctx, "SELECT id FROM users WHERE email = $1", email).Scan(&id)
 	if err == nil {
+		// A known address gets a notice instead of an activation link: the inviter
+		// sees the same answer either way, so invitations cannot probe addresses.
+		link := strings.TrimSuffix(s.BaseURL, "/") + "/connexion"
+		if err := s.Mail.Send(ctx, mail.Message{To: email, Subject: lang.T("mail.invite.subject", what), Body: lang.T("mail.invite_known.body", what, link)}); err != nil {
+			slog.Warn("invitation not sent", "user", id, "err", err)
+		}
 		return id, false, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {

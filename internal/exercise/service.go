@@ -644,6 +644,13 @@ func (s *Service) RemoveStimulus(ctx context.Context, id, stimulus int64) error 
 // exercise's establishment, a node under it, or one above it (an ARS for a
 // regional exercise); a player needs a cell of the kit.
 func (s *Service) AddParticipant(ctx context.Context, id, user int64, role, cell string) error {
+	return s.seat(ctx, id, user, role, cell, false)
+}
+
+// seat places user in the exercise. Chosen from a list, the person must be in
+// scope; invited by e-mail (invited), whoever owns the address is seated, so that
+// an invitation answers the same for any address.
+func (s *Service) seat(ctx context.Context, id, user int64, role, cell string, invited bool) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		e, path, err := s.drive(ctx, tx, id)
 		if err != nil {
@@ -659,7 +666,7 @@ func (s *Service) AddParticipant(ctx context.Context, id, user int64, role, cell
 			OR NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))`, user, path+"%", path).Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
+		if n == 0 && !invited {
 			c.Add("user", "exercise.error.participant_scope")
 		}
 		if err := c.Err(); err != nil {
@@ -1471,7 +1478,7 @@ func (s *Service) InviteGuest(ctx context.Context, id int64, email, name, role, 
 	if err != nil {
 		return err
 	}
-	return s.AddParticipant(ctx, id, user, role, cell)
+	return s.seat(ctx, id, user, role, cell, true)
 }
 
 // DoneTask marks an action of the main courante done: by a participant of its

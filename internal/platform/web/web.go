@@ -143,7 +143,7 @@ func (v *View) Other() i18n.Lang {
 
 // SetError fills the view from a failed submission: a summary, and a message per field.
 func (v *View) SetError(err error) {
-	e, ok := problem.As(err)
+	e, ok := asProblem(err)
 	if !ok {
 		v.Error = v.T("error.internal")
 		return
@@ -181,9 +181,21 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, name string, v *Vie
 	_, _ = w.Write([]byte(b.String()))
 }
 
+// asProblem is err as the person should read it: a problem, or a body over its
+// limit, which every reader of a body may meet (413 rather than an internal error).
+func asProblem(err error) (*problem.Error, bool) {
+	if e, ok := problem.As(err); ok {
+		return e, true
+	}
+	if tooBig, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return problem.New(problem.TooLarge, "error.too_large", tooBig.Limit), true
+	}
+	return nil, false
+}
+
 // Status maps an error to its HTTP status.
 func Status(err error) int {
-	e, ok := problem.As(err)
+	e, ok := asProblem(err)
 	if !ok {
 		return http.StatusInternalServerError
 	}
@@ -209,7 +221,7 @@ func Status(err error) int {
 // LogIfInternal logs errors that are not the user's doing; their detail never
 // reaches the response.
 func LogIfInternal(r *http.Request, err error) {
-	if _, ok := problem.As(err); !ok {
+	if _, ok := asProblem(err); !ok {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 }
@@ -246,7 +258,7 @@ func Problem(w http.ResponseWriter, r *http.Request, err error) {
 	lang := i18n.FromRequest(r)
 	status := Status(err)
 	doc := ProblemDoc{Type: "about:blank", Title: http.StatusText(status), Status: status}
-	if e, ok := problem.As(err); ok {
+	if e, ok := asProblem(err); ok {
 		doc.Detail = lang.T(e.Key, e.Args...)
 		for _, f := range e.Fields {
 			doc.Errors = append(doc.Errors, FieldReport{Field: f.Field, Detail: lang.T(f.Key, f.Args...)})
@@ -440,7 +452,7 @@ func (rd *Renderer) Fail(w http.ResponseWriter, r *http.Request, v *View, err er
 	LogIfInternal(r, err)
 	v.Title = "error.title"
 	msg := v.T("error.internal")
-	if e, ok := problem.As(err); ok {
+	if e, ok := asProblem(err); ok {
 		msg = v.T(e.Key, e.Args...)
 	}
 	v.Data = msg
