@@ -176,9 +176,12 @@ func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
 		BackupScheme: res.BackupScheme, OfflineCopy: res.OfflineCopy, ImmutableCopy: res.ImmutableCopy, LastRestoreTest: res.LastRestoreTest})
 }
 
+// MaxImport bounds an uploaded register of resources (the route table applies it).
+const MaxImport = 5 << 20
+
 // APIImportApplications answers POST /api/v1/orgs/{org}/applications/import (CSV body).
 func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) {
-	n, err := h.Continuity.ImportResources(r.Context(), orgOf(r), http.MaxBytesReader(w, r.Body, 5<<20))
+	n, err := h.Continuity.ImportResources(r.Context(), orgOf(r), r.Body)
 	if err != nil {
 		web.Problem(w, r, err)
 		return

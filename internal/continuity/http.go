@@ -258,7 +258,6 @@ func (h *Handler) CreateResource(w http.ResponseWriter, r *http.Request) {
 // ImportResources imports a register CSV.
 func (h *Handler) ImportResources(w http.ResponseWriter, r *http.Request) {
 	org := orgOf(r)
-	r.Body = http.MaxBytesReader(w, r.Body, 5<<20)
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		h.again(w, r, problem.New(problem.Invalid, "continuity.import.no_file"))

@@ -98,7 +98,6 @@ func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
 // APIImport answers POST /api/v1/orgs/{id}/directory/imports: the body is a
 // snapshot file sealed with the establishment's import key.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxImport)
 	a, err := h.Directory.Import(r.Context(), apiOrg(r), r.Body)
 	if err != nil {
 		web.Problem(w, r, err)

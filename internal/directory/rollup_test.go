@@ -1,6 +1,9 @@
 package directory_test
 
 import (
+	"bytes"
+	"crypto/rand"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -77,4 +80,37 @@ func TestRollUp(t *testing.T) {
 			t.Errorf("the EHPAD's own roll-up: %d %+v", status, own)
 		}
 	})
+}
+
+// The API takes the snapshot files the page takes: the route table gives both the
+// same body limit (a 2 MiB file used to be cut at 1 MiB through the API).
+func TestLargeSnapshotThroughTheAPI(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")
+	admin := app.Token(t, "admin@demo.care.test")
+	path := "/api/v1/orgs/" + strconv.FormatInt(chv.ID, 10) + "/directory"
+	var k struct {
+		ImportKey string `json:"import_key"`
+	}
+	app.API(t, admin, "GET", path+"/import-key", nil, &k)
+	snap := tinyDomain(time.Now().Add(-time.Minute))
+	at := time.Now().Add(-24 * time.Hour)
+	for i := range 60000 {
+		name := rand.Text() + rand.Text()
+		snap.Objects = append(snap.Objects, directory.Object{DN: "CN=" + name + ",OU=Lab,DC=val,DC=local", Class: directory.ClassUser,
+			Name: name[:20], SID: "S-1-5-21-7-8-9-" + strconv.Itoa(2000+i), UAC: 0x200, Created: at, Changed: at})
+	}
+	var file bytes.Buffer
+	if err := directory.WriteSnapshot(&file, snap, []byte(k.ImportKey)); err != nil {
+		t.Fatal(err)
+	}
+	if file.Len() < 2<<20 {
+		t.Fatalf("the file is only %d bytes", file.Len())
+	}
+	req, _ := http.NewRequest("POST", app.URL+path+"/imports", bytes.NewReader(file.Bytes()))
+	req.Header.Set("Authorization", "Bearer "+admin)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if resp := app.Do(t, http.DefaultClient, req); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("%d-byte snapshot through the API: %d %.300s", file.Len(), resp.StatusCode, testkit.BodyOf(resp))
+	}
 }

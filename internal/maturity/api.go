@@ -106,7 +106,7 @@ func (h *Handler) APIQuestionnaire(w http.ResponseWriter, r *http.Request) {
 
 // APIImport answers POST /api/v1/questionnaires with a YAML body.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxFileSize))
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		web.Problem(w, r, problem.New(problem.TooLarge, "maturity.error.file_too_large", MaxFileSize))
 		return

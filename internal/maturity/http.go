@@ -299,7 +299,6 @@ func (h *Handler) AddEvidence(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxEvidenceSize+64<<10)
 	qid := r.FormValue("question")
 	file, header, err := r.FormFile("file")
 	if err == nil {
@@ -612,7 +611,6 @@ func (h *Handler) questionnaires(w http.ResponseWriter, r *http.Request, status 
 
 // Import stores an uploaded questionnaire version.
 func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxFileSize+64<<10)
 	v := h.View(r, "maturity.questionnaires_title")
 	file, _, err := r.FormFile("file")
 	if err == nil {

@@ -315,7 +315,6 @@ const MaxImportBytes = 10 << 20
 // Import reads an uploaded CSV and creates its establishments, or lists every bad line.
 func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 	v := h.View(r, "org.import_title")
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		v.SetError(problem.New(problem.Invalid, "org.import.no_file"))
@@ -478,7 +477,6 @@ func (h *Handler) APIPatch(w http.ResponseWriter, r *http.Request) {
 
 // APIImport answers POST /api/v1/orgs/import with a CSV body.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
 	rows, err := ParseCSV(r.Body)
 	var n int
 	if err == nil {

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +28,16 @@ type Route struct {
 	Handler http.Handler
 	Access  access
 }
+
+// sized is a handler whose route accepts bodies up to limit bytes instead of
+// MaxBody: file uploads.
+type sized struct {
+	http.Handler
+	limit int64
+}
+
+// upTo lets a route's body reach n bytes.
+func upTo(n int64, h http.Handler) http.Handler { return sized{h, n} }
 
 type access int
 
@@ -91,7 +100,7 @@ func (s *Server) Routes() []Route {
 		// Organisation tree
 		{"GET /organisations", f(orgs.Tree), login},
 		{"GET /organisations/import", f(orgs.ImportPage), login},
-		{"POST /organisations/import", f(orgs.Import), login},
+		{"POST /organisations/import", upTo(org.MaxImportBytes, f(orgs.Import)), login},
 		{"GET /organisations/{id}", f(orgs.Detail), login},
 		{"GET /organisations/{id}/enfants", f(orgs.Children), login},
 		{"GET /organisations/{id}/nouveau", f(orgs.NewPage), login},
@@ -116,7 +125,7 @@ func (s *Server) Routes() []Route {
 		{"POST /autoevaluations", f(mat.Create), login},
 		{"GET /autoevaluations/{id}", f(mat.Fill), login},
 		{"POST /autoevaluations/{id}/reponses", f(mat.Save), login},
-		{"POST /autoevaluations/{id}/preuves", f(mat.AddEvidence), login},
+		{"POST /autoevaluations/{id}/preuves", upTo(maturity.MaxEvidenceSize+64<<10, f(mat.AddEvidence)), login},
 		{"GET /autoevaluations/{id}/preuves/{eid}", f(mat.Evidence), login},
 		{"POST /autoevaluations/{id}/preuves/{eid}/supprimer", f(mat.DeleteEvidence), login},
 		{"POST /autoevaluations/{id}/soumettre", mat.Transition(maturity.Review), login},
@@ -129,7 +138,7 @@ func (s *Server) Routes() []Route {
 		{"GET /autoevaluations/{id}/comparer", f(mat.Compare), login},
 		{"GET /syntheses", f(mat.RollUpPage), login},
 		{"GET /questionnaires", f(mat.Questionnaires), login},
-		{"POST /questionnaires", f(mat.Import), login},
+		{"POST /questionnaires", upTo(maturity.MaxFileSize+64<<10, f(mat.Import)), login},
 		{"GET /questionnaires/{id}/source", f(mat.Source), login},
 
 		// Continuity
@@ -137,7 +146,7 @@ func (s *Server) Routes() []Route {
 		{"POST /continuite/noeud/{org}/cadrage", f(cont.SavePlan), login},
 		{"POST /continuite/noeud/{org}/activites", f(cont.CreateActivity), login},
 		{"POST /continuite/noeud/{org}/ressources", f(cont.CreateResource), login},
-		{"POST /continuite/noeud/{org}/ressources/import", f(cont.ImportResources), login},
+		{"POST /continuite/noeud/{org}/ressources/import", upTo(continuity.MaxImport+64<<10, f(cont.ImportResources)), login},
 		{"POST /continuite/noeud/{org}/tests", f(cont.AddTest), login},
 		{"POST /continuite/noeud/{org}/pcra", f(cont.Document), login},
 		{"GET /continuite/activites/{id}", f(cont.ActivityPage), login},
@@ -157,7 +166,7 @@ func (s *Server) Routes() []Route {
 		// Active Directory audit
 		{"GET /annuaire", f(dir.Page), login},
 		{"POST /annuaire/noeud/{org}/audits", f(dir.Run), login},
-		{"POST /annuaire/noeud/{org}/import", f(dir.Import), login},
+		{"POST /annuaire/noeud/{org}/import", upTo(directory.MaxImport+64<<10, f(dir.Import)), login},
 		{"POST /annuaire/noeud/{org}/source", f(dir.SaveSource), login},
 		{"POST /annuaire/noeud/{org}/cle", f(dir.RenewImportKey), login},
 		{"POST /annuaire/noeud/{org}/suivi/{check}", f(dir.FollowUp), login},
@@ -190,7 +199,7 @@ func (s *Server) Routes() []Route {
 		// API
 		{"GET /api/v1/orgs", f(orgs.APIList), api},
 		{"POST /api/v1/orgs", f(orgs.APICreate), api},
-		{"POST /api/v1/orgs/import", f(orgs.APIImport), api},
+		{"POST /api/v1/orgs/import", upTo(org.MaxImportBytes, f(orgs.APIImport)), api},
 		{"GET /api/v1/orgs/{id}", f(orgs.APIGet), api},
 		{"PATCH /api/v1/orgs/{id}", f(orgs.APIPatch), api},
 		{"GET /api/v1/users", f(users.APIList), api},
@@ -201,7 +210,7 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/audit", f(trail.APIList), api},
 		{"GET /api/v1/me", f(s.apiMe), api},
 		{"GET /api/v1/questionnaires", f(mat.APIQuestionnaires), api},
-		{"POST /api/v1/questionnaires", f(mat.APIImport), api},
+		{"POST /api/v1/questionnaires", upTo(maturity.MaxFileSize, f(mat.APIImport)), api},
 		{"GET /api/v1/questionnaires/{id}", f(mat.APIQuestionnaire), api},
 		{"GET /api/v1/assessments", f(mat.APIList), api},
 		{"POST /api/v1/assessments", f(mat.APICreate), api},
@@ -217,14 +226,14 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/activities/{id}", f(cont.APIActivity), api},
 		{"PUT /api/v1/activities/{id}/bia", f(cont.APISaveBIA), api},
 		{"POST /api/v1/applications", f(cont.APICreateApplication), api},
-		{"POST /api/v1/orgs/{id}/applications/import", f(cont.APIImportApplications), api},
+		{"POST /api/v1/orgs/{id}/applications/import", upTo(continuity.MaxImport, f(cont.APIImportApplications)), api},
 		{"GET /api/v1/orgs/{id}/continuity/gaps", f(cont.APIGaps), api},
 		{"GET /api/v1/orgs/{id}/continuity/coverage", f(cont.APICoverage), api},
 		{"GET /api/v1/orgs/{id}/continuity/evaluation", f(cont.APIEvaluation), api},
 		{"POST /api/v1/orgs/{id}/pcra", f(cont.APIDocument), api},
 		{"POST /api/v1/orgs/{id}/directory/audits", f(dir.APIRun), api},
 		{"GET /api/v1/orgs/{id}/directory/audits", f(dir.APIAudits), api},
-		{"POST /api/v1/orgs/{id}/directory/imports", f(dir.APIImport), api},
+		{"POST /api/v1/orgs/{id}/directory/imports", upTo(directory.MaxImport, f(dir.APIImport)), api},
 		{"GET /api/v1/orgs/{id}/directory/checkpoints", f(dir.APICheckpoints), api},
 		{"PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}", f(dir.APIFollowUp), api},
 		{"GET /api/v1/orgs/{id}/directory/level", f(dir.APILevel), api},
@@ -276,14 +285,19 @@ func (s *Server) Routes() []Route {
 	}
 }
 
-// MaxBody bounds request bodies; file uploads set their own larger limit.
+// MaxBody bounds request bodies; file uploads carry their own limit in the table
+// (upTo).
 const MaxBody = 1 << 20
 
 // Handler returns the whole application.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
-		h := rt.Handler
+		limit := int64(MaxBody)
+		if s, ok := rt.Handler.(sized); ok {
+			limit = s.limit
+		}
+		h := web.MaxBody(limit, rt.Handler)
 		switch rt.Access {
 		case login:
 			h = s.account.RequireLogin(h)
@@ -300,23 +314,9 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.observe(mux)
 	h = s.account.Identify(h)
 	h = http.NewCrossOriginProtection().Handler(h)
-	h = bodyLimit(h)
 	h = web.Secure(h)
 	h = web.Recover(h)
 	return web.Log(s.cfg.Logger, h)
-}
-
-// bodyLimit bounds bodies, except the CSV import which has its own limit.
-func bodyLimit(next http.Handler) http.Handler {
-	limited := web.MaxBody(MaxBody, next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/organisations/import" || r.URL.Path == "/api/v1/orgs/import" || r.URL.Path == "/questionnaires" ||
-			r.URL.Path == "/api/v1/questionnaires" || strings.HasSuffix(r.URL.Path, "/preuves") || strings.HasSuffix(r.URL.Path, "/import") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		limited.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
