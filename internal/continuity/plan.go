@@ -3,7 +3,6 @@ package continuity
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -423,45 +422,39 @@ func hours(p *int) string {
 
 // ---- import of the application register ----
 
-// MaxImportRows bounds a register import.
+// MaxImportRows bounds a register import, header aside.
 const MaxImportRows = 2000
 
 // ImportResources reads a register as CSV — name, kind, RTO hours, RPO hours, backup
 // scheme, offline copy (oui/non), last restore test (AAAA-MM-JJ) — and creates the
 // entries for node org. Every bad line is reported; nothing is written if one is bad.
+// The file is read as a stream of rows held to the limits of docs.SheetOptions (64
+// columns, a cell of 32,767 characters, MaxImportRows rows); blank lines are skipped.
 func (s *Service) ImportResources(ctx context.Context, org int64, r io.Reader) (int, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 5<<20))
 	if err != nil {
 		return 0, err
 	}
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	cr := csv.NewReader(strings.NewReader(text))
-	if first, _, _ := strings.Cut(text, "\n"); strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
+	header := func(cells []string) bool {
+		return len(cells) > 0 && strings.EqualFold(strings.TrimSpace(cells[0]), "nom")
 	}
-	cr.FieldsPerRecord = -1
 	var c problem.Checks
 	var rows []ResourceRow
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	first := true
+	for sr, err := range docs.ReadCSV(data, docs.SheetOptions{MaxRows: MaxImportRows, Header: header,
+		Keys: docs.SheetKeys{CSV: "continuity.import.unreadable", TooMany: "continuity.import.too_many"}}) {
 		if err != nil {
-			c.Add("line", "continuity.import.unreadable", line)
+			if err := docs.MergeFault(&c, err); err != nil {
+				return 0, err
+			}
 			break
 		}
-		if len(rows) == 0 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "nom") {
+		if first && header(sr.Cells) {
+			first = false
 			continue
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rows) >= MaxImportRows {
-			c.Add("line", "continuity.import.too_many", line, MaxImportRows)
-			break
-		}
+		first = false
+		line, rec := sr.N, sr.Cells
 		if len(rec) != 7 {
 			c.Add("line", "continuity.import.columns", line, len(rec))
 			continue

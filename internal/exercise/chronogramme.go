@@ -7,28 +7,23 @@ package exercise
 import (
 	"bytes"
 	"cmp"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/unicode/norm"
 
+	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 )
 
-// MaxChronogrammeRows bounds one imported chronogramme; kits hold a few dozen.
+// MaxChronogrammeRows bounds one imported chronogramme, header aside; kits hold a
+// few dozen stimuli.
 const MaxChronogrammeRows = 1000
-
-// maxXLSXUnzip bounds what an XLSX file may inflate to, against zip bombs.
-const maxXLSXUnzip = 64 << 20
 
 type column int
 
@@ -76,100 +71,42 @@ var channelAliases = map[string]string{
 	"visit": "visite", "letter": "courrier", "lettre": "courrier",
 }
 
-// sheetRow is a row of the file with the number a spreadsheet shows for it.
-type sheetRow struct {
-	n     int
-	cells []string
+// sheetOptions reads a chronogramme: the first non-blank row names the columns,
+// quotes are read loosely (hand-written files put bare quotes in text), faults
+// are worded as the rows' own.
+var sheetOptions = docs.SheetOptions{
+	MaxRows:    MaxChronogrammeRows,
+	Header:     func([]string) bool { return true },
+	LazyQuotes: true,
+	Field:      func(n int) string { return fmt.Sprintf("ligne %d", n) },
+	Keys: docs.SheetKeys{CSV: "exercise.import.csv", Encoding: "exercise.import.encoding",
+		Workbook: "exercise.import.unreadable", TooMany: "exercise.import.too_many"},
 }
 
 // ParseChronogramme reads the stimuli of a chronogramme for kit k from a CSV or
 // XLSX file. The first non-empty row names the columns. The whole file is
 // checked: every faulty row is reported with its number, and no line is returned
 // unless all are good. Lines come out sorted by offset, in file order for equal
-// offsets.
+// offsets. The file is read as a stream of rows held to the limits of
+// docs.SheetOptions: 64 columns, a cell of 32,767 characters, 1,000 stimuli.
 func ParseChronogramme(data []byte, filename string, k Kit) ([]Line, error) {
-	var rows []sheetRow
-	var err error
+	var read func([]byte, docs.SheetOptions) iter.Seq2[docs.Row, error]
 	switch ext := strings.ToLower(path.Ext(filename)); ext {
 	case ".csv":
-		rows, err = csvRows(data)
+		read = docs.ReadCSV
 	case ".xlsx":
-		rows, err = xlsxRows(data)
+		read = docs.ReadXLSX
 	default:
 		return nil, problem.New(problem.Invalid, "exercise.import.format", ext)
 	}
-	if err != nil {
-		return nil, err
+	var rows []docs.Row
+	for row, err := range read(data, sheetOptions) {
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
 	}
 	return parseRows(rows, k)
-}
-
-func csvRows(data []byte) ([]sheetRow, error) {
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	// Excel's plain "CSV" is Windows-1252: say so rather than import garbled accents.
-	if !utf8.ValidString(text) {
-		return nil, problem.New(problem.Invalid, "exercise.import.encoding")
-	}
-	sep := ','
-	for line := range strings.Lines(text) {
-		if strings.TrimSpace(line) != "" {
-			if strings.Count(line, ";") > strings.Count(line, ",") {
-				sep = ';'
-			}
-			break
-		}
-	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = sep
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true // hand-written files put bare quotes in text
-	var rows []sheetRow
-	// Rows are numbered as a spreadsheet shows them: a quoted cell over several
-	// lines is one row, a blank line is one row.
-	inside := 0
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			n := 0
-			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-				n = pe.StartLine - inside
-			}
-			var c problem.Checks
-			rowFault(&c, n, "exercise.import.csv")
-			return nil, c.Err()
-		}
-		line, _ := r.FieldPos(0)
-		rows = append(rows, sheetRow{n: line - inside, cells: rec})
-		for _, f := range rec {
-			inside += strings.Count(f, "\n")
-		}
-	}
-	return rows, nil
-}
-
-func xlsxRows(data []byte) ([]sheetRow, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxXLSXUnzip, UnzipXMLSizeLimit: maxXLSXUnzip})
-	if err != nil {
-		return nil, problem.New(problem.Invalid, "exercise.import.unreadable")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, problem.New(problem.Invalid, "exercise.import.unreadable")
-	}
-	// GetRows keeps blank rows as empty slices, so the index gives the row number.
-	all, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, problem.New(problem.Invalid, "exercise.import.unreadable")
-	}
-	rows := make([]sheetRow, len(all))
-	for i, cells := range all {
-		rows[i] = sheetRow{n: i + 1, cells: cells}
-	}
-	return rows, nil
 }
 
 // rowFault records a fault of row n; the number is also in the message so that it
@@ -178,12 +115,8 @@ func rowFault(c *problem.Checks, n int, key string, args ...any) {
 	c.Add(fmt.Sprintf("ligne %d", n), key, append([]any{n}, args...)...)
 }
 
-func blank(cells []string) bool {
-	return !slices.ContainsFunc(cells, func(s string) bool { return strings.TrimSpace(s) != "" })
-}
-
-func parseRows(rows []sheetRow, k Kit) ([]Line, error) {
-	rows = slices.DeleteFunc(rows, func(r sheetRow) bool { return blank(r.cells) })
+// parseRows reads the non-blank rows of a file, the first naming the columns.
+func parseRows(rows []docs.Row, k Kit) ([]Line, error) {
 	if len(rows) < 2 {
 		return nil, problem.New(problem.Invalid, "exercise.import.empty")
 	}
@@ -193,13 +126,13 @@ func parseRows(rows []sheetRow, k Kit) ([]Line, error) {
 	for i := range cols {
 		cols[i] = -1
 	}
-	for i, label := range head.cells {
+	for i, label := range head.Cells {
 		col, ok := headers[foldLabel(label)]
 		if !ok {
 			continue // a notes column, say: not ours
 		}
 		if cols[col] >= 0 {
-			rowFault(&c, head.n, "exercise.import.column_twice", strings.TrimSpace(label))
+			rowFault(&c, head.N, "exercise.import.column_twice", strings.TrimSpace(label))
 			continue
 		}
 		cols[col] = i
@@ -207,18 +140,14 @@ func parseRows(rows []sheetRow, k Kit) ([]Line, error) {
 	byClock := cols[colTime] >= 0
 	switch {
 	case cols[colOffset] >= 0 && byClock:
-		rowFault(&c, head.n, "exercise.import.both_times")
+		rowFault(&c, head.N, "exercise.import.both_times")
 	case cols[colOffset] < 0 && !byClock:
-		rowFault(&c, head.n, "exercise.import.column_missing", "décalage / offset, heure / time")
+		rowFault(&c, head.N, "exercise.import.column_missing", "décalage / offset, heure / time")
 	}
 	for _, col := range []column{colChannel, colSender, colRecipients, colContent, colExpected} {
 		if cols[col] < 0 {
-			rowFault(&c, head.n, "exercise.import.column_missing", columnNames[col])
+			rowFault(&c, head.N, "exercise.import.column_missing", columnNames[col])
 		}
-	}
-	if len(rows) > MaxChronogrammeRows {
-		rowFault(&c, rows[MaxChronogrammeRows].n, "exercise.import.too_many", MaxChronogrammeRows)
-		return nil, c.Err()
 	}
 	hasTime := cols[colOffset] >= 0 || byClock
 	criteria := map[string]bool{}
@@ -230,12 +159,12 @@ func parseRows(rows []sheetRow, k Kit) ([]Line, error) {
 	t0 := -1
 	for _, row := range rows {
 		get := func(col column) string {
-			if i := cols[col]; i >= 0 && i < len(row.cells) {
-				return strings.TrimSpace(row.cells[i])
+			if i := cols[col]; i >= 0 && i < len(row.Cells) {
+				return strings.TrimSpace(row.Cells[i])
 			}
 			return ""
 		}
-		n := row.n
+		n := row.N
 		l := Line{Ref: get(colRef), Sender: get(colSender), Title: get(colTitle), Content: get(colContent)}
 		if l.Ref == "" {
 			l.Ref = fmt.Sprintf("import-%d", n)

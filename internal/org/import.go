@@ -3,8 +3,6 @@ package org
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
-	"errors"
 	"io"
 	"strings"
 
@@ -12,10 +10,12 @@ import (
 
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 )
 
-// MaxImportRows bounds one CSV import.
+// MaxImportRows bounds one CSV import, header aside: the national tree holds some
+// tens of thousands of establishments.
 const MaxImportRows = 50_000
 
 // ImportRow is one establishment read from a CSV file.
@@ -74,52 +74,44 @@ func rowError(c *problem.Checks, line int, key string, args ...any) {
 	c.Add("line", key, append([]any{line}, args...)...)
 }
 
+// isHeader tells a first row naming the columns.
+func isHeader(cells []string) bool { return len(cells) > 0 && fold(cells[0]) == "finess" }
+
 // ParseCSV reads establishments from r: columns FINESS, name, kind, category,
-// region, GHT, separated by ';' or ','. A first line naming the columns is skipped.
-// Every faulty line is reported; no row is returned unless all are good.
+// region, GHT, separated by ';' or ','. A first line naming the columns is skipped,
+// and so are blank lines. Every faulty line is reported; no row is returned unless
+// all are good. The file is read as a stream of rows held to the limits of
+// docs.SheetOptions (64 columns, a cell of 32,767 characters, MaxImportRows rows).
 func ParseCSV(r io.Reader) ([]ImportRow, error) {
 	data, err := io.ReadAll(io.LimitReader(r, 20<<20))
 	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	sep := ','
-	if first, _, _ := strings.Cut(text, "\n"); strings.Count(first, ";") > strings.Count(first, ",") {
-		sep = ';'
-	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.Comma = sep
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
 	var c problem.Checks
 	var rows []ImportRow
 	seen := map[string]int{}
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	first := true
+	for rec, err := range docs.ReadCSV(data, docs.SheetOptions{MaxRows: MaxImportRows, Header: isHeader, TrimLeadingSpace: true,
+		Keys: docs.SheetKeys{CSV: "org.import.unreadable", TooMany: "org.import.too_many"}}) {
 		if err != nil {
-			rowError(&c, line, "org.import.unreadable")
+			if err := docs.MergeFault(&c, err); err != nil {
+				return nil, err
+			}
 			break
 		}
-		if len(rows) == 0 && !c.Has("line") && len(rec) > 0 && fold(rec[0]) == "finess" {
+		if first && isHeader(rec.Cells) {
+			first = false
 			continue
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+		first = false
+		line := rec.N
+		if len(rec.Cells) != 6 {
+			rowError(&c, line, "org.import.columns", len(rec.Cells))
 			continue
 		}
-		if len(rows) >= MaxImportRows {
-			rowError(&c, line, "org.import.too_many", MaxImportRows)
-			break
-		}
-		if len(rec) != 6 {
-			rowError(&c, line, "org.import.columns", len(rec))
-			continue
-		}
-		row := ImportRow{Line: line, FINESS: strings.ToUpper(strings.TrimSpace(rec[0])), Name: strings.TrimSpace(rec[1]),
-			Region: strings.TrimSpace(rec[4]), GHT: strings.TrimSpace(rec[5])}
+		cells := rec.Cells
+		row := ImportRow{Line: line, FINESS: strings.ToUpper(strings.TrimSpace(cells[0])), Name: strings.TrimSpace(cells[1]),
+			Region: strings.TrimSpace(cells[4]), GHT: strings.TrimSpace(cells[5])}
 		if key := CheckFINESS(row.FINESS); key != "" {
 			rowError(&c, line, "org.import.finess", row.FINESS)
 		} else if prev, dup := seen[row.FINESS]; dup {
@@ -131,11 +123,11 @@ func ParseCSV(r io.Reader) ([]ImportRow, error) {
 			rowError(&c, line, "org.import.name")
 		}
 		var ok bool
-		if row.Kind, ok = ParseKind(rec[2]); !ok {
-			rowError(&c, line, "org.import.kind", rec[2])
+		if row.Kind, ok = ParseKind(cells[2]); !ok {
+			rowError(&c, line, "org.import.kind", cells[2])
 		}
-		if row.Category, ok = ParseCategory(rec[3]); !ok {
-			rowError(&c, line, "org.import.category", rec[3])
+		if row.Category, ok = ParseCategory(cells[3]); !ok {
+			rowError(&c, line, "org.import.category", cells[3])
 		}
 		if row.Region == "" {
 			rowError(&c, line, "org.import.region_missing")
