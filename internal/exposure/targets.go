@@ -9,7 +9,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -328,27 +328,33 @@ var SensitivePorts = []int{
 	10443, 11112, 11211, 27017,
 }
 
+// maxPortSpec bounds the text of a port list: a useful list is far shorter.
+const maxPortSpec = 4096
+
 // ParsePorts reads a port list: "top", "sensitive", "all", or numbers and ranges
 // separated by commas ("22,80,8000-8100"); lists may be combined ("top,2575").
+// Ranges are merged before they are expanded, so that the work stays bounded
+// however many overlap.
 func ParsePorts(spec string) ([]int, error) {
-	set := map[int]bool{}
+	if len(spec) > maxPortSpec {
+		return nil, problem.New(problem.Invalid, "exposure.error.ports", strings.ToValidUTF8(spec[:40], "")+"…")
+	}
+	var spans [][2]int
 	for _, part := range strings.Split(spec, ",") {
 		part = strings.TrimSpace(strings.ToLower(part))
 		switch part {
 		case "top":
 			for _, p := range TopPorts {
-				set[p] = true
+				spans = append(spans, [2]int{p, p})
 			}
 			continue
 		case "sensitive":
 			for _, p := range SensitivePorts {
-				set[p] = true
+				spans = append(spans, [2]int{p, p})
 			}
 			continue
 		case "all":
-			for p := 1; p <= 65535; p++ {
-				set[p] = true
-			}
+			spans = append(spans, [2]int{1, 65535})
 			continue
 		}
 		lo, hi, isRange := strings.Cut(part, "-")
@@ -361,17 +367,16 @@ func ParsePorts(spec string) ([]int, error) {
 		if err1 != nil || err2 != nil || a < 1 || b > 65535 || a > b {
 			return nil, problem.New(problem.Invalid, "exposure.error.ports", part)
 		}
-		for p := a; p <= b; p++ {
-			set[p] = true
+		spans = append(spans, [2]int{a, b})
+	}
+	slices.SortFunc(spans, func(x, y [2]int) int { return x[0] - y[0] })
+	var out []int
+	next := 1 // the lowest port not yet listed
+	for _, s := range spans {
+		for p := max(s[0], next); p <= s[1]; p++ {
+			out = append(out, p)
 		}
-	}
-	out := make([]int, 0, len(set))
-	for p := range set {
-		out = append(out, p)
-	}
-	sort.Ints(out)
-	if len(out) == 0 {
-		return nil, problem.New(problem.Invalid, "exposure.error.ports", spec)
+		next = max(next, s[1]+1)
 	}
 	return out, nil
 }
