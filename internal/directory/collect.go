@@ -59,12 +59,32 @@ func kerberosName(bindDN string) (user, realm string, ok bool) {
 	return user, strings.ToUpper(domain), true
 }
 
+// dialHost is the host the LDAP client connects to (go-ldap's DialURL): the
+// authority split as host:port, or the whole authority when it does not split.
+func dialHost(u *url.URL) string {
+	if h, _, err := net.SplitHostPort(u.Host); err == nil {
+		return h
+	}
+	return u.Host
+}
+
+// sameHost reports whether the URL names a host and the LDAP client dials the one
+// that the address checks and the TLS server name use (url.URL.Hostname). Refused:
+// an authority without a host (":636" dials this machine) and an IPv6 address
+// without brackets ("2001:db8::5:636" is checked as 2001:db8::5 port 636 and
+// dialled as 2001:db8::5:636 port 636). A bracketed address without a port
+// ("[2001:db8::5]") is let through: the client cannot dial it at all.
+func sameHost(u *url.URL) bool {
+	h := u.Hostname()
+	return h != "" && (dialHost(u) == h || u.Host == "["+h+"]")
+}
+
 // Validate checks the whole configuration and reports every fault.
 func (c Config) Validate() error {
 	var ch problem.Checks
 	u, err := url.Parse(c.URL)
 	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "ldap" && u.Scheme != "ldaps"):
+	case err != nil || !sameHost(u) || (u.Scheme != "ldap" && u.Scheme != "ldaps"):
 		ch.Add("url", "directory.error.url")
 	case u.Scheme == "ldap" && !c.StartTLS && !c.AllowPlain:
 		ch.Add("url", "directory.error.plain")

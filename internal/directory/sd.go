@@ -85,7 +85,9 @@ func parseACL(b []byte, off int) ([]ACE, error) {
 	le := binary.LittleEndian
 	count := int(le.Uint16(b[off+4:]))
 	p := off + 8
-	aces := make([]ACE, 0, count)
+	// The count is the file's word: each ACE takes 8 bytes at least, so no more
+	// room is made than the descriptor can hold (a 28-byte one may claim 65,535).
+	aces := make([]ACE, 0, min(count, (len(b)-p)/8))
 	for range count {
 		if p+4 > len(b) {
 			return nil, errShortSD
