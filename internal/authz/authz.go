@@ -1,12 +1,18 @@
 // Package authz decides who may do what where. Roles are held at a node of the
 // organisation tree and reach its whole subtree; every handler and every query asks
-// this package, through Can for one object and Scope for a list.
+// this package, through Check (or Can) for one node and Scope for a list.
+//
+// The rule for one node is Check: invisible reads as absent (404), visible but not
+// allowed is forbidden (403). Capabilities do not call it directly: they load the
+// node through org.Load, which reads it and applies Check in one step.
 package authz
 
 import (
 	"context"
 	"slices"
 	"strings"
+
+	"care/internal/platform/problem"
 )
 
 // Role is a role held at a node of the organisation tree.
@@ -198,4 +204,25 @@ func WithSubject(ctx context.Context, s Subject) context.Context {
 func FromContext(ctx context.Context) (Subject, bool) {
 	s, ok := ctx.Value(ctxKey{}).(Subject)
 	return s, ok
+}
+
+// Current is the subject carried by ctx: the zero Subject, who may do nothing,
+// for an anonymous request.
+func Current(ctx context.Context) Subject {
+	s, _ := FromContext(ctx)
+	return s
+}
+
+// Check is the rule every capability applies to one node: a node the subject may
+// not see reads as absent (problem.ErrNotFound, 404, the same answer as a node
+// that does not exist); a node they see but may not act on with need is
+// forbidden (403).
+func (s Subject) Check(need Action, path string) error {
+	if !s.Can(OrgRead, path) {
+		return problem.ErrNotFound
+	}
+	if !s.Can(need, path) {
+		return problem.New(problem.Forbidden, "error.forbidden")
+	}
+	return nil
 }

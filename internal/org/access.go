@@ -2,29 +2,39 @@ package org
 
 import (
 	"context"
-	"database/sql"
 	"errors"
+	"fmt"
 
 	"care/internal/authz"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 )
 
-// Authorize checks that the caller may act on the node id with need and returns the
-// node's path. A node that is absent, archived or invisible to the caller is not
-// found; a visible node the caller may not change is forbidden.
-func Authorize(ctx context.Context, q db.Querier, id int64, need authz.Action) (string, error) {
-	var path string
-	err := q.QueryRowContext(ctx, "SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL", id).Scan(&path)
-	sub, _ := authz.FromContext(ctx)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !sub.Can(authz.OrgRead, path)) {
-		return "", problem.ErrNotFound
+// Load is the one place a capability decides access to a node: it reads node id
+// and applies authz.Check with need for the caller in ctx. The node comes back
+// checked; code that receives it does not check again.
+//
+// Archived nodes read as absent for every capability: archiving a structure ends
+// its programme work, and only the organisation pages (which list archived nodes
+// on request) show them.
+func Load(ctx context.Context, q db.Querier, id int64, need authz.Action) (Org, error) {
+	o, err := getOrg(ctx, q, id)
+	if errors.Is(err, problem.ErrNotFound) || (err == nil && o.Archived()) {
+		return Org{}, problem.ErrNotFound
 	}
 	if err != nil {
-		return "", err
+		return Org{}, fmt.Errorf("org: load %d: %w", id, err)
 	}
-	if !sub.Can(need, path) {
-		return "", problem.New(problem.Forbidden, "error.forbidden")
+	if err := authz.Current(ctx).Check(need, o.Path); err != nil {
+		return Org{}, err
 	}
-	return path, nil
+	return o, nil
+}
+
+// Authorize is Load for callers that need only the path.
+//
+// Deprecated: use Load, which hands back the whole node.
+func Authorize(ctx context.Context, q db.Querier, id int64, need authz.Action) (string, error) {
+	o, err := Load(ctx, q, id, need)
+	return o.Path, err
 }

@@ -99,6 +99,7 @@ func (s *Server) Routes() []Route {
 
 		// Organisation tree
 		{"GET /organisations", f(orgs.Tree), login},
+		{"GET /organisations/choix", f(orgs.ChoicesPage), login},
 		{"GET /organisations/import", f(orgs.ImportPage), login},
 		{"POST /organisations/import", upTo(org.MaxImportBytes, f(orgs.Import)), login},
 		{"GET /organisations/{id}", f(orgs.Detail), login},

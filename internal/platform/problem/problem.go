@@ -20,6 +20,7 @@ const (
 	Unauthorized                 // 401: not logged in, or bad credentials
 	TooMany                      // 429: rate limited
 	TooLarge                     // 413: body too large
+	BadRequest                   // 400: a malformed parameter (an id that is not one)
 )
 
 // FieldError is one faulty field with its message key and arguments.

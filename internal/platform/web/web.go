@@ -60,7 +60,8 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"add":  func(a, b int) int { return a + b },
+	"add":        func(a, b int) int { return a + b },
+	"choiceLink": ChoiceLink,
 	"dict": dict,
 	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
 	// percent shows a percentage (a float64 or a *float64) rounded, "—" when absent.
@@ -214,6 +215,8 @@ func Status(err error) int {
 		return http.StatusTooManyRequests
 	case problem.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case problem.BadRequest:
+		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
 }

@@ -1,0 +1,100 @@
+package org
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"care/internal/authz"
+	"care/internal/platform/web"
+)
+
+// FewChoices is how many nodes a selector lists before it turns into a search: a
+// regional or national scope holds thousands, which no list can show.
+const FewChoices = 30
+
+// label names a node in a selector: its name, and its FINESS number when it has one.
+func (o Org) label() string {
+	if o.FINESS != "" {
+		return o.Name + " (" + o.FINESS + ")"
+	}
+	return o.Name
+}
+
+// Choice is the node as a selector entry.
+func (o Org) Choice() web.Choice { return web.Choice{ID: o.ID, Label: o.label()} }
+
+// Chooser builds the node selector of the page at target for the caller: current
+// is the node the page shows (already loaded, or the zero Org), levels the levels
+// it offers. With few candidates they are listed; with many, the page offers a
+// search (ChoicesPage). One query, whatever the scope.
+func (s *Service) Chooser(ctx context.Context, target string, current Org, levels ...Level) (web.Chooser, error) {
+	c := web.Chooser{Target: target, Current: current.Choice(), Levels: joinLevels(levels)}
+	list, total, err := listOrgs(ctx, s.DB.Read, Filter{Roots: authz.Current(ctx).Scope(authz.OrgRead), Levels: levels, Limit: FewChoices + 1})
+	if err != nil {
+		return c, err
+	}
+	if total > FewChoices {
+		c.Search = true
+		return c, nil
+	}
+	for _, o := range list {
+		c.Few = append(c.Few, o.Choice())
+	}
+	return c, nil
+}
+
+func joinLevels(levels []Level) string {
+	parts := make([]string, len(levels))
+	for i, l := range levels {
+		parts[i] = string(l)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseLevels(s string) []Level {
+	var out []Level
+	for part := range strings.SplitSeq(s, ",") {
+		l := Level(part)
+		if _, ok := allowedParents[l]; ok || l == National {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+type choicesData struct {
+	Query, Target, Levels string
+	Items                 []web.Choice
+	Total, Next           int
+}
+
+// ChoicesPage answers GET /organisations/choix?q=…&niveaux=…&cible=…: the nodes
+// the caller sees whose name or FINESS matches, twenty at a time, as links to the
+// target page. htmx asks for the list alone; without script it is a whole page.
+func (h *Handler) ChoicesPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := choicesData{Query: strings.TrimSpace(q.Get("q")), Target: web.LocalPath(q.Get("cible")), Levels: q.Get("niveaux")}
+	offset, _ := strconv.Atoi(q.Get("depuis"))
+	offset = max(offset, 0)
+	list, total, err := h.Orgs.List(r.Context(), Filter{Query: d.Query, Levels: parseLevels(d.Levels), Limit: 20, Offset: offset})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, o := range list {
+		d.Items = append(d.Items, o.Choice())
+	}
+	d.Total = total
+	if offset+len(list) < total {
+		d.Next = offset + len(list)
+	}
+	v := h.View(r, "chooser.title")
+	v.Data = d
+	name := "org-choices"
+	if r.Header.Get("HX-Request") != "true" {
+		name = "org-choices-page"
+	}
+	h.Render.Render(w, http.StatusOK, name, v)
+}

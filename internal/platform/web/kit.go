@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"care/internal/platform/problem"
+)
+
+// The page kit: what every capability's pages share, so that a new capability
+// writes only its own handlers. A handler reads its parameters (OrgParam,
+// PathID), calls one public service method (which loads and checks the node, see
+// org.Load), and answers with Render, Fail, Again or Done — returning early at the
+// first error.
+
+// Choice is one entry of a selector: a node, a kit, a questionnaire.
+type Choice struct {
+	ID    int64
+	Label string
+}
+
+// OrgParam is the node a page works on: {org} in its path, else the org query
+// parameter. It is 0 when neither is given; a value that is not an id is a bad
+// request (400), never read as "no node".
+func OrgParam(r *http.Request) (int64, error) {
+	v := r.PathValue("org")
+	if v == "" {
+		v = r.URL.Query().Get("org")
+	}
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.BadRequest, "error.bad_org", v)
+	}
+	return id, nil
+}
+
+// Pages is embedded by every capability's page handler: the renderer, the view
+// every page starts from, and the three ways a page answers.
+type Pages struct {
+	Render *Renderer
+	View   func(r *http.Request, title string) *View
+}
+
+// Fail shows the error page for err: 404 and 403 as such, anything else as an
+// internal error, logged.
+func (p Pages) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	p.Render.Fail(w, r, p.View(r, "error.title"), err)
+}
+
+// Again renders the page name again with the errors of a refused form, each
+// beside its field, with the status err calls for.
+func (p Pages) Again(w http.ResponseWriter, r *http.Request, name string, v *View, err error) {
+	LogIfInternal(r, err)
+	v.SetError(err)
+	p.Render.Render(w, Status(err), name, v)
+}
+
+// Done leaves a flash message for the next page and sends the browser there.
+func Done(w http.ResponseWriter, r *http.Request, flash, to string) {
+	if flash != "" {
+		SetFlash(w, flash)
+	}
+	Redirect(w, r, to)
+}
+
+// Chooser is the node selector of a page (template "node-chooser"): the node
+// shown, and either the few nodes the person may pick (Few) or a search by name
+// or FINESS (Search) when they are many. org.Service.Chooser builds it.
+type Chooser struct {
+	Target  string // the page a choice leads to; ?org=ID is added
+	Levels  string // the levels offered, comma-separated, passed to the search
+	Current Choice
+	Few     []Choice
+	Search  bool
+}
+
+// ChoiceLink is where a choice leads: the target page (a path of this host) with
+// ?org=ID.
+func ChoiceLink(target string, id int64) string {
+	u, _ := url.Parse(LocalPath(target))
+	q := u.Query()
+	q.Set("org", strconv.FormatInt(id, 10))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
