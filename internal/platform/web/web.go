@@ -62,8 +62,8 @@ var funcs = template.FuncMap{
 	},
 	"add":        func(a, b int) int { return a + b },
 	"choiceLink": ChoiceLink,
-	"dict": dict,
-	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
+	"dict":       dict,
+	"pct":        func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
 	// percent shows a percentage (a float64 or a *float64) rounded, "—" when absent.
 	"percent": func(v any) string {
 		switch f := v.(type) {
