@@ -50,18 +50,39 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if IsPostgres(dsn) {
 		d, err = openPostgres(dsn)
 	} else {
-		d, err = openSQLite(dsn)
+		d, err = openSQLite("sqlite", dsn)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if err := d.ping(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// OpenSQLiteDriver opens the SQLite file at path through the database/sql driver
+// registered as driverName: a wrapper of modernc's, such as the tests' query
+// counter.
+func OpenSQLiteDriver(ctx context.Context, driverName, path string) (*DB, error) {
+	d, err := openSQLite(driverName, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.ping(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := d.Write.PingContext(ctx); err != nil {
 		d.Close()
-		return nil, fmt.Errorf("db: cannot reach %s database: %w", d.Engine, err)
+		return fmt.Errorf("db: cannot reach %s database: %w", d.Engine, err)
 	}
-	return d, nil
+	return nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -85,20 +106,20 @@ var sqlitePragmas = []string{
 	"temp_store(MEMORY)",
 }
 
-func openSQLite(path string) (*DB, error) {
+func openSQLite(driverName, path string) (*DB, error) {
 	q := url.Values{}
 	for _, p := range sqlitePragmas {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	w, err := sql.Open("sqlite", dsn)
+	w, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn)
+	r, err := sql.Open(driverName, dsn)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("db: %w", err)
