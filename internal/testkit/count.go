@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
