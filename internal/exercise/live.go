@@ -1,0 +1,203 @@
+package exercise
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// The live side of an exercise: the stream of its events, the feed each seat
+// reads from it, and the signals that wake the streams of this instance.
+
+// Event is one entry of an exercise's stream.
+type Event struct {
+	Seq      int64
+	Kind     string // stimulus, log, mark, state
+	RefID    int64
+	Audience string
+	At       time.Time
+}
+
+// FeedItem is an event with what it carries, as the caller may see it.
+type FeedItem struct {
+	Seq      int64
+	Kind     string
+	Stimulus *Line
+	Log      *LogEntry
+	Mark     *Mark
+	Status   string
+	Paused   bool
+}
+
+// Feed returns what happened in the exercise after seq, for the caller's seat, to
+// its participants. Live streams call it at every wake-up: it opens the exercise
+// without its kit copy.
+func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
+	q := s.DB.Read
+	o, err := open(ctx, q, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Seat.takesPart(); err != nil {
+		return nil, err
+	}
+	events, err := listEvents(ctx, q, id, after)
+	if err != nil {
+		return nil, err
+	}
+	out := []FeedItem{}
+	var status string
+	var paused bool
+	for _, ev := range events {
+		if !o.Seat.Sees(ev) {
+			continue
+		}
+		it := FeedItem{Seq: ev.Seq, Kind: ev.Kind}
+		switch ev.Kind {
+		case "stimulus":
+			st, err := getStimulus(ctx, q, id, ev.RefID)
+			if err != nil {
+				return nil, err
+			}
+			if !o.Seat.Staff() {
+				st.Expected, st.Criteria = nil, nil
+			}
+			it.Stimulus = &st
+		case "log":
+			l, err := getLogEntry(ctx, q, id, ev.RefID)
+			if err != nil {
+				return nil, err
+			}
+			it.Log = &l
+		case "mark":
+			m, err := getMark(ctx, q, id, ev.RefID)
+			if err != nil {
+				return nil, err
+			}
+			it.Mark = &m
+		case "state":
+			// The state as it stands now, read after the events: never older than
+			// the events that announce it.
+			if status == "" {
+				if status, paused, err = stateOf(ctx, q, id); err != nil {
+					return nil, err
+				}
+			}
+			it.Status, it.Paused = status, paused
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Stopping is closed when the instance shuts down, so that live streams end and
+// let the HTTP server stop.
+func (s *Service) Stopping() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping == nil {
+		s.stopping = make(chan struct{})
+	}
+	return s.stopping
+}
+
+// Stop ends the live streams of this instance and waits for the e-mail copies
+// under way.
+func (s *Service) Stop() {
+	s.Stopping()
+	s.stopOnce.Do(func() { close(s.stopping) })
+	s.mailed.Wait()
+	s.watching.Wait()
+}
+
+// Wait returns a channel closed at the next local event of the exercise; clients
+// also poll, for events written by other instances. All waiters of an exercise
+// share one channel, replaced at each event.
+func (s *Service) Wait(id int64) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signals == nil {
+		s.signals = map[int64]chan struct{}{}
+	}
+	ch, ok := s.signals[id]
+	if !ok {
+		ch = make(chan struct{})
+		s.signals[id] = ch
+	}
+	return ch
+}
+
+// watcher looks for an exercise's new events on behalf of every open stream of this
+// instance: one indexed query per period, whatever the number of players.
+type watcher struct {
+	streams int
+	cancel  context.CancelFunc
+}
+
+// Watch keeps a watcher on the exercise while the stream that calls it is open; the
+// watcher wakes the local streams (Wait) when another instance writes an event.
+// Call the returned function when the stream ends.
+func (s *Service) Watch(id int64) (stop func()) {
+	stopping := s.Stopping()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watchers == nil {
+		s.watchers = map[int64]*watcher{}
+	}
+	w := s.watchers[id]
+	if w == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		w = &watcher{cancel: cancel}
+		s.watchers[id] = w
+		every := s.WatchEvery
+		if every <= 0 {
+			every = 100 * time.Millisecond
+		}
+		s.watching.Go(func() { s.watch(ctx, stopping, id, every) })
+	}
+	w.streams++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if w.streams--; w.streams == 0 {
+				w.cancel()
+				delete(s.watchers, id)
+			}
+		})
+	}
+}
+
+func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		if seq, err := lastSeq(ctx, s.DB.Read, id); err == nil {
+			// The first look wakes too: a stream that opened just before may have
+			// read the feed before an event this look sees.
+			if seq != last {
+				s.wake(id)
+			}
+			last = seq
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-stopping:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) wake(id int64) {
+	s.mu.Lock()
+	ch, ok := s.signals[id]
+	delete(s.signals, id)
+	s.mu.Unlock()
+	if ok {
+		close(ch)
+	}
+}

@@ -1,0 +1,104 @@
+package exercise
+
+import (
+	"context"
+
+	"care/internal/authz"
+	"care/internal/platform/db"
+)
+
+// Reading exercises: one, the list, and what their pages show, each loaded and
+// checked once.
+
+// Get returns an exercise and the caller's seat in it.
+func (s *Service) Get(ctx context.Context, id int64) (Exercise, Seat, error) {
+	o, err := open(ctx, s.DB.Read, id, true)
+	return o.Exercise, o.Seat, err
+}
+
+// List returns the exercises the caller takes part in or whose establishment they
+// may read, newest first, without their kit copy.
+func (s *Service) List(ctx context.Context) ([]Exercise, error) {
+	sub := authz.Current(ctx)
+	return listExercises(ctx, s.DB.Read, sub.UserID, sub.Scope(authz.OrgRead))
+}
+
+// Lobby is what the exercises page shows: the caller's exercises and, for the
+// node chosen, the kits to start one from.
+type Lobby struct {
+	Catalogue
+	Exercises []Exercise
+}
+
+// Lobby returns the exercises page for node orgID (0: none chosen yet).
+func (s *Service) Lobby(ctx context.Context, orgID int64) (Lobby, error) {
+	c, err := s.Catalogue(ctx, orgID)
+	if err != nil {
+		return Lobby{}, err
+	}
+	list, err := s.List(ctx)
+	return Lobby{Catalogue: c, Exercises: list}, err
+}
+
+// Room is an exercise's page as the caller's seat allows: the summary to a
+// reader; the stimuli they may see, the main courante and the participants to a
+// participant; the grid's results too to the animation team.
+type Room struct {
+	Exercise Exercise
+	Seat     Seat
+	Members  []Member
+	Stimuli  []Line
+	Log      []LogEntry
+	Criteria []CriterionResult
+}
+
+// Room returns the page of exercise id.
+func (s *Service) Room(ctx context.Context, id int64) (Room, error) {
+	o, err := open(ctx, s.DB.Read, id, true)
+	if err != nil {
+		return Room{}, err
+	}
+	r := Room{Exercise: o.Exercise, Seat: o.Seat}
+	if r.Members, err = listMembers(ctx, s.DB.Read, id); err != nil || o.Seat.Role == "" {
+		return r, err
+	}
+	if r.Stimuli, err = stimuli(ctx, s.DB.Read, o); err != nil {
+		return r, err
+	}
+	if r.Log, err = readLog(ctx, s.DB.Read, o); err != nil {
+		return r, err
+	}
+	if o.Seat.Staff() {
+		r.Criteria, err = criteria(ctx, s.DB.Read, o)
+	}
+	return r, err
+}
+
+// Stimuli returns the stimuli the caller may see (Seat.Shown), in chronogramme
+// order, to the exercise's participants.
+func (s *Service) Stimuli(ctx context.Context, id int64) ([]Line, Seat, error) {
+	o, err := open(ctx, s.DB.Read, id, false)
+	if err != nil {
+		return nil, o.Seat, err
+	}
+	if err := o.Seat.takesPart(); err != nil {
+		return nil, o.Seat, err
+	}
+	list, err := stimuli(ctx, s.DB.Read, o)
+	return list, o.Seat, err
+}
+
+// stimuli reads the chronogramme of an opened exercise as its seat may see it.
+func stimuli(ctx context.Context, q db.Querier, o opened) ([]Line, error) {
+	all, err := listStimuli(ctx, q, o.ID, o.Seat.Role != RoleAnimator)
+	if err != nil {
+		return nil, err
+	}
+	out := []Line{}
+	for _, st := range all {
+		if st, ok := o.Seat.Shown(st); ok {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+package exercise
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"care/internal/platform/db"
+)
+
+// The stream of an exercise's events, and what the delivery loop reads and writes
+// of the running exercises.
+
+// emit appends an event to the exercise's stream. Taking the next number locks
+// the exercise row until the transaction ends, so events commit in number order
+// and a reader that saw number n never misses a smaller one.
+func emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) error {
+	var seq int64
+	if err := tx.QueryRowContext(ctx, "UPDATE exercises SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq", exercise).Scan(&seq); err != nil {
+		return fmt.Errorf("exercise: number a %s event of %d: %w", kind, exercise, err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_events (exercise_id, seq, kind, ref_id, audience, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		exercise, seq, kind, ref, audience, db.Now()); err != nil {
+		return fmt.Errorf("exercise: write %s event %d of %d: %w", kind, seq, exercise, err)
+	}
+	return nil
+}
+
+// listEvents lists the events of exercise id after seq, in order.
+func listEvents(ctx context.Context, q db.Querier, id, after int64) ([]Event, error) {
+	rows, err := q.QueryContext(ctx, "SELECT seq, kind, ref_id, audience, created_at FROM exercise_events WHERE exercise_id = $1 AND seq > $2 ORDER BY seq", id, after)
+	if err != nil {
+		return nil, fmt.Errorf("exercise: events of %d after %d: %w", id, after, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var ev Event
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.RefID, &ev.Audience, &ev.At); err != nil {
+			return nil, fmt.Errorf("exercise: events of %d after %d: %w", id, after, err)
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// lastSeq is the number of exercise id's last event, 0 before the first.
+func lastSeq(ctx context.Context, q db.Querier, id int64) (int64, error) {
+	var seq int64
+	if err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM exercise_events WHERE exercise_id = $1", id).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("exercise: last event of %d: %w", id, err)
+	}
+	return seq, nil
+}
+
+// tickedExercise is what the delivery loop needs of a running exercise, read
+// several times a second: its clock and last tick, not its kit.
+type tickedExercise struct {
+	ID     int64
+	OrgID  int64
+	Clock  Clock
+	Ticked *time.Time
+}
+
+// ticking lists the running, unpaused exercises (or exercise only, when set,
+// whatever its state) as the delivery loop reads them.
+func ticking(ctx context.Context, q db.Querier, only int64) ([]tickedExercise, error) {
+	where, args := "status = 'running' AND paused_at IS NULL", []any{}
+	if only != 0 {
+		where, args = "id = $1", []any{only}
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id, org_id, speed, started_at, paused_ms, ticked_at FROM exercises WHERE "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("exercise: read the running exercises: %w", err)
+	}
+	defer rows.Close()
+	var out []tickedExercise
+	for rows.Next() {
+		var e tickedExercise
+		var started sql.NullTime
+		var pausedMS int64
+		if err := rows.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked); err != nil {
+			return nil, fmt.Errorf("exercise: read the running exercises: %w", err)
+		}
+		e.Clock.StartedAt = started.Time
+		e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// recordTick records that exercise id was ticked at now, unless a later tick is
+// recorded.
+func recordTick(ctx context.Context, q db.Querier, id int64, now time.Time) error {
+	if _, err := q.ExecContext(ctx, "UPDATE exercises SET ticked_at = $1 WHERE id = $2 AND (ticked_at IS NULL OR ticked_at < $1)", now, id); err != nil {
+		return fmt.Errorf("exercise: record a tick of %d: %w", id, err)
+	}
+	return nil
+}
+
+// bridgeOutage adds gap to the time exercise id spent paused and records the tick
+// at now, if its last tick is still ticked and it still runs unpaused; it reports
+// whether this call did it (one instance does).
+func bridgeOutage(ctx context.Context, tx *sql.Tx, id int64, ticked, now time.Time, gap time.Duration) (bool, error) {
+	ok, err := changed(tx.ExecContext(ctx, `UPDATE exercises SET paused_ms = paused_ms + $1, ticked_at = $2
+		WHERE id = $3 AND ticked_at = $4 AND status = 'running' AND paused_at IS NULL`, gap.Milliseconds(), now, id, ticked))
+	if err != nil {
+		return false, fmt.Errorf("exercise: bridge an outage of %d: %w", id, err)
+	}
+	return ok, nil
+}
