@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"care/internal/org"
+	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -18,84 +20,111 @@ import (
 //go:embed templates/*.html
 var Templates embed.FS
 
-// NodeChoice is an establishment offered when creating an exercise.
-type NodeChoice struct {
-	ID    int64
-	Label string
+// Handler serves the exercise pages (the list, the animator console, the player
+// and observer views, the RETEX) and the exercise API.
+type Handler struct {
+	web.Pages
+	Exercises *Service
+	Orgs      *org.Service
+	PDF       *docs.PDF
+	// Poll is how often a live stream reads its feed without being woken, a safety
+	// net (the exercise's watcher wakes streams on other instances' events);
+	// 15 s when zero.
+	Poll time.Duration
 }
 
-// Pages serves the exercise pages: the list, the animator console, the player and
-// observer views, and the RETEX.
-type Pages struct {
-	*Handler
-	Render *web.Renderer
-	View   func(r *http.Request, title string) *web.View
-	Nodes  func(ctx context.Context) ([]NodeChoice, error)
+// show renders page name with the data load puts in the view; refused, when set,
+// is a form's refusal shown on the page beside its field (Again).
+func (h *Handler) show(w http.ResponseWriter, r *http.Request, title, name string, refused error, load func(v *web.View) error) {
+	v := h.View(r, title)
+	if err := load(v); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	v.Flash = web.TakeFlash(w, r)
+	if refused != nil {
+		h.Again(w, r, name, v, refused)
+		return
+	}
+	h.Render.Render(w, http.StatusOK, name, v)
 }
 
-func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p.Render.Fail(w, r, p.View(r, "error.title"), err)
-}
+// ---- the list ----
+
+// levels are the nodes an exercise may be organised for: a region (the regional
+// kit), a GHT, an establishment or a site.
+var levels = []org.Level{org.Region, org.GHT, org.LegalEntity, org.Site}
 
 type listData struct {
-	Exercises   []Exercise
-	Kits        []Kit
-	Nodes       []NodeChoice
-	Org         int64
-	Recommended string
+	Lobby
+	Chooser web.Chooser
 }
 
 // List shows the exercises the viewer takes part in or may read, and the form to
-// start one from a kit.
-func (p *Pages) List(w http.ResponseWriter, r *http.Request) {
-	p.list(w, r, http.StatusOK, p.View(r, "exercise.title"))
-}
-
-func (p *Pages) list(w http.ResponseWriter, r *http.Request, status int, v *web.View) {
-	ctx := r.Context()
-	var d listData
-	var err error
-	d.Exercises, err = p.Exercises.List(ctx)
-	if err == nil {
-		d.Kits, err = p.Exercises.kits(ctx)
-		d.Kits = latest(d.Kits)
-	}
-	if err == nil {
-		d.Nodes, err = p.Nodes(ctx)
-	}
+// start one from a kit for the node chosen (?org=ID; the first node offered when
+// there are few).
+func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
+	orgID, err := web.OrgParam(r)
 	if err != nil {
-		p.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	d.Org, _ = strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
-	if d.Org == 0 && len(d.Nodes) > 0 {
-		d.Org = d.Nodes[0].ID
-	}
-	if d.Org != 0 {
-		d.Recommended, _, _ = p.Exercises.Recommended(ctx, d.Org)
-	}
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = d
-	p.Render.Render(w, status, "exercise-list", v)
+	h.list(w, r, orgID, nil)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, orgID int64, refused error) {
+	h.show(w, r, "exercise.title", "exercise-list", refused, func(v *web.View) error {
+		ctx := r.Context()
+		chooser, err := h.Orgs.Chooser(ctx, "/exercices", org.Org{}, levels...)
+		if err != nil {
+			return err
+		}
+		if orgID == 0 && len(chooser.Few) > 0 {
+			orgID = chooser.Few[0].ID
+		}
+		lobby, err := h.Exercises.Lobby(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if orgID != 0 {
+			chooser.Current = lobby.Node.Choice()
+		}
+		v.Data = listData{Lobby: lobby, Chooser: chooser}
+		return nil
+	})
 }
 
 // Create starts a draft exercise from the form.
-func (p *Pages) Create(w http.ResponseWriter, r *http.Request) {
-	org, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
-	speed, _ := strconv.Atoi(r.PostFormValue("speed"))
-	e, err := p.Exercises.Create(r.Context(), org, r.PostFormValue("kit"), speed)
+func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
+	orgID, err := formOrg(r)
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := p.View(r, "exercise.title")
-		v.SetError(err)
-		p.list(w, r, web.Status(err), v)
+		h.Fail(w, r, err)
 		return
 	}
-	web.SetFlash(w, "exercise.created")
-	web.Redirect(w, r, fmt.Sprintf("/exercices/%d", e.ID))
+	speed, _ := strconv.Atoi(r.PostFormValue("speed"))
+	e, err := h.Exercises.Create(r.Context(), orgID, r.PostFormValue("kit"), speed)
+	if err != nil {
+		h.list(w, r, orgID, err)
+		return
+	}
+	web.Done(w, r, "exercise.created", fmt.Sprintf("/exercices/%d", e.ID))
 }
+
+// formOrg is the node a form names in its org field: 0 when it names none, a bad
+// request when it is not an id (as web.OrgParam for a page's node).
+func formOrg(r *http.Request) (int64, error) {
+	v := r.PostFormValue("org")
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.BadRequest, "error.bad_org", v)
+	}
+	return id, nil
+}
+
+// ---- an exercise's page ----
 
 // Activity is what a participant wrote in the main courante.
 type Activity struct {
@@ -105,12 +134,7 @@ type Activity struct {
 }
 
 type pageData struct {
-	Exercise     Exercise
-	Seat         Seat
-	Stimuli      []Line
-	Log          []LogEntry
-	Members      []Member
-	Criteria     []CriterionResult
+	Room
 	Tasks        []LogEntry // the actions of the viewer's cell (all cells for animators)
 	Activity     []Activity // the animator console's view of who writes what
 	Elapsed      int
@@ -124,45 +148,36 @@ type pageData struct {
 // Page shows an exercise as the viewer's seat allows: the console to animators,
 // the grid to observers, received stimuli and the main courante to players, and
 // only the summary to readers of the establishment.
-func (p *Pages) Page(w http.ResponseWriter, r *http.Request) {
-	p.page(w, r, http.StatusOK, p.View(r, "exercise.title"))
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { h.page(w, r, nil) }
+
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, refused error) {
+	h.show(w, r, "exercise.title", "exercise-page", refused, func(v *web.View) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		room, err := h.Exercises.Room(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		v.Data = pageFor(room, v)
+		return nil
+	})
 }
 
-func (p *Pages) page(w http.ResponseWriter, r *http.Request, status int, v *web.View) {
-	ctx := r.Context()
-	id, err := web.PathID(r, "id")
-	var d pageData
-	if err == nil {
-		d.Exercise, d.Seat, err = p.Exercises.Get(ctx, id)
-	}
-	if err == nil {
-		d.Members, err = p.Exercises.Participants(ctx, id)
-	}
-	if err == nil && d.Seat.Role != "" {
-		d.Stimuli, _, err = p.Exercises.Stimuli(ctx, id)
-		if err == nil {
-			d.Log, err = p.Exercises.Log(ctx, id)
-		}
-		if err == nil && d.Seat.Staff() {
-			var rx Retex
-			if rx, err = p.Exercises.Retex(ctx, id); err == nil {
-				d.Criteria = rx.Criteria
-			}
-		}
-	}
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	for _, l := range d.Log {
-		if l.Kind == "action" && (d.Seat.Role == RoleAnimator || l.Cell == d.Seat.Cell) {
+// pageFor lays out the page of an exercise for the viewer's seat.
+func pageFor(room Room, v *web.View) pageData {
+	d := pageData{Room: room}
+	e, seat := room.Exercise, room.Seat
+	for _, l := range room.Log {
+		if l.Kind == "action" && (seat.Role == RoleAnimator || l.Cell == seat.Cell) {
 			d.Tasks = append(d.Tasks, l)
 		}
 	}
-	if d.Seat.Role == RoleAnimator {
-		for _, m := range d.Members {
+	if seat.Role == RoleAnimator {
+		for _, m := range room.Members {
 			a := Activity{Member: m}
-			for _, l := range d.Log {
+			for _, l := range room.Log {
 				if l.UserID == m.UserID {
 					a.Entries++
 					at := l.At
@@ -172,15 +187,10 @@ func (p *Pages) page(w http.ResponseWriter, r *http.Request, status int, v *web.
 			d.Activity = append(d.Activity, a)
 		}
 	}
-	e := d.Exercise
 	d.Running = e.Status == StatusRunning
-	d.CanManage = d.Seat.Role == RoleAnimator
-	d.RetexVisible = d.Seat.Role != "" && (e.Status == StatusFinished || e.Status == StatusClosed)
-	end := time.Now()
-	if e.FinishedAt != nil {
-		end = *e.FinishedAt
-	}
-	d.Elapsed = int(e.Clock.Elapsed(end) / time.Second)
+	d.CanManage = seat.Role == RoleAnimator
+	d.RetexVisible = seat.Role != "" && (e.Status == StatusFinished || e.Status == StatusClosed)
+	d.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
 	labels := map[string]string{}
 	for _, c := range Channels {
 		labels[c] = v.T("exercise.channel." + c)
@@ -191,249 +201,169 @@ func (p *Pages) page(w http.ResponseWriter, r *http.Request, status int, v *web.
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
-	v.Title = "exercise.title"
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = d
-	p.Render.Render(w, status, "exercise-page", v)
-}
-
-func (p *Pages) again(w http.ResponseWriter, r *http.Request, err error) {
-	web.LogIfInternal(r, err)
-	v := p.View(r, "exercise.title")
-	v.SetError(err)
-	p.page(w, r, web.Status(err), v)
-}
-
-func (p *Pages) back(w http.ResponseWriter, r *http.Request, flash, anchor string) {
-	id, _ := web.PathID(r, "id")
-	if flash != "" {
-		web.SetFlash(w, flash)
-	}
-	web.Redirect(w, r, fmt.Sprintf("/exercices/%d%s", id, anchor))
-}
-
-// Step moves the exercise through its lifecycle from the console.
-func (p *Pages) Step(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		ctx := r.Context()
-		switch r.PostFormValue("step") {
-		case "start":
-			err = p.Exercises.Start(ctx, id)
-		case "pause":
-			err = p.Exercises.Pause(ctx, id)
-		case "resume":
-			err = p.Exercises.Resume(ctx, id)
-		case "finish":
-			err = p.Exercises.Finish(ctx, id)
-		case "close":
-			err = p.Exercises.CloseRetex(ctx, id)
-		default:
-			err = problem.New(problem.Invalid, "error.invalid")
-		}
-	}
-	if err != nil && r.PostFormValue("step") == "close" {
-		p.retexAgain(w, r, err)
-		return
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "exercise.step."+r.PostFormValue("step"), "")
-}
-
-// AddParticipant seats a person, found by e-mail address, from the console.
-func (p *Pages) AddParticipant(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		err = p.Exercises.AddParticipantByEmail(r.Context(), id, r.PostFormValue("email"), r.PostFormValue("role"), r.PostFormValue("cell"))
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "exercise.participant_added", "#participants")
-}
-
-// StimulusAction sends a stimulus now or skips it, from the console.
-func (p *Pages) StimulusAction(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var sid int64
-	if err == nil {
-		sid, err = web.PathID(r, "sid")
-	}
-	if err == nil {
-		if r.PostFormValue("action") == "skip" {
-			err = p.Exercises.Skip(r.Context(), id, sid)
-		} else {
-			err = p.Exercises.SendNow(r.Context(), id, sid)
-		}
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "", "#timeline")
-}
-
-// PostLog writes in the main courante.
-func (p *Pages) PostLog(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		stimulus, _ := strconv.ParseInt(r.PostFormValue("stimulus"), 10, 64)
-		_, err = p.Exercises.PostLog(r.Context(), id, r.PostFormValue("kind"), r.PostFormValue("body"), stimulus)
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "", "#log")
-}
-
-// Mark records a mark of the grid.
-func (p *Pages) Mark(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		score, _ := strconv.Atoi(r.PostFormValue("score"))
-		_, err = p.Exercises.AddMark(r.Context(), id, r.PostFormValue("criterion"), score, r.PostFormValue("note"))
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "exercise.marked", "#grid")
+	return d
 }
 
 // RetexPage shows the RETEX.
-func (p *Pages) RetexPage(w http.ResponseWriter, r *http.Request) {
-	p.retex(w, r, http.StatusOK, p.View(r, "exercise.retex"))
-}
+func (h *Handler) RetexPage(w http.ResponseWriter, r *http.Request) { h.retex(w, r, nil) }
 
-func (p *Pages) retex(w http.ResponseWriter, r *http.Request, status int, v *web.View) {
-	id, err := web.PathID(r, "id")
-	var rx Retex
-	if err == nil {
-		rx, err = p.Exercises.Retex(r.Context(), id)
-	}
-	if err != nil {
-		p.fail(w, r, err)
-		return
-	}
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = rx
-	p.Render.Render(w, status, "exercise-retex", v)
-}
-
-func (p *Pages) retexAgain(w http.ResponseWriter, r *http.Request, err error) {
-	web.LogIfInternal(r, err)
-	v := p.View(r, "exercise.retex")
-	v.SetError(err)
-	p.retex(w, r, web.Status(err), v)
-}
-
-// SaveRetex writes the conclusions.
-func (p *Pages) SaveRetex(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		err = p.Exercises.SaveRetex(r.Context(), id, r.PostFormValue("strengths"), r.PostFormValue("improvements"))
-	}
-	if err != nil {
-		p.retexAgain(w, r, err)
-		return
-	}
-	web.SetFlash(w, "exercise.retex_saved")
-	web.Redirect(w, r, fmt.Sprintf("/exercices/%d/retex", id))
-}
-
-// SaveAction adds an action to the plan or changes its status.
-func (p *Pages) SaveAction(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	a := Action{Title: r.PostFormValue("title"), Owner: r.PostFormValue("owner"), Status: r.PostFormValue("status")}
-	if v := r.PostFormValue("action"); v != "" && err == nil {
-		a.ID, _ = strconv.ParseInt(v, 10, 64)
-	}
-	if v := strings.TrimSpace(r.PostFormValue("due")); v != "" && err == nil {
-		if a.Due, err = time.Parse(time.DateOnly, v); err != nil {
-			var c problem.Checks
-			c.Add("due", "exercise.error.due")
-			err = c.Err()
+func (h *Handler) retex(w http.ResponseWriter, r *http.Request, refused error) {
+	h.show(w, r, "exercise.retex", "exercise-retex", refused, func(v *web.View) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
 		}
-	}
-	if err == nil {
-		a, err = p.Exercises.SaveAction(r.Context(), id, a)
-	}
-	if err != nil {
-		p.retexAgain(w, r, err)
-		return
-	}
-	web.SetFlash(w, "exercise.action_saved")
-	web.Redirect(w, r, fmt.Sprintf("/exercices/%d/retex", id))
+		v.Data, err = h.Exercises.Retex(r.Context(), id)
+		return err
+	})
 }
 
-// DoneTask marks an action of the cell done.
-func (p *Pages) DoneTask(w http.ResponseWriter, r *http.Request) {
+// ---- the forms ----
+
+// submit handles a form posted to an exercise's page or, onRetex, to its RETEX:
+// do makes the change; refused, the page shows again with the error; done, the
+// browser goes to the exercise's page, at to, with the flash.
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, onRetex bool, flash, to string, do func(ctx context.Context, id int64) error) {
 	id, err := web.PathID(r, "id")
-	var entry int64
-	if err == nil {
-		entry, err = web.PathID(r, "lid")
-	}
-	if err == nil {
-		err = p.Exercises.DoneTask(r.Context(), id, entry)
-	}
 	if err != nil {
-		p.again(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	p.back(w, r, "", "#tasks")
+	if err := do(r.Context(), id); err != nil {
+		if onRetex {
+			h.retex(w, r, err)
+		} else {
+			h.page(w, r, err)
+		}
+		return
+	}
+	web.Done(w, r, flash, fmt.Sprintf("/exercices/%d%s", id, to))
+}
+
+// Step moves the exercise through its lifecycle from the console; closing is done
+// from the RETEX.
+func (h *Handler) Step(w http.ResponseWriter, r *http.Request) {
+	step := r.PostFormValue("step")
+	h.submit(w, r, step == "close", "exercise.step."+step, "", func(ctx context.Context, id int64) error {
+		return h.Exercises.Step(ctx, id, step)
+	})
 }
 
 // Plan sets the date of the exercise from the console.
-func (p *Pages) Plan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var on time.Time
-	if err == nil {
-		var perr error
-		if on, perr = time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("planned_for"), time.Local); perr != nil {
-			var c problem.Checks
-			c.Add("planned_for", "exercise.error.date")
-			err = c.Err()
+func (h *Handler) Plan(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.planned", "", func(ctx context.Context, id int64) error {
+		on, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("planned_for"), time.Local)
+		if err != nil {
+			return fieldError("planned_for", "exercise.error.date")
 		}
-	}
-	if err == nil {
-		err = p.Exercises.Plan(r.Context(), id, on)
-	}
-	if err != nil {
-		p.again(w, r, err)
-		return
-	}
-	p.back(w, r, "exercise.planned", "")
+		return h.Exercises.Plan(ctx, id, on)
+	})
 }
 
 // Import replaces the chronogramme with an uploaded CSV or XLSX file.
-func (p *Pages) Import(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err == nil {
-		file, header, ferr := r.FormFile("file")
-		if ferr != nil {
-			var c problem.Checks
-			c.Add("file", "exercise.import.empty")
-			err = c.Err()
-		} else {
-			defer file.Close()
-			var data []byte
-			if data, err = io.ReadAll(file); err == nil {
-				_, err = p.Exercises.ImportChronogramme(r.Context(), id, data, header.Filename)
-			}
+func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.imported", "#timeline", func(ctx context.Context, id int64) error {
+		file, header, err := r.FormFile("file")
+		if err != nil {
+			return fieldError("file", "exercise.import.empty")
 		}
+		defer file.Close()
+		data, err := io.ReadAll(file)
+		if err != nil {
+			return err
+		}
+		_, err = h.Exercises.ImportChronogramme(ctx, id, data, header.Filename)
+		return err
+	})
+}
+
+// AddParticipant seats a person, found by e-mail address, from the console.
+func (h *Handler) AddParticipant(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.participant_added", "#participants", func(ctx context.Context, id int64) error {
+		return h.Exercises.AddParticipantByEmail(ctx, id, r.PostFormValue("email"), r.PostFormValue("role"), r.PostFormValue("cell"))
+	})
+}
+
+// StimulusAction sends a stimulus now or skips it, from the console.
+func (h *Handler) StimulusAction(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "", "#timeline", func(ctx context.Context, id int64) error {
+		sid, err := web.PathID(r, "sid")
+		if err != nil {
+			return err
+		}
+		if r.PostFormValue("action") == "skip" {
+			return h.Exercises.Skip(ctx, id, sid)
+		}
+		return h.Exercises.SendNow(ctx, id, sid)
+	})
+}
+
+// PostLog writes in the main courante.
+func (h *Handler) PostLog(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "", "#log", func(ctx context.Context, id int64) error {
+		stimulus, _ := strconv.ParseInt(r.PostFormValue("stimulus"), 10, 64)
+		_, err := h.Exercises.PostLog(ctx, id, r.PostFormValue("kind"), r.PostFormValue("body"), stimulus)
+		return err
+	})
+}
+
+// DoneTask marks an action of the cell done.
+func (h *Handler) DoneTask(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "", "#tasks", func(ctx context.Context, id int64) error {
+		entry, err := web.PathID(r, "lid")
+		if err != nil {
+			return err
+		}
+		return h.Exercises.DoneTask(ctx, id, entry)
+	})
+}
+
+// Mark records a mark of the grid.
+func (h *Handler) Mark(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.marked", "#grid", func(ctx context.Context, id int64) error {
+		score, _ := strconv.Atoi(r.PostFormValue("score"))
+		_, err := h.Exercises.AddMark(ctx, id, r.PostFormValue("criterion"), score, r.PostFormValue("note"))
+		return err
+	})
+}
+
+// SaveRetex writes the conclusions.
+func (h *Handler) SaveRetex(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, true, "exercise.retex_saved", "/retex", func(ctx context.Context, id int64) error {
+		return h.Exercises.SaveRetex(ctx, id, r.PostFormValue("strengths"), r.PostFormValue("improvements"))
+	})
+}
+
+// SaveAction adds an action to the plan or changes its status.
+func (h *Handler) SaveAction(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, true, "exercise.action_saved", "/retex", func(ctx context.Context, id int64) error {
+		a := Action{Title: r.PostFormValue("title"), Owner: r.PostFormValue("owner"), Status: r.PostFormValue("status")}
+		a.ID, _ = strconv.ParseInt(r.PostFormValue("action"), 10, 64)
+		due, err := parseDue(strings.TrimSpace(r.PostFormValue("due")))
+		if err != nil {
+			return err
+		}
+		a.Due = due
+		_, err = h.Exercises.SaveAction(ctx, id, a)
+		return err
+	})
+}
+
+// parseDue reads the due date of an action, the zero time when there is none.
+func parseDue(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
 	}
+	due, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		p.again(w, r, err)
-		return
+		return due, fieldError("due", "exercise.error.due")
 	}
-	p.back(w, r, "exercise.imported", "#timeline")
+	return due, nil
+}
+
+// fieldError is the refusal of one field of a form.
+func fieldError(field, key string) error {
+	var c problem.Checks
+	c.Add(field, key)
+	return c.Err()
 }

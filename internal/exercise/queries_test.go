@@ -16,9 +16,9 @@ var nodeRead = regexp.MustCompile(`(?is)\bFROM orgs\b.*\bWHERE\s+(o\.)?id\s*=|\b
 // background is what the instance's loops run meanwhile: not the page's work.
 var background = regexp.MustCompile(`(?is)FROM exercises WHERE status = 'running'|FROM directory_sources`)
 
-// The statements one view of the exercise pages runs, and how many read a node,
-// as the animator (the RSSI of the CHU), a player and a reader of the
-// establishment see them.
+// The exercise pages read their node once at most, then their own data: counted
+// on the statements SQLite runs for one view, as the animator (the RSSI of the
+// CHU), a player and a reader of the establishment see them.
 func TestPagesReadTheirNodeOnce(t *testing.T) {
 	d, queries := testkit.CountedSQLite(t)
 	app := testkit.NewApp(t, d)
@@ -54,6 +54,9 @@ func TestPagesReadTheirNodeOnce(t *testing.T) {
 		t.Logf("%s as %s: %d statements, %d reads of a node", view.page, view.who, len(own), reads)
 		if testing.Verbose() {
 			t.Log(strings.Join(own, "\n"))
+		}
+		if reads > 1 {
+			t.Errorf("%s as %s reads a node %d times", view.page, view.who, reads)
 		}
 	}
 }

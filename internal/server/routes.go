@@ -59,8 +59,7 @@ func (s *Server) Routes() []Route {
 	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
-	ex := &exercise.Handler{Exercises: s.Exercises, PDF: s.PDF}
-	exPages := &exercise.Pages{Handler: ex, Render: s.Render, View: s.view, Nodes: s.exerciseNodes}
+	ex := &exercise.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -176,22 +175,22 @@ func (s *Server) Routes() []Route {
 		{"GET /annuaire/audits/{id}/rapport.pdf", f(dir.ReportPDF), login},
 
 		// Crisis exercises
-		{"GET /exercices", f(exPages.List), login},
-		{"POST /exercices", f(exPages.Create), login},
-		{"GET /exercices/{id}", f(exPages.Page), login},
+		{"GET /exercices", f(ex.List), login},
+		{"POST /exercices", f(ex.Create), login},
+		{"GET /exercices/{id}", f(ex.Page), login},
 		{"GET /exercices/{id}/flux", f(ex.APIEvents), login},
-		{"POST /exercices/{id}/etat", f(exPages.Step), login},
-		{"POST /exercices/{id}/planifier", f(exPages.Plan), login},
-		{"POST /exercices/{id}/chronogramme", f(exPages.Import), login},
-		{"POST /exercices/{id}/participants", f(exPages.AddParticipant), login},
-		{"POST /exercices/{id}/stimuli/{sid}", f(exPages.StimulusAction), login},
-		{"POST /exercices/{id}/main-courante", f(exPages.PostLog), login},
-		{"POST /exercices/{id}/taches/{lid}", f(exPages.DoneTask), login},
-		{"POST /exercices/{id}/grille", f(exPages.Mark), login},
-		{"GET /exercices/{id}/retex", f(exPages.RetexPage), login},
+		{"POST /exercices/{id}/etat", f(ex.Step), login},
+		{"POST /exercices/{id}/planifier", f(ex.Plan), login},
+		{"POST /exercices/{id}/chronogramme", f(ex.Import), login},
+		{"POST /exercices/{id}/participants", f(ex.AddParticipant), login},
+		{"POST /exercices/{id}/stimuli/{sid}", f(ex.StimulusAction), login},
+		{"POST /exercices/{id}/main-courante", f(ex.PostLog), login},
+		{"POST /exercices/{id}/taches/{lid}", f(ex.DoneTask), login},
+		{"POST /exercices/{id}/grille", f(ex.Mark), login},
+		{"GET /exercices/{id}/retex", f(ex.RetexPage), login},
 		{"GET /exercices/{id}/retex/rapport", f(ex.APIRetexReport), login},
-		{"POST /exercices/{id}/retex", f(exPages.SaveRetex), login},
-		{"POST /exercices/{id}/actions", f(exPages.SaveAction), login},
+		{"POST /exercices/{id}/retex", f(ex.SaveRetex), login},
+		{"POST /exercices/{id}/actions", f(ex.SaveAction), login},
 
 		// Audit trail
 		{"GET /journal", f(trail.List), login},

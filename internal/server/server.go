@@ -161,20 +161,6 @@ func (s *Server) exposureNodes(ctx context.Context) ([]exposure.NodeChoice, erro
 	return out, nil
 }
 
-// exerciseNodes lists the nodes an exercise may be organised for: a region (the
-// regional kit), a GHT, an establishment or a site.
-func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.Region, org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]exercise.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, exercise.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
-	}
-	return out, nil
-}
-
 // directoryNodes lists the nodes the caller sees: a directory may serve a GHT, an
 // establishment or a site; the nation and regions show their roll-up.
 func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
