@@ -34,14 +34,20 @@ func onExercise(w http.ResponseWriter, r *http.Request, in any, do func(id int64
 	}
 }
 
-// noContent is the answer of a change that returns nothing.
-func noContent(w http.ResponseWriter) error {
+// noContent answers a change that returns nothing, once done (err nil).
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// reply is a JSON answer.
-func reply(w http.ResponseWriter, status int, v any) error {
+// reply answers with v in JSON, once done (err nil).
+func reply(w http.ResponseWriter, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
 	web.JSON(w, status, v)
 	return nil
 }
@@ -119,10 +125,7 @@ func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
 // exercise answers with exercise id as the caller sees it.
 func (h *Handler) exercise(w http.ResponseWriter, r *http.Request, id int64) error {
 	e, seat, err := h.Exercises.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return reply(w, http.StatusOK, toExerciseJSON(e, seat))
+	return reply(w, http.StatusOK, toExerciseJSON(e, seat), err)
 }
 
 // APIStep answers the lifecycle steps POST /api/v1/exercises/{id}/start, pause,
@@ -151,10 +154,7 @@ func (h *Handler) APIPlan(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return fieldError("date", "exercise.error.date")
 		}
-		if err := h.Exercises.Plan(r.Context(), id, on); err != nil {
-			return err
-		}
-		return noContent(w)
+		return noContent(w, h.Exercises.Plan(r.Context(), id, on))
 	})
 }
 
@@ -166,10 +166,7 @@ func (h *Handler) APIAddParticipant(w http.ResponseWriter, r *http.Request) {
 		Cell string `json:"cell"`
 	}
 	onExercise(w, r, &in, func(id int64) error {
-		if err := h.Exercises.AddParticipant(r.Context(), id, in.User, in.Role, in.Cell); err != nil {
-			return err
-		}
-		return noContent(w)
+		return noContent(w, h.Exercises.AddParticipant(r.Context(), id, in.User, in.Role, in.Cell))
 	})
 }
 
@@ -183,10 +180,7 @@ func (h *Handler) APIInviteGuest(w http.ResponseWriter, r *http.Request) {
 		Cell  string `json:"cell"`
 	}
 	onExercise(w, r, &in, func(id int64) error {
-		if err := h.Exercises.InviteGuest(r.Context(), id, in.Email, in.Name, in.Role, in.Cell, i18n.FromRequest(r)); err != nil {
-			return err
-		}
-		return noContent(w)
+		return noContent(w, h.Exercises.InviteGuest(r.Context(), id, in.Email, in.Name, in.Role, in.Cell, i18n.FromRequest(r)))
 	})
 }
 
@@ -194,10 +188,7 @@ func (h *Handler) APIInviteGuest(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) APIStimuli(w http.ResponseWriter, r *http.Request) {
 	onExercise(w, r, nil, func(id int64) error {
 		list, _, err := h.Exercises.Stimuli(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusOK, page(mapJSON(list, toStimulusJSON)))
+		return reply(w, http.StatusOK, page(mapJSON(list, toStimulusJSON)), err)
 	})
 }
 
@@ -214,10 +205,7 @@ func (h *Handler) APISaveStimulus(w http.ResponseWriter, r *http.Request) {
 			in.ID = sid
 		}
 		saved, err := h.Exercises.SaveStimulus(r.Context(), id, in.line())
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusOK, map[string]int64{"id": saved})
+		return reply(w, http.StatusOK, map[string]int64{"id": saved}, err)
 	})
 }
 
@@ -239,10 +227,7 @@ func (h *Handler) APIStimulusAction(action string) http.HandlerFunc {
 			case "skip":
 				err = h.Exercises.Skip(ctx, id, sid)
 			}
-			if err != nil {
-				return err
-			}
-			return noContent(w)
+			return noContent(w, err)
 		})
 	}
 }
@@ -260,10 +245,7 @@ func (h *Handler) APIImportChronogramme(w http.ResponseWriter, r *http.Request) 
 			format = "csv"
 		}
 		n, err := h.Exercises.ImportChronogramme(r.Context(), id, data, "chronogramme."+format)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusOK, map[string]int{"stimuli": n})
+		return reply(w, http.StatusOK, map[string]int{"stimuli": n}, err)
 	})
 }
 
@@ -298,10 +280,7 @@ func (h *Handler) APIPostLog(w http.ResponseWriter, r *http.Request) {
 			in.Kind = "information"
 		}
 		entry, err := h.Exercises.PostLog(r.Context(), id, in.Kind, in.Body, in.Stimulus)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusCreated, toLogJSON(entry))
+		return reply(w, http.StatusCreated, toLogJSON(entry), err)
 	})
 }
 
@@ -309,10 +288,7 @@ func (h *Handler) APIPostLog(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) APILog(w http.ResponseWriter, r *http.Request) {
 	onExercise(w, r, nil, func(id int64) error {
 		list, err := h.Exercises.Log(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusOK, page(mapJSON(list, toLogJSON)))
+		return reply(w, http.StatusOK, page(mapJSON(list, toLogJSON)), err)
 	})
 }
 
@@ -324,10 +300,7 @@ func (h *Handler) APIDoneTask(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := h.Exercises.DoneTask(r.Context(), id, entry); err != nil {
-			return err
-		}
-		return noContent(w)
+		return noContent(w, h.Exercises.DoneTask(r.Context(), id, entry))
 	})
 }
 
@@ -340,10 +313,7 @@ func (h *Handler) APIAddMark(w http.ResponseWriter, r *http.Request) {
 	}
 	onExercise(w, r, &in, func(id int64) error {
 		m, err := h.Exercises.AddMark(r.Context(), id, in.Criterion, in.Score, in.Note)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusCreated, toMarkJSON(m))
+		return reply(w, http.StatusCreated, toMarkJSON(m), err)
 	})
 }
 
@@ -351,10 +321,7 @@ func (h *Handler) APIAddMark(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) APIRetex(w http.ResponseWriter, r *http.Request) {
 	onExercise(w, r, nil, func(id int64) error {
 		rx, err := h.Exercises.Retex(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		return reply(w, http.StatusOK, toRetexJSON(rx))
+		return reply(w, http.StatusOK, toRetexJSON(rx), err)
 	})
 }
 
@@ -365,10 +332,7 @@ func (h *Handler) APISaveRetex(w http.ResponseWriter, r *http.Request) {
 		Improvements string `json:"improvements"`
 	}
 	onExercise(w, r, &in, func(id int64) error {
-		if err := h.Exercises.SaveRetex(r.Context(), id, in.Strengths, in.Improvements); err != nil {
-			return err
-		}
-		return noContent(w)
+		return noContent(w, h.Exercises.SaveRetex(r.Context(), id, in.Strengths, in.Improvements))
 	})
 }
 
@@ -397,10 +361,8 @@ func (h *Handler) APISaveAction(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		a.Due = due
-		if a, err = h.Exercises.SaveAction(r.Context(), id, a); err != nil {
-			return err
-		}
-		return reply(w, status, toActionJSON(a))
+		a, err = h.Exercises.SaveAction(r.Context(), id, a)
+		return reply(w, status, toActionJSON(a), err)
 	})
 }
 

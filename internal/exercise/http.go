@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -110,18 +111,11 @@ func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
 	web.Done(w, r, "exercise.created", fmt.Sprintf("/exercices/%d", e.ID))
 }
 
-// formOrg is the node a form names in its org field: 0 when it names none, a bad
-// request when it is not an id (as web.OrgParam for a page's node).
+// formOrg is the node a form names in its org field, read by web.OrgParam's
+// rule: 0 when it names none, a bad request when it is not an id.
 func formOrg(r *http.Request) (int64, error) {
-	v := r.PostFormValue("org")
-	if v == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.BadRequest, "error.bad_org", v)
-	}
-	return id, nil
+	q := url.Values{"org": {r.PostFormValue("org")}}
+	return web.OrgParam(&http.Request{URL: &url.URL{RawQuery: q.Encode()}})
 }
 
 // ---- an exercise's page ----
@@ -148,20 +142,30 @@ type pageData struct {
 // Page shows an exercise as the viewer's seat allows: the console to animators,
 // the grid to observers, received stimuli and the main courante to players, and
 // only the summary to readers of the establishment.
-func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { h.page(w, r, nil) }
+func (h *Handler) Page(w http.ResponseWriter, r *http.Request) { h.exercisePage(w, r, false, nil) }
 
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, refused error) {
-	h.show(w, r, "exercise.title", "exercise-page", refused, func(v *web.View) error {
+// RetexPage shows the RETEX.
+func (h *Handler) RetexPage(w http.ResponseWriter, r *http.Request) { h.exercisePage(w, r, true, nil) }
+
+// exercisePage shows the page of the exercise {id}, or its RETEX when retex is
+// set.
+func (h *Handler) exercisePage(w http.ResponseWriter, r *http.Request, retex bool, refused error) {
+	title, name := "exercise.title", "exercise-page"
+	if retex {
+		title, name = "exercise.retex", "exercise-retex"
+	}
+	h.show(w, r, title, name, refused, func(v *web.View) error {
 		id, err := web.PathID(r, "id")
 		if err != nil {
 			return err
 		}
-		room, err := h.Exercises.Room(r.Context(), id)
-		if err != nil {
+		if retex {
+			v.Data, err = h.Exercises.Retex(r.Context(), id)
 			return err
 		}
+		room, err := h.Exercises.Room(r.Context(), id)
 		v.Data = pageFor(room, v)
-		return nil
+		return err
 	})
 }
 
@@ -204,20 +208,6 @@ func pageFor(room Room, v *web.View) pageData {
 	return d
 }
 
-// RetexPage shows the RETEX.
-func (h *Handler) RetexPage(w http.ResponseWriter, r *http.Request) { h.retex(w, r, nil) }
-
-func (h *Handler) retex(w http.ResponseWriter, r *http.Request, refused error) {
-	h.show(w, r, "exercise.retex", "exercise-retex", refused, func(v *web.View) error {
-		id, err := web.PathID(r, "id")
-		if err != nil {
-			return err
-		}
-		v.Data, err = h.Exercises.Retex(r.Context(), id)
-		return err
-	})
-}
-
 // ---- the forms ----
 
 // submit handles a form posted to an exercise's page or, onRetex, to its RETEX:
@@ -230,11 +220,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, onRetex bool, f
 		return
 	}
 	if err := do(r.Context(), id); err != nil {
-		if onRetex {
-			h.retex(w, r, err)
-		} else {
-			h.page(w, r, err)
-		}
+		h.exercisePage(w, r, onRetex, err)
 		return
 	}
 	web.Done(w, r, flash, fmt.Sprintf("/exercices/%d%s", id, to))

@@ -34,11 +34,8 @@ type FeedItem struct {
 // without its kit copy.
 func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
 	q := s.DB.Read
-	o, err := open(ctx, q, id, false)
+	o, err := open(ctx, q, id, false, participant)
 	if err != nil {
-		return nil, err
-	}
-	if err := o.Seat.takesPart(); err != nil {
 		return nil, err
 	}
 	events, err := listEvents(ctx, q, id, after)
@@ -59,10 +56,11 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			if err != nil {
 				return nil, err
 			}
-			if !o.Seat.Staff() {
-				st.Expected, st.Criteria = nil, nil
+			if st, ok := o.Seat.Shown(st); ok {
+				it.Stimulus = &st
+			} else {
+				continue
 			}
-			it.Stimulus = &st
 		case "log":
 			l, err := getLogEntry(ctx, q, id, ev.RefID)
 			if err != nil {

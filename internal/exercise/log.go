@@ -37,11 +37,8 @@ var LogKinds = []string{"information", "decision", "action", "note"}
 func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stimulus int64) (LogEntry, error) {
 	var entry LogEntry
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := open(ctx, tx, id, false)
+		o, err := open(ctx, tx, id, false, participant)
 		if err != nil {
-			return err
-		}
-		if err := o.Seat.takesPart(); err != nil {
 			return err
 		}
 		var c problem.Checks
@@ -88,11 +85,8 @@ func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stim
 // Log returns the main courante, oldest first, to the exercise's participants
 // (notes to the animation team only).
 func (s *Service) Log(ctx context.Context, id int64) ([]LogEntry, error) {
-	o, err := open(ctx, s.DB.Read, id, false)
+	o, err := open(ctx, s.DB.Read, id, false, participant)
 	if err != nil {
-		return nil, err
-	}
-	if err := o.Seat.takesPart(); err != nil {
 		return nil, err
 	}
 	return readLog(ctx, s.DB.Read, o)
@@ -117,11 +111,8 @@ func readLog(ctx context.Context, q db.Querier, o opened) ([]LogEntry, error) {
 // cell or an animator, while the exercise runs.
 func (s *Service) DoneTask(ctx context.Context, id, entry int64) error {
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := open(ctx, tx, id, false)
+		o, err := open(ctx, tx, id, false, participant)
 		if err != nil {
-			return err
-		}
-		if err := o.Seat.takesPart(); err != nil {
 			return err
 		}
 		if err := o.in(StatusRunning); err != nil {

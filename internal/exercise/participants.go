@@ -34,11 +34,8 @@ func (s *Service) AddParticipantByEmail(ctx context.Context, id int64, email, ro
 // unknown address and receives an invitation; it sees only the exercises it is
 // seated in.
 func (s *Service) InviteGuest(ctx context.Context, id int64, email, name, role, cell string, lang i18n.Lang) error {
-	o, err := open(ctx, s.DB.Read, id, true)
+	o, err := open(ctx, s.DB.Read, id, true, animator)
 	if err != nil {
-		return err
-	}
-	if err := o.Seat.animates(); err != nil {
 		return err
 	}
 	if s.Invite == nil {
@@ -75,11 +72,8 @@ func checkSeat(c *problem.Checks, e Exercise, role, cell string) {
 // an invitation answers the same for any address.
 func (s *Service) seat(ctx context.Context, id, user int64, role, cell string, invited bool) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := open(ctx, tx, id, true)
+		o, err := open(ctx, tx, id, true, animator)
 		if err != nil {
-			return err
-		}
-		if err := o.Seat.animates(); err != nil {
 			return err
 		}
 		var c problem.Checks

@@ -119,11 +119,8 @@ func (s *Service) ImportChronogramme(ctx context.Context, id int64, data []byte,
 // KitYAML exports the exercise's kit with its chronogramme as it stands, in the
 // open kit format (animators only: it holds the animator part).
 func (s *Service) KitYAML(ctx context.Context, id int64) ([]byte, error) {
-	o, err := open(ctx, s.DB.Read, id, true)
+	o, err := open(ctx, s.DB.Read, id, true, animator)
 	if err != nil {
-		return nil, err
-	}
-	if err := o.Seat.animates(); err != nil {
 		return nil, err
 	}
 	lines, err := stimuli(ctx, s.DB.Read, o)

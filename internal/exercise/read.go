@@ -12,7 +12,7 @@ import (
 
 // Get returns an exercise and the caller's seat in it.
 func (s *Service) Get(ctx context.Context, id int64) (Exercise, Seat, error) {
-	o, err := open(ctx, s.DB.Read, id, true)
+	o, err := open(ctx, s.DB.Read, id, true, anyone)
 	return o.Exercise, o.Seat, err
 }
 
@@ -54,7 +54,7 @@ type Room struct {
 
 // Room returns the page of exercise id.
 func (s *Service) Room(ctx context.Context, id int64) (Room, error) {
-	o, err := open(ctx, s.DB.Read, id, true)
+	o, err := open(ctx, s.DB.Read, id, true, anyone)
 	if err != nil {
 		return Room{}, err
 	}
@@ -77,11 +77,8 @@ func (s *Service) Room(ctx context.Context, id int64) (Room, error) {
 // Stimuli returns the stimuli the caller may see (Seat.Shown), in chronogramme
 // order, to the exercise's participants.
 func (s *Service) Stimuli(ctx context.Context, id int64) ([]Line, Seat, error) {
-	o, err := open(ctx, s.DB.Read, id, false)
+	o, err := open(ctx, s.DB.Read, id, false, participant)
 	if err != nil {
-		return nil, o.Seat, err
-	}
-	if err := o.Seat.takesPart(); err != nil {
 		return nil, o.Seat, err
 	}
 	list, err := stimuli(ctx, s.DB.Read, o)

@@ -37,12 +37,9 @@ type Mark struct {
 func (s *Service) AddMark(ctx context.Context, id int64, criterion string, score int, note string) (Mark, error) {
 	var m Mark
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := open(ctx, tx, id, true)
+		o, err := open(ctx, tx, id, true, staff)
 		if err != nil {
 			return err
-		}
-		if !o.Seat.Staff() {
-			return problem.New(problem.Forbidden, "exercise.error.observers_only")
 		}
 		var c problem.Checks
 		if !slices.ContainsFunc(o.Kit.Animator.Criteria, func(cr Criterion) bool { return cr.ID == criterion }) {
@@ -134,11 +131,8 @@ type Retex struct {
 // Retex builds the RETEX of an exercise for its participants.
 func (s *Service) Retex(ctx context.Context, id int64) (Retex, error) {
 	q := s.DB.Read
-	o, err := open(ctx, q, id, true)
+	o, err := open(ctx, q, id, true, participant)
 	if err != nil {
-		return Retex{}, err
-	}
-	if err := o.Seat.takesPart(); err != nil {
 		return Retex{}, err
 	}
 	r := Retex{Exercise: o.Exercise, Seat: o.Seat, Closed: o.Status == StatusClosed}
@@ -262,7 +256,7 @@ func (s *Service) CloseRetex(ctx context.Context, id int64) error {
 // the exercise; afterwards, whoever runs the establishment's programme follows it.
 func (s *Service) SaveAction(ctx context.Context, id int64, a Action) (Action, error) {
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := open(ctx, tx, id, false)
+		o, err := open(ctx, tx, id, false, anyone)
 		if err != nil {
 			return err
 		}

@@ -57,16 +57,30 @@ func (s Seat) Shown(st Line) (Line, bool) {
 // Reads reports whether the seat reads a log entry: notes are the animation team's.
 func (s Seat) Reads(l LogEntry) bool { return l.Kind != "note" || s.Staff() }
 
-// takesPart refuses a reader what only participants do.
-func (s Seat) takesPart() error {
+// The seat rules: what a request asks of the caller's seat, once the exercise is
+// open to them (403 otherwise).
+
+// anyone lets every caller who sees the exercise, a reader included.
+func anyone(Seat) error { return nil }
+
+// participant refuses a reader what only participants do.
+func participant(s Seat) error {
 	if s.Role == "" {
 		return problem.New(problem.Forbidden, "exercise.error.not_participant")
 	}
 	return nil
 }
 
-// animates refuses anyone but an animator.
-func (s Seat) animates() error {
+// staff refuses a player or a reader what only the animation team does.
+func staff(s Seat) error {
+	if !s.Staff() {
+		return problem.New(problem.Forbidden, "exercise.error.observers_only")
+	}
+	return nil
+}
+
+// animator refuses anyone but an animator.
+func animator(s Seat) error {
 	if s.Role != RoleAnimator {
 		return problem.New(problem.Forbidden, "exercise.error.animators_only")
 	}
@@ -91,41 +105,41 @@ type opened struct {
 
 // open is the one access check of an exercise: it loads the exercise (with its
 // kit copy when kit is set; live streams, which open at every poll, leave it
-// alone) and the caller's seat, then its node with org.Load. A participant sees
-// the exercise whatever their place in the tree (a guest invited from outside
-// the branch, a site's staff in its establishment's exercise); anyone else sees
-// it when they may read its node, without a seat. To everyone else, and for
-// everyone once the node is archived, it does not exist.
-func open(ctx context.Context, q db.Querier, id int64, kit bool) (opened, error) {
+// alone) and the caller's seat, then its node with org.Load, and applies the
+// seat rule may. A participant sees the exercise whatever their place in the
+// tree (a guest invited from outside the branch, a site's staff in its
+// establishment's exercise); anyone else sees it when they may read its node,
+// without a seat. To everyone else, and for everyone once the node is archived,
+// it does not exist (404).
+func open(ctx context.Context, q db.Querier, id int64, kit bool, may func(Seat) error) (opened, error) {
 	e, seat, err := getExercise(ctx, q, id, authz.Current(ctx).UserID, kit)
 	if err != nil {
 		return opened{}, err
 	}
+	o := opened{Exercise: e, Seat: seat}
 	node, err := org.Load(ctx, q, e.OrgID, authz.OrgRead)
-	if err == nil {
-		return opened{Exercise: e, Path: node.Path, Seat: seat}, nil
-	}
-	if seat.Role == "" || !errors.Is(err, problem.ErrNotFound) {
+	switch {
+	case err == nil:
+		o.Path = node.Path
+	case seat.Role != "" && errors.Is(err, problem.ErrNotFound):
+		// Seated, but the node is out of the caller's sight (or archived).
+		var archived bool
+		if o.Path, archived, err = nodeOf(ctx, q, id); err != nil {
+			return opened{}, err
+		}
+		if archived {
+			return opened{}, problem.ErrNotFound
+		}
+	default:
 		return opened{}, err
 	}
-	// Seated, but the node is out of the caller's sight (or archived).
-	path, archived, err := nodeOf(ctx, q, id)
-	if err != nil {
-		return opened{}, err
-	}
-	if archived {
-		return opened{}, problem.ErrNotFound
-	}
-	return opened{Exercise: e, Path: path, Seat: seat}, nil
+	return o, may(seat)
 }
 
 // drive is open for a change only animators make, in one of the given states.
 func drive(ctx context.Context, q db.Querier, id int64, states ...string) (opened, error) {
-	o, err := open(ctx, q, id, true)
+	o, err := open(ctx, q, id, true, animator)
 	if err != nil {
-		return o, err
-	}
-	if err := o.Seat.animates(); err != nil {
 		return o, err
 	}
 	return o, o.in(states...)

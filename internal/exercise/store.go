@@ -17,7 +17,43 @@ import (
 // The exercises and their participants as stored. Every function here is plain SQL
 // over a db.Querier or a transaction; access is decided before (open).
 
+// scanner is a row: *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
+
+// list runs query and reads each row with scan; its errors are wrapped with what
+// was being done.
+func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("exercise: %s: %w", doing, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("exercise: %s: %w", doing, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("exercise: %s: %w", doing, err)
+	}
+	return out, nil
+}
+
+// one runs query for a single row read with scan: no row is problem.ErrNotFound.
+// Its errors are wrapped with what was being done.
+func one[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("exercise: %s: %w", doing, problem.ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("exercise: %s: %w", doing, err)
+	}
+	return v, nil
+}
 
 const exerciseColumns = "e.id, e.org_id, e.kit_id, e.kit_version, e.title, e.level, e.status, e.planned_for, e.speed, e.started_at, e.paused_at, e.paused_ms, e.finished_at, e.created_at"
 
@@ -110,21 +146,9 @@ func stateOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) 
 // takes part in and those of the live nodes under roots.
 func listExercises(ctx context.Context, q db.Querier, user int64, roots []string) ([]Exercise, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 2)
-	rows, err := q.QueryContext(ctx, "SELECT "+exerciseColumns+" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND "+
-		"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR "+scope+") ORDER BY e.id DESC", append([]any{user}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: list for user %d: %w", user, err)
-	}
-	defer rows.Close()
-	var out []Exercise
-	for rows.Next() {
-		e, err := scanExercise(rows, false)
-		if err != nil {
-			return nil, fmt.Errorf("exercise: list for user %d: %w", user, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return list(ctx, q, fmt.Sprintf("list the exercises of user %d", user), func(row scanner) (Exercise, error) { return scanExercise(row, false) },
+		"SELECT "+exerciseColumns+" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND "+
+			"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR "+scope+") ORDER BY e.id DESC", append([]any{user}, args...)...)
 }
 
 // insertExercise stores a draft exercise of org from kit (its stimuli apart) and
@@ -157,22 +181,14 @@ func setExercise(ctx context.Context, tx *sql.Tx, id int64, what, set string, ar
 
 // ---- participants ----
 
+// listMembers lists the participants of exercise id, by role, cell and name.
 func listMembers(ctx context.Context, q db.Querier, id int64) ([]Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT p.id, p.user_id, u.name, u.email, p.role, p.cell FROM exercise_participants p JOIN users u ON u.id = p.user_id
-		WHERE p.exercise_id = $1 ORDER BY p.role, p.cell, u.name`, id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: participants of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
+	return list(ctx, q, fmt.Sprintf("list the participants of %d", id), func(row scanner) (Member, error) {
 		var p Member
-		if err := rows.Scan(&p.ID, &p.UserID, &p.Name, &p.Email, &p.Role, &p.Cell); err != nil {
-			return nil, fmt.Errorf("exercise: participants of %d: %w", id, err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.Email, &p.Role, &p.Cell)
+		return p, err
+	}, `SELECT p.id, p.user_id, u.name, u.email, p.role, p.cell FROM exercise_participants p JOIN users u ON u.id = p.user_id
+		WHERE p.exercise_id = $1 ORDER BY p.role, p.cell, u.name`, id)
 }
 
 // userByEmail is the id of the account with that address, 0 when there is none.
@@ -210,23 +226,16 @@ func putSeat(ctx context.Context, tx *sql.Tx, id, user int64, role, cell string,
 	return nil
 }
 
-// players are the active players of exercise id, whom delivered stimuli are
-// e-mailed to.
+// player is an active player of an exercise, whom delivered stimuli are e-mailed
+// to.
 type player struct{ email, cell, locale string }
 
+// listPlayers lists the active players of exercise id.
 func listPlayers(ctx context.Context, q db.Querier, id int64) ([]player, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.email, p.cell, u.locale FROM exercise_participants p JOIN users u ON u.id = p.user_id
-		WHERE p.exercise_id = $1 AND p.role = 'player' AND u.disabled_at IS NULL`, id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: players of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []player
-	for rows.Next() {
+	return list(ctx, q, fmt.Sprintf("list the players of %d", id), func(row scanner) (player, error) {
 		var p player
-		if err := rows.Scan(&p.email, &p.cell, &p.locale); err == nil {
-			out = append(out, p)
-		}
-	}
-	return out, rows.Err()
+		err := row.Scan(&p.email, &p.cell, &p.locale)
+		return p, err
+	}, `SELECT u.email, p.cell, u.locale FROM exercise_participants p JOIN users u ON u.id = p.user_id
+		WHERE p.exercise_id = $1 AND p.role = 'player' AND u.disabled_at IS NULL`, id)
 }

@@ -11,24 +11,13 @@ import (
 
 // importedKits reads the kits imported into the database, every version.
 func importedKits(ctx context.Context, q db.Querier) ([]Kit, error) {
-	rows, err := q.QueryContext(ctx, "SELECT source FROM exercise_kits ORDER BY id, version")
-	if err != nil {
-		return nil, fmt.Errorf("exercise: read the imported kits: %w", err)
-	}
-	defer rows.Close()
-	var kits []Kit
-	for rows.Next() {
+	return list(ctx, q, "read the imported kits", func(row scanner) (Kit, error) {
 		var src string
-		if err := rows.Scan(&src); err != nil {
-			return nil, fmt.Errorf("exercise: read the imported kits: %w", err)
+		if err := row.Scan(&src); err != nil {
+			return Kit{}, err
 		}
-		k, err := ParseKit([]byte(src))
-		if err != nil {
-			return nil, fmt.Errorf("exercise: read the imported kits: %w", err)
-		}
-		kits = append(kits, k)
-	}
-	return kits, rows.Err()
+		return ParseKit([]byte(src))
+	}, "SELECT source FROM exercise_kits ORDER BY id, version")
 }
 
 // insertKit stores version k.Version of kit k.ID from its source.

@@ -29,20 +29,11 @@ func emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int6
 
 // listEvents lists the events of exercise id after seq, in order.
 func listEvents(ctx context.Context, q db.Querier, id, after int64) ([]Event, error) {
-	rows, err := q.QueryContext(ctx, "SELECT seq, kind, ref_id, audience, created_at FROM exercise_events WHERE exercise_id = $1 AND seq > $2 ORDER BY seq", id, after)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: events of %d after %d: %w", id, after, err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
+	return list(ctx, q, fmt.Sprintf("read the events of %d after %d", id, after), func(row scanner) (Event, error) {
 		var ev Event
-		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.RefID, &ev.Audience, &ev.At); err != nil {
-			return nil, fmt.Errorf("exercise: events of %d after %d: %w", id, after, err)
-		}
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+		err := row.Scan(&ev.Seq, &ev.Kind, &ev.RefID, &ev.Audience, &ev.At)
+		return ev, err
+	}, "SELECT seq, kind, ref_id, audience, created_at FROM exercise_events WHERE exercise_id = $1 AND seq > $2 ORDER BY seq", id, after)
 }
 
 // lastSeq is the number of exercise id's last event, 0 before the first.
@@ -70,24 +61,15 @@ func ticking(ctx context.Context, q db.Querier, only int64) ([]tickedExercise, e
 	if only != 0 {
 		where, args = "id = $1", []any{only}
 	}
-	rows, err := q.QueryContext(ctx, "SELECT id, org_id, speed, started_at, paused_ms, ticked_at FROM exercises WHERE "+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: read the running exercises: %w", err)
-	}
-	defer rows.Close()
-	var out []tickedExercise
-	for rows.Next() {
+	return list(ctx, q, "read the running exercises", func(row scanner) (tickedExercise, error) {
 		var e tickedExercise
 		var started sql.NullTime
 		var pausedMS int64
-		if err := rows.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked); err != nil {
-			return nil, fmt.Errorf("exercise: read the running exercises: %w", err)
-		}
+		err := row.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked)
 		e.Clock.StartedAt = started.Time
 		e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, "SELECT id, org_id, speed, started_at, paused_ms, ticked_at FROM exercises WHERE "+where, args...)
 }
 
 // recordTick records that exercise id was ticked at now, unless a later tick is

@@ -3,12 +3,10 @@ package exercise
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"care/internal/platform/db"
-	"care/internal/platform/problem"
 )
 
 // The main courante as stored.
@@ -30,29 +28,14 @@ func scanLog(row scanner) (LogEntry, error) {
 
 // listLog lists the main courante of exercise id, oldest first.
 func listLog(ctx context.Context, q db.Querier, id int64) ([]LogEntry, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.exercise_id = $1 ORDER BY l.id", id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: main courante of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []LogEntry
-	for rows.Next() {
-		l, err := scanLog(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exercise: main courante of %d: %w", id, err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return list(ctx, q, fmt.Sprintf("read the main courante of %d", id), scanLog,
+		"SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.exercise_id = $1 ORDER BY l.id", id)
 }
 
 // getLogEntry reads entry lid of exercise id's main courante.
 func getLogEntry(ctx context.Context, q db.Querier, id, lid int64) (LogEntry, error) {
-	l, err := scanLog(q.QueryRowContext(ctx, "SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.exercise_id = $2", lid, id))
-	if err != nil {
-		return l, fmt.Errorf("exercise: read log entry %d of %d: %w", lid, id, err)
-	}
-	return l, nil
+	return one(ctx, q, fmt.Sprintf("read log entry %d of %d", lid, id), scanLog,
+		"SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.exercise_id = $2", lid, id)
 }
 
 // insertLog writes l in exercise id's main courante and returns its id.
@@ -72,15 +55,11 @@ func insertLog(ctx context.Context, tx *sql.Tx, id int64, l LogEntry) (int64, er
 // openTask is the cell of action lid of exercise id's main courante, if it is not
 // done; problem.ErrNotFound when there is no such action still to do.
 func openTask(ctx context.Context, q db.Querier, id, lid int64) (string, error) {
-	var cell string
-	err := q.QueryRowContext(ctx, "SELECT cell FROM exercise_log WHERE id = $1 AND exercise_id = $2 AND kind = 'action' AND done_at IS NULL", lid, id).Scan(&cell)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", problem.ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("exercise: read task %d of %d: %w", lid, id, err)
-	}
-	return cell, nil
+	return one(ctx, q, fmt.Sprintf("read task %d of %d", lid, id), func(row scanner) (string, error) {
+		var cell string
+		err := row.Scan(&cell)
+		return cell, err
+	}, "SELECT cell FROM exercise_log WHERE id = $1 AND exercise_id = $2 AND kind = 'action' AND done_at IS NULL", lid, id)
 }
 
 // markDone marks action lid done at now.

@@ -23,29 +23,14 @@ func scanMark(row scanner) (Mark, error) {
 
 // listMarks lists the marks of exercise id's grid, oldest first.
 func listMarks(ctx context.Context, q db.Querier, id int64) ([]Mark, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.exercise_id = $1 ORDER BY m.id", id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: marks of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []Mark
-	for rows.Next() {
-		m, err := scanMark(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exercise: marks of %d: %w", id, err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return list(ctx, q, fmt.Sprintf("list the marks of %d", id), scanMark,
+		"SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.exercise_id = $1 ORDER BY m.id", id)
 }
 
 // getMark reads mark mid of exercise id.
 func getMark(ctx context.Context, q db.Querier, id, mid int64) (Mark, error) {
-	m, err := scanMark(q.QueryRowContext(ctx, "SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2", mid, id))
-	if err != nil {
-		return m, fmt.Errorf("exercise: read mark %d of %d: %w", mid, id, err)
-	}
-	return m, nil
+	return one(ctx, q, fmt.Sprintf("read mark %d of %d", mid, id), scanMark,
+		"SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2", mid, id)
 }
 
 // insertMark records m in exercise id's grid and returns its id.
@@ -98,26 +83,17 @@ func countActions(ctx context.Context, q db.Querier, id int64) (int, error) {
 
 // listActions lists the action plan of exercise id, by due date.
 func listActions(ctx context.Context, q db.Querier, id int64) ([]Action, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, exercise_id, org_id, title, owner, due_on, status, activity_id, created_at, updated_at
-		FROM exercise_actions WHERE exercise_id = $1 ORDER BY due_on, id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: action plan of %d: %w", id, err)
-	}
-	defer rows.Close()
-	out := []Action{}
-	for rows.Next() {
+	return list(ctx, q, fmt.Sprintf("list the action plan of %d", id), func(row scanner) (Action, error) {
 		var a Action
 		var act sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.ExerciseID, &a.OrgID, &a.Title, &a.Owner, &a.Due, &a.Status, &act, &a.CreatedAt, &a.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("exercise: action plan of %d: %w", id, err)
-		}
+		err := row.Scan(&a.ID, &a.ExerciseID, &a.OrgID, &a.Title, &a.Owner, &a.Due, &a.Status, &act, &a.CreatedAt, &a.UpdatedAt)
 		if act.Valid {
 			v := act.Int64
 			a.ActivityID = &v
 		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return a, err
+	}, `SELECT id, exercise_id, org_id, title, owner, due_on, status, activity_id, created_at, updated_at
+		FROM exercise_actions WHERE exercise_id = $1 ORDER BY due_on, id`, id)
 }
 
 // insertAction adds a to the plan of its exercise and returns its id.

@@ -42,29 +42,12 @@ func listStimuli(ctx context.Context, q db.Querier, id int64, delivered bool) ([
 	if delivered {
 		query += " AND delivered_at IS NOT NULL"
 	}
-	rows, err := q.QueryContext(ctx, query+" ORDER BY offset_seconds, id", id)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: stimuli of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []Line
-	for rows.Next() {
-		st, err := scanStimulus(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exercise: stimuli of %d: %w", id, err)
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return list(ctx, q, fmt.Sprintf("list the stimuli of %d", id), scanStimulus, query+" ORDER BY offset_seconds, id", id)
 }
 
 // getStimulus reads stimulus sid of exercise id.
 func getStimulus(ctx context.Context, q db.Querier, id, sid int64) (Line, error) {
-	st, err := scanStimulus(q.QueryRowContext(ctx, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", sid, id))
-	if err != nil {
-		return st, fmt.Errorf("exercise: read stimulus %d of %d: %w", sid, id, err)
-	}
-	return st, nil
+	return one(ctx, q, fmt.Sprintf("read stimulus %d of %d", sid, id), scanStimulus, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", sid, id)
 }
 
 // stimulusArgs are the stored forms of a stimulus's fields, in the column order of
@@ -178,20 +161,11 @@ func dueStimuli(ctx context.Context, tx *sql.Tx, id int64, elapsed int, only int
 		q = "SELECT id, recipients FROM exercise_stimuli WHERE exercise_id = $1 AND delivered_at IS NULL AND skipped = FALSE AND id = $2"
 		args = []any{id, only}
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: due stimuli of %d: %w", id, err)
-	}
-	defer rows.Close()
-	var out []due
-	for rows.Next() {
+	return list(ctx, tx, fmt.Sprintf("list the due stimuli of %d", id), func(row scanner) (due, error) {
 		var d due
-		if err := rows.Scan(&d.id, &d.recipients); err != nil {
-			return nil, fmt.Errorf("exercise: due stimuli of %d: %w", id, err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := row.Scan(&d.id, &d.recipients)
+		return d, err
+	}, q, args...)
 }
 
 // claimStimulus marks stimulus sid delivered at now, and reports whether this call
