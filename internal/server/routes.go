@@ -51,12 +51,13 @@ const (
 // Routes lists every route of the product: this function is its table of contents.
 func (s *Server) Routes() []Route {
 	a := s.account
+	pages := web.Pages{Render: s.Render, View: s.view}
 	users := &account.Users{Handler: a, Orgs: s.orgChoices}
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
 	dir := &directory.Handler{Directory: s.Directory, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.directoryNodes}
-	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
+	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	ex := &exercise.Handler{Exercises: s.Exercises, PDF: s.PDF}
