@@ -360,12 +360,15 @@ func (h *Handler) biaForm(r *http.Request) (BIA, error) {
 	staff, peaks := r.PostFormValue("minimum_staff"), r.PostFormValue("peak_periods")
 	b.MinimumStaff, b.PeakPeriods = &staff, &peaks
 	for key := range r.PostForm {
-		if rid, ok := strings.CutPrefix(key, "dep_"); ok {
-			n, err := strconv.ParseInt(rid, 10, 64)
-			if err == nil {
-				b.Dependencies = append(b.Dependencies, DependencyInput{ResourceID: n, Critical: r.PostFormValue("crit_"+rid) == "on"})
-			}
+		rid, ok := strings.CutPrefix(key, "dep_")
+		if !ok {
+			continue
 		}
+		n, err := strconv.ParseInt(rid, 10, 64)
+		if err != nil {
+			continue // not a resource id: ignored
+		}
+		b.Dependencies = append(b.Dependencies, DependencyInput{ResourceID: n, Critical: r.PostFormValue("crit_"+rid) == "on"})
 	}
 	return b, f.Err()
 }
