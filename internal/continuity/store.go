@@ -18,6 +18,7 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/problem"
 )
 
 func nullInt(p *int) any {
@@ -76,6 +77,20 @@ func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scan
 		return nil, fmt.Errorf("continuity: %s: %w", doing, err)
 	}
 	return out, nil
+}
+
+// one runs query for a single row read with scan: no row is problem.ErrNotFound.
+// Its errors are wrapped with what was being done.
+func one[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	var zero T
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return zero, fmt.Errorf("continuity: %s: %w", doing, problem.ErrNotFound)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("continuity: %s: %w", doing, err)
+	}
+	return v, nil
 }
 
 // ---- framing ----

@@ -5,13 +5,11 @@ package continuity
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"care/internal/authz"
 	"care/internal/platform/db"
-	"care/internal/platform/problem"
 )
 
 const activityColumns = `a.id, a.org_id, o.name, o.path, o.level, a.catalogue_id, a.name, a.type, a.description, a.minimum_staff, a.peak_periods,
@@ -30,14 +28,8 @@ func scanActivity(row scanner) (Activity, error) {
 // getActivity reads activity id (not archived) with the name and path of its
 // node, without its impacts and dependencies (fillActivities).
 func getActivity(ctx context.Context, q db.Querier, id int64) (Activity, error) {
-	a, err := scanActivity(q.QueryRowContext(ctx, "SELECT "+activityColumns+" FROM activities a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1 AND a.archived_at IS NULL", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Activity{}, fmt.Errorf("continuity: activity %d: %w", id, problem.ErrNotFound)
-	}
-	if err != nil {
-		return Activity{}, fmt.Errorf("continuity: read activity %d: %w", id, err)
-	}
-	return a, nil
+	return one(ctx, q, fmt.Sprintf("read activity %d", id), scanActivity,
+		"SELECT "+activityColumns+" FROM activities a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1 AND a.archived_at IS NULL", id)
 }
 
 // activitiesUnder reads the activities in the subtree at path, by node, type and

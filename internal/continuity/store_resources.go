@@ -6,7 +6,6 @@ package continuity
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,7 +13,6 @@ import (
 	"care/internal/authz"
 	"care/internal/org"
 	"care/internal/platform/db"
-	"care/internal/platform/problem"
 )
 
 const resourceColumns = `r.id, r.org_id, o.name, o.path, r.catalogue_id, r.name, r.kind, r.rto_hours, r.rpo_hours, r.backup_scheme, r.offline_copy, r.immutable_copy, r.last_restore_test, r.owner`
@@ -39,14 +37,7 @@ func insertResource(ctx context.Context, tx *sql.Tx, r ResourceRow, now time.Tim
 }
 
 func getResource(ctx context.Context, q db.Querier, id int64) (ResourceRow, error) {
-	r, err := scanResource(q.QueryRowContext(ctx, "SELECT "+resourceColumns+" FROM resources r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return ResourceRow{}, fmt.Errorf("continuity: resource %d: %w", id, problem.ErrNotFound)
-	}
-	if err != nil {
-		return ResourceRow{}, fmt.Errorf("continuity: read resource %d: %w", id, err)
-	}
-	return r, nil
+	return one(ctx, q, fmt.Sprintf("read resource %d", id), scanResource, "SELECT "+resourceColumns+" FROM resources r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1", id)
 }
 
 // resourcesFor reads the register entries usable under the node at path — held
