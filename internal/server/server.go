@@ -176,19 +176,6 @@ func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, er
 	return out, nil
 }
 
-// continuityNodes lists the GHT, establishments and sites the caller sees.
-func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]continuity.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, continuity.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-2, 0)) + o.Name})
-	}
-	return out, nil
-}
-
 // Close waits for the running scans and frees what the server started.
 func (s *Server) Close() {
 	if s.stopLoops != nil {
