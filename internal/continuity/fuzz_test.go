@@ -58,10 +58,11 @@ func FuzzImportResources(f *testing.F) {
 		if n < 1 || n > continuity.MaxImportRows || after != before+int64(n) {
 			t.Fatalf("%d rows imported, %d entries written", n, after-before)
 		}
-		rows, err := s.Resources(ctx, chu)
+		ov, err := s.Overview(ctx, chu)
 		if err != nil {
 			t.Fatal(err)
 		}
+		rows := ov.Resources
 		written := 0
 		for _, r := range rows {
 			if r.ID <= last {
