@@ -148,19 +148,6 @@ func (s *Server) startLoops() {
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 }
 
-// exposureNodes lists the establishments and sites the caller sees.
-func (s *Server) exposureNodes(ctx context.Context) ([]exposure.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]exposure.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, exposure.NodeChoice{ID: o.ID, Label: o.Name})
-	}
-	return out, nil
-}
-
 // directoryNodes lists the nodes the caller sees: a directory may serve a GHT, an
 // establishment or a site; the nation and regions show their roll-up.
 func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
@@ -171,19 +158,6 @@ func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, er
 	out := make([]directory.NodeChoice, 0, len(orgs))
 	for _, o := range orgs {
 		out = append(out, directory.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
-	}
-	return out, nil
-}
-
-// continuityNodes lists the GHT, establishments and sites the caller sees.
-func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]continuity.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, continuity.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-2, 0)) + o.Name})
 	}
 	return out, nil
 }
@@ -244,35 +218,6 @@ func (s *Server) orgChoices(ctx context.Context) ([]account.OrgChoice, error) {
 			label += " (" + o.FINESS + ")"
 		}
 		out = append(out, account.OrgChoice{ID: o.ID, Label: label, Level: string(o.Level)})
-	}
-	return out, nil
-}
-
-// establishments lists the establishments where the caller may run the programme.
-func (s *Server) establishments(ctx context.Context) ([]maturity.OrgChoice, error) {
-	sub, _ := authz.FromContext(ctx)
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	var out []maturity.OrgChoice
-	for _, o := range orgs {
-		if sub.Can(authz.ProgrammeWrite, o.Path) {
-			out = append(out, maturity.OrgChoice{ID: o.ID, Label: o.Name + " (" + o.FINESS + ")"})
-		}
-	}
-	return out, nil
-}
-
-// rollUpNodes lists the nodes above establishments that the caller sees, for roll-ups.
-func (s *Server) rollUpNodes(ctx context.Context) ([]maturity.OrgChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT}, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	var out []maturity.OrgChoice
-	for _, o := range orgs {
-		out = append(out, maturity.OrgChoice{ID: o.ID, Label: strings.Repeat("· ", o.Depth()) + o.Name})
 	}
 	return out, nil
 }
