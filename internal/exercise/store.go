@@ -76,27 +76,12 @@ func scanExercise(row scanner, kit bool, extra ...any) (Exercise, error) {
 			return e, fmt.Errorf("kit copy of exercise %d: %w", e.ID, err)
 		}
 	}
-	e.PlannedFor = timePtr(planned)
+	e.PlannedFor = db.TimePtr(planned)
 	e.Clock.StartedAt = started.Time
-	e.Clock.PausedAt = timePtr(paused)
+	e.Clock.PausedAt = db.TimePtr(paused)
 	e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
-	e.FinishedAt = timePtr(finished)
+	e.FinishedAt = db.TimePtr(finished)
 	return e, nil
-}
-
-func timePtr(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	v := t.Time
-	return &v
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // getExercise reads exercise id and the seat of user in it (none when they do not

@@ -23,7 +23,7 @@ func importedKits(ctx context.Context, q db.Querier) ([]Kit, error) {
 // insertKit stores version k.Version of kit k.ID from its source.
 func insertKit(ctx context.Context, tx *sql.Tx, k Kit, source []byte, by int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_kits (id, version, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-		k.ID, k.Version, string(source), nullID(by), at); err != nil {
+		k.ID, k.Version, string(source), db.NullID(by), at); err != nil {
 		return fmt.Errorf("exercise: import kit %s version %d: %w", k.ID, k.Version, err)
 	}
 	return nil

@@ -22,7 +22,7 @@ func scanLog(row scanner) (LogEntry, error) {
 		v := stimulus.Int64
 		l.Stimulus = &v
 	}
-	l.DoneAt = timePtr(done)
+	l.DoneAt = db.TimePtr(done)
 	return l, err
 }
 

@@ -66,7 +66,7 @@ func putConclusions(ctx context.Context, tx *sql.Tx, id int64, strengths, improv
 
 // closeConclusions records who closed exercise id's RETEX.
 func closeConclusions(ctx context.Context, tx *sql.Tx, id, by int64) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE exercise_retex SET closed_by = $1 WHERE exercise_id = $2", nullID(by), id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE exercise_retex SET closed_by = $1 WHERE exercise_id = $2", db.NullID(by), id); err != nil {
 		return fmt.Errorf("exercise: close the RETEX of %d: %w", id, err)
 	}
 	return nil

@@ -24,7 +24,7 @@ func scanStimulus(row scanner) (Line, error) {
 	st.Attachments = lines(attachments)
 	st.Expected = lines(expected)
 	st.Criteria = strings.Fields(criteria)
-	st.DeliveredAt = timePtr(delivered)
+	st.DeliveredAt = db.TimePtr(delivered)
 	return st, err
 }
 
