@@ -67,17 +67,12 @@ func (c configJSON) config() Config {
 		Kerberos: c.Kerberos, SPN: strings.TrimSpace(c.SPN)}
 }
 
-func (h *Handler) writeDetail(w http.ResponseWriter, r *http.Request, status int, id int64) {
-	a, err := h.Directory.Audit(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
+func detailJSON(r *http.Request, a AuditDetail) auditDetailJSON {
 	out := auditDetailJSON{auditJSON: toAuditJSON(a.AuditRow), Checks: []checkJSON{}}
 	for _, cv := range views(i18n.FromRequest(r), a.Checks, nil) {
 		out.Checks = append(out.Checks, checkJSON{Result: cv.Result, ANSSI: cv.ANSSI, Title: cv.Title, Remediation: cv.Remediation})
 	}
-	web.JSON(w, status, out)
+	return out
 }
 
 // APIRun answers POST /api/v1/orgs/{id}/directory/audits: collect now.
@@ -92,7 +87,7 @@ func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	h.writeDetail(w, r, http.StatusCreated, a.ID)
+	web.JSON(w, http.StatusCreated, detailJSON(r, a))
 }
 
 // APIImport answers POST /api/v1/orgs/{id}/directory/imports: the body is a
@@ -103,7 +98,7 @@ func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	h.writeDetail(w, r, http.StatusCreated, a.ID)
+	web.JSON(w, http.StatusCreated, detailJSON(r, a))
 }
 
 // APIAudits answers GET /api/v1/orgs/{id}/directory/audits.
@@ -127,7 +122,12 @@ func (h *Handler) APIAudit(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	h.writeDetail(w, r, http.StatusOK, id)
+	a, err := h.Directory.Audit(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, detailJSON(r, a))
 }
 
 type trackedJSON struct {

@@ -55,7 +55,7 @@ func (s *Server) Routes() []Route {
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
-	dir := &directory.Handler{Directory: s.Directory, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.directoryNodes}
+	dir := &directory.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
 	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}

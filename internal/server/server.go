@@ -175,20 +175,6 @@ func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, erro
 	return out, nil
 }
 
-// directoryNodes lists the nodes the caller sees: a directory may serve a GHT, an
-// establishment or a site; the nation and regions show their roll-up.
-func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]directory.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, directory.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
-	}
-	return out, nil
-}
-
 // continuityNodes lists the GHT, establishments and sites the caller sees.
 func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
 	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
