@@ -80,11 +80,7 @@ func (s *Service) SetFollowUp(ctx context.Context, org int64, checkID, owner, du
 	if err := c.Err(); err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := orgs.Load(ctx, tx, org, authz.ProgrammeWrite)
-		if err != nil {
-			return err
-		}
+	return s.write(ctx, org, func(tx *sql.Tx, o orgs.Org) error {
 		before, err := getFollowUp(ctx, tx, o.ID, checkID)
 		if err != nil {
 			return err

@@ -56,11 +56,7 @@ func newImportKey() string {
 // one are refused from now on (a key that leaked, a provider that left).
 func (s *Service) RenewImportKey(ctx context.Context, org int64) (string, error) {
 	key := newImportKey()
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := orgs.Load(ctx, tx, org, authz.ProgrammeWrite)
-		if err != nil {
-			return err
-		}
+	err := s.write(ctx, org, func(tx *sql.Tx, o orgs.Org) error {
 		if err := putImportKey(ctx, tx, o.ID, key); err != nil {
 			return err
 		}

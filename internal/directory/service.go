@@ -185,6 +185,18 @@ func (s *Service) attach(ctx context.Context, org int64, get func(o orgs.Org) (*
 	return getAudit(ctx, s.DB.Read, id)
 }
 
+// write runs fn in a transaction on node org, loaded in it for the caller's
+// write right.
+func (s *Service) write(ctx context.Context, org int64, fn func(tx *sql.Tx, o orgs.Org) error) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		o, err := orgs.Load(ctx, tx, org, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		return fn(tx, o)
+	})
+}
+
 // Run collects the establishment's directory now and stores the audit. Without a
 // password in c, the stored one (scheduled audits) is used. Nothing is stored when
 // the collection fails.

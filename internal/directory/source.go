@@ -103,11 +103,7 @@ func (s *Service) SaveSource(ctx context.Context, org int64, src Source, passwor
 	if err := c.Err(); err != nil {
 		return err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := orgs.Load(ctx, tx, org, authz.ProgrammeWrite)
-		if err != nil {
-			return err
-		}
+	return s.write(ctx, org, func(tx *sql.Tx, o orgs.Org) error {
 		old, oldEnc, exists, err := getSource(ctx, tx, o.ID)
 		if err != nil {
 			return err

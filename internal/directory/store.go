@@ -50,6 +50,18 @@ func queryAll[T any](ctx context.Context, q db.Querier, what string, scan func(s
 	return out, nil
 }
 
+// found reads the outcome of scanning the one row a query returns: false, without
+// error, when it returned none; an error says what was being done.
+func found(err error, what string) (bool, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("directory: %s: %w", what, err)
+	}
+	return true, nil
+}
+
 // listAudits lists a node's audits, newest first (200 at most).
 func listAudits(ctx context.Context, q db.Querier, org int64) ([]AuditRow, error) {
 	return queryAll(ctx, q, fmt.Sprintf("list audits of %d", org), func(sc scanner) (AuditRow, error) { return scanAudit(sc) },
@@ -60,45 +72,40 @@ func listAudits(ctx context.Context, q db.Querier, org int64) ([]AuditRow, error
 // OrgID says which node to check.
 func getAudit(ctx context.Context, q db.Querier, id int64) (AuditDetail, error) {
 	var results string
-	var d AuditDetail
-	var err error
-	d.AuditRow, err = scanAudit(q.QueryRowContext(ctx, "SELECT "+auditColumns+", results FROM directory_audits WHERE id = $1", id), &results)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, problem.ErrNotFound
-	}
-	if err != nil {
-		return d, fmt.Errorf("directory: read audit %d: %w", id, err)
+	row, err := scanAudit(q.QueryRowContext(ctx, "SELECT "+auditColumns+", results FROM directory_audits WHERE id = $1", id), &results)
+	if ok, err := found(err, fmt.Sprintf("read audit %d", id)); !ok {
+		return AuditDetail{}, notFound(err)
 	}
 	var ev Evaluation
 	if err := json.Unmarshal([]byte(results), &ev); err != nil {
-		return d, fmt.Errorf("directory: results of audit %d: %w", id, err)
+		return AuditDetail{}, fmt.Errorf("directory: results of audit %d: %w", id, err)
 	}
-	d.Checks = ev.Checks
-	return d, nil
+	return AuditDetail{AuditRow: row, Checks: ev.Checks}, nil
+}
+
+// notFound is err, or problem.ErrNotFound when the row was not found (err nil).
+func notFound(err error) error {
+	if err == nil {
+		return problem.ErrNotFound
+	}
+	return err
 }
 
 // latestAudit is a node's most recent audit; ok is false when it has none.
 func latestAudit(ctx context.Context, q db.Querier, org int64) (l Latest, ok bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT id, level, collected_at FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&l.AuditID, &l.Level, &l.CollectedAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, false, nil
-	}
-	if err != nil {
-		return l, false, fmt.Errorf("directory: latest audit of %d: %w", org, err)
-	}
-	return l, true, nil
+	ok, err = found(q.QueryRowContext(ctx, "SELECT id, level, collected_at FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).
+		Scan(&l.AuditID, &l.Level, &l.CollectedAt), fmt.Sprintf("latest audit of %d", org))
+	return l, ok, err
 }
 
 // previousEvaluation is the evaluation of a node's latest audit and when it was
 // collected; prev is nil before the first audit.
 func previousEvaluation(ctx context.Context, tx *sql.Tx, org int64) (at time.Time, prev *Evaluation, err error) {
 	var results string
-	err = tx.QueryRowContext(ctx, "SELECT collected_at, results FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).Scan(&at, &results)
-	if errors.Is(err, sql.ErrNoRows) {
-		return at, nil, nil
-	}
-	if err != nil {
-		return at, nil, fmt.Errorf("directory: previous audit of %d: %w", org, err)
+	ok, err := found(tx.QueryRowContext(ctx, "SELECT collected_at, results FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).
+		Scan(&at, &results), fmt.Sprintf("previous audit of %d", org))
+	if !ok {
+		return at, nil, err
 	}
 	prev = &Evaluation{}
 	if err := json.Unmarshal([]byte(results), prev); err != nil {
@@ -186,12 +193,10 @@ func listCheckpoints(ctx context.Context, q db.Querier, org int64) ([]Tracked, e
 // (problem.ErrNotFound when the checkpoint was never followed).
 func getFollowUp(ctx context.Context, tx *sql.Tx, org int64, check string) (Tracked, error) {
 	t := Tracked{CheckID: check}
-	err := tx.QueryRowContext(ctx, "SELECT status, owner, due_on, note FROM directory_checkpoints WHERE org_id = $1 AND check_id = $2", org, check).Scan(&t.Status, &t.Owner, &t.DueOn, &t.Note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, problem.ErrNotFound
-	}
-	if err != nil {
-		return t, fmt.Errorf("directory: read checkpoint %s of %d: %w", check, org, err)
+	ok, err := found(tx.QueryRowContext(ctx, "SELECT status, owner, due_on, note FROM directory_checkpoints WHERE org_id = $1 AND check_id = $2", org, check).
+		Scan(&t.Status, &t.Owner, &t.DueOn, &t.Note), fmt.Sprintf("read checkpoint %s of %d", check, org))
+	if !ok {
+		return t, notFound(err)
 	}
 	return t, nil
 }
@@ -206,14 +211,8 @@ func setFollowUp(ctx context.Context, tx *sql.Tx, org int64, check, owner, dueOn
 
 // getImportKey reads a node's import key; ok is false when it has none yet.
 func getImportKey(ctx context.Context, q db.Querier, org int64) (key string, ok bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("directory: read the import key of %d: %w", org, err)
-	}
-	return key, true, nil
+	ok, err = found(q.QueryRowContext(ctx, "SELECT import_key FROM directory_import_keys WHERE org_id = $1", org).Scan(&key), fmt.Sprintf("read the import key of %d", org))
+	return key, ok, err
 }
 
 // putImportKey gives a node its import key, replacing any other.

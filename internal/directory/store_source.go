@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,15 +13,13 @@ import (
 // The SQL of a node's connection settings and of the schedule that runs them.
 
 // getSource reads a node's settings and its sealed password (nil when none);
-// found is false when the node has no settings.
-func getSource(ctx context.Context, q db.Querier, org int64) (src Source, enc []byte, found bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, kerberos, spn, password_enc, every_days, next_run_at, last_run_at, last_error FROM directory_sources WHERE org_id = $1", org).
-		Scan(&src.URL, &src.BindDN, &src.BaseDN, &src.StartTLS, &src.AllowPlain, &src.Insecure, &src.CAPEM, &src.Kerberos, &src.SPN, &enc, &src.EveryDays, &src.NextRunAt, &src.LastRunAt, &src.LastError)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Source{}, nil, false, nil
-	}
-	if err != nil {
-		return Source{}, nil, false, fmt.Errorf("directory: read the source of %d: %w", org, err)
+// ok is false when the node has no settings.
+func getSource(ctx context.Context, q db.Querier, org int64) (src Source, enc []byte, ok bool, err error) {
+	ok, err = found(q.QueryRowContext(ctx, "SELECT url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, kerberos, spn, password_enc, every_days, next_run_at, last_run_at, last_error FROM directory_sources WHERE org_id = $1", org).
+		Scan(&src.URL, &src.BindDN, &src.BaseDN, &src.StartTLS, &src.AllowPlain, &src.Insecure, &src.CAPEM, &src.Kerberos, &src.SPN, &enc, &src.EveryDays, &src.NextRunAt, &src.LastRunAt, &src.LastError),
+		fmt.Sprintf("read the source of %d", org))
+	if !ok {
+		return Source{}, nil, false, err
 	}
 	src.HasPassword = len(enc) > 0
 	return src, enc, true, nil
@@ -86,12 +83,7 @@ func setLastError(ctx context.Context, q db.Querier, org int64, msg string) erro
 // scheduledBy is the e-mail address of whoever set a node's schedule; ok is false
 // when no one we can reach did.
 func scheduledBy(ctx context.Context, q db.Querier, org int64) (email string, ok bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT u.email FROM directory_sources d JOIN users u ON u.id = d.updated_by WHERE d.org_id = $1", org).Scan(&email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("directory: who scheduled the audits of %d: %w", org, err)
-	}
-	return email, true, nil
+	ok, err = found(q.QueryRowContext(ctx, "SELECT u.email FROM directory_sources d JOIN users u ON u.id = d.updated_by WHERE d.org_id = $1", org).Scan(&email),
+		fmt.Sprintf("who scheduled the audits of %d", org))
+	return email, ok, err
 }
