@@ -1,6 +1,7 @@
 package continuity
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -73,16 +74,9 @@ func (h *Handler) APICreateActivity(w http.ResponseWriter, r *http.Request) {
 
 // APIActivity answers GET /api/v1/activities/{id}.
 func (h *Handler) APIActivity(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	var a Activity
-	if err == nil {
-		a, err = h.Continuity.GetActivity(r.Context(), id)
+	if a, ok := byID(w, r, web.Problem, h.Continuity.GetActivity); ok {
+		web.JSON(w, http.StatusOK, activityJSON(a))
 	}
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, activityJSON(a))
 }
 
 // APISaveBIA answers PUT /api/v1/activities/{id}/bia.
@@ -179,64 +173,86 @@ func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
 // MaxImport bounds an uploaded register of resources (the route table applies it).
 const MaxImport = 5 << 20
 
-// APIImportApplications answers POST /api/v1/orgs/{org}/applications/import (CSV body).
-func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) {
-	n, err := h.Continuity.ImportResources(r.Context(), orgOf(r), r.Body)
+// onNodeAPI answers an API call on node {org}: a malformed id is a bad request;
+// answer computes the JSON document sent with status.
+func onNodeAPI(w http.ResponseWriter, r *http.Request, status int, answer func(ctx context.Context, id int64) (any, error)) {
+	id, err := web.OrgParam(r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusCreated, map[string]int{"created": n})
+	doc, err := answer(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, status, doc)
+}
+
+// APIImportApplications answers POST /api/v1/orgs/{org}/applications/import (CSV body).
+func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) {
+	onNodeAPI(w, r, http.StatusCreated, func(ctx context.Context, id int64) (any, error) {
+		n, err := h.Continuity.ImportResources(ctx, id, r.Body)
+		return map[string]int{"created": n}, err
+	})
 }
 
 // APIGaps answers GET /api/v1/orgs/{org}/continuity/gaps.
 func (h *Handler) APIGaps(w http.ResponseWriter, r *http.Request) {
-	gaps, err := h.Continuity.GapsFor(r.Context(), orgOf(r))
+	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) { return gapsJSON(h.Continuity.GapsFor(ctx, id)) })
+}
+
+type gapJSON struct {
+	Application      int64    `json:"application"`
+	Name             string   `json:"name"`
+	RequiredRTOHours *int     `json:"required_rto_hours"`
+	ActualRTOHours   *int     `json:"actual_rto_hours"`
+	RequiredRPOHours *int     `json:"required_rpo_hours"`
+	ActualRPOHours   *int     `json:"actual_rpo_hours"`
+	Gap              bool     `json:"gap"`
+	RTOGap           bool     `json:"rto_gap"`
+	RPOGap           bool     `json:"rpo_gap"`
+	Order            int      `json:"recovery_order"`
+	Activities       []string `json:"activities"`
+}
+
+func gapsJSON(gaps []Gap, err error) (any, error) {
 	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	type item struct {
-		Application      int64    `json:"application"`
-		Name             string   `json:"name"`
-		RequiredRTOHours *int     `json:"required_rto_hours"`
-		ActualRTOHours   *int     `json:"actual_rto_hours"`
-		RequiredRPOHours *int     `json:"required_rpo_hours"`
-		ActualRPOHours   *int     `json:"actual_rpo_hours"`
-		Gap              bool     `json:"gap"`
-		RTOGap           bool     `json:"rto_gap"`
-		RPOGap           bool     `json:"rpo_gap"`
-		Order            int      `json:"recovery_order"`
-		Activities       []string `json:"activities"`
+		return nil, err
 	}
 	out := struct {
-		Items []item `json:"items"`
-	}{Items: []item{}}
+		Items []gapJSON `json:"items"`
+	}{Items: []gapJSON{}}
 	for _, g := range gaps {
 		acts := g.Activities
 		if acts == nil {
 			acts = []string{}
 		}
-		out.Items = append(out.Items, item{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
+		out.Items = append(out.Items, gapJSON{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
 			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts})
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // APICoverage answers GET /api/v1/orgs/{org}/continuity/coverage.
 func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
-	c, p, err := h.Continuity.CoverageFor(r.Context(), orgOf(r))
+	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return coverageJSON(h.Continuity.CoverageFor(ctx, id))
+	})
+}
+
+type entityJSON struct {
+	ID     int64   `json:"id"`
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	BIA    bool    `json:"bia"`
+	Plan   bool    `json:"plan"`
+	Tested bool    `json:"tested"`
+}
+
+func coverageJSON(c Coverage, p Perimeter, err error) (any, error) {
 	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	type entity struct {
-		ID     int64   `json:"id"`
-		Name   string  `json:"name"`
-		Weight float64 `json:"weight"`
-		BIA    bool    `json:"bia"`
-		Plan   bool    `json:"plan"`
-		Tested bool    `json:"tested"`
+		return nil, err
 	}
 	out := struct {
 		Threshold float64         `json:"threshold_percent"`
@@ -244,36 +260,41 @@ func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
 		Plan      float64         `json:"plan_percent"`
 		Tested    float64         `json:"tested_percent"`
 		Met       bool            `json:"met"`
-		Entities  []entity        `json:"entities"`
+		Entities  []entityJSON    `json:"entities"`
 		Perimeter map[string]bool `json:"minimum_perimeter"`
-	}{Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entity{},
+	}{Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entityJSON{},
 		Perimeter: map[string]bool{"care": p.Care, "admin": p.Admin, "platform": p.Platform, "met": p.Met()}}
 	for _, e := range c.Entities {
-		out.Entities = append(out.Entities, entity(e))
+		out.Entities = append(out.Entities, entityJSON(e))
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // APIEvaluation answers GET /api/v1/orgs/{org}/continuity/evaluation.
 func (h *Handler) APIEvaluation(w http.ResponseWriter, r *http.Request) {
-	e, err := h.Continuity.EvaluationFor(r.Context(), orgOf(r))
+	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		return evaluationJSON(h.Continuity.EvaluationFor(ctx, id))
+	})
+}
+
+type criterionJSON struct {
+	ID     string  `json:"id"`
+	Weight int     `json:"weight"`
+	Score  float64 `json:"score"`
+}
+
+func evaluationJSON(e Evaluation, err error) (any, error) {
 	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	type crit struct {
-		ID     string  `json:"id"`
-		Weight int     `json:"weight"`
-		Score  float64 `json:"score"`
+		return nil, err
 	}
 	out := struct {
-		Percent  float64 `json:"percent"`
-		Criteria []crit  `json:"criteria"`
+		Percent  float64         `json:"percent"`
+		Criteria []criterionJSON `json:"criteria"`
 	}{Percent: e.Percent}
 	for _, c := range e.Criteria {
-		out.Criteria = append(out.Criteria, crit(c))
+		out.Criteria = append(out.Criteria, criterionJSON(c))
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // APIDocument answers POST /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.

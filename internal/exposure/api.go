@@ -2,10 +2,8 @@ package exposure
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
-	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
 
@@ -19,6 +17,11 @@ type targetJSON struct {
 
 // APIAddTarget answers POST /api/v1/orgs/{id}/exposure/targets.
 func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
 	var in struct {
 		Value    string `json:"value"`
 		Owner    string `json:"owner"`
@@ -28,7 +31,7 @@ func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	t, err := h.Exposure.AddTarget(r.Context(), apiOrg(r), in.Value, in.Owner, in.Attested)
+	t, err := h.Exposure.AddTarget(r.Context(), id, in.Value, in.Owner, in.Attested)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -38,7 +41,12 @@ func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
 
 // APITargets answers GET /api/v1/orgs/{id}/exposure/targets.
 func (h *Handler) APITargets(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Exposure.Targets(r.Context(), apiOrg(r))
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	list, err := h.Exposure.Targets(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -74,6 +82,11 @@ func toScanJSON(s ScanRow) scanJSON {
 
 // APIStartScan answers POST /api/v1/orgs/{id}/exposure/scans.
 func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
 	var in struct {
 		Ports string `json:"ports"`
 		Lab   bool   `json:"lab"`
@@ -82,7 +95,7 @@ func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	s, err := h.Exposure.StartScan(r.Context(), apiOrg(r), in.Ports, in.Lab)
+	s, err := h.Exposure.StartScan(r.Context(), id, in.Ports, in.Lab)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -93,10 +106,11 @@ func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
 // APIScan answers GET /api/v1/exposure/scans/{id}.
 func (h *Handler) APIScan(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var s ScanRow
-	if err == nil {
-		s, err = h.Exposure.GetScan(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
 	}
+	s, err := h.Exposure.GetScan(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -107,10 +121,11 @@ func (h *Handler) APIScan(w http.ResponseWriter, r *http.Request) {
 // APICancelScan answers POST /api/v1/exposure/scans/{id}/cancel.
 func (h *Handler) APICancelScan(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	if err == nil {
-		err = h.Exposure.Cancel(r.Context(), id)
-	}
 	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	if err := h.Exposure.Cancel(r.Context(), id); err != nil {
 		web.Problem(w, r, err)
 		return
 	}
@@ -136,8 +151,13 @@ type findingJSON struct {
 
 // APIFindings answers GET /api/v1/orgs/{id}/exposure/findings.
 func (h *Handler) APIFindings(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
 	q := r.URL.Query()
-	list, err := h.Exposure.Findings(r.Context(), apiOrg(r), FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
+	list, err := h.Exposure.Findings(r.Context(), id, FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -167,16 +187,10 @@ func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	var until *time.Time
-	if s := strings.TrimSpace(in.AcceptedUntil); s != "" {
-		t, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			var c problem.Checks
-			c.Add("accepted_until", "exposure.error.expiry")
-			web.Problem(w, r, c.Err())
-			return
-		}
-		until = &t
+	until, err := formDate(in.AcceptedUntil)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
 	}
 	if err := h.Exposure.SetStatus(r.Context(), id, in.Status, in.Justification, until); err != nil {
 		web.Problem(w, r, err)
@@ -187,7 +201,12 @@ func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
 
 // APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the Domaine 1 indicator.
 func (h *Handler) APIEvidence(w http.ResponseWriter, r *http.Request) {
-	ev, err := h.Exposure.D1Evidence(r.Context(), apiOrg(r))
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	ev, err := h.Exposure.D1Evidence(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return

@@ -2,7 +2,6 @@ package exposure
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -14,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"care/internal/authz"
+	"care/internal/org"
 	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
@@ -22,53 +22,19 @@ import (
 //go:embed templates/*.html
 var Templates embed.FS
 
-// NodeChoice is an establishment offered in the page's selector.
-type NodeChoice struct {
-	ID    int64
-	Label string
-}
-
 // Handler serves the exposure pages and API.
 type Handler struct {
+	web.Pages
 	Exposure *Service
-	Render   *web.Renderer
-	View     func(r *http.Request, title string) *web.View
+	Orgs     *org.Service
 	PDF      *docs.PDF
-	Nodes    func(ctx context.Context) ([]NodeChoice, error)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.Render.Fail(w, r, h.View(r, "error.title"), err)
-}
-
-// orgOf is the establishment a page works on: the {org} of its path, or the org
-// query parameter of pages whose path names a finding or a scan.
-func orgOf(r *http.Request) int64 {
-	v := r.PathValue("org")
-	if v == "" {
-		v = r.URL.Query().Get("org")
-	}
-	id, _ := strconv.ParseInt(v, 10, 64)
-	return id
-}
-
-// apiOrg is the establishment of an API path /api/v1/orgs/{id}/….
-func apiOrg(r *http.Request) int64 {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	return id
 }
 
 type pageData struct {
-	Nodes    []NodeChoice
-	Org      int64
-	OrgName  string
-	Targets  []InventoryTarget
-	Scans    []ScanRow
-	Findings []StoredFinding
+	Overview
+	Chooser  web.Chooser
 	Filter   FindingFilter
-	Evidence Evidence
 	History  template.HTML
-	CanWrite bool
 	CanLab   bool
 	Running  bool
 	Statuses []string
@@ -76,51 +42,39 @@ type pageData struct {
 
 // Page shows an establishment's inventory, scans, level and findings.
 func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
-	h.page(w, r, http.StatusOK, h.View(r, "exposure.title"))
+	h.page(w, r, h.View(r, "exposure.title"), nil)
 }
 
-func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *web.View) {
+// page renders the page for the node of the request, with the errors of a
+// refused form when formErr is set.
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, v *web.View, formErr error) {
 	ctx := r.Context()
-	d := pageData{Org: orgOf(r), Filter: FindingFilter{Status: r.URL.Query().Get("statut"), Severity: r.URL.Query().Get("gravite")},
-		Statuses: []string{StatusOpen, StatusInProgress, StatusAccepted, StatusFixed}}
-	var err error
-	if d.Nodes, err = h.Nodes(ctx); err != nil {
-		h.fail(w, r, err)
+	id, err := web.OrgParam(r)
+	if err != nil {
+		h.Fail(w, r, err)
 		return
 	}
-	if d.Org == 0 && len(d.Nodes) > 0 {
-		d.Org = d.Nodes[0].ID
+	d := pageData{Filter: FindingFilter{Status: r.URL.Query().Get("statut"), Severity: r.URL.Query().Get("gravite")},
+		Statuses: []string{StatusOpen, StatusInProgress, StatusAccepted, StatusFixed}}
+	if d.Chooser, err = h.Orgs.Chooser(ctx, "/exposition", org.Org{}, org.LegalEntity, org.Site); err != nil {
+		h.Fail(w, r, err)
+		return
 	}
-	for _, n := range d.Nodes {
-		if n.ID == d.Org {
-			d.OrgName = n.Label
-		}
+	if id == 0 && len(d.Chooser.Few) > 0 {
+		id = d.Chooser.Few[0].ID // a short list: its first establishment
 	}
-	if d.Org != 0 {
-		s := h.Exposure
-		d.Targets, err = s.Targets(ctx, d.Org)
-		if err == nil {
-			d.Scans, err = s.Scans(ctx, d.Org)
-		}
-		if err == nil {
-			d.Findings, err = s.Findings(ctx, d.Org, d.Filter)
-		}
-		if err == nil {
-			d.Evidence, err = s.D1Evidence(ctx, d.Org)
-		}
-		if err != nil {
-			h.fail(w, r, err)
+	if id != 0 {
+		if d.Overview, err = h.Exposure.Overview(ctx, id, d.Filter); err != nil {
+			h.Fail(w, r, err)
 			return
 		}
-		path, _ := s.node(ctx, s.DB.Read, d.Org, authz.OrgRead)
-		sub, _ := authz.FromContext(ctx)
-		d.CanWrite = sub.Can(authz.ProgrammeWrite, path)
-		d.CanLab = s.LabAllowed && sub.HasRole(authz.Admin)
+		d.CanLab = h.Exposure.LabAllowed && authz.Current(ctx).HasRole(authz.Admin)
 		for _, sc := range d.Scans {
 			d.Running = d.Running || sc.Status == "queued" || sc.Status == "running"
 		}
 		d.History = historyChart(v.T("exposure.history"), d.Scans)
 	}
+	d.Chooser.Current = d.Org.Choice()
 	if v.Flash == "" {
 		v.Flash = web.TakeFlash(w, r)
 	}
@@ -133,7 +87,11 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, v *we
 			w.Header().Set("HX-Refresh", "true")
 		}
 	}
-	h.Render.Render(w, status, name, v)
+	if formErr != nil {
+		h.Again(w, r, name, v, formErr)
+		return
+	}
+	h.Render.Render(w, http.StatusOK, name, v)
 }
 
 // historyChart draws the level of each finished scan, oldest first.
@@ -147,80 +105,103 @@ func historyChart(title string, scans []ScanRow) template.HTML {
 	return web.LevelChart(title, points)
 }
 
+// again shows the page of the form's node again, with the form's errors.
 func (h *Handler) again(w http.ResponseWriter, r *http.Request, err error) {
-	web.LogIfInternal(r, err)
-	v := h.View(r, "exposure.title")
-	v.SetError(err)
-	q := r.URL.Query()
-	q.Set("org", strconv.FormatInt(orgOf(r), 10))
-	r.URL.RawQuery = q.Encode()
-	h.page(w, r, web.Status(err), v)
+	h.page(w, r, h.View(r, "exposure.title"), err)
 }
 
-func (h *Handler) back(w http.ResponseWriter, r *http.Request, flash string) {
-	web.SetFlash(w, flash)
-	web.Redirect(w, r, fmt.Sprintf("/exposition?org=%d", orgOf(r)))
+// back sends the browser to the page of the form's node with a message.
+func back(w http.ResponseWriter, r *http.Request, flash string) {
+	id, _ := web.OrgParam(r)
+	web.Done(w, r, flash, fmt.Sprintf("/exposition?org=%d", id))
 }
 
 // AddTarget declares an inventory target from the page.
 func (h *Handler) AddTarget(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.Exposure.AddTarget(r.Context(), orgOf(r), r.PostFormValue("value"), r.PostFormValue("owner"), r.PostFormValue("attested") == "on"); err != nil {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if _, err := h.Exposure.AddTarget(r.Context(), id, r.PostFormValue("value"), r.PostFormValue("owner"), r.PostFormValue("attested") == "on"); err != nil {
 		h.again(w, r, err)
 		return
 	}
-	h.back(w, r, "exposure.target_added")
+	back(w, r, "exposure.target_added")
 }
 
 // StartScan starts a scan from the page.
 func (h *Handler) StartScan(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.Exposure.StartScan(r.Context(), orgOf(r), r.PostFormValue("ports"), r.PostFormValue("lab") == "on"); err != nil {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if _, err := h.Exposure.StartScan(r.Context(), id, r.PostFormValue("ports"), r.PostFormValue("lab") == "on"); err != nil {
 		h.again(w, r, err)
 		return
 	}
-	h.back(w, r, "exposure.scan_started")
+	back(w, r, "exposure.scan_started")
 }
 
 // CancelScan stops a running scan from the page.
 func (h *Handler) CancelScan(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	if err == nil {
-		err = h.Exposure.Cancel(r.Context(), id)
-	}
 	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if err := h.Exposure.Cancel(r.Context(), id); err != nil {
 		h.again(w, r, err)
 		return
 	}
-	h.back(w, r, "exposure.scan_cancelled")
+	back(w, r, "exposure.scan_cancelled")
 }
 
 // SetStatus changes a finding's status from the page.
 func (h *Handler) SetStatus(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var until *time.Time
-	if s := strings.TrimSpace(r.PostFormValue("accepted_until")); s != "" && err == nil {
-		t, perr := time.Parse("2006-01-02", s)
-		if perr != nil {
-			var c problem.Checks
-			c.Add("accepted_until", "exposure.error.expiry")
-			err = c.Err()
-		}
-		until = &t
+	if err != nil {
+		h.Fail(w, r, err)
+		return
 	}
-	if err == nil {
-		err = h.Exposure.SetStatus(r.Context(), id, r.PostFormValue("status"), r.PostFormValue("justification"), until)
-	}
+	until, err := formDate(r.PostFormValue("accepted_until"))
 	if err != nil {
 		h.again(w, r, err)
 		return
 	}
-	h.back(w, r, "exposure.status_saved")
+	if err := h.Exposure.SetStatus(r.Context(), id, r.PostFormValue("status"), r.PostFormValue("justification"), until); err != nil {
+		h.again(w, r, err)
+		return
+	}
+	back(w, r, "exposure.status_saved")
+}
+
+// formDate reads an optional YYYY-MM-DD expiry date.
+func formDate(s string) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		var c problem.Checks
+		c.Add("accepted_until", "exposure.error.expiry")
+		return nil, c.Err()
+	}
+	return &t, nil
 }
 
 // ExportXLSX sends the findings as a spreadsheet.
 func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
-	findings, err := h.Exposure.Findings(r.Context(), orgOf(r), FindingFilter{})
+	id, err := web.OrgParam(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
+		return
+	}
+	findings, err := h.Exposure.Findings(r.Context(), id, FindingFilter{})
+	if err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	f := excelize.NewFile()
@@ -237,47 +218,41 @@ func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 			x.FirstSeen.Format("2006-01-02"), x.LastSeen.Format("2006-01-02"), fixed})
 	}
 	if err := docs.WriteRows(f, sheet, rows); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.xlsx"`, orgOf(r)))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.xlsx"`, id))
 	_, _ = w.Write(buf.Bytes())
 }
 
-// ReportPDF prints the findings report for the ARS.
+// ReportPDF prints the findings report for the ARS; it reads the node it prints
+// with the rest of the page's data.
 func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
-	org := orgOf(r)
-	findings, err := h.Exposure.Findings(r.Context(), org, FindingFilter{})
-	var ev Evidence
-	if err == nil {
-		ev, err = h.Exposure.D1Evidence(r.Context(), org)
-	}
+	id, err := web.OrgParam(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	name := ""
-	if nodes, err := h.Nodes(r.Context()); err == nil {
-		for _, n := range nodes {
-			if n.ID == org {
-				name = strings.TrimLeft(n.Label, "· ")
-			}
-		}
+	ov, err := h.Exposure.Overview(r.Context(), id, FindingFilter{})
+	if err != nil {
+		h.Fail(w, r, err)
+		return
 	}
-	d := docs.Doc{Title: "Exposition sur Internet — " + name, Subtitle: "Rapport du " + time.Now().Format("02/01/2006")}
+	ev := ov.Evidence
+	d := docs.Doc{Title: "Exposition sur Internet — " + ov.Org.Name, Subtitle: "Rapport du " + time.Now().Format("02/01/2006")}
 	level := "—"
 	if ev.Level != nil {
 		level = strconv.Itoa(*ev.Level)
 	}
 	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur Domaine 1 (deux audits à 45–60 jours d'écart, aucun critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
 	var rows [][]string
-	for _, x := range findings {
+	for _, x := range ov.Findings {
 		if x.Status == StatusFixed {
 			continue
 		}
@@ -287,10 +262,10 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 	d.Table([]string{"Cible", "Gravité", "Constat", "Statut", "Remédiation"}, rows)
 	out, err := h.PDF.Render(r.Context(), d.HTML())
 	if err != nil {
-		h.fail(w, r, problem.New(problem.Conflict, "maturity.error.no_pdf"))
+		h.Fail(w, r, problem.New(problem.Conflict, "maturity.error.no_pdf"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.pdf"`, org))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.pdf"`, id))
 	_, _ = w.Write(out)
 }

@@ -148,7 +148,7 @@ func ParseCSV(r io.Reader) ([]ImportRow, error) {
 // (known region and GHT, writable by the caller, FINESS not already used); if any
 // line is bad nothing is written.
 func (s *Service) Import(ctx context.Context, rows []ImportRow) (int, error) {
-	sub := subject(ctx)
+	sub := authz.Current(ctx)
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		parents, _, err := listOrgs(ctx, tx, Filter{Roots: sub.Scope(authz.OrgRead), Levels: []Level{Region, GHT}})
 		if err != nil {

@@ -17,18 +17,13 @@ type Service struct {
 	DB *db.DB
 }
 
-func subject(ctx context.Context) authz.Subject {
-	s, _ := authz.FromContext(ctx)
-	return s
-}
-
 // Get returns the node id if the caller may read it.
 func (s *Service) Get(ctx context.Context, id int64) (Org, error) {
 	o, err := getOrg(ctx, s.DB.Read, id)
 	if err != nil {
 		return Org{}, err
 	}
-	if !subject(ctx).Can(authz.OrgRead, o.Path) {
+	if !authz.Current(ctx).Can(authz.OrgRead, o.Path) {
 		return Org{}, problem.ErrNotFound
 	}
 	return o, nil
@@ -36,14 +31,14 @@ func (s *Service) Get(ctx context.Context, id int64) (Org, error) {
 
 // List returns the visible nodes matching f, and how many match in all.
 func (s *Service) List(ctx context.Context, f Filter) ([]Org, int, error) {
-	f.Roots = subject(ctx).Scope(authz.OrgRead)
+	f.Roots = authz.Current(ctx).Scope(authz.OrgRead)
 	return listOrgs(ctx, s.DB.Read, f)
 }
 
 // Tops returns the caller's visible subtree roots, for the tree browser.
 func (s *Service) Tops(ctx context.Context) ([]Org, error) {
 	var out []Org
-	for _, root := range subject(ctx).Scope(authz.OrgRead) {
+	for _, root := range authz.Current(ctx).Scope(authz.OrgRead) {
 		ids := PathIDs(root)
 		if len(ids) == 0 {
 			continue
@@ -59,7 +54,7 @@ func (s *Service) Tops(ctx context.Context) ([]Org, error) {
 
 // Ancestors returns the visible ancestors of o, root first.
 func (s *Service) Ancestors(ctx context.Context, o Org) ([]Org, error) {
-	sub := subject(ctx)
+	sub := authz.Current(ctx)
 	var out []Org
 	ids := PathIDs(o.Path)
 	for _, id := range ids[:max(len(ids)-1, 0)] {
@@ -138,10 +133,10 @@ func createIn(ctx context.Context, tx *sql.Tx, o Org) (Org, error) {
 		c.Add("level", "org.error.second_root")
 	}
 	parent, err := getOrg(ctx, tx, o.ParentID)
-	if err != nil || !subject(ctx).Can(authz.OrgRead, parent.Path) {
+	if err != nil || !authz.Current(ctx).Can(authz.OrgRead, parent.Path) {
 		c.Add("parent_id", "org.error.parent_unknown")
 	} else {
-		if !subject(ctx).Can(authz.OrgWrite, parent.Path) {
+		if !authz.Current(ctx).Can(authz.OrgWrite, parent.Path) {
 			return Org{}, problem.New(problem.Forbidden, "error.forbidden")
 		}
 		if parent.Archived() {
@@ -303,7 +298,7 @@ func (s *Service) writable(ctx context.Context, q db.Querier, id int64) (Org, er
 	if err != nil {
 		return Org{}, err
 	}
-	sub := subject(ctx)
+	sub := authz.Current(ctx)
 	if !sub.Can(authz.OrgRead, o.Path) {
 		return Org{}, problem.ErrNotFound
 	}
@@ -321,7 +316,7 @@ func (s *Service) checkMove(ctx context.Context, q db.Querier, o Org, parentID i
 		return Org{}, nil
 	}
 	parent, err := getOrg(ctx, q, parentID)
-	sub := subject(ctx)
+	sub := authz.Current(ctx)
 	if err != nil || !sub.Can(authz.OrgRead, parent.Path) {
 		c.Add("parent_id", "org.error.parent_unknown")
 		return Org{}, nil

@@ -51,12 +51,13 @@ const (
 // Routes lists every route of the product: this function is its table of contents.
 func (s *Server) Routes() []Route {
 	a := s.account
+	pages := web.Pages{Render: s.Render, View: s.view}
 	users := &account.Users{Handler: a, Orgs: s.orgChoices}
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
-	cont := &continuity.Handler{Continuity: s.Continuity, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.continuityNodes}
-	dir := &directory.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
-	expo := &exposure.Handler{Exposure: s.Exposure, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.exposureNodes}
+	cont := &continuity.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Continuity: s.Continuity, Orgs: s.Orgs, PDF: s.PDF}
+	dir := &directory.Handler{Pages: pages, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
+	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
 	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
 		Establishments: s.establishments, Nodes: s.rollUpNodes}
 	ex := &exercise.Handler{Exercises: s.Exercises, PDF: s.PDF}
@@ -227,11 +228,11 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/activities/{id}", f(cont.APIActivity), api},
 		{"PUT /api/v1/activities/{id}/bia", f(cont.APISaveBIA), api},
 		{"POST /api/v1/applications", f(cont.APICreateApplication), api},
-		{"POST /api/v1/orgs/{id}/applications/import", upTo(continuity.MaxImport, f(cont.APIImportApplications)), api},
-		{"GET /api/v1/orgs/{id}/continuity/gaps", f(cont.APIGaps), api},
-		{"GET /api/v1/orgs/{id}/continuity/coverage", f(cont.APICoverage), api},
-		{"GET /api/v1/orgs/{id}/continuity/evaluation", f(cont.APIEvaluation), api},
-		{"POST /api/v1/orgs/{id}/pcra", f(cont.APIDocument), api},
+		{"POST /api/v1/orgs/{org}/applications/import", upTo(continuity.MaxImport, f(cont.APIImportApplications)), api},
+		{"GET /api/v1/orgs/{org}/continuity/gaps", f(cont.APIGaps), api},
+		{"GET /api/v1/orgs/{org}/continuity/coverage", f(cont.APICoverage), api},
+		{"GET /api/v1/orgs/{org}/continuity/evaluation", f(cont.APIEvaluation), api},
+		{"POST /api/v1/orgs/{org}/pcra", f(cont.APIDocument), api},
 		{"POST /api/v1/orgs/{id}/directory/audits", f(dir.APIRun), api},
 		{"GET /api/v1/orgs/{id}/directory/audits", f(dir.APIAudits), api},
 		{"POST /api/v1/orgs/{id}/directory/imports", upTo(directory.MaxImport, f(dir.APIImport)), api},

@@ -84,3 +84,14 @@ func TestInvitationsDoNotTellAddressesApart(t *testing.T) {
 	}
 	app.Mail.Wait(t, 4) // every address is written to: a link for the new one, a notice for the others
 }
+
+// A node id that is not one is a bad request, never read as "no node".
+func TestMalformedOrgIsABadRequest(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	client := app.Login(t, "rssi@demo.care.test")
+	for _, path := range []string{"/exposition?org=abc", "/exposition?org=-3", "/exposition/noeud/x1/constats.xlsx"} {
+		if resp := app.Get(t, client, path); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+}

@@ -148,19 +148,6 @@ func (s *Server) startLoops() {
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 }
 
-// exposureNodes lists the establishments and sites the caller sees.
-func (s *Server) exposureNodes(ctx context.Context) ([]exposure.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]exposure.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, exposure.NodeChoice{ID: o.ID, Label: o.Name})
-	}
-	return out, nil
-}
-
 // exerciseNodes lists the nodes an exercise may be organised for: a region (the
 // regional kit), a GHT, an establishment or a site.
 func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, error) {
@@ -171,19 +158,6 @@ func (s *Server) exerciseNodes(ctx context.Context) ([]exercise.NodeChoice, erro
 	out := make([]exercise.NodeChoice, 0, len(orgs))
 	for _, o := range orgs {
 		out = append(out, exercise.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
-	}
-	return out, nil
-}
-
-// continuityNodes lists the GHT, establishments and sites the caller sees.
-func (s *Server) continuityNodes(ctx context.Context) ([]continuity.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]continuity.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, continuity.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-2, 0)) + o.Name})
 	}
 	return out, nil
 }

@@ -166,3 +166,20 @@ func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.Read.PingContext(ctx) }
+
+// TimePtr is a nullable time as Go reads it: nil for NULL.
+func TimePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// NullID is an id as SQL stores it: NULL for 0 (no one, the system).
+func NullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

@@ -1,0 +1,111 @@
+package continuity
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/platform/db"
+	"care/internal/platform/problem"
+)
+
+// Sheet is an activity's degraded-mode sheet. List fields hold one item per line.
+type Sheet struct {
+	ActivityID     int64
+	Trigger        string
+	FirstActions   string
+	PaperForms     string
+	Roles          string
+	Communication  string
+	ReturnToNormal string
+	Rekeying       string
+	UpdatedAt      *time.Time
+}
+
+// Lines splits a list field into its items.
+func Lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// SheetView is what an activity's degraded-mode page shows.
+type SheetView struct {
+	Activity Activity // without its impacts and dependencies
+	Sheet    Sheet
+	CanWrite bool
+}
+
+// SheetView reads an activity's sheet, or the shipped template for it when none
+// was written yet (UpdatedAt is then nil), its node read once.
+func (s *Service) SheetView(ctx context.Context, activity int64) (SheetView, error) {
+	a, o, err := checkedActivity(ctx, s.DB.Read, activity, authz.OrgRead)
+	if err != nil {
+		return SheetView{}, err
+	}
+	sh, written, err := getSheet(ctx, s.DB.Read, activity)
+	if err != nil {
+		return SheetView{}, err
+	}
+	if !written {
+		if sh, err = templateSheet(a); err != nil {
+			return SheetView{}, err
+		}
+	}
+	return SheetView{Activity: a, Sheet: sh, CanWrite: authz.Current(ctx).Can(authz.ProgrammeWrite, o.Path)}, nil
+}
+
+// GetSheet returns an activity's sheet, or the shipped template for it when none
+// was written yet (UpdatedAt is then nil).
+func (s *Service) GetSheet(ctx context.Context, activity int64) (Sheet, error) {
+	v, err := s.SheetView(ctx, activity)
+	return v.Sheet, err
+}
+
+// templateSheet is the shipped sheet for activity a's catalogue entry.
+func templateSheet(a Activity) (Sheet, error) {
+	cat, err := LoadCatalogue()
+	if err != nil {
+		return Sheet{}, err
+	}
+	t := cat.Sheet(a.CatalogueID)
+	roles := make([]string, len(t.Roles))
+	for i, r := range t.Roles {
+		roles[i] = r.Who + " : " + r.Does
+	}
+	return Sheet{ActivityID: a.ID, Trigger: t.Trigger, FirstActions: strings.Join(t.FirstActions, "\n"), PaperForms: strings.Join(t.PaperForms, "\n"),
+		Roles: strings.Join(roles, "\n"), Communication: t.Communication, ReturnToNormal: t.ReturnToNormal, Rekeying: t.Rekeying}, nil
+}
+
+// SaveSheet writes an activity's sheet.
+func (s *Service) SaveSheet(ctx context.Context, sh Sheet) error {
+	var c problem.Checks
+	if strings.TrimSpace(sh.Trigger) == "" {
+		c.Add("trigger", "continuity.error.trigger")
+	}
+	if len(Lines(sh.FirstActions)) == 0 {
+		c.Add("first_actions", "continuity.error.first_actions")
+	}
+	checkLengths(&c, map[string]string{"trigger": sh.Trigger, "first_actions": sh.FirstActions, "paper_forms": sh.PaperForms, "roles": sh.Roles,
+		"communication": sh.Communication, "return_to_normal": sh.ReturnToNormal, "rekeying": sh.Rekeying})
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		a, _, err := checkedActivity(ctx, tx, sh.ActivityID, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		if err := replaceSheet(ctx, tx, sh, db.Now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.sheet_save", ObjectType: "activity", ObjectID: audit.ID(sh.ActivityID), OrgPath: a.OrgPath})
+	})
+}

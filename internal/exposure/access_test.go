@@ -1,0 +1,44 @@
+package exposure_test
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+
+	"care/internal/platform/db"
+	"care/internal/testkit"
+)
+
+// Who sees and changes an establishment's exposure audit, and how bad input is
+// refused: the demo CHU has scans and findings; its neighbour, the CH, is another
+// establishment of the same GHT.
+func TestWhoSeesTheExposureAudit(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		chu := app.Org(t, "CHU de Port-Émeraude").ID
+		api := fmt.Sprintf("/api/v1/orgs/%d/exposure", chu)
+		page := fmt.Sprintf("/exposition?org=%d", chu)
+		target := func(value string, attested bool) map[string]any {
+			return map[string]any{"value": value, "owner": "DSI", "attested": attested}
+		}
+		testkit.Play(t, app, []testkit.Scenario{
+			{Name: "the RSSI reads the findings", As: "rssi@demo.care.test", Path: api + "/findings", Status: 200, Contains: []string{`"severity"`}},
+			{Name: "the GHT's RSSI reads them", As: "rssi.ght@demo.care.test", Path: api + "/findings", Status: 200},
+			{Name: "the region's ARS referent reads them", As: "ars@demo.care.test", Path: api + "/evidence", Status: 200},
+			{Name: "the neighbour's DSI does not see them", As: "dsi@demo.care.test", Path: api + "/findings", Status: 404},
+			{Name: "a reader elsewhere does not see them", As: "lecteur@demo.care.test", Path: api + "/targets", Status: 404},
+			{Name: "absent and invisible read the same", As: "dsi@demo.care.test", Path: "/api/v1/orgs/999999/exposure/findings", Status: 404},
+			{Name: "the ARS referent may not declare a target", As: "ars@demo.care.test", Method: "POST", Path: api + "/targets", Body: target("203.0.113.7", true), Status: 403},
+			{Name: "the neighbour may not start a scan", As: "dsi@demo.care.test", Method: "POST", Path: api + "/scans", Body: map[string]any{"ports": "top"}, Status: 404},
+			{Name: "a malformed target is refused", As: "rssi@demo.care.test", Method: "POST", Path: api + "/targets", Body: target("999.1.2.3/99", true), Status: 422},
+			{Name: "a target needs the attestation", As: "rssi@demo.care.test", Method: "POST", Path: api + "/targets", Body: target("203.0.113.8", false), Status: 422},
+			{Name: "an unknown field is refused", As: "rssi@demo.care.test", Method: "POST", Path: api + "/targets", Body: map[string]any{"valeur": "x"}, Status: 422},
+			{Name: "bad ports are refused", As: "rssi@demo.care.test", Method: "POST", Path: api + "/scans", Body: map[string]any{"ports": "99999"}, Status: 422},
+			{Name: "the RSSI's page", As: "rssi@demo.care.test", Path: page, Status: 200, Contains: []string{"CHU de Port-Émeraude"}},
+			{Name: "the neighbour's page", As: "dsi@demo.care.test", Path: page, Status: 404, Excludes: []string{"CHU de Port-Émeraude"}},
+			{Name: "a malformed node", As: "rssi@demo.care.test", Path: "/exposition?org=CHU", Status: 400},
+			{Name: "the page's form refuses a bad target beside its field", As: "rssi@demo.care.test", Method: "POST",
+				Path: fmt.Sprintf("/exposition/noeud/%d/cibles", chu), Form: url.Values{"value": {"pas une cible"}, "attested": {"on"}}, Status: 422, Contains: []string{"field-error"}},
+		})
+	})
+}

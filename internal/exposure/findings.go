@@ -1,0 +1,142 @@
+package exposure
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"care/internal/audit"
+	"care/internal/authz"
+	"care/internal/org"
+	"care/internal/platform/problem"
+)
+
+// StoredFinding is a finding with its follow-up.
+type StoredFinding struct {
+	Finding
+	ID            int64
+	Status        string
+	Justification string
+	AcceptedUntil *time.Time
+	FirstSeen     time.Time
+	LastSeen      time.Time
+	FixedAt       *time.Time
+}
+
+// FindingFilter narrows the findings list.
+type FindingFilter struct {
+	Status   string
+	Severity string
+}
+
+// Findings lists an establishment's findings, worst first.
+func (s *Service) Findings(ctx context.Context, orgID int64, f FindingFilter) ([]StoredFinding, error) {
+	o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
+	if err != nil {
+		return nil, err
+	}
+	return listFindings(ctx, s.DB.Read, o.ID, f)
+}
+
+// SetStatus moves a finding through the remediation workflow: in progress, or an
+// accepted risk (with a justification and an expiry within a year), or back to open.
+// Fixed is the scans' word, not the user's.
+func (s *Service) SetStatus(ctx context.Context, id int64, status, justification string, until *time.Time) error {
+	var c problem.Checks
+	switch status {
+	case StatusOpen, StatusInProgress:
+	case StatusAccepted:
+		if strings.TrimSpace(justification) == "" {
+			c.Add("justification", "exposure.error.justification")
+		}
+		if until == nil || until.Before(time.Now()) || until.After(time.Now().AddDate(1, 0, 1)) {
+			c.Add("accepted_until", "exposure.error.expiry")
+		}
+	default:
+		c.Add("status", "exposure.error.status", status)
+	}
+	if err := c.Err(); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		orgID, from, err := findingOwner(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		o, err := org.Load(ctx, tx, orgID, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		if from == StatusFixed {
+			return problem.New(problem.Conflict, "exposure.error.fixed")
+		}
+		if status != StatusAccepted {
+			justification, until = "", nil
+		}
+		if err := setFindingStatus(ctx, tx, id, from, status, justification, until, authz.Current(ctx).Label()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "exposure.finding_status", ObjectType: "exposure_finding", ObjectID: audit.ID(id), OrgPath: o.Path,
+			Changes: map[string]audit.Change{"status": {Before: from, After: status}}})
+	})
+}
+
+// Evidence is Domaine 1's exposure indicator: two complete scans 45 to 60 days
+// apart, and no critical finding open now.
+type Evidence struct {
+	Met        bool
+	FirstScan  *time.Time
+	SecondScan *time.Time
+	OpenCrit   int
+	Level      *int
+}
+
+// D1Evidence computes the indicator for an establishment, for other capabilities.
+func (s *Service) D1Evidence(ctx context.Context, orgID int64) (Evidence, error) {
+	o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
+	if err != nil {
+		return Evidence{}, err
+	}
+	scans, err := listScans(ctx, s.DB.Read, o.ID)
+	if err != nil {
+		return Evidence{}, err
+	}
+	return s.evidence(ctx, o, scans)
+}
+
+// evidence is the indicator of the checked node o, from its scans (newest first).
+func (s *Service) evidence(ctx context.Context, o org.Org, scans []ScanRow) (Evidence, error) {
+	open, err := countOpenCritical(ctx, s.DB.Read, o.ID)
+	if err != nil {
+		return Evidence{}, err
+	}
+	return indicator(scans, open), nil
+}
+
+// indicator finds the latest pair of finished scans 45 to 60 days apart among
+// scans (newest first); the indicator is met with such a pair and no critical
+// finding open.
+func indicator(scans []ScanRow, openCritical int) Evidence {
+	ev := Evidence{OpenCrit: openCritical}
+	var done []ScanRow
+	for _, sc := range scans {
+		if sc.Status == "done" && sc.FinishedAt != nil {
+			done = append(done, sc)
+			if ev.Level == nil {
+				ev.Level = sc.Level
+			}
+		}
+	}
+	for i := 0; i < len(done) && ev.FirstScan == nil; i++ {
+		for j := i + 1; j < len(done); j++ {
+			gap := done[i].FinishedAt.Sub(*done[j].FinishedAt)
+			if gap >= 45*24*time.Hour && gap <= 60*24*time.Hour {
+				ev.SecondScan, ev.FirstScan = done[i].FinishedAt, done[j].FinishedAt
+				break
+			}
+		}
+	}
+	ev.Met = ev.FirstScan != nil && ev.OpenCrit == 0
+	return ev
+}
