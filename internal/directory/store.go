@@ -131,18 +131,11 @@ func insertAudit(ctx context.Context, tx *sql.Tx, a AuditRow, results string, sn
 	err := tx.QueryRowContext(ctx, `INSERT INTO directory_audits (org_id, source, transport, verified, server, domain, base_dn, collected_at, level, objects, failed, results, snapshot, snapshot_sha256, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		a.OrgID, a.Source, a.Transport, a.Verified, a.Server, a.Domain, a.BaseDN, a.CollectedAt, a.Level, a.Objects, a.Failed, results, snapshot, sum,
-		nullID(by), a.CreatedAt).Scan(&id)
+		db.NullID(by), a.CreatedAt).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("directory: store audit of %d: %w", a.OrgID, err)
 	}
 	return id, nil
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // openCheckpoints is the set of a node's checkpoints followed as open.

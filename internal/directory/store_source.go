@@ -33,11 +33,11 @@ func putSource(ctx context.Context, tx *sql.Tx, org int64, exists bool, src Sour
 	if exists {
 		_, err = tx.ExecContext(ctx, `UPDATE directory_sources SET url = $2, bind_dn = $3, base_dn = $4, starttls = $5, allow_plain = $6, insecure = $7, ca_pem = $8,
 			password_enc = $9, every_days = $10, next_run_at = $11, updated_by = $12, updated_at = $13, kerberos = $14, spn = $15 WHERE org_id = $1`,
-			org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(by), db.Now(), src.Kerberos, src.SPN)
+			org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, db.NullID(by), db.Now(), src.Kerberos, src.SPN)
 	} else {
 		_, err = tx.ExecContext(ctx, `INSERT INTO directory_sources (org_id, url, bind_dn, base_dn, starttls, allow_plain, insecure, ca_pem, password_enc, every_days, next_run_at, updated_by, updated_at, kerberos, spn)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, nullID(by), db.Now(), src.Kerberos, src.SPN)
+			org, src.URL, src.BindDN, src.BaseDN, src.StartTLS, src.AllowPlain, src.Insecure, src.CAPEM, enc, src.EveryDays, next, db.NullID(by), db.Now(), src.Kerberos, src.SPN)
 	}
 	if err != nil {
 		return fmt.Errorf("directory: save the source of %d: %w", org, err)
