@@ -8,26 +8,14 @@ import (
 	"time"
 
 	"care/internal/platform/i18n"
-	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
 
-// apiOrg is the node of an API route, {id} in its path: as for a page's node
-// (web.OrgParam), a value that is not an id is a bad request (400), never read as
-// some other node.
-func apiOrg(r *http.Request) (int64, error) {
-	v := r.PathValue("id")
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.BadRequest, "error.bad_org", v)
-	}
-	return id, nil
-}
-
-// onNode answers an API request on the node of its path: do's result is sent as
-// JSON with status (no body with 204 No Content), an error as a problem.
+// onNode answers an API request on node {org} (web.OrgParam: a malformed id is a
+// bad request): do's result is sent as JSON with status (no body with 204 No
+// Content), an error as a problem.
 func onNode[T any](w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, org int64) (T, error)) {
-	org, err := apiOrg(r)
+	org, err := web.OrgParam(r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -110,7 +98,7 @@ func detailJSON(r *http.Request, a AuditDetail) auditDetailJSON {
 	return out
 }
 
-// APIRun answers POST /api/v1/orgs/{id}/directory/audits: collect now.
+// APIRun answers POST /api/v1/orgs/{org}/directory/audits: collect now.
 func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
 		in, err := decoded[configJSON](w, r)
@@ -122,7 +110,7 @@ func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// APIImport answers POST /api/v1/orgs/{id}/directory/imports: the body is a
+// APIImport answers POST /api/v1/orgs/{org}/directory/imports: the body is a
 // snapshot file sealed with the establishment's import key.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
@@ -140,7 +128,7 @@ func listJSON[T, J any](list []T, item func(T) J) web.Page[J] {
 	return out
 }
 
-// APIAudits answers GET /api/v1/orgs/{id}/directory/audits.
+// APIAudits answers GET /api/v1/orgs/{org}/directory/audits.
 func (h *Handler) APIAudits(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[auditJSON], error) {
 		list, err := h.Directory.Audits(ctx, org)
@@ -176,7 +164,7 @@ type trackedJSON struct {
 	Note       string `json:"note"`
 }
 
-// APICheckpoints answers GET /api/v1/orgs/{id}/directory/checkpoints.
+// APICheckpoints answers GET /api/v1/orgs/{org}/directory/checkpoints.
 func (h *Handler) APICheckpoints(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[trackedJSON], error) {
 		list, err := h.Directory.Checkpoints(ctx, org)
@@ -190,7 +178,7 @@ type followUpJSON struct {
 	Note  string `json:"note"`
 }
 
-// APIFollowUp answers PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}.
+// APIFollowUp answers PATCH /api/v1/orgs/{org}/directory/checkpoints/{check}.
 func (h *Handler) APIFollowUp(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
 		in, err := decoded[followUpJSON](w, r)
@@ -201,7 +189,7 @@ func (h *Handler) APIFollowUp(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// APILevel answers GET /api/v1/orgs/{id}/directory/level: the latest level, for
+// APILevel answers GET /api/v1/orgs/{org}/directory/level: the latest level, for
 // funding indicators.
 func (h *Handler) APILevel(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
@@ -218,7 +206,7 @@ type importKeyJSON struct {
 	ImportKey string `json:"import_key"`
 }
 
-// APIImportKey answers GET /api/v1/orgs/{id}/directory/import-key.
+// APIImportKey answers GET /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
 		key, err := h.Directory.ImportKey(ctx, org)
@@ -226,7 +214,7 @@ func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// APIRenewImportKey answers POST /api/v1/orgs/{id}/directory/import-key.
+// APIRenewImportKey answers POST /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIRenewImportKey(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
 		key, err := h.Directory.RenewImportKey(ctx, org)
@@ -239,7 +227,7 @@ type sourceJSON struct {
 	EveryDays int `json:"every_days"`
 }
 
-// APISource answers GET /api/v1/orgs/{id}/directory/source; the password is never
+// APISource answers GET /api/v1/orgs/{org}/directory/source; the password is never
 // sent back, only whether one is stored.
 func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
@@ -250,7 +238,7 @@ func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// APISaveSource answers PUT /api/v1/orgs/{id}/directory/source.
+// APISaveSource answers PUT /api/v1/orgs/{org}/directory/source.
 func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
 		in, err := decoded[sourceJSON](w, r)
@@ -278,7 +266,7 @@ type rollUpJSON struct {
 	Rows    []rollUpRowJSON `json:"rows"`
 }
 
-// APIRollUp answers GET /api/v1/orgs/{id}/directory/rollup: the latest audit of
+// APIRollUp answers GET /api/v1/orgs/{org}/directory/rollup: the latest audit of
 // every node of the subtree the caller may read, and how many sit at each level.
 func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
 	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (rollUpJSON, error) {
