@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -403,7 +404,7 @@ func TestSambaDirectory(t *testing.T) {
 		}
 
 		// Without a secret key, nothing can be scheduled (and so nothing is stored).
-		bare := &directory.Service{DB: app.DB, Networks: app.Server.Directory.Networks} // the same networks, no key
+		bare := &directory.Service{DB: app.DB, Networks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 		err = bare.SaveSource(testkit.As(t, app, "dsi@demo.care.test"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID,
 			directory.Source{URL: "ldaps://127.0.0.1", BindDN: dc.Auditor, EveryDays: 7}, dc.Password)
 		refusedWith(t, err, "directory.error.no_secret_key")

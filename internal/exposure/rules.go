@@ -45,15 +45,17 @@ type Range struct {
 
 // Vuln is a known vulnerability of a product's versions.
 type Vuln struct {
-	CVE         string  `yaml:"cve"`
-	Product     string  `yaml:"product"`
-	Affected    []Range `yaml:"affected"`
-	KEV         bool    `yaml:"kev"`
-	Ransomware  bool    `yaml:"ransomware"`
-	Severity    string  `yaml:"severity"`
-	Title       string  `yaml:"title"`
-	Remediation string  `yaml:"remediation"`
-	Source      string  `yaml:"source"`
+	CVE      string  `yaml:"cve"`
+	Product  string  `yaml:"product"`
+	Affected []Range `yaml:"affected"`
+	KEV      bool    `yaml:"kev"`
+	// Ransomware is the KEV catalogue's knownRansomwareCampaignUse for the entry,
+	// copied as the catalogue writes it ("Known" or "Unknown"), never inferred.
+	Ransomware  string `yaml:"ransomware"`
+	Severity    string `yaml:"severity"`
+	Title       string `yaml:"title"`
+	Remediation string `yaml:"remediation"`
+	Source      string `yaml:"source"`
 }
 
 // Rules is the shipped rule data (content/rules.yaml, written by us from public
@@ -131,11 +133,25 @@ func ParseRules(data []byte) (Rules, error) {
 		products[p.Key] = true
 	}
 	for _, v := range r.Vulns {
-		if !products[v.Product] || !slices.Contains(Severities, v.Severity) || len(v.Affected) == 0 || v.Source == "" {
-			return r, fmt.Errorf("exposure: vuln %s: unknown product, bad severity, no range or no source", v.CVE)
+		if !products[v.Product] {
+			return r, fmt.Errorf("exposure: vuln %s: unknown product %q", v.CVE, v.Product)
+		}
+		if err := checkVuln(v); err != nil {
+			return r, err
 		}
 	}
 	return r, nil
+}
+
+// checkVuln checks one vulnerability entry on its own.
+func checkVuln(v Vuln) error {
+	if !slices.Contains(Severities, v.Severity) || len(v.Affected) == 0 || v.Source == "" {
+		return fmt.Errorf("exposure: vuln %s: bad severity, no range or no source", v.CVE)
+	}
+	if want := map[bool][]string{true: {"Known", "Unknown"}, false: {""}}[v.KEV]; !slices.Contains(want, v.Ransomware) {
+		return fmt.Errorf("exposure: vuln %s: ransomware is the KEV catalogue's knownRansomwareCampaignUse (Known or Unknown), for KEV entries only, not %q", v.CVE, v.Ransomware)
+	}
+	return nil
 }
 
 func (r Rules) rule(id string) Rule {

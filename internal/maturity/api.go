@@ -3,7 +3,6 @@ package maturity
 import (
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"care/internal/platform/problem"
@@ -66,10 +65,11 @@ func (h *Handler) APIQuestionnaires(w http.ResponseWriter, r *http.Request) {
 // APIQuestionnaire answers GET /api/v1/questionnaires/{id}: themes → questions → options.
 func (h *Handler) APIQuestionnaire(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var q Questionnaire
-	if err == nil {
-		q, err = h.Assessments.Questionnaire(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
 	}
+	q, err := h.Assessments.Questionnaire(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -155,11 +155,9 @@ func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := Filter{Slug: r.URL.Query().Get("questionnaire"), Limit: limit, Offset: offset}
-	if s := r.URL.Query().Get("org"); s != "" {
-		if f.OrgID, err = strconv.ParseInt(s, 10, 64); err != nil {
-			web.Problem(w, r, problem.New(problem.Invalid, "error.param", "org"))
-			return
-		}
+	if f.OrgID, err = web.OrgParam(r); err != nil {
+		web.Problem(w, r, err)
+		return
 	}
 	list, total, err := h.Assessments.List(r.Context(), f)
 	if err != nil {
@@ -193,11 +191,12 @@ func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
 
 // APIGet answers GET /api/v1/assessments/{id} with its answers.
 func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
-	a, err := h.assessment(r)
-	var stored map[string]Answer
-	if err == nil {
-		stored, err = h.Assessments.Answers(r.Context(), a.ID)
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		web.Problem(w, r, err)
+		return
 	}
+	sh, err := h.Assessments.Open(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -211,8 +210,8 @@ func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		AssessmentJSON
 		Answers map[string]answerJSON `json:"answers"`
-	}{assessmentJSON(a), map[string]answerJSON{}}
-	for qid, ans := range stored {
+	}{assessmentJSON(sh.Assessment), map[string]answerJSON{}}
+	for qid, ans := range sh.Answers {
 		out.Answers[qid] = answerJSON{Option: ans.OptionID, Comment: ans.Comment, By: ans.By, UpdatedAt: ans.At}
 	}
 	web.JSON(w, http.StatusOK, out)
@@ -258,10 +257,11 @@ func (h *Handler) APIAnswers(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) APITransition(to Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := web.PathID(r, "id")
-		var a Assessment
-		if err == nil {
-			a, err = h.transition(r.Context(), id, to)
+		if err != nil {
+			web.Problem(w, r, err)
+			return
 		}
+		a, err := h.Assessments.Move(r.Context(), id, to)
 		if err != nil {
 			web.Problem(w, r, err)
 			return
@@ -298,11 +298,12 @@ func (h *Handler) APIResult(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	a, _, res, err := h.Assessments.Result(r.Context(), id)
+	sh, err := h.Assessments.Open(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
 	}
+	a, res := sh.Assessment, sh.Result
 	type themeScore struct {
 		ID       string   `json:"id"`
 		Title    string   `json:"title"`
@@ -334,8 +335,12 @@ func (h *Handler) APIResult(w http.ResponseWriter, r *http.Request) {
 
 // APIRollUp answers GET /api/v1/rollups?org=ID&questionnaire=SLUG.
 func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
-	node, err := strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
+	node, err := web.OrgParam(r)
 	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	if node == 0 {
 		web.Problem(w, r, problem.New(problem.Invalid, "error.param", "org"))
 		return
 	}
@@ -370,7 +375,7 @@ func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
 		Name     string      `json:"name"`
 		Total    tallyJSON   `json:"total"`
 		Children []childJSON `json:"children"`
-	}{Org: ru.NodeID, Name: ru.NodeName, Total: tally(ru.Total), Children: []childJSON{}}
+	}{Org: ru.Org.ID, Name: ru.Org.Name, Total: tally(ru.Total), Children: []childJSON{}}
 	for _, c := range ru.Children {
 		out.Children = append(out.Children, childJSON{Org: c.OrgID, Name: c.Name, Level: c.Level, Tally: tally(c.Tally)})
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -99,18 +98,17 @@ func (s *Service) AddEvidence(ctx context.Context, id int64, qid, name string, d
 	sum := sha256.Sum256(data)
 	ev := Evidence{QuestionID: qid, Filename: name, ContentType: ctype, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), At: db.Now()}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		a, q, err := s.editable(ctx, tx, id, authz.ProgrammeWrite)
+		_, o, q, err := s.editable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if _, _, ok := q.Question(qid); !ok {
 			return problem.New(problem.Invalid, "maturity.error.unknown_question", qid)
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO evidence (assessment_id, question_id, filename, content_type, size, sha256, data, uploaded_by, uploaded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, id, qid, ev.Filename, ev.ContentType, ev.Size, ev.SHA256, data, nullID(subject(ctx).UserID), ev.At).Scan(&ev.ID); err != nil {
+		if err := insertEvidence(ctx, tx, id, &ev, data, db.NullID(authz.Current(ctx).UserID)); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "assessment.evidence_add", ObjectType: "assessment", ObjectID: audit.ID(id), OrgPath: a.OrgPath,
+		return audit.Record(ctx, tx, audit.Entry{Action: "assessment.evidence_add", ObjectType: "assessment", ObjectID: audit.ID(id), OrgPath: o.Path,
 			Changes: map[string]audit.Change{qid + ".evidence": {After: ev.Filename + " (" + ev.SHA256[:12] + ")"}}})
 	})
 	return ev, err
@@ -118,60 +116,32 @@ func (s *Service) AddEvidence(ctx context.Context, id int64, qid, name string, d
 
 // EvidenceList lists the files of an assessment the caller may read.
 func (s *Service) EvidenceList(ctx context.Context, id int64) ([]Evidence, error) {
-	if _, err := s.Get(ctx, id); err != nil {
+	if _, _, err := loadAssessment(ctx, s.DB.Read, id, authz.OrgRead); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT e.id, e.question_id, e.filename, e.content_type, e.size, e.sha256, COALESCE(u.name, ''), e.uploaded_at
-		FROM evidence e LEFT JOIN users u ON u.id = e.uploaded_by WHERE e.assessment_id = $1 ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Evidence
-	for rows.Next() {
-		var e Evidence
-		if err := rows.Scan(&e.ID, &e.QuestionID, &e.Filename, &e.ContentType, &e.Size, &e.SHA256, &e.By, &e.At); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return listEvidence(ctx, s.DB.Read, id)
 }
 
 // EvidenceFile returns one file of an assessment the caller may read.
 func (s *Service) EvidenceFile(ctx context.Context, id, evidenceID int64) (Evidence, []byte, error) {
-	if _, err := s.Get(ctx, id); err != nil {
+	if _, _, err := loadAssessment(ctx, s.DB.Read, id, authz.OrgRead); err != nil {
 		return Evidence{}, nil, err
 	}
-	var e Evidence
-	var data []byte
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT id, question_id, filename, content_type, size, sha256, data FROM evidence WHERE id = $1 AND assessment_id = $2`,
-		evidenceID, id).Scan(&e.ID, &e.QuestionID, &e.Filename, &e.ContentType, &e.Size, &e.SHA256, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Evidence{}, nil, problem.ErrNotFound
-	}
-	return e, data, err
+	return evidenceFile(ctx, s.DB.Read, id, evidenceID)
 }
 
 // DeleteEvidence removes a file from an editable assessment.
 func (s *Service) DeleteEvidence(ctx context.Context, id, evidenceID int64) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		a, _, err := s.editable(ctx, tx, id, authz.ProgrammeWrite)
+		_, o, _, err := s.editable(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		var name, qid string
-		err = tx.QueryRowContext(ctx, "SELECT filename, question_id FROM evidence WHERE id = $1 AND assessment_id = $2", evidenceID, id).Scan(&name, &qid)
-		if errors.Is(err, sql.ErrNoRows) {
-			return problem.ErrNotFound
-		}
+		name, qid, err := deleteEvidence(ctx, tx, id, evidenceID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM evidence WHERE id = $1", evidenceID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "assessment.evidence_delete", ObjectType: "assessment", ObjectID: audit.ID(id), OrgPath: a.OrgPath,
+		return audit.Record(ctx, tx, audit.Entry{Action: "assessment.evidence_delete", ObjectType: "assessment", ObjectID: audit.ID(id), OrgPath: o.Path,
 			Changes: map[string]audit.Change{qid + ".evidence": {Before: name}}})
 	})
 }

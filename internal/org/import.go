@@ -74,6 +74,10 @@ func rowError(c *problem.Checks, line int, key string, args ...any) {
 	c.Add("line", key, append([]any{line}, args...)...)
 }
 
+// maxFaults is how many faulty rows an import reports before it stops reading: a
+// list of thousands helps no one, and each fault costs memory.
+const maxFaults = 100
+
 // isHeader tells a first row naming the columns.
 func isHeader(cells []string) bool { return len(cells) > 0 && fold(cells[0]) == "finess" }
 
@@ -104,6 +108,10 @@ func ParseCSV(r io.Reader) ([]ImportRow, error) {
 			continue
 		}
 		first = false
+		if len(c.Fields()) >= maxFaults {
+			c.Add("line", "org.import.too_many_faults", maxFaults)
+			break
+		}
 		line := rec.N
 		if len(rec.Cells) != 6 {
 			rowError(&c, line, "org.import.columns", len(rec.Cells))

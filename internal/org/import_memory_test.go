@@ -23,8 +23,9 @@ func TestParseCSVMemoryBudget(t *testing.T) {
 		want string // the last fault, "field key args"
 	}{
 		{"a row of columns", []byte(strings.Repeat("x;", MaxImportBytes/2)), "line sheet.columns [1 BM1 64]"},
-		{"more rows than allowed", []byte("FINESS;Nom;Type;Catégorie;Région;GHT\n" + strings.Repeat(row, MaxImportBytes/len(row)-2)),
-			fmt.Sprintf("line org.import.too_many [%d %d]", MaxImportRows+2, MaxImportRows)},
+		{"more rows than allowed", uniqueRows(MaxImportBytes), fmt.Sprintf("line org.import.too_many [%d %d]", MaxImportRows+2, MaxImportRows)},
+		{"a fault on every row", []byte("FINESS;Nom;Type;Catégorie;Région;GHT\n" + strings.Repeat(row, MaxImportBytes/len(row)-2)),
+			fmt.Sprintf("line org.import.too_many_faults [%d]", maxFaults)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,4 +45,16 @@ func TestParseCSVMemoryBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// uniqueRows is an organisation file of about size bytes whose rows are all
+// valid, each with its own FINESS number.
+func uniqueRows(size int) []byte {
+	var b strings.Builder
+	b.WriteString("FINESS;Nom;Type;Catégorie;Région;GHT\n")
+	for i := 0; b.Len() < size-64; i++ {
+		payload := fmt.Sprintf("%08d", 10000000+i)
+		fmt.Fprintf(&b, "%s%c;Établissement %d;ES;public;R01;\n", payload, luhnKey(payload), i)
+	}
+	return []byte(b.String())
 }

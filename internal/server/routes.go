@@ -58,8 +58,7 @@ func (s *Server) Routes() []Route {
 	cont := &continuity.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Continuity: s.Continuity, Orgs: s.Orgs, PDF: s.PDF}
 	dir := &directory.Handler{Pages: pages, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
 	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
-	mat := &maturity.Handler{Assessments: s.Maturity, Render: s.Render, View: s.view, PDF: s.PDF,
-		Establishments: s.establishments, Nodes: s.rollUpNodes}
+	mat := &maturity.Handler{Pages: pages, Assessments: s.Maturity, Orgs: s.Orgs, PDF: s.PDF}
 	ex := &exercise.Handler{Exercises: s.Exercises, PDF: s.PDF}
 	exPages := &exercise.Pages{Handler: ex, Render: s.Render, View: s.view, Nodes: s.exerciseNodes}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }

@@ -222,35 +222,6 @@ func (s *Server) orgChoices(ctx context.Context) ([]account.OrgChoice, error) {
 	return out, nil
 }
 
-// establishments lists the establishments where the caller may run the programme.
-func (s *Server) establishments(ctx context.Context) ([]maturity.OrgChoice, error) {
-	sub, _ := authz.FromContext(ctx)
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	var out []maturity.OrgChoice
-	for _, o := range orgs {
-		if sub.Can(authz.ProgrammeWrite, o.Path) {
-			out = append(out, maturity.OrgChoice{ID: o.ID, Label: o.Name + " (" + o.FINESS + ")"})
-		}
-	}
-	return out, nil
-}
-
-// rollUpNodes lists the nodes above establishments that the caller sees, for roll-ups.
-func (s *Server) rollUpNodes(ctx context.Context) ([]maturity.OrgChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT}, Limit: 1000})
-	if err != nil {
-		return nil, err
-	}
-	var out []maturity.OrgChoice
-	for _, o := range orgs {
-		out = append(out, maturity.OrgChoice{ID: o.ID, Label: strings.Repeat("· ", o.Depth()) + o.Name})
-	}
-	return out, nil
-}
-
 // Ready reports whether the database answers and is fully migrated.
 func (s *Server) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
