@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,9 +11,31 @@ import (
 	"care/internal/platform/web"
 )
 
-func apiOrg(r *http.Request) int64 {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	return id
+// onNode answers an API request on node {org} (web.OrgParam: a malformed id is a
+// bad request): do's result is sent as JSON with status (no body with 204 No
+// Content), an error as a problem.
+func onNode[T any](w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, org int64) (T, error)) {
+	org, err := web.OrgParam(r)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	out, err := do(r.Context(), org)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	web.JSON(w, status, out)
+}
+
+// decoded reads the JSON body of r into a new T.
+func decoded[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var in T
+	return in, web.DecodeJSON(w, r, &in)
 }
 
 type auditJSON struct {
@@ -67,57 +90,50 @@ func (c configJSON) config() Config {
 		Kerberos: c.Kerberos, SPN: strings.TrimSpace(c.SPN)}
 }
 
-func (h *Handler) writeDetail(w http.ResponseWriter, r *http.Request, status int, id int64) {
-	a, err := h.Directory.Audit(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
+func detailJSON(r *http.Request, a AuditDetail) auditDetailJSON {
 	out := auditDetailJSON{auditJSON: toAuditJSON(a.AuditRow), Checks: []checkJSON{}}
 	for _, cv := range views(i18n.FromRequest(r), a.Checks, nil) {
 		out.Checks = append(out.Checks, checkJSON{Result: cv.Result, ANSSI: cv.ANSSI, Title: cv.Title, Remediation: cv.Remediation})
 	}
-	web.JSON(w, status, out)
+	return out
 }
 
-// APIRun answers POST /api/v1/orgs/{id}/directory/audits: collect now.
+// APIRun answers POST /api/v1/orgs/{org}/directory/audits: collect now.
 func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
-	var in configJSON
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	a, err := h.Directory.Run(r.Context(), apiOrg(r), in.config())
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	h.writeDetail(w, r, http.StatusCreated, a.ID)
+	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
+		in, err := decoded[configJSON](w, r)
+		if err != nil {
+			return auditDetailJSON{}, err
+		}
+		a, err := h.Directory.Run(ctx, org, in.config())
+		return detailJSON(r, a), err
+	})
 }
 
-// APIImport answers POST /api/v1/orgs/{id}/directory/imports: the body is a
+// APIImport answers POST /api/v1/orgs/{org}/directory/imports: the body is a
 // snapshot file sealed with the establishment's import key.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	a, err := h.Directory.Import(r.Context(), apiOrg(r), r.Body)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	h.writeDetail(w, r, http.StatusCreated, a.ID)
+	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
+		a, err := h.Directory.Import(ctx, org, r.Body)
+		return detailJSON(r, a), err
+	})
 }
 
-// APIAudits answers GET /api/v1/orgs/{id}/directory/audits.
+// listJSON is a whole list as an API page.
+func listJSON[T, J any](list []T, item func(T) J) web.Page[J] {
+	out := web.Page[J]{Items: make([]J, 0, len(list)), Total: len(list), Limit: len(list)}
+	for _, x := range list {
+		out.Items = append(out.Items, item(x))
+	}
+	return out
+}
+
+// APIAudits answers GET /api/v1/orgs/{org}/directory/audits.
 func (h *Handler) APIAudits(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Directory.Audits(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := web.Page[auditJSON]{Items: []auditJSON{}, Total: len(list), Limit: len(list)}
-	for _, a := range list {
-		out.Items = append(out.Items, toAuditJSON(a))
-	}
-	web.JSON(w, http.StatusOK, out)
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[auditJSON], error) {
+		list, err := h.Directory.Audits(ctx, org)
+		return listJSON(list, toAuditJSON), err
+	})
 }
 
 // APIAudit answers GET /api/v1/directory/audits/{id}.
@@ -127,7 +143,12 @@ func (h *Handler) APIAudit(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	h.writeDetail(w, r, http.StatusOK, id)
+	a, err := h.Directory.Audit(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, detailJSON(r, a))
 }
 
 type trackedJSON struct {
@@ -143,71 +164,62 @@ type trackedJSON struct {
 	Note       string `json:"note"`
 }
 
-// APICheckpoints answers GET /api/v1/orgs/{id}/directory/checkpoints.
+// APICheckpoints answers GET /api/v1/orgs/{org}/directory/checkpoints.
 func (h *Handler) APICheckpoints(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Directory.Checkpoints(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := web.Page[trackedJSON]{Items: []trackedJSON{}, Total: len(list), Limit: len(list)}
-	for _, t := range list {
-		out.Items = append(out.Items, trackedJSON(t))
-	}
-	web.JSON(w, http.StatusOK, out)
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[trackedJSON], error) {
+		list, err := h.Directory.Checkpoints(ctx, org)
+		return listJSON(list, func(t Tracked) trackedJSON { return trackedJSON(t) }), err
+	})
 }
 
-// APIFollowUp answers PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}.
+type followUpJSON struct {
+	Owner string `json:"owner"`
+	DueOn string `json:"due_on"`
+	Note  string `json:"note"`
+}
+
+// APIFollowUp answers PATCH /api/v1/orgs/{org}/directory/checkpoints/{check}.
 func (h *Handler) APIFollowUp(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Owner string `json:"owner"`
-		DueOn string `json:"due_on"`
-		Note  string `json:"note"`
-	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if err := h.Directory.SetFollowUp(r.Context(), apiOrg(r), r.PathValue("check"), in.Owner, in.DueOn, in.Note); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
+		in, err := decoded[followUpJSON](w, r)
+		if err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, h.Directory.SetFollowUp(ctx, org, r.PathValue("check"), in.Owner, in.DueOn, in.Note)
+	})
 }
 
-// APILevel answers GET /api/v1/orgs/{id}/directory/level: the latest level, for
+// APILevel answers GET /api/v1/orgs/{org}/directory/level: the latest level, for
 // funding indicators.
 func (h *Handler) APILevel(w http.ResponseWriter, r *http.Request) {
-	l, ok, err := h.Directory.LatestLevel(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := map[string]any{"audited": ok, "level": nil, "collected_at": nil, "audit": nil}
-	if ok {
-		out["level"], out["collected_at"], out["audit"] = l.Level, l.CollectedAt, l.AuditID
-	}
-	web.JSON(w, http.StatusOK, out)
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
+		l, ok, err := h.Directory.LatestLevel(ctx, org)
+		out := map[string]any{"audited": ok, "level": nil, "collected_at": nil, "audit": nil}
+		if ok {
+			out["level"], out["collected_at"], out["audit"] = l.Level, l.CollectedAt, l.AuditID
+		}
+		return out, err
+	})
 }
 
-// APIImportKey answers GET /api/v1/orgs/{id}/directory/import-key.
+type importKeyJSON struct {
+	ImportKey string `json:"import_key"`
+}
+
+// APIImportKey answers GET /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
-	key, err := h.Directory.ImportKey(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, map[string]string{"import_key": key})
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
+		key, err := h.Directory.ImportKey(ctx, org)
+		return importKeyJSON{key}, err
+	})
 }
 
-// APIRenewImportKey answers POST /api/v1/orgs/{id}/directory/import-key.
+// APIRenewImportKey answers POST /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIRenewImportKey(w http.ResponseWriter, r *http.Request) {
-	key, err := h.Directory.RenewImportKey(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, map[string]string{"import_key": key})
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
+		key, err := h.Directory.RenewImportKey(ctx, org)
+		return importKeyJSON{key}, err
+	})
 }
 
 type sourceJSON struct {
@@ -215,32 +227,27 @@ type sourceJSON struct {
 	EveryDays int `json:"every_days"`
 }
 
-// APISource answers GET /api/v1/orgs/{id}/directory/source; the password is never
+// APISource answers GET /api/v1/orgs/{org}/directory/source; the password is never
 // sent back, only whether one is stored.
 func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
-	src, err := h.Directory.GetSource(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, map[string]any{"url": src.URL, "bind_dn": src.BindDN, "base_dn": src.BaseDN, "starttls": src.StartTLS,
-		"allow_plain": src.AllowPlain, "insecure_skip_verify": src.Insecure, "ca_pem": src.CAPEM, "kerberos": src.Kerberos, "spn": src.SPN, "every_days": src.EveryDays,
-		"password_stored": src.HasPassword, "next_run_at": src.NextRunAt, "last_run_at": src.LastRunAt, "last_error": src.LastError})
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
+		src, err := h.Directory.GetSource(ctx, org)
+		return map[string]any{"url": src.URL, "bind_dn": src.BindDN, "base_dn": src.BaseDN, "starttls": src.StartTLS,
+			"allow_plain": src.AllowPlain, "insecure_skip_verify": src.Insecure, "ca_pem": src.CAPEM, "kerberos": src.Kerberos, "spn": src.SPN, "every_days": src.EveryDays,
+			"password_stored": src.HasPassword, "next_run_at": src.NextRunAt, "last_run_at": src.LastRunAt, "last_error": src.LastError}, err
+	})
 }
 
-// APISaveSource answers PUT /api/v1/orgs/{id}/directory/source.
+// APISaveSource answers PUT /api/v1/orgs/{org}/directory/source.
 func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
-	var in sourceJSON
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	c := in.config()
-	if err := h.Directory.SaveSource(r.Context(), apiOrg(r), SourceOf(c, in.EveryDays), c.Password); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
+		in, err := decoded[sourceJSON](w, r)
+		if err != nil {
+			return struct{}{}, err
+		}
+		c := in.config()
+		return struct{}{}, h.Directory.SaveSource(ctx, org, SourceOf(c, in.EveryDays), c.Password)
+	})
 }
 
 type rollUpRowJSON struct {
@@ -254,24 +261,24 @@ type rollUpRowJSON struct {
 	Open        int       `json:"open_checkpoints"`
 }
 
-// APIRollUp answers GET /api/v1/orgs/{id}/directory/rollup: the latest audit of
+type rollUpJSON struct {
+	ByLevel map[string]int  `json:"by_level"`
+	Rows    []rollUpRowJSON `json:"rows"`
+}
+
+// APIRollUp answers GET /api/v1/orgs/{org}/directory/rollup: the latest audit of
 // every node of the subtree the caller may read, and how many sit at each level.
 func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
-	ru, err := h.Directory.RollUp(r.Context(), apiOrg(r))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := struct {
-		ByLevel map[string]int  `json:"by_level"`
-		Rows    []rollUpRowJSON `json:"rows"`
-	}{ByLevel: map[string]int{}, Rows: []rollUpRowJSON{}}
-	for l := 1; l <= 5; l++ {
-		out.ByLevel[strconv.Itoa(l)] = ru.ByLevel[l]
-	}
-	for _, row := range ru.Rows {
-		out.Rows = append(out.Rows, rollUpRowJSON{Org: row.OrgID, Name: row.Name, Node: row.Level, Domain: row.Domain, Audit: row.AuditID,
-			Level: row.DomainLevel, CollectedAt: row.CollectedAt, Open: row.Open})
-	}
-	web.JSON(w, http.StatusOK, out)
+	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (rollUpJSON, error) {
+		ru, err := h.Directory.RollUp(ctx, org)
+		out := rollUpJSON{ByLevel: map[string]int{}, Rows: []rollUpRowJSON{}}
+		for l := 1; l <= 5; l++ {
+			out.ByLevel[strconv.Itoa(l)] = ru.ByLevel[l]
+		}
+		for _, row := range ru.Rows {
+			out.Rows = append(out.Rows, rollUpRowJSON{Org: row.OrgID, Name: row.Name, Node: row.Level, Domain: row.Domain, Audit: row.AuditID,
+				Level: row.DomainLevel, CollectedAt: row.CollectedAt, Open: row.Open})
+		}
+		return out, err
+	})
 }

@@ -2,13 +2,10 @@ package directory
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"care/internal/authz"
 	orgs "care/internal/org"
-	"care/internal/platform/problem"
 )
 
 // RollUpRow is one audited node of a subtree with its latest audit.
@@ -44,49 +41,24 @@ func (r RollUp) Distribution() []LevelCount {
 
 // RollUp gathers the latest audit of every node in the subtree of org.
 func (s *Service) RollUp(ctx context.Context, org int64) (RollUp, error) {
-	path, err := node(ctx, s.DB.Read, org, authz.OrgRead)
+	o, err := orgs.Load(ctx, s.DB.Read, org, authz.OrgRead)
 	if err != nil {
 		return RollUp{}, err
 	}
-	scope, args := authz.ScopeClause("o.path", authz.Narrow(subject(ctx).Scope(authz.OrgRead), path), 1)
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT o.id, o.name, o.level, a.domain, a.id, a.level, a.collected_at,
-		(SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')
-		FROM directory_audits a JOIN orgs o ON o.id = a.org_id
-		WHERE o.archived_at IS NULL AND `+scope+`
-		AND a.id = (SELECT l.id FROM directory_audits l WHERE l.org_id = a.org_id ORDER BY l.collected_at DESC, l.id DESC LIMIT 1)
-		ORDER BY a.level, o.name`, args...)
+	return s.rollUp(ctx, o)
+}
+
+// rollUp is the roll-up of checked node o: the part of its subtree the caller reads.
+func (s *Service) rollUp(ctx context.Context, o orgs.Org) (RollUp, error) {
+	rows, err := rollUpRows(ctx, s.DB.Read, authz.Narrow(authz.Current(ctx).Scope(authz.OrgRead), o.Path))
 	if err != nil {
 		return RollUp{}, err
 	}
-	defer rows.Close()
-	var r RollUp
-	for rows.Next() {
-		var row RollUpRow
-		if err := rows.Scan(&row.OrgID, &row.Name, &row.Level, &row.Domain, &row.AuditID, &row.DomainLevel, &row.CollectedAt, &row.Open); err != nil {
-			return RollUp{}, err
-		}
-		r.Rows = append(r.Rows, row)
+	r := RollUp{Rows: rows}
+	for _, row := range rows {
 		if row.DomainLevel >= 1 && row.DomainLevel <= 5 {
 			r.ByLevel[row.DomainLevel]++
 		}
 	}
-	return r, rows.Err()
-}
-
-// auditable checks that an audit may be attached to org: a GHT (a shared
-// directory), an establishment or a site — not a region or the nation.
-func (s *Service) auditable(ctx context.Context, org int64) error {
-	var level string
-	err := s.DB.Read.QueryRowContext(ctx, "SELECT level FROM orgs WHERE id = $1", org).Scan(&level)
-	if errors.Is(err, sql.ErrNoRows) {
-		return problem.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	switch orgs.Level(level) {
-	case orgs.GHT, orgs.LegalEntity, orgs.Site:
-		return nil
-	}
-	return problem.New(problem.Conflict, "directory.error.not_auditable")
+	return r, nil
 }

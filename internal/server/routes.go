@@ -56,7 +56,7 @@ func (s *Server) Routes() []Route {
 	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Continuity: s.Continuity, Orgs: s.Orgs, PDF: s.PDF}
-	dir := &directory.Handler{Directory: s.Directory, Render: s.Render, View: s.view, PDF: s.PDF, Nodes: s.directoryNodes}
+	dir := &directory.Handler{Pages: pages, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
 	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
 	mat := &maturity.Handler{Pages: pages, Assessments: s.Maturity, Orgs: s.Orgs, PDF: s.PDF}
 	ex := &exercise.Handler{Pages: pages, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
@@ -231,17 +231,17 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/orgs/{org}/continuity/coverage", f(cont.APICoverage), api},
 		{"GET /api/v1/orgs/{org}/continuity/evaluation", f(cont.APIEvaluation), api},
 		{"POST /api/v1/orgs/{org}/pcra", f(cont.APIDocument), api},
-		{"POST /api/v1/orgs/{id}/directory/audits", f(dir.APIRun), api},
-		{"GET /api/v1/orgs/{id}/directory/audits", f(dir.APIAudits), api},
-		{"POST /api/v1/orgs/{id}/directory/imports", upTo(directory.MaxImport, f(dir.APIImport)), api},
-		{"GET /api/v1/orgs/{id}/directory/checkpoints", f(dir.APICheckpoints), api},
-		{"PATCH /api/v1/orgs/{id}/directory/checkpoints/{check}", f(dir.APIFollowUp), api},
-		{"GET /api/v1/orgs/{id}/directory/level", f(dir.APILevel), api},
-		{"GET /api/v1/orgs/{id}/directory/rollup", f(dir.APIRollUp), api},
-		{"GET /api/v1/orgs/{id}/directory/import-key", f(dir.APIImportKey), api},
-		{"POST /api/v1/orgs/{id}/directory/import-key", f(dir.APIRenewImportKey), api},
-		{"GET /api/v1/orgs/{id}/directory/source", f(dir.APISource), api},
-		{"PUT /api/v1/orgs/{id}/directory/source", f(dir.APISaveSource), api},
+		{"POST /api/v1/orgs/{org}/directory/audits", f(dir.APIRun), api},
+		{"GET /api/v1/orgs/{org}/directory/audits", f(dir.APIAudits), api},
+		{"POST /api/v1/orgs/{org}/directory/imports", upTo(directory.MaxImport, f(dir.APIImport)), api},
+		{"GET /api/v1/orgs/{org}/directory/checkpoints", f(dir.APICheckpoints), api},
+		{"PATCH /api/v1/orgs/{org}/directory/checkpoints/{check}", f(dir.APIFollowUp), api},
+		{"GET /api/v1/orgs/{org}/directory/level", f(dir.APILevel), api},
+		{"GET /api/v1/orgs/{org}/directory/rollup", f(dir.APIRollUp), api},
+		{"GET /api/v1/orgs/{org}/directory/import-key", f(dir.APIImportKey), api},
+		{"POST /api/v1/orgs/{org}/directory/import-key", f(dir.APIRenewImportKey), api},
+		{"GET /api/v1/orgs/{org}/directory/source", f(dir.APISource), api},
+		{"PUT /api/v1/orgs/{org}/directory/source", f(dir.APISaveSource), api},
 		{"GET /api/v1/directory/audits/{id}", f(dir.APIAudit), api},
 		{"GET /api/v1/orgs/{id}/exposure/targets", f(expo.APITargets), api},
 		{"POST /api/v1/orgs/{id}/exposure/targets", f(expo.APIAddTarget), api},

@@ -148,20 +148,6 @@ func (s *Server) startLoops() {
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 }
 
-// directoryNodes lists the nodes the caller sees: a directory may serve a GHT, an
-// establishment or a site; the nation and regions show their roll-up.
-func (s *Server) directoryNodes(ctx context.Context) ([]directory.NodeChoice, error) {
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Levels: []org.Level{org.National, org.Region, org.GHT, org.LegalEntity, org.Site}, Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]directory.NodeChoice, 0, len(orgs))
-	for _, o := range orgs {
-		out = append(out, directory.NodeChoice{ID: o.ID, Label: strings.Repeat("· ", max(o.Depth()-1, 0)) + o.Name})
-	}
-	return out, nil
-}
-
 // Close waits for the running scans and frees what the server started.
 func (s *Server) Close() {
 	if s.stopLoops != nil {

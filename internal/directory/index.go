@@ -1,0 +1,444 @@
+package directory
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// index holds what several checkpoints need, computed once per snapshot; the
+// checkpoints (checks.go) read the snapshot through it.
+type index struct {
+	s          *Snapshot
+	now        time.Time
+	byDN       map[string]*Object
+	bySID      map[string]*Object
+	privileged map[string]bool // DN of accounts and groups inside a privileged group
+	protected  map[string]bool // DN of members of Protected Users
+	dcs        []*Object
+	dcHosts    map[string]bool
+}
+
+// Well-known SIDs and RIDs.
+const (
+	sidAdministrators   = "S-1-5-32-544"
+	sidAccountOperators = "S-1-5-32-548"
+	sidServerOperators  = "S-1-5-32-549"
+	sidPrintOperators   = "S-1-5-32-550"
+	sidBackupOperators  = "S-1-5-32-551"
+	sidPreWin2000       = "S-1-5-32-554"
+	sidSystem           = "S-1-5-18"
+	sidEnterpriseDCs    = "S-1-5-9"
+	sidAnonymous        = "S-1-5-7"
+	sidEveryone         = "S-1-1-0"
+	sidAuthenticated    = "S-1-5-11"
+
+	ridDomainAdmins     = 512
+	ridDomainUsers      = 513
+	ridDomainGuests     = 514
+	ridDomainComputers  = 515
+	ridDCs              = 516
+	ridSchemaAdmins     = 518
+	ridEnterpriseAdmins = 519
+	ridRODCs            = 521
+	ridProtectedUsers   = 525
+	ridKeyAdmins        = 526
+	ridEntKeyAdmins     = 527
+	ridGuest            = 501
+	ridKrbtgt           = 502
+)
+
+func newIndex(s *Snapshot) *index {
+	x := &index{s: s, now: s.CollectedAt, byDN: map[string]*Object{}, bySID: map[string]*Object{}, dcHosts: map[string]bool{}}
+	for i := range s.Objects {
+		o := &s.Objects[i]
+		x.byDN[strings.ToLower(o.DN)] = o
+		if o.SID != "" {
+			x.bySID[o.SID] = o
+		}
+		if o.IsDC() {
+			x.dcs = append(x.dcs, o)
+			x.dcHosts[strings.ToLower(o.DNSHost)] = true
+			x.dcHosts[strings.ToLower(strings.TrimSuffix(o.Name, "$"))] = true
+		}
+	}
+	x.privileged = x.closure(privilegedGroups(s.Domain.SID)...)
+	x.protected = x.closure(domainSID(s.Domain.SID, ridProtectedUsers))
+	return x
+}
+
+func domainSID(domain string, r int) string { return domain + "-" + strconv.Itoa(r) }
+
+// privilegedGroups are the groups whose members administer the domain.
+func privilegedGroups(domain string) []string {
+	return []string{sidAdministrators, sidAccountOperators, sidServerOperators, sidPrintOperators, sidBackupOperators,
+		domainSID(domain, ridDomainAdmins), domainSID(domain, ridEnterpriseAdmins), domainSID(domain, ridSchemaAdmins),
+		domainSID(domain, ridKeyAdmins), domainSID(domain, ridEntKeyAdmins)}
+}
+
+// closure returns the DNs of every object inside the given groups, through nested
+// groups and through primaryGroupID (a membership the member attribute does not show).
+func (x *index) closure(groupSIDs ...string) map[string]bool {
+	in := map[string]bool{}
+	var queue []*Object
+	for _, sid := range groupSIDs {
+		if g := x.bySID[sid]; g != nil {
+			queue = append(queue, g)
+		}
+	}
+	primary := map[int]bool{}
+	for _, g := range queue {
+		if sidDomain(g.SID) == x.s.Domain.SID {
+			primary[rid(g.SID)] = true
+		}
+	}
+	for len(queue) > 0 {
+		g := queue[0]
+		queue = queue[1:]
+		for _, m := range g.Members {
+			key := strings.ToLower(m)
+			if in[key] {
+				continue
+			}
+			in[key] = true
+			if o := x.byDN[key]; o != nil && o.Class == ClassGroup {
+				queue = append(queue, o)
+				if sidDomain(o.SID) == x.s.Domain.SID {
+					primary[rid(o.SID)] = true
+				}
+			}
+		}
+	}
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if o.PrimaryGroup != 0 && primary[o.PrimaryGroup] {
+			in[strings.ToLower(o.DN)] = true
+		}
+	}
+	return in
+}
+
+// Privileged lists the accounts and groups of s inside a privileged group.
+func (s *Snapshot) Privileged() []*Object {
+	x := newIndex(s)
+	var out []*Object
+	for i := range s.Objects {
+		if x.privileged[strings.ToLower(s.Objects[i].DN)] {
+			out = append(out, &s.Objects[i])
+		}
+	}
+	return out
+}
+
+func (x *index) isPrivileged(o *Object) bool { return x.privileged[strings.ToLower(o.DN)] }
+
+func (x *index) days(t *time.Time, fallback time.Time) int {
+	at := fallback
+	if t != nil {
+		at = *t
+	}
+	return int(x.now.Sub(at).Hours() / 24)
+}
+
+// accounts returns the objects of the classes given that pass keep.
+func (x *index) accounts(keep func(o *Object) bool, classes ...string) []string {
+	var out []string
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if slices.Contains(classes, o.Class) && keep(o) {
+			out = append(out, o.DN)
+		}
+	}
+	return out
+}
+
+func (x *index) privEnabled(o *Object) bool { return o.Enabled() && x.isPrivileged(o) }
+
+func isKrbtgt(o *Object) bool {
+	return rid(o.SID) == ridKrbtgt || strings.HasPrefix(strings.ToLower(o.Name), "krbtgt")
+}
+
+func (x *index) servers() []*Object {
+	var out []*Object
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if o.Class == ClassComputer && o.Enabled() && !o.IsDC() && strings.Contains(strings.ToLower(o.OS), "server") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (x *index) trusts() []*Object {
+	var out []*Object
+	for i := range x.s.Objects {
+		if x.s.Objects[i].Class == ClassTrust {
+			out = append(out, &x.s.Objects[i])
+		}
+	}
+	return out
+}
+
+func (x *index) functionalLevel() int {
+	fl := x.s.Domain.FunctionalLevel
+	if x.s.Domain.ForestLevel > 0 {
+		fl = min(fl, x.s.Domain.ForestLevel)
+	}
+	return fl
+}
+
+// spnHost is the host part of a service principal name (class/host[:port][/name]).
+func spnHost(spn string) string {
+	_, rest, ok := strings.Cut(spn, "/")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	host, _, _ = strings.Cut(host, ":")
+	return strings.ToLower(host)
+}
+
+func (x *index) name(sid string) string {
+	if o := x.bySID[sid]; o != nil {
+		return o.DN
+	}
+	return sid
+}
+
+// memberSIDs resolves a group's members to SIDs (foreign principals carry theirs).
+func (x *index) memberSIDs(g *Object) map[string]string {
+	out := map[string]string{}
+	for _, m := range g.Members {
+		sid := ""
+		if o := x.byDN[strings.ToLower(m)]; o != nil {
+			sid = o.SID
+		} else if cn, _, ok := strings.Cut(m, ","); ok && strings.HasPrefix(strings.ToUpper(cn), "CN=S-") {
+			sid = cn[3:]
+		}
+		out[m] = sid
+	}
+	return out
+}
+
+// ---- what the checkpoints ask of the index ----
+
+func (x *index) delegationToDC(protocolTransition bool) []string {
+	var out []string
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if !o.Enabled() || o.IsDC() || (protocolTransition && o.UAC&uacTrustedToAuthForDeleg == 0) {
+			continue
+		}
+		for _, spn := range o.DelegateTo {
+			if x.dcHosts[spnHost(spn)] {
+				out = append(out, fmt.Sprintf("%s → %s", o.DN, spn))
+			}
+		}
+	}
+	return out
+}
+
+func (x *index) functionalLevelIn(lo, hi int) []string {
+	if fl := x.functionalLevel(); fl >= lo && fl <= hi {
+		return []string{fmt.Sprintf("%s: msDS-Behavior-Version domain=%d forest=%d", x.s.BaseDN, x.s.Domain.FunctionalLevel, x.s.Domain.ForestLevel)}
+	}
+	return nil
+}
+
+func osMajor(v string) int {
+	major, _, _ := strings.Cut(strings.TrimSpace(v), ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 99 // unknown form: do not accuse
+	}
+	return n
+}
+
+func (x *index) serverPasswords(maxAge int) ([]string, bool) {
+	var out []string
+	servers := x.servers()
+	for _, o := range servers {
+		active := o.LastLogon != nil && x.days(o.LastLogon, o.Created) <= serverActiveWithin
+		if active && x.days(o.PwdLastSet, o.Created) > maxAge {
+			out = append(out, o.DN)
+		}
+	}
+	return out, len(servers) > 0
+}
+
+func (x *index) preWin2000(bad func(sid string) bool) ([]string, bool) {
+	g := x.bySID[sidPreWin2000]
+	if g == nil {
+		return nil, false
+	}
+	var out []string
+	for dn, sid := range x.memberSIDs(g) {
+		if bad(sid) {
+			out = append(out, dn)
+		}
+	}
+	return out, true
+}
+
+func (x *index) trustsWhere(bad func(t *Object) bool) ([]string, bool) {
+	trusts := x.trusts()
+	var out []string
+	for _, t := range trusts {
+		if bad(t) {
+			out = append(out, fmt.Sprintf("%s (direction=%d, attributes=0x%x)", t.DN, t.TrustDirection, t.TrustAttributes))
+		}
+	}
+	return out, len(trusts) > 0
+}
+
+// trustPasswordDays is the age of a trust's password: the pwdLastSet of its trust
+// account (FLATNAME$) when the domain has one, else the last change of the trust.
+func (x *index) trustPasswordDays(t *Object) int {
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if o.UAC&uacInterdomainTrust != 0 && t.FlatName != "" && strings.EqualFold(o.Name, t.FlatName+"$") {
+			return x.days(o.PwdLastSet, o.Created)
+		}
+	}
+	return x.days(nil, t.Changed)
+}
+
+// GUIDs of the replication extended rights (DCSync needs Get-Changes-All).
+const (
+	rightGetChanges    = "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2"
+	rightGetChangesAll = "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2"
+)
+
+// trustees are the principals allowed to hold control rights on the domain's
+// critical objects: the domain's own administrators, controllers and the system.
+func (x *index) trustee(sid string) bool {
+	d := x.s.Domain.SID
+	switch sid {
+	case sidSystem, sidAdministrators, sidEnterpriseDCs,
+		domainSID(d, ridDomainAdmins), domainSID(d, ridEnterpriseAdmins), domainSID(d, ridDCs), domainSID(d, 498):
+		return true
+	}
+	return false
+}
+
+func (x *index) rootPermissions() ([]string, bool) {
+	sd, err := ParseSecurityDescriptor(x.s.Domain.RootSD)
+	if err != nil {
+		return nil, false
+	}
+	var out []string
+	for _, a := range sd.DACL {
+		if a.Type != aceAccessAllowed && a.Type != aceAccessAllowedObject || x.trustee(a.SID) {
+			continue
+		}
+		control := a.Mask&(rightGenericAll|rightWriteDACL|rightWriteOwner) != 0 || a.Mask&rightAllDS == rightAllDS
+		replication := a.Mask&rightControlAccess != 0 && (a.ObjectType == "" || a.ObjectType == rightGetChangesAll)
+		if control || replication {
+			out = append(out, fmt.Sprintf("%s: %s (0x%x %s)", x.s.BaseDN, x.name(a.SID), a.Mask, a.ObjectType))
+		}
+	}
+	return out, true
+}
+
+// writes reports whether an allow entry lets its trustee change the object.
+func writes(a ACE) bool {
+	if a.Type != aceAccessAllowed && a.Type != aceAccessAllowedObject {
+		return false
+	}
+	if a.Mask&(rightGenericAll|rightGenericWrite|rightWriteDACL|rightWriteOwner) != 0 || a.Mask&rightAllDS == rightAllDS {
+		return true
+	}
+	return a.Mask&rightWriteProperty != 0 && a.ObjectType == ""
+}
+
+func (x *index) adminSDHolderPermissions() ([]string, bool) {
+	sd, err := ParseSecurityDescriptor(x.s.Domain.AdminSDHolderSD)
+	if err != nil {
+		return nil, false
+	}
+	var out []string
+	for _, a := range sd.DACL {
+		if writes(a) && !x.trustee(a.SID) {
+			out = append(out, fmt.Sprintf("AdminSDHolder: %s (0x%x)", x.name(a.SID), a.Mask))
+		}
+	}
+	return out, true
+}
+
+func (x *index) owners() ([]string, bool) {
+	var out []string
+	check := func(what string, raw []byte) {
+		if sd, err := ParseSecurityDescriptor(raw); err == nil && sd.Owner != "" && !x.trustee(sd.Owner) {
+			out = append(out, fmt.Sprintf("%s ← %s", what, x.name(sd.Owner)))
+		}
+	}
+	check(x.s.BaseDN, x.s.Domain.RootSD)
+	check("AdminSDHolder", x.s.Domain.AdminSDHolderSD)
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if len(o.SD) > 0 && (o.IsDC() || x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
+			check(o.DN, o.SD)
+		}
+	}
+	return out, true
+}
+
+// groupLoops finds groups nested in a cycle (strongly connected components of the
+// group-in-group graph, Tarjan).
+func (x *index) groupLoops() []string {
+	var groups []*Object
+	for i := range x.s.Objects {
+		if x.s.Objects[i].Class == ClassGroup {
+			groups = append(groups, &x.s.Objects[i])
+		}
+	}
+	idx, low := map[*Object]int{}, map[*Object]int{}
+	onStack := map[*Object]bool{}
+	var stack []*Object
+	var out []string
+	n := 0
+	var visit func(g *Object)
+	visit = func(g *Object) {
+		idx[g], low[g] = n, n
+		n++
+		stack = append(stack, g)
+		onStack[g] = true
+		for _, m := range g.Members {
+			c := x.byDN[strings.ToLower(m)]
+			if c == nil || c.Class != ClassGroup {
+				continue
+			}
+			if _, seen := idx[c]; !seen {
+				visit(c)
+				low[g] = min(low[g], low[c])
+			} else if onStack[c] {
+				low[g] = min(low[g], idx[c])
+			}
+		}
+		if low[g] == idx[g] {
+			var scc []*Object
+			for {
+				top := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[top] = false
+				scc = append(scc, top)
+				if top == g {
+					break
+				}
+			}
+			if len(scc) > 1 || slices.ContainsFunc(g.Members, func(m string) bool { return strings.EqualFold(m, g.DN) }) {
+				for _, o := range scc {
+					out = append(out, o.DN)
+				}
+			}
+		}
+	}
+	for _, g := range groups {
+		if _, seen := idx[g]; !seen {
+			visit(g)
+		}
+	}
+	return out
+}
