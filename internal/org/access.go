@@ -30,11 +30,3 @@ func Load(ctx context.Context, q db.Querier, id int64, need authz.Action) (Org, 
 	}
 	return o, nil
 }
-
-// Authorize is Load for callers that need only the path.
-//
-// Deprecated: use Load, which hands back the whole node.
-func Authorize(ctx context.Context, q db.Querier, id int64, need authz.Action) (string, error) {
-	o, err := Load(ctx, q, id, need)
-	return o.Path, err
-}
