@@ -1,6 +1,13 @@
 // Package org holds the organisation tree: national → region (ARS) → GHT → legal
 // entity (FINESS EJ) → site (FINESS EG). Every other capability hangs its data on a
 // node of this tree, and every permission is held at one.
+//
+// It is also where access to a node is decided, once per request: a capability's
+// public service method calls Load(ctx, q, id, need), which reads the node and
+// applies authz.Subject.Check (absent, archived or invisible → 404; visible but
+// not allowed → 403), and hands the checked node to unexported helpers that do
+// not check again. Service.Chooser builds the node selector of a page: a short
+// list, or a search by name or FINESS when the caller's scope is large.
 package org
 
 import (

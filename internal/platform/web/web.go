@@ -1,5 +1,9 @@
 // Package web is the HTTP plumbing every capability shares: middleware, HTML
-// rendering with the layout, JSON and RFC 9457 problem responses, static files.
+// rendering with the layout, JSON and RFC 9457 problem responses, static files,
+// and the page kit (kit.go) a capability's handlers are written with: Pages
+// (Fail, Again), Done, OrgParam, Choice and the node Chooser. A handler reads its
+// parameters, calls one public service method and answers, returning early at
+// the first error; each kind of problem has one HTTP status (Status).
 package web
 
 import (
