@@ -80,7 +80,7 @@ func (h *Handler) ChoicesPage(w http.ResponseWriter, r *http.Request) {
 	offset = max(offset, 0)
 	list, total, err := h.Orgs.List(r.Context(), Filter{Query: d.Query, Levels: parseLevels(d.Levels), Limit: 20, Offset: offset})
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	for _, o := range list {
