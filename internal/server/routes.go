@@ -52,7 +52,7 @@ const (
 func (s *Server) Routes() []Route {
 	a := s.account
 	pages := web.Pages{Render: s.Render, View: s.view}
-	users := &account.Users{Handler: a, Orgs: s.orgChoices}
+	users := &account.Users{Handler: a, Orgs: s.Orgs}
 	orgs := &org.Handler{Pages: pages, Orgs: s.Orgs}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Continuity: s.Continuity, Orgs: s.Orgs, PDF: s.PDF}
