@@ -58,6 +58,18 @@ func TestUserFormNodeChooserScales(t *testing.T) {
 	if resp := app.PostForm(t, c, "/utilisateurs/nouveau", form); resp.StatusCode != http.StatusCreated {
 		t.Errorf("creating a user at the chosen node: %d", resp.StatusCode)
 	}
+	// The grant form of a user's page does the same, coming back to that page.
+	nour, err := app.Server.Accounts.ByEmail(t.Context(), "nour.antenne@demo.care.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/utilisateurs/" + strconv.FormatInt(nour.ID, 10)
+	if body := testkit.BodyOf(app.Get(t, c, page)); !strings.Contains(body, `name="cible" value="`+page+`"`) || strings.Contains(body, `<select id="org"`) {
+		t.Errorf("the grant form of %s does not offer the search:\n%s", page, body)
+	}
+	if body := testkit.BodyOf(app.Get(t, c, page+"?org="+strconv.FormatInt(chu.ID, 10))); !strings.Contains(body, `<input type="hidden" name="org" value="`+strconv.FormatInt(chu.ID, 10)+`">`) {
+		t.Errorf("the grant form of %s does not carry the chosen node:\n%s", page, body)
+	}
 	if resp := app.Get(t, c, "/utilisateurs/nouveau?org=abc"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a malformed chosen node: %d, want 400", resp.StatusCode)
 	}
