@@ -25,9 +25,8 @@ const CookieName = "care_session"
 
 // Handler serves the account pages and API.
 type Handler struct {
+	web.Pages
 	Accounts      *Service
-	Render        *web.Renderer
-	View          func(r *http.Request, title string) *web.View
 	SecureCookies bool
 }
 
@@ -72,28 +71,40 @@ func (h *Handler) Identify(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, u.Subject())))
 			return
 		}
-		if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-			sess, u, err := h.Accounts.Lookup(ctx, c.Value)
-			if err == nil {
-				ctx = context.WithValue(ctx, currentKey{}, Current{User: u, Session: sess, Token: c.Value})
-				if sess.Stage == StageFull {
-					ctx = authz.WithSubject(ctx, u.Subject())
-				}
-				stage := sess.Stage
-				ctx = web.WithRecheck(ctx, func(ctx context.Context) error {
-					now, _, err := h.Accounts.Lookup(ctx, c.Value)
-					if err == nil && now.Stage != stage {
-						err = problem.New(problem.Unauthorized, "account.error.login_required")
-					}
-					return err
-				})
-			} else if !problem.Is(err, problem.Unauthorized) {
-				web.LogIfInternal(r, err)
-			} else {
-				h.clearCookie(w)
-			}
+		if c, _ := r.Cookie(CookieName); c != nil && c.Value != "" {
+			ctx = h.session(w, r, c.Value)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// session is the context of a request carrying the session cookie token: with
+// the caller's Current, and their subject once fully logged in. A session that is
+// over leaves the context as it was and its cookie is cleared.
+func (h *Handler) session(w http.ResponseWriter, r *http.Request, token string) context.Context {
+	ctx := r.Context()
+	sess, u, err := h.Accounts.Lookup(ctx, token)
+	if problem.Is(err, problem.Unauthorized) {
+		h.clearCookie(w)
+		return ctx
+	}
+	if err != nil {
+		web.LogIfInternal(r, err)
+		return ctx
+	}
+	ctx = context.WithValue(ctx, currentKey{}, Current{User: u, Session: sess, Token: token})
+	if sess.Stage == StageFull {
+		ctx = authz.WithSubject(ctx, u.Subject())
+	}
+	return web.WithRecheck(ctx, func(ctx context.Context) error {
+		now, _, err := h.Accounts.Lookup(ctx, token)
+		if err != nil {
+			return err
+		}
+		if now.Stage != sess.Stage {
+			return problem.New(problem.Unauthorized, "account.error.login_required")
+		}
+		return nil
 	})
 }
 
@@ -163,16 +174,14 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	u, err := h.Accounts.Authenticate(r.Context(), email, password, web.ClientIP(r))
 	if err != nil {
-		web.LogIfInternal(r, err)
 		v := h.View(r, "login.title")
-		v.SetError(err)
 		v.Form = map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))}
-		h.Render.Render(w, web.Status(err), "login", v)
+		h.Again(w, r, "login", v, err)
 		return
 	}
 	token, stage, err := h.Accounts.StartSession(r.Context(), u, web.ClientIP(r), r.UserAgent())
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	if locale, ok := i18n.Parse(u.Locale); ok {
@@ -205,10 +214,7 @@ func (h *Handler) Code(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := h.Accounts.VerifyTOTP(r.Context(), cur.Token, r.PostFormValue("code"), web.ClientIP(r))
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "login.code_title")
-		v.SetError(err)
-		h.Render.Render(w, web.Status(err), "login-code", v)
+		h.Again(w, r, "login-code", h.View(r, "login.code_title"), err)
 		return
 	}
 	h.setCookie(w, token)
@@ -233,16 +239,13 @@ func (h *Handler) FirstPassword(w http.ResponseWriter, r *http.Request) {
 		web.Redirect(w, r, "/connexion")
 		return
 	}
-	err := mismatch()
-	token, stage := "", ""
-	if r.PostFormValue("password") == r.PostFormValue("confirm") {
-		token, stage, err = h.Accounts.SetFirstPassword(r.Context(), cur.Token, r.PostFormValue("password"))
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		h.Again(w, r, "login-password", h.View(r, "login.password_title"), mismatch())
+		return
 	}
+	token, stage, err := h.Accounts.SetFirstPassword(r.Context(), cur.Token, r.PostFormValue("password"))
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "login.password_title")
-		v.SetError(err)
-		h.Render.Render(w, web.Status(err), "login-password", v)
+		h.Again(w, r, "login-password", h.View(r, "login.password_title"), err)
 		return
 	}
 	h.setCookie(w, token)
@@ -264,7 +267,7 @@ func (h *Handler) EnrolPage(w http.ResponseWriter, r *http.Request) {
 	}
 	secret, err := h.Accounts.BeginEnrolment(r.Context(), cur.User.ID)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	v := h.View(r, "totp.title")
@@ -285,23 +288,20 @@ func (h *Handler) Enrol(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := h.Accounts.ConfirmEnrolment(r.Context(), cur.User.ID, r.PostFormValue("code"), keep)
 	if err != nil {
-		web.LogIfInternal(r, err)
 		secret, _ := h.Accounts.PendingSecret(r.Context(), cur.User.ID)
 		v := h.View(r, "totp.title")
-		v.SetError(err)
 		v.Data = enrolData{Secret: secret, URI: TOTPURI(secret, cur.User.Email), Login: cur.Session.Stage == StageEnrol}
-		h.Render.Render(w, web.Status(err), "totp-enrol", v)
+		h.Again(w, r, "totp-enrol", v, err)
 		return
 	}
 	if token != "" {
 		h.setCookie(w, token)
 	}
-	web.SetFlash(w, "totp.enabled")
+	to := "/profil"
 	if cur.Session.Stage == StageEnrol {
-		web.Redirect(w, r, "/")
-		return
+		to = "/"
 	}
-	web.Redirect(w, r, "/profil")
+	web.Done(w, r, "totp.enabled", to)
 }
 
 // Logout ends the session.
@@ -344,8 +344,7 @@ func (h *Handler) ResetPage(w http.ResponseWriter, r *http.Request) {
 	v := h.View(r, "reset.title")
 	v.Form = map[string]string{"token": r.PathValue("token")}
 	if err := h.Accounts.CheckReset(r.Context(), r.PathValue("token")); err != nil {
-		v.SetError(err)
-		h.Render.Render(w, web.Status(err), "reset", v)
+		h.Again(w, r, "reset", v, err)
 		return
 	}
 	h.Render.Render(w, http.StatusOK, "reset", v)
@@ -354,23 +353,17 @@ func (h *Handler) ResetPage(w http.ResponseWriter, r *http.Request) {
 // Reset sets the new password.
 func (h *Handler) Reset(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+	err := mismatch()
+	if r.PostFormValue("password") == r.PostFormValue("confirm") {
+		err = h.Accounts.Reset(r.Context(), token, r.PostFormValue("password"))
+	}
+	if err != nil {
 		v := h.View(r, "reset.title")
 		v.Form = map[string]string{"token": token}
-		v.SetError(mismatch())
-		h.Render.Render(w, http.StatusUnprocessableEntity, "reset", v)
+		h.Again(w, r, "reset", v, err)
 		return
 	}
-	if err := h.Accounts.Reset(r.Context(), token, r.PostFormValue("password")); err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "reset.title")
-		v.Form = map[string]string{"token": token}
-		v.SetError(err)
-		h.Render.Render(w, web.Status(err), "reset", v)
-		return
-	}
-	web.SetFlash(w, "reset.done")
-	web.Redirect(w, r, "/connexion")
+	web.Done(w, r, "reset.done", "/connexion")
 }
 
 func mismatch() error {
@@ -403,25 +396,31 @@ type profileData struct {
 	Now      time.Time
 }
 
-func (h *Handler) profile(w http.ResponseWriter, r *http.Request, status int, v *web.View, newToken string) {
+// profile shows the profile page, with the errors of a refused form when formErr
+// is set.
+func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *web.View, newToken string, formErr error) {
 	cur, _ := CurrentFrom(r.Context())
 	sessions, err := h.Accounts.Sessions(r.Context(), cur.User.ID, cur.Token)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	tokens, err := h.Accounts.Tokens(r.Context(), cur.User.ID)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	v.Data = profileData{User: cur.User, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
-	h.Render.Render(w, status, "profile", v)
+	if formErr != nil {
+		h.Again(w, r, "profile", v, formErr)
+		return
+	}
+	h.Render.Render(w, http.StatusOK, "profile", v)
 }
 
 // Profile shows the user's account: password, second factor, sessions, tokens.
 func (h *Handler) Profile(w http.ResponseWriter, r *http.Request) {
-	h.profile(w, r, http.StatusOK, h.View(r, "profile.title"), "")
+	h.profile(w, r, h.View(r, "profile.title"), "", nil)
 }
 
 // ChangePassword changes the password from the profile.
@@ -434,25 +433,20 @@ func (h *Handler) ChangePassword(w http.ResponseWriter, r *http.Request) {
 		err = h.Accounts.ChangePassword(r.Context(), cur.User.ID, r.PostFormValue("current"), r.PostFormValue("password"), cur.Token)
 	}
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "profile.title")
-		v.SetError(err)
-		h.profile(w, r, web.Status(err), v, "")
+		h.profile(w, r, h.View(r, "profile.title"), "", err)
 		return
 	}
-	web.SetFlash(w, "profile.password_changed")
-	web.Redirect(w, r, "/profil")
+	web.Done(w, r, "profile.password_changed", "/profil")
 }
 
 // RevokeSession ends one of the user's sessions.
 func (h *Handler) RevokeSession(w http.ResponseWriter, r *http.Request) {
 	cur, _ := CurrentFrom(r.Context())
 	if err := h.Accounts.RevokeSession(r.Context(), cur.User.ID, r.PathValue("handle")); err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	web.SetFlash(w, "profile.session_revoked")
-	web.Redirect(w, r, "/profil")
+	web.Done(w, r, "profile.session_revoked", "/profil")
 }
 
 // CreateToken issues an API token and shows it once.
@@ -462,31 +456,24 @@ func (h *Handler) CreateToken(w http.ResponseWriter, r *http.Request) {
 	_, secret, err := h.Accounts.CreateToken(r.Context(), cur.User.ID, r.PostFormValue("name"), time.Duration(days)*24*time.Hour)
 	v := h.View(r, "profile.title")
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v.SetError(err)
-		h.profile(w, r, web.Status(err), v, "")
+		h.profile(w, r, v, "", err)
 		return
 	}
 	v.Flash = "profile.token_created"
-	h.profile(w, r, http.StatusOK, v, secret)
+	h.profile(w, r, v, secret, nil)
 }
 
 // RevokeToken revokes one of the user's tokens.
 func (h *Handler) RevokeToken(w http.ResponseWriter, r *http.Request) {
 	cur, _ := CurrentFrom(r.Context())
 	id, err := web.PathID(r, "id")
-	if err == nil {
-		err = h.Accounts.RevokeToken(r.Context(), cur.User.ID, id)
-	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	web.SetFlash(w, "profile.token_revoked")
-	web.Redirect(w, r, "/profil")
-}
-
-// fail shows an error page for err.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.Render.Fail(w, r, h.View(r, "error.title"), err)
+	if err := h.Accounts.RevokeToken(r.Context(), cur.User.ID, id); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	web.Done(w, r, "profile.token_revoked", "/profil")
 }

@@ -1,28 +1,22 @@
 package account
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"care/internal/authz"
+	"care/internal/org"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
 
-// OrgChoice is a node offered in the role form.
-type OrgChoice struct {
-	ID    int64
-	Label string
-	Level string
-}
-
-// Users serves user management; Orgs lists the nodes the caller may grant roles at.
+// Users serves user management; Orgs offers the nodes where the caller may give
+// roles (org.Service.GrantChooser).
 type Users struct {
 	*Handler
-	Orgs func(ctx context.Context) ([]OrgChoice, error)
+	Orgs *org.Service
 }
 
 type usersData struct {
@@ -40,43 +34,74 @@ func (h *Users) List(w http.ResponseWriter, r *http.Request) {
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	users, total, err := h.Accounts.List(r.Context(), UserFilter{Query: q, Limit: 50, Offset: offset})
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	v := h.View(r, "users.title")
-	s, _ := authz.FromContext(r.Context())
-	v.Data = usersData{Users: users, Total: total, Query: q, Offset: max(offset, 0), Limit: 50, Can: s.CanAnywhere(authz.UserManage)}
+	v.Data = usersData{Users: users, Total: total, Query: q, Offset: max(offset, 0), Limit: 50, Can: authz.Current(r.Context()).CanAnywhere(authz.UserManage)}
 	h.Render.Render(w, http.StatusOK, "users", v)
 }
 
 type userFormData struct {
 	Roles []authz.Role
-	Orgs  []OrgChoice
-	User  User
-	// Password is the one-time password of an account just created, shown once.
+	// Chooser offers the nodes of the role form: a select when few, else a search
+	// that comes back to the page with ?org=ID.
+	Chooser web.Chooser
+	User    User
+	// Password is the one-time password of an account just created, shown once
+	// (the page then answers 201).
 	Password string
 }
 
-func (h *Users) form(w http.ResponseWriter, r *http.Request, status int, v *web.View, name string, u User, password string) {
-	orgs, err := h.Orgs(r.Context())
+// form renders the user page name (user-new or user-detail) with its role form,
+// whose node is v.Form["org"]; with the errors of a refused form when formErr is set.
+func (h *Users) form(w http.ResponseWriter, r *http.Request, v *web.View, name string, d userFormData, formErr error) {
+	target := "/utilisateurs/nouveau"
+	if name != "user-new" {
+		target = "/utilisateurs/" + strconv.FormatInt(d.User.ID, 10)
+	}
+	chosen, _ := strconv.ParseInt(v.Form["org"], 10, 64)
+	c, err := h.Orgs.GrantChooser(r.Context(), target, chosen)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	v.Data = userFormData{Roles: authz.Roles, Orgs: orgs, User: u, Password: password}
-	h.Render.Render(w, status, name, v)
+	d.Roles, d.Chooser = authz.Roles, c
+	v.Data = d
+	switch {
+	case formErr != nil:
+		h.Again(w, r, name, v, formErr)
+	case d.Password != "":
+		h.Render.Render(w, http.StatusCreated, name, v)
+	default:
+		h.Render.Render(w, http.StatusOK, name, v)
+	}
+}
+
+// chosenOrg is the node a user page was sent back with by the node search
+// (?org=ID), as the role form's value.
+func chosenOrg(r *http.Request) (map[string]string, error) {
+	id, err := web.OrgParam(r)
+	if err != nil || id == 0 {
+		return map[string]string{}, err
+	}
+	return map[string]string{"org": strconv.FormatInt(id, 10)}, nil
 }
 
 // NewPage shows the account creation form.
 func (h *Users) NewPage(w http.ResponseWriter, r *http.Request) {
-	s, _ := authz.FromContext(r.Context())
-	if !s.CanAnywhere(authz.UserManage) {
-		h.fail(w, r, problem.New(problem.Forbidden, "error.forbidden"))
+	if !authz.Current(r.Context()).CanAnywhere(authz.UserManage) {
+		h.Fail(w, r, problem.New(problem.Forbidden, "error.forbidden"))
+		return
+	}
+	form, err := chosenOrg(r)
+	if err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	v := h.View(r, "users.new_title")
-	v.Form = map[string]string{"org": r.URL.Query().Get("org")}
-	h.form(w, r, http.StatusOK, v, "user-new", User{}, "")
+	v.Form = form
+	h.form(w, r, v, "user-new", userFormData{}, nil)
 }
 
 // Create creates an account and shows its one-time password.
@@ -85,90 +110,97 @@ func (h *Users) Create(w http.ResponseWriter, r *http.Request) {
 	n := NewUser{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: authz.Role(r.PostFormValue("role")), OrgID: orgID}
 	u, password, err := h.Accounts.Create(r.Context(), n)
 	if err != nil {
-		web.LogIfInternal(r, err)
 		v := h.View(r, "users.new_title")
-		v.SetError(err)
 		v.Form = map[string]string{"email": n.Email, "name": n.Name, "role": string(n.Role), "org": r.PostFormValue("org")}
-		h.form(w, r, web.Status(err), v, "user-new", User{}, "")
+		h.form(w, r, v, "user-new", userFormData{}, err)
 		return
 	}
 	v := h.View(r, "users.created_title")
 	v.Flash = "users.created"
-	h.form(w, r, http.StatusCreated, v, "user-detail", u, password)
+	v.Form = map[string]string{}
+	h.form(w, r, v, "user-detail", userFormData{User: u, Password: password}, nil)
 }
 
 // Detail shows one user and their roles within the caller's scope.
 func (h *Users) Detail(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var u User
-	if err == nil {
-		u, err = h.Accounts.Get(r.Context(), id)
-	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
+		return
+	}
+	form, err := chosenOrg(r)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	u, err := h.Accounts.Get(r.Context(), id)
+	if err != nil {
+		h.Fail(w, r, err)
 		return
 	}
 	v := h.View(r, "users.detail_title")
 	v.Flash = web.TakeFlash(w, r)
-	h.form(w, r, http.StatusOK, v, "user-detail", u, "")
+	v.Form = form
+	h.form(w, r, v, "user-detail", userFormData{User: u}, nil)
 }
 
 // Grant gives the user a role.
 func (h *Users) Grant(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	orgID, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
 	if err := h.Accounts.Grant(r.Context(), id, authz.Role(r.PostFormValue("role")), orgID); err != nil {
-		web.LogIfInternal(r, err)
 		u, gerr := h.Accounts.Get(r.Context(), id)
 		if gerr != nil {
-			h.fail(w, r, gerr)
+			h.Fail(w, r, gerr)
 			return
 		}
 		v := h.View(r, "users.detail_title")
-		v.SetError(err)
 		v.Form = map[string]string{"role": r.PostFormValue("role"), "org": r.PostFormValue("org")}
-		h.form(w, r, web.Status(err), v, "user-detail", u, "")
+		h.form(w, r, v, "user-detail", userFormData{User: u}, err)
 		return
 	}
-	web.SetFlash(w, "users.granted")
-	web.Redirect(w, r, "/utilisateurs/"+strconv.FormatInt(id, 10))
+	web.Done(w, r, "users.granted", userPath(id))
 }
+
+func userPath(id int64) string { return "/utilisateurs/" + strconv.FormatInt(id, 10) }
 
 // Revoke removes one of the user's roles.
 func (h *Users) Revoke(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var mid int64
-	if err == nil {
-		mid, err = web.PathID(r, "mid")
-	}
-	if err == nil {
-		err = h.Accounts.Revoke(r.Context(), id, mid)
-	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
-	web.SetFlash(w, "users.revoked")
-	web.Redirect(w, r, "/utilisateurs/"+strconv.FormatInt(id, 10))
+	mid, err := web.PathID(r, "mid")
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if err := h.Accounts.Revoke(r.Context(), id, mid); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	web.Done(w, r, "users.revoked", userPath(id))
 }
 
 // SetDisabled disables (POST …/desactiver) or re-enables (…/reactiver) an account.
 func (h *Users) SetDisabled(disable bool) http.HandlerFunc {
+	flash := map[bool]string{true: "users.disabled", false: "users.enabled"}[disable]
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := web.PathID(r, "id")
-		if err == nil {
-			err = h.Accounts.SetDisabled(r.Context(), id, disable)
-		}
 		if err != nil {
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
-		web.SetFlash(w, map[bool]string{true: "users.disabled", false: "users.enabled"}[disable])
-		web.Redirect(w, r, "/utilisateurs/"+strconv.FormatInt(id, 10))
+		if err := h.Accounts.SetDisabled(r.Context(), id, disable); err != nil {
+			h.Fail(w, r, err)
+			return
+		}
+		web.Done(w, r, flash, userPath(id))
 	}
 }
 
@@ -249,10 +281,11 @@ func (h *Users) APICreate(w http.ResponseWriter, r *http.Request) {
 // APIGet answers GET /api/v1/users/{id}.
 func (h *Users) APIGet(w http.ResponseWriter, r *http.Request) {
 	id, err := web.PathID(r, "id")
-	var u User
-	if err == nil {
-		u, err = h.Accounts.Get(r.Context(), id)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
 	}
+	u, err := h.Accounts.Get(r.Context(), id)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -264,10 +297,11 @@ func (h *Users) APIGet(w http.ResponseWriter, r *http.Request) {
 func (h *Users) APISetDisabled(disable bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := web.PathID(r, "id")
-		if err == nil {
-			err = h.Accounts.SetDisabled(r.Context(), id, disable)
-		}
 		if err != nil {
+			web.Problem(w, r, err)
+			return
+		}
+		if err := h.Accounts.SetDisabled(r.Context(), id, disable); err != nil {
 			web.Problem(w, r, err)
 			return
 		}

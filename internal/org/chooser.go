@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"care/internal/authz"
+	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
 
@@ -30,8 +31,30 @@ func (o Org) Choice() web.Choice { return web.Choice{ID: o.ID, Label: o.label()}
 // it offers. With few candidates they are listed; with many, the page offers a
 // search (ChoicesPage). One query, whatever the scope.
 func (s *Service) Chooser(ctx context.Context, target string, current Org, levels ...Level) (web.Chooser, error) {
+	return s.chooser(ctx, authz.OrgRead, target, current, levels)
+}
+
+// GrantChooser is the node selector of the user forms at target: the nodes where
+// the caller may give roles (authz.UserManage), listed when few, else searched
+// (the search, ChoicesPage, leads back to target?org=ID). chosen is the node
+// picked so far, 0 for none: it is shown when the caller may give roles there,
+// and left out otherwise, as a list would not offer it.
+func (s *Service) GrantChooser(ctx context.Context, target string, chosen int64) (web.Chooser, error) {
+	var current Org
+	if chosen != 0 {
+		o, err := Load(ctx, s.DB.Read, chosen, authz.UserManage)
+		if err != nil && !problem.Is(err, problem.NotFound) && !problem.Is(err, problem.Forbidden) {
+			return web.Chooser{}, err
+		}
+		current = o
+	}
+	return s.chooser(ctx, authz.UserManage, target, current, nil)
+}
+
+// chooser lists the nodes within the caller's scope for need.
+func (s *Service) chooser(ctx context.Context, need authz.Action, target string, current Org, levels []Level) (web.Chooser, error) {
 	c := web.Chooser{Target: target, Current: current.Choice(), Levels: joinLevels(levels)}
-	list, total, err := listOrgs(ctx, s.DB.Read, Filter{Roots: authz.Current(ctx).Scope(authz.OrgRead), Levels: levels, Limit: FewChoices + 1})
+	list, total, err := listOrgs(ctx, s.DB.Read, Filter{Roots: authz.Current(ctx).Scope(need), Levels: levels, Limit: FewChoices + 1})
 	if err != nil {
 		return c, err
 	}
@@ -80,7 +103,7 @@ func (h *Handler) ChoicesPage(w http.ResponseWriter, r *http.Request) {
 	offset = max(offset, 0)
 	list, total, err := h.Orgs.List(r.Context(), Filter{Query: d.Query, Levels: parseLevels(d.Levels), Limit: 20, Offset: offset})
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	for _, o := range list {

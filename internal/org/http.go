@@ -2,6 +2,7 @@ package org
 
 import (
 	"embed"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,22 +18,27 @@ var Templates embed.FS
 
 // Handler serves the organisation pages and API.
 type Handler struct {
-	Orgs   *Service
-	Render *web.Renderer
-	View   func(r *http.Request, title string) *web.View
+	web.Pages
+	Orgs *Service
 }
 
-// node loads the node named by the path's id, if the caller may see it.
+// node loads the node of an organisation page ({org} in its path: an id that is
+// not one is a bad request), if the caller may see it.
 func (h *Handler) node(r *http.Request) (Org, error) {
-	id, err := web.PathID(r, "id")
+	id, err := web.OrgParam(r)
 	if err != nil {
 		return Org{}, err
 	}
 	return h.Orgs.Get(r.Context(), id)
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.Render.Fail(w, r, h.View(r, "error.title"), err)
+// apiNode loads the node of an API path ({id}), if the caller may see it.
+func (h *Handler) apiNode(r *http.Request) (Org, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return Org{}, err
+	}
+	return h.Orgs.Get(r.Context(), id)
 }
 
 type treeData struct {
@@ -57,40 +63,55 @@ func (h *Handler) Tree(w http.ResponseWriter, r *http.Request) {
 	if d.Query != "" {
 		d.Results, d.Total, err = h.Orgs.List(r.Context(), Filter{Query: d.Query, Limit: 100})
 	} else {
-		var tops []Org
-		tops, err = h.Orgs.Tops(r.Context())
-		for _, top := range tops {
-			b := branch{Org: top}
-			if err == nil {
-				b.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: top.ID})
-			}
-			d.Tops = append(d.Tops, b)
-		}
+		d.Tops, err = h.tops(r)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	v.Data = d
 	h.Render.Render(w, http.StatusOK, "org-tree", v)
 }
 
+// tops is the tree browser's start: the caller's visible roots, first level open.
+func (h *Handler) tops(r *http.Request) ([]branch, error) {
+	tops, err := h.Orgs.Tops(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []branch
+	for _, top := range tops {
+		b := branch{Org: top}
+		if b.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: top.ID}); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
 // Children answers the tree browser's request to open a node: the list of its
 // children, as a fragment that replaces the "open" link.
 func (h *Handler) Children(w http.ResponseWriter, r *http.Request) {
 	o, err := h.node(r)
-	var children []Org
-	if err == nil {
-		children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID})
-	}
 	if err != nil {
-		web.LogIfInternal(r, err)
-		http.Error(w, http.StatusText(web.Status(err)), web.Status(err))
+		fragmentError(w, r, err)
+		return
+	}
+	children, _, err := h.Orgs.List(r.Context(), Filter{ParentID: o.ID})
+	if err != nil {
+		fragmentError(w, r, err)
 		return
 	}
 	v := h.View(r, "")
 	v.Data = children
 	h.Render.Render(w, http.StatusOK, "org-children", v)
+}
+
+// fragmentError answers a failed htmx fragment with its status alone.
+func fragmentError(w http.ResponseWriter, r *http.Request, err error) {
+	web.LogIfInternal(r, err)
+	http.Error(w, http.StatusText(web.Status(err)), web.Status(err))
 }
 
 type detailData struct {
@@ -107,18 +128,19 @@ type detailData struct {
 func (h *Handler) Detail(w http.ResponseWriter, r *http.Request) {
 	o, err := h.node(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	d := detailData{Org: o, Archived: r.URL.Query().Get("archives") == "1"}
-	if d.Ancestors, err = h.Orgs.Ancestors(r.Context(), o); err == nil {
-		d.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID, IncludeArchived: d.Archived})
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if d.Ancestors, err = h.Orgs.Ancestors(r.Context(), o); err != nil {
+		h.Fail(w, r, err)
 		return
 	}
-	s, _ := authz.FromContext(r.Context())
+	if d.Children, _, err = h.Orgs.List(r.Context(), Filter{ParentID: o.ID, IncludeArchived: d.Archived}); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	s := authz.Current(r.Context())
 	d.CanWrite = s.Can(authz.OrgWrite, o.Path)
 	d.CanUsers = s.Can(authz.UserManage, o.Path)
 	d.HasChildLevels = len(childLevels(o.Level)) > 0
@@ -146,34 +168,50 @@ func formValues(o Org) map[string]string {
 	}
 }
 
-func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, v *web.View, d formData) {
+// renderForm shows the node form, with the errors of a refused form when formErr
+// is set (and the status they call for).
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, v *web.View, d formData, formErr error) {
 	if !d.New {
-		var parents []Org
-		if d.Org.Level != National {
-			all, _, err := h.Orgs.List(r.Context(), Filter{Levels: allowedParents[d.Org.Level], Limit: 2000})
-			if err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			s, _ := authz.FromContext(r.Context())
-			for _, p := range all {
-				if s.Can(authz.OrgWrite, p.Path) && !authz.Within(p.Path, d.Org.Path) {
-					parents = append(parents, p)
-				}
-			}
+		var err error
+		if d.Parents, err = h.moveTargets(r, d.Org); err != nil {
+			h.Fail(w, r, err)
+			return
 		}
-		d.Parents = parents
 	}
 	d.Categories = Categories
 	v.Data = d
-	h.Render.Render(w, status, "org-form", v)
+	if formErr != nil {
+		h.Again(w, r, "org-form", v, formErr)
+		return
+	}
+	h.Render.Render(w, http.StatusOK, "org-form", v)
 }
 
-// NewPage shows the form for a child of node id.
+// moveTargets lists the parents o may be moved under: of a level it may hang
+// under, written by the caller, outside o's own subtree.
+func (h *Handler) moveTargets(r *http.Request, o Org) ([]Org, error) {
+	if o.Level == National {
+		return nil, nil
+	}
+	all, _, err := h.Orgs.List(r.Context(), Filter{Levels: allowedParents[o.Level], Limit: 2000})
+	if err != nil {
+		return nil, err
+	}
+	s := authz.Current(r.Context())
+	var parents []Org
+	for _, p := range all {
+		if s.Can(authz.OrgWrite, p.Path) && !authz.Within(p.Path, o.Path) {
+			parents = append(parents, p)
+		}
+	}
+	return parents, nil
+}
+
+// NewPage shows the form for a child of node {org}.
 func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
 	parent, err := h.node(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	levels := childLevels(parent.Level)
@@ -183,7 +221,7 @@ func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
 		o.Level = levels[len(levels)-1]
 	}
 	v.Form = formValues(o)
-	h.renderForm(w, r, http.StatusOK, v, formData{Org: o, Parent: parent, New: true, Levels: levels})
+	h.renderForm(w, r, v, formData{Org: o, Parent: parent, New: true, Levels: levels}, nil)
 }
 
 // readForm reads the node form. A weight that is not a number is reported together
@@ -198,109 +236,110 @@ func readForm(r *http.Request) (Org, error) {
 		return o, nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err == nil {
-		o.ActivityWeight = f
-		return o, nil
-	}
-	var c problem.Checks
-	c.Add("activity_weight", "org.error.weight_number")
-	normalise(&o)
-	if e, ok := problem.As(o.Validate()); ok {
-		for _, f := range e.Fields {
-			c.Add(f.Field, f.Key, f.Args...)
+	if err != nil {
+		var c problem.Checks
+		c.Add("activity_weight", "org.error.weight_number")
+		normalise(&o)
+		if e, ok := problem.As(o.Validate()); ok {
+			for _, f := range e.Fields {
+				c.Add(f.Field, f.Key, f.Args...)
+			}
 		}
+		return o, c.Err()
 	}
-	return o, c.Err()
+	o.ActivityWeight = f
+	return o, nil
 }
 
-// Create adds a child to node id.
+// Create adds a child to node {org}.
 func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
 	parent, err := h.node(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	o, err := readForm(r)
 	o.ParentID = parent.ID
-	if err == nil {
-		o, err = h.Orgs.Create(r.Context(), o)
-	}
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "org.new_title")
-		v.SetError(err)
-		v.Form = formValues(o)
-		v.Form["finess"], v.Form["activity_weight"] = r.PostFormValue("finess"), r.PostFormValue("activity_weight")
-		h.renderForm(w, r, web.Status(err), v, formData{Org: o, Parent: parent, New: true, Levels: childLevels(parent.Level)})
+		h.createAgain(w, r, parent, o, err)
 		return
 	}
-	web.SetFlash(w, "org.created")
-	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(o.ID, 10))
+	created, err := h.Orgs.Create(r.Context(), o)
+	if err != nil {
+		h.createAgain(w, r, parent, o, err)
+		return
+	}
+	web.Done(w, r, "org.created", "/organisations/"+strconv.FormatInt(created.ID, 10))
 }
 
-// EditPage shows the edit form of node id.
+// createAgain shows the creation form again with what was typed and its errors.
+func (h *Handler) createAgain(w http.ResponseWriter, r *http.Request, parent, o Org, err error) {
+	v := h.View(r, "org.new_title")
+	v.Form = formValues(o)
+	v.Form["finess"], v.Form["activity_weight"] = r.PostFormValue("finess"), r.PostFormValue("activity_weight")
+	h.renderForm(w, r, v, formData{Org: o, Parent: parent, New: true, Levels: childLevels(parent.Level)}, err)
+}
+
+// EditPage shows the edit form of node {org}.
 func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
 	o, err := h.node(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	v := h.View(r, "org.edit_title")
 	v.Form = formValues(o)
-	h.renderForm(w, r, http.StatusOK, v, formData{Org: o})
+	h.renderForm(w, r, v, formData{Org: o}, nil)
 }
 
-// Edit saves node id, and moves it when another parent was chosen.
+// Edit saves node {org}, and moves it when another parent was chosen.
 func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 	o, err := h.node(r)
 	if err != nil {
-		h.fail(w, r, err)
+		h.Fail(w, r, err)
 		return
 	}
 	in, err := readForm(r)
-	if err == nil {
-		p := Patch{Name: &in.Name, Code: &in.Code, FINESS: &in.FINESS, Kind: &in.Kind, Category: &in.Category, ActivityWeight: &in.ActivityWeight}
-		if s := r.PostFormValue("parent_id"); s != "" {
-			pid, perr := strconv.ParseInt(s, 10, 64)
-			if perr == nil {
-				p.ParentID = &pid
-			}
-		}
-		_, err = h.Orgs.Update(r.Context(), o.ID, p)
-	}
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v := h.View(r, "org.edit_title")
-		v.SetError(err)
-		v.Form = map[string]string{}
-		for k := range formValues(o) {
-			v.Form[k] = r.PostFormValue(k)
-		}
-		v.Form["level"] = string(o.Level)
-		h.renderForm(w, r, web.Status(err), v, formData{Org: o})
+		h.editAgain(w, r, o, err)
 		return
 	}
-	web.SetFlash(w, "org.saved")
-	web.Redirect(w, r, "/organisations/"+strconv.FormatInt(o.ID, 10))
+	p := Patch{Name: &in.Name, Code: &in.Code, FINESS: &in.FINESS, Kind: &in.Kind, Category: &in.Category, ActivityWeight: &in.ActivityWeight}
+	if pid, perr := strconv.ParseInt(r.PostFormValue("parent_id"), 10, 64); perr == nil {
+		p.ParentID = &pid
+	}
+	if _, err := h.Orgs.Update(r.Context(), o.ID, p); err != nil {
+		h.editAgain(w, r, o, err)
+		return
+	}
+	web.Done(w, r, "org.saved", "/organisations/"+strconv.FormatInt(o.ID, 10))
 }
 
-// Archive archives or restores node id with its subtree.
+// editAgain shows the edit form of o again with what was typed and its errors.
+func (h *Handler) editAgain(w http.ResponseWriter, r *http.Request, o Org, err error) {
+	v := h.View(r, "org.edit_title")
+	v.Form = map[string]string{}
+	for k := range formValues(o) {
+		v.Form[k] = r.PostFormValue(k)
+	}
+	v.Form["level"] = string(o.Level)
+	h.renderForm(w, r, v, formData{Org: o}, err)
+}
+
+// Archive archives or restores node {org} with its subtree.
 func (h *Handler) Archive(archive bool) http.HandlerFunc {
+	flash := map[bool]string{true: "org.archived", false: "org.restored"}[archive]
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := web.PathID(r, "id")
-		if err == nil {
-			_, err = h.Orgs.SetArchived(r.Context(), id, archive)
-		}
+		id, err := web.OrgParam(r)
 		if err != nil {
-			h.fail(w, r, err)
+			h.Fail(w, r, err)
 			return
 		}
-		if archive {
-			web.SetFlash(w, "org.archived")
-		} else {
-			web.SetFlash(w, "org.restored")
+		if _, err := h.Orgs.SetArchived(r.Context(), id, archive); err != nil {
+			h.Fail(w, r, err)
+			return
 		}
-		web.Redirect(w, r, "/organisations/"+strconv.FormatInt(id, 10))
+		web.Done(w, r, flash, "/organisations/"+strconv.FormatInt(id, 10))
 	}
 }
 
@@ -317,25 +356,27 @@ func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 	v := h.View(r, "org.import_title")
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		v.SetError(problem.New(problem.Invalid, "org.import.no_file"))
-		h.Render.Render(w, http.StatusUnprocessableEntity, "org-import", v)
+		h.Again(w, r, "org-import", v, problem.New(problem.Invalid, "org.import.no_file"))
 		return
 	}
 	defer file.Close()
-	rows, err := ParseCSV(file)
-	var n int
-	if err == nil {
-		n, err = h.Orgs.Import(r.Context(), rows)
-	}
+	n, err := h.importCSV(r, file)
 	if err != nil {
-		web.LogIfInternal(r, err)
-		v.SetError(err)
-		h.Render.Render(w, web.Status(err), "org-import", v)
+		h.Again(w, r, "org-import", v, err)
 		return
 	}
 	v.Flash = "org.import.done"
 	v.Data = n
 	h.Render.Render(w, http.StatusOK, "org-import", v)
+}
+
+// importCSV reads the establishments of a CSV file and creates them.
+func (h *Handler) importCSV(r *http.Request, file io.Reader) (int, error) {
+	rows, err := ParseCSV(file)
+	if err != nil {
+		return 0, err
+	}
+	return h.Orgs.Import(r.Context(), rows)
 }
 
 // ---- API ----
@@ -408,7 +449,7 @@ func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
 
 // APIGet answers GET /api/v1/orgs/{id}.
 func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
-	o, err := h.node(r)
+	o, err := h.apiNode(r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -477,11 +518,7 @@ func (h *Handler) APIPatch(w http.ResponseWriter, r *http.Request) {
 
 // APIImport answers POST /api/v1/orgs/import with a CSV body.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	rows, err := ParseCSV(r.Body)
-	var n int
-	if err == nil {
-		n, err = h.Orgs.Import(r.Context(), rows)
-	}
+	n, err := h.importCSV(r, r.Body)
 	if err != nil {
 		web.Problem(w, r, err)
 		return

@@ -177,7 +177,7 @@ func (s *Service) Import(ctx context.Context, rows []ImportRow) (int, error) {
 					continue
 				}
 			}
-			if !sub.Can(authz.OrgWrite, parent.Path) {
+			if sub.Check(authz.OrgWrite, parent.Path) != nil {
 				rowError(&c, row.Line, "org.import.forbidden", parent.Name)
 				continue
 			}

@@ -17,16 +17,9 @@ type Service struct {
 	DB *db.DB
 }
 
-// Get returns the node id if the caller may read it.
+// Get returns the node id if the caller may read it, archived or not (see load).
 func (s *Service) Get(ctx context.Context, id int64) (Org, error) {
-	o, err := getOrg(ctx, s.DB.Read, id)
-	if err != nil {
-		return Org{}, err
-	}
-	if !authz.Current(ctx).Can(authz.OrgRead, o.Path) {
-		return Org{}, problem.ErrNotFound
-	}
-	return o, nil
+	return load(ctx, s.DB.Read, id, authz.OrgRead, true)
 }
 
 // List returns the visible nodes matching f, and how many match in all.
@@ -52,19 +45,23 @@ func (s *Service) Tops(ctx context.Context) ([]Org, error) {
 	return out, nil
 }
 
-// Ancestors returns the visible ancestors of o, root first.
+// Ancestors returns the visible ancestors of o, root first. An ancestor's path is
+// a prefix of o's, so the ones out of sight are skipped without being read.
 func (s *Service) Ancestors(ctx context.Context, o Org) ([]Org, error) {
 	sub := authz.Current(ctx)
 	var out []Org
 	ids := PathIDs(o.Path)
+	path := "/"
 	for _, id := range ids[:max(len(ids)-1, 0)] {
+		path = childPath(path, id)
+		if sub.Check(authz.OrgRead, path) != nil {
+			continue
+		}
 		a, err := getOrg(ctx, s.DB.Read, id)
 		if err != nil {
 			return nil, err
 		}
-		if sub.Can(authz.OrgRead, a.Path) {
-			out = append(out, a)
-		}
+		out = append(out, a)
 	}
 	return out, nil
 }
@@ -132,13 +129,13 @@ func createIn(ctx context.Context, tx *sql.Tx, o Org) (Org, error) {
 	if o.Level == National {
 		c.Add("level", "org.error.second_root")
 	}
-	parent, err := getOrg(ctx, tx, o.ParentID)
-	if err != nil || !authz.Current(ctx).Can(authz.OrgRead, parent.Path) {
+	parent, err := load(ctx, tx, o.ParentID, authz.OrgWrite, true)
+	switch {
+	case problem.Is(err, problem.NotFound):
 		c.Add("parent_id", "org.error.parent_unknown")
-	} else {
-		if !authz.Current(ctx).Can(authz.OrgWrite, parent.Path) {
-			return Org{}, problem.New(problem.Forbidden, "error.forbidden")
-		}
+	case err != nil:
+		return Org{}, err
+	default:
 		if parent.Archived() {
 			c.Add("parent_id", "org.error.parent_archived")
 		}
@@ -201,7 +198,7 @@ type Patch struct {
 func (s *Service) Update(ctx context.Context, id int64, p Patch) (Org, error) {
 	var updated Org
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		before, err := s.writable(ctx, tx, id)
+		before, err := load(ctx, tx, id, authz.OrgWrite, true)
 		if err != nil {
 			return err
 		}
@@ -291,23 +288,6 @@ func (s *Service) Update(ctx context.Context, id int64, p Patch) (Org, error) {
 	return getOrg(ctx, s.DB.Read, updated.ID)
 }
 
-// writable loads node id for a change: not found when invisible, forbidden when
-// visible but read-only to the caller.
-func (s *Service) writable(ctx context.Context, q db.Querier, id int64) (Org, error) {
-	o, err := getOrg(ctx, q, id)
-	if err != nil {
-		return Org{}, err
-	}
-	sub := authz.Current(ctx)
-	if !sub.Can(authz.OrgRead, o.Path) {
-		return Org{}, problem.ErrNotFound
-	}
-	if !sub.Can(authz.OrgWrite, o.Path) {
-		return Org{}, problem.New(problem.Forbidden, "error.forbidden")
-	}
-	return o, nil
-}
-
 // checkMove validates moving o under parentID: the caller writes both places, the
 // new parent is of a level o may hang under, and is not inside o (no cycles).
 func (s *Service) checkMove(ctx context.Context, q db.Querier, o Org, parentID int64, c *problem.Checks) (Org, error) {
@@ -315,14 +295,13 @@ func (s *Service) checkMove(ctx context.Context, q db.Querier, o Org, parentID i
 		c.Add("parent_id", "org.error.move_root")
 		return Org{}, nil
 	}
-	parent, err := getOrg(ctx, q, parentID)
-	sub := authz.Current(ctx)
-	if err != nil || !sub.Can(authz.OrgRead, parent.Path) {
+	parent, err := load(ctx, q, parentID, authz.OrgWrite, true)
+	if problem.Is(err, problem.NotFound) {
 		c.Add("parent_id", "org.error.parent_unknown")
 		return Org{}, nil
 	}
-	if !sub.Can(authz.OrgWrite, parent.Path) {
-		return Org{}, problem.New(problem.Forbidden, "error.forbidden")
+	if err != nil {
+		return Org{}, err
 	}
 	switch {
 	case authz.Within(parent.Path, o.Path):
@@ -338,7 +317,7 @@ func (s *Service) checkMove(ctx context.Context, q db.Querier, o Org, parentID i
 // SetArchived archives node id and its subtree, or restores them.
 func (s *Service) SetArchived(ctx context.Context, id int64, archive bool) (Org, error) {
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		o, err := s.writable(ctx, tx, id)
+		o, err := load(ctx, tx, id, authz.OrgWrite, true)
 		if err != nil {
 			return err
 		}

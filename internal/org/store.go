@@ -76,7 +76,7 @@ func listOrgs(ctx context.Context, q db.Querier, f Filter) ([]Org, int, error) {
 	where, args := f.where()
 	var total int
 	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE "+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("org: count: %w", err)
+		return nil, 0, fmt.Errorf("org: count nodes: %w", err)
 	}
 	query := "SELECT " + columns + " FROM orgs WHERE " + where + " ORDER BY path"
 	if f.Limit > 0 {
@@ -84,18 +84,21 @@ func listOrgs(ctx context.Context, q db.Querier, f Filter) ([]Org, int, error) {
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("org: list: %w", err)
+		return nil, 0, fmt.Errorf("org: list nodes: %w", err)
 	}
 	defer rows.Close()
 	var out []Org
 	for rows.Next() {
 		o, err := scanOrg(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("org: list nodes: %w", err)
 		}
 		out = append(out, o)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("org: list nodes: %w", err)
+	}
+	return out, total, nil
 }
 
 func getOrg(ctx context.Context, q db.Querier, id int64) (Org, error) {
@@ -103,7 +106,10 @@ func getOrg(ctx context.Context, q db.Querier, id int64) (Org, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return Org{}, problem.ErrNotFound
 	}
-	return o, err
+	if err != nil {
+		return Org{}, fmt.Errorf("org: get %d: %w", id, err)
+	}
+	return o, nil
 }
 
 func getByFINESS(ctx context.Context, q db.Querier, finess string) (Org, error) {
@@ -111,7 +117,10 @@ func getByFINESS(ctx context.Context, q db.Querier, finess string) (Org, error) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return Org{}, problem.ErrNotFound
 	}
-	return o, err
+	if err != nil {
+		return Org{}, fmt.Errorf("org: get FINESS %s: %w", finess, err)
+	}
+	return o, nil
 }
 
 func getRoot(ctx context.Context, q db.Querier) (Org, error) {
@@ -119,7 +128,10 @@ func getRoot(ctx context.Context, q db.Querier) (Org, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return Org{}, problem.ErrNotFound
 	}
-	return o, err
+	if err != nil {
+		return Org{}, fmt.Errorf("org: get the national root: %w", err)
+	}
+	return o, nil
 }
 
 func finessTaken(ctx context.Context, q db.Querier, finess string, except int64) (bool, error) {
@@ -127,8 +139,10 @@ func finessTaken(ctx context.Context, q db.Querier, finess string, except int64)
 		return false, nil
 	}
 	var n int
-	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE finess = $1 AND id <> $2", finess, except).Scan(&n)
-	return n > 0, err
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM orgs WHERE finess = $1 AND id <> $2", finess, except).Scan(&n); err != nil {
+		return false, fmt.Errorf("org: is FINESS %s taken (but by %d): %w", finess, except, err)
+	}
+	return n > 0, nil
 }
 
 // insertOrg writes o under its parent and returns it with id and path set. The path
@@ -148,11 +162,11 @@ func insertOrg(ctx context.Context, tx *sql.Tx, o Org, parentPath string) (Org, 
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
 		parent, provisional, o.Level, o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, o.searchText(), now).Scan(&o.ID)
 	if err != nil {
-		return Org{}, fmt.Errorf("org: insert: %w", err)
+		return Org{}, fmt.Errorf("org: insert %q under %d: %w", o.Name, o.ParentID, err)
 	}
 	o.Path = childPath(parentPath, o.ID)
 	if _, err := tx.ExecContext(ctx, "UPDATE orgs SET path = $1 WHERE id = $2", o.Path, o.ID); err != nil {
-		return Org{}, fmt.Errorf("org: insert: %w", err)
+		return Org{}, fmt.Errorf("org: set the path of %d: %w", o.ID, err)
 	}
 	o.CreatedAt, o.UpdatedAt = now, now
 	return o, nil
@@ -167,7 +181,7 @@ func updateOrg(ctx context.Context, tx *sql.Tx, o Org) error {
 		activity_weight = $6, search = $7, updated_at = $8 WHERE id = $9`,
 		o.Name, o.Code, finess, o.Kind, o.Category, o.ActivityWeight, o.searchText(), db.Now(), o.ID)
 	if err != nil {
-		return fmt.Errorf("org: update: %w", err)
+		return fmt.Errorf("org: update %d: %w", o.ID, err)
 	}
 	return nil
 }
@@ -175,12 +189,12 @@ func updateOrg(ctx context.Context, tx *sql.Tx, o Org) error {
 // moveSubtree rewrites the paths of the subtree at oldPath to start with newPath.
 func moveSubtree(ctx context.Context, tx *sql.Tx, id, newParent int64, oldPath, newPath string) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE orgs SET parent_id = $1, updated_at = $2 WHERE id = $3", newParent, db.Now(), id); err != nil {
-		return fmt.Errorf("org: move: %w", err)
+		return fmt.Errorf("org: move %d under %d: %w", id, newParent, err)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE orgs SET path = $1 || SUBSTR(path, $2) WHERE path >= $3 AND path < $4`,
 		newPath, len(oldPath)+1, oldPath, authz.SubtreeEnd(oldPath))
 	if err != nil {
-		return fmt.Errorf("org: move: %w", err)
+		return fmt.Errorf("org: move %d under %d: %w", id, newParent, err)
 	}
 	return nil
 }
@@ -195,7 +209,7 @@ func setArchived(ctx context.Context, tx *sql.Tx, path string, archive bool) err
 			db.Now(), path, authz.SubtreeEnd(path))
 	}
 	if err != nil {
-		return fmt.Errorf("org: archive: %w", err)
+		return fmt.Errorf("org: set archived=%t under %s: %w", archive, path, err)
 	}
 	return nil
 }

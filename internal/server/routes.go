@@ -52,8 +52,8 @@ const (
 func (s *Server) Routes() []Route {
 	a := s.account
 	pages := web.Pages{Render: s.Render, View: s.view}
-	users := &account.Users{Handler: a, Orgs: s.orgChoices}
-	orgs := &org.Handler{Orgs: s.Orgs, Render: s.Render, View: s.view}
+	users := &account.Users{Handler: a, Orgs: s.Orgs}
+	orgs := &org.Handler{Pages: pages, Orgs: s.Orgs}
 	trail := &audit.Handler{Reader: s.Audit, Render: s.Render, View: s.view}
 	cont := &continuity.Handler{Pages: web.Pages{Render: s.Render, View: s.view}, Continuity: s.Continuity, Orgs: s.Orgs, PDF: s.PDF}
 	dir := &directory.Handler{Pages: pages, Directory: s.Directory, Orgs: s.Orgs, PDF: s.PDF}
@@ -101,14 +101,14 @@ func (s *Server) Routes() []Route {
 		{"GET /organisations/choix", f(orgs.ChoicesPage), login},
 		{"GET /organisations/import", f(orgs.ImportPage), login},
 		{"POST /organisations/import", upTo(org.MaxImportBytes, f(orgs.Import)), login},
-		{"GET /organisations/{id}", f(orgs.Detail), login},
-		{"GET /organisations/{id}/enfants", f(orgs.Children), login},
-		{"GET /organisations/{id}/nouveau", f(orgs.NewPage), login},
-		{"POST /organisations/{id}/nouveau", f(orgs.Create), login},
-		{"GET /organisations/{id}/modifier", f(orgs.EditPage), login},
-		{"POST /organisations/{id}/modifier", f(orgs.Edit), login},
-		{"POST /organisations/{id}/archiver", orgs.Archive(true), login},
-		{"POST /organisations/{id}/restaurer", orgs.Archive(false), login},
+		{"GET /organisations/{org}", f(orgs.Detail), login},
+		{"GET /organisations/{org}/enfants", f(orgs.Children), login},
+		{"GET /organisations/{org}/nouveau", f(orgs.NewPage), login},
+		{"POST /organisations/{org}/nouveau", f(orgs.Create), login},
+		{"GET /organisations/{org}/modifier", f(orgs.EditPage), login},
+		{"POST /organisations/{org}/modifier", f(orgs.Edit), login},
+		{"POST /organisations/{org}/archiver", orgs.Archive(true), login},
+		{"POST /organisations/{org}/restaurer", orgs.Archive(false), login},
 
 		// Users and roles
 		{"GET /utilisateurs", f(users.List), login},

@@ -106,7 +106,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		level, _, ok, err := s.Maturity.KitLevel(ctx, org)
 		return level, ok, err
 	}
-	s.account = &account.Handler{Accounts: s.Accounts, Render: render, View: s.view, SecureCookies: cfg.SecureCookies}
+	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()
 	return s, nil
 }
@@ -185,27 +185,6 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 	}
 	v.Nav = items
 	return v
-}
-
-// orgChoices lists the nodes where the caller may grant roles, for the user forms.
-func (s *Server) orgChoices(ctx context.Context) ([]account.OrgChoice, error) {
-	sub, _ := authz.FromContext(ctx)
-	orgs, _, err := s.Orgs.List(ctx, org.Filter{Limit: 5000})
-	if err != nil {
-		return nil, err
-	}
-	var out []account.OrgChoice
-	for _, o := range orgs {
-		if !sub.Can(authz.UserManage, o.Path) {
-			continue
-		}
-		label := strings.Repeat("  ", o.Depth()) + o.Name
-		if o.FINESS != "" {
-			label += " (" + o.FINESS + ")"
-		}
-		out = append(out, account.OrgChoice{ID: o.ID, Label: label, Level: string(o.Level)})
-	}
-	return out, nil
 }
 
 // Ready reports whether the database answers and is fully migrated.
