@@ -57,7 +57,7 @@ func hashSecret(secret string) string {
 
 const userColumns = `id, email, name, locale, totp_enabled, disabled_at IS NOT NULL, password_once, created_at, last_login_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row db.Row) (User, error) {
 	var u User
 	var last sql.NullTime
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.TOTPEnabled, &u.Disabled, &u.PasswordOnce, &u.CreatedAt, &last)

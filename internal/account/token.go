@@ -59,20 +59,12 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, va
 
 const tokenColumns = "id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at"
 
-func scanToken(row interface{ Scan(...any) error }) (Token, error) {
+func scanToken(row db.Row) (Token, error) {
 	var t Token
 	var exp, used, rev sql.NullTime
 	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.CreatedAt, &exp, &used, &rev)
-	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = timePtr(exp), timePtr(used), timePtr(rev)
+	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = db.TimePtr(exp), db.TimePtr(used), db.TimePtr(rev)
 	return t, err
-}
-
-func timePtr(n sql.NullTime) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time
-	return &t
 }
 
 // Tokens lists the user's tokens, newest first.

@@ -36,14 +36,6 @@ func intPtr(n sql.NullInt64) *int {
 	return &v
 }
 
-func timePtr(n sql.NullTime) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time
-	return &t
-}
-
 // idList is "(1,2,3)": ids are integers (read from the database or parsed as
 // such), never text, so that they may stand in the statement.
 func idList(ids []int64) string {
@@ -54,12 +46,11 @@ func idList(ids []int64) string {
 	return "(" + strings.Join(parts, ",") + ")"
 }
 
-// scanner is a row: *sql.Row or *sql.Rows.
-type scanner interface{ Scan(...any) error }
+// db.Row is a row: *sql.Row or *sql.Rows.
 
 // list runs query and reads each row with scan; its errors are wrapped with what
 // was being done.
-func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func list[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("continuity: %s: %w", doing, err)
@@ -81,7 +72,7 @@ func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scan
 
 // one runs query for a single row read with scan: no row is problem.ErrNotFound.
 // Its errors are wrapped with what was being done.
-func one[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+func one[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) (T, error) {
 	var zero T
 	v, err := scan(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -107,7 +98,7 @@ func getPlan(ctx context.Context, q db.Querier, org int64) (Plan, error) {
 	if err != nil {
 		return Plan{}, fmt.Errorf("continuity: read the framing of %d: %w", org, err)
 	}
-	p.ReviewDue, p.UpdatedAt = timePtr(due), timePtr(upd)
+	p.ReviewDue, p.UpdatedAt = db.TimePtr(due), db.TimePtr(upd)
 	return p, nil
 }
 
@@ -136,11 +127,11 @@ func insertTest(ctx context.Context, tx *sql.Tx, t PlanTest, now time.Time) (int
 
 // listTests reads the plan tests in the subtree at path and above it, latest first.
 func listTests(ctx context.Context, q db.Querier, path string) ([]PlanTest, error) {
-	return list(ctx, q, "list the tests of "+path, func(row scanner) (PlanTest, error) {
+	return list(ctx, q, "list the tests of "+path, func(row db.Row) (PlanTest, error) {
 		var t PlanTest
 		var planned, done sql.NullTime
 		err := row.Scan(&t.ID, &t.OrgID, &t.Title, &t.Kind, &planned, &done, &t.Result, &t.Actions)
-		t.PlannedOn, t.DoneOn = timePtr(planned), timePtr(done)
+		t.PlannedOn, t.DoneOn = db.TimePtr(planned), db.TimePtr(done)
 		return t, err
 	}, `SELECT t.id, t.org_id, t.title, t.kind, t.planned_on, t.done_on, t.result, t.actions FROM plan_tests t JOIN orgs o ON o.id = t.org_id
 		WHERE (o.path >= $1 AND o.path < $2) OR $1 LIKE o.path || '%' ORDER BY COALESCE(t.done_on, t.planned_on) DESC`, path, authz.SubtreeEnd(path))
@@ -150,7 +141,7 @@ func listTests(ctx context.Context, q db.Querier, path string) ([]PlanTest, erro
 
 // listVersions reads the generated versions of node org's plan, newest first.
 func listVersions(ctx context.Context, q db.Querier, org int64) ([]Version, error) {
-	return list(ctx, q, fmt.Sprintf("list the versions of %d", org), func(row scanner) (Version, error) {
+	return list(ctx, q, fmt.Sprintf("list the versions of %d", org), func(row db.Row) (Version, error) {
 		var v Version
 		err := row.Scan(&v.ID, &v.Version, &v.ChangeLog, &v.CreatedAt)
 		return v, err
@@ -187,11 +178,11 @@ func insertVersion(ctx context.Context, tx *sql.Tx, org int64, v Version, snapsh
 
 const sheetColumns = "activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, updated_at"
 
-func scanSheet(row scanner) (Sheet, error) {
+func scanSheet(row db.Row) (Sheet, error) {
 	var sh Sheet
 	var upd sql.NullTime
 	err := row.Scan(&sh.ActivityID, &sh.Trigger, &sh.FirstActions, &sh.PaperForms, &sh.Roles, &sh.Communication, &sh.ReturnToNormal, &sh.Rekeying, &upd)
-	sh.UpdatedAt = timePtr(upd)
+	sh.UpdatedAt = db.TimePtr(upd)
 	return sh, err
 }
 
@@ -251,7 +242,7 @@ type reviewDue struct {
 // dueReviews reads the plans with an RPCRA address whose review falls before
 // before, not reminded since remindedBefore.
 func dueReviews(ctx context.Context, q db.Querier, before, remindedBefore time.Time) ([]reviewDue, error) {
-	return list(ctx, q, "list the reviews due", func(row scanner) (reviewDue, error) {
+	return list(ctx, q, "list the reviews due", func(row db.Row) (reviewDue, error) {
 		var d reviewDue
 		err := row.Scan(&d.org, &d.name, &d.email, &d.when)
 		return d, err

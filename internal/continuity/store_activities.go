@@ -15,13 +15,13 @@ import (
 const activityColumns = `a.id, a.org_id, o.name, o.path, o.level, a.catalogue_id, a.name, a.type, a.description, a.minimum_staff, a.peak_periods,
 	a.pdma_hours, a.dmia_override_hours, a.dmia_justification, a.bia_updated_at, a.review_due`
 
-func scanActivity(row scanner) (Activity, error) {
+func scanActivity(row db.Row) (Activity, error) {
 	var a Activity
 	var pdma, override sql.NullInt64
 	var bia, due sql.NullTime
 	err := row.Scan(&a.ID, &a.OrgID, &a.OrgName, &a.OrgPath, &a.OrgLevel, &a.CatalogueID, &a.Name, &a.Type, &a.Description, &a.MinimumStaff, &a.PeakPeriods,
 		&pdma, &override, &a.DMIAJustification, &bia, &due)
-	a.PDMA, a.DMIAOverride, a.BIAUpdatedAt, a.ReviewDue = intPtr(pdma), intPtr(override), timePtr(bia), timePtr(due)
+	a.PDMA, a.DMIAOverride, a.BIAUpdatedAt, a.ReviewDue = intPtr(pdma), intPtr(override), db.TimePtr(bia), db.TimePtr(due)
 	return a, err
 }
 
@@ -58,7 +58,7 @@ func fillActivities(ctx context.Context, q db.Querier, acts []Activity) error {
 		crit, h  string
 		level    int
 	}
-	impacts, err := list(ctx, q, "list the impacts of activities "+in, func(row scanner) (impact, error) {
+	impacts, err := list(ctx, q, "list the impacts of activities "+in, func(row db.Row) (impact, error) {
 		var i impact
 		err := row.Scan(&i.activity, &i.crit, &i.h, &i.level)
 		return i, err
@@ -77,7 +77,7 @@ func fillActivities(ctx context.Context, q db.Querier, acts []Activity) error {
 		activity int64
 		Dependency
 	}
-	deps, err := list(ctx, q, "list the dependencies of activities "+in, func(row scanner) (dependency, error) {
+	deps, err := list(ctx, q, "list the dependencies of activities "+in, func(row db.Row) (dependency, error) {
 		var d dependency
 		err := row.Scan(&d.activity, &d.ResourceID, &d.Name, &d.Kind, &d.Critical)
 		return d, err
@@ -141,7 +141,7 @@ func resourcePaths(ctx context.Context, q db.Querier, ids []int64, roots []strin
 		path string
 	}
 	scope, args := authz.ScopeClause("o.path", roots, 1)
-	rows, err := list(ctx, q, fmt.Sprintf("read the holders of resources %v", ids), func(row scanner) (held, error) {
+	rows, err := list(ctx, q, fmt.Sprintf("read the holders of resources %v", ids), func(row db.Row) (held, error) {
 		var h held
 		err := row.Scan(&h.id, &h.path)
 		return h, err

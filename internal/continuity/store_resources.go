@@ -17,12 +17,12 @@ import (
 
 const resourceColumns = `r.id, r.org_id, o.name, o.path, r.catalogue_id, r.name, r.kind, r.rto_hours, r.rpo_hours, r.backup_scheme, r.offline_copy, r.immutable_copy, r.last_restore_test, r.owner`
 
-func scanResource(row scanner) (ResourceRow, error) {
+func scanResource(row db.Row) (ResourceRow, error) {
 	var r ResourceRow
 	var rto, rpo sql.NullInt64
 	var test sql.NullTime
 	err := row.Scan(&r.ID, &r.OrgID, &r.OrgName, &r.OrgPath, &r.CatalogueID, &r.Name, &r.Kind, &rto, &rpo, &r.BackupScheme, &r.OfflineCopy, &r.ImmutableCopy, &test, &r.Owner)
-	r.RTO, r.RPO, r.LastRestoreTest = intPtr(rto), intPtr(rpo), timePtr(test)
+	r.RTO, r.RPO, r.LastRestoreTest = intPtr(rto), intPtr(rpo), db.TimePtr(test)
 	return r, err
 }
 
@@ -61,7 +61,7 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 		args = append(args, string(l))
 		ors[i] = fmt.Sprintf("level = $%d", len(args))
 	}
-	return list(ctx, q, fmt.Sprintf("list the nodes %v under %s", levels, path), func(row scanner) (org.Org, error) {
+	return list(ctx, q, fmt.Sprintf("list the nodes %v under %s", levels, path), func(row db.Row) (org.Org, error) {
 		var o org.Org
 		err := row.Scan(&o.ID, &o.Name, &o.Path, &o.Level, &o.ActivityWeight)
 		return o, err
@@ -73,7 +73,7 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 // generated plan, and of those with a test done since since: one statement.
 func coveredPaths(ctx context.Context, q db.Querier, path string, since time.Time) (plans, tests map[string]bool, err error) {
 	type held struct{ kind, path string }
-	rows, err := list(ctx, q, "list the plans and tests under "+path, func(row scanner) (held, error) {
+	rows, err := list(ctx, q, "list the plans and tests under "+path, func(row db.Row) (held, error) {
 		var h held
 		err := row.Scan(&h.kind, &h.path)
 		return h, err

@@ -17,12 +17,11 @@ import (
 // The exercises and their participants as stored. Every function here is plain SQL
 // over a db.Querier or a transaction; access is decided before (open).
 
-// scanner is a row: *sql.Row or *sql.Rows.
-type scanner interface{ Scan(...any) error }
+// db.Row is a row: *sql.Row or *sql.Rows.
 
 // list runs query and reads each row with scan; its errors are wrapped with what
 // was being done.
-func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func list[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("exercise: %s: %w", doing, err)
@@ -44,7 +43,7 @@ func list[T any](ctx context.Context, q db.Querier, doing string, scan func(scan
 
 // one runs query for a single row read with scan: no row is problem.ErrNotFound.
 // Its errors are wrapped with what was being done.
-func one[T any](ctx context.Context, q db.Querier, doing string, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+func one[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) (T, error) {
 	v, err := scan(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("exercise: %s: %w", doing, problem.ErrNotFound)
@@ -59,7 +58,7 @@ const exerciseColumns = "e.id, e.org_id, e.kit_id, e.kit_version, e.title, e.lev
 
 // scanExercise reads the exerciseColumns, then the kit copy when kit is set, then
 // extra.
-func scanExercise(row scanner, kit bool, extra ...any) (Exercise, error) {
+func scanExercise(row db.Row, kit bool, extra ...any) (Exercise, error) {
 	var e Exercise
 	var blob []byte
 	var planned, started, paused, finished sql.NullTime
@@ -131,7 +130,7 @@ func stateOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) 
 // takes part in and those of the live nodes under roots.
 func listExercises(ctx context.Context, q db.Querier, user int64, roots []string) ([]Exercise, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 2)
-	return list(ctx, q, fmt.Sprintf("list the exercises of user %d", user), func(row scanner) (Exercise, error) { return scanExercise(row, false) },
+	return list(ctx, q, fmt.Sprintf("list the exercises of user %d", user), func(row db.Row) (Exercise, error) { return scanExercise(row, false) },
 		"SELECT "+exerciseColumns+" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND "+
 			"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR "+scope+") ORDER BY e.id DESC", append([]any{user}, args...)...)
 }
@@ -168,7 +167,7 @@ func setExercise(ctx context.Context, tx *sql.Tx, id int64, what, set string, ar
 
 // listMembers lists the participants of exercise id, by role, cell and name.
 func listMembers(ctx context.Context, q db.Querier, id int64) ([]Member, error) {
-	return list(ctx, q, fmt.Sprintf("list the participants of %d", id), func(row scanner) (Member, error) {
+	return list(ctx, q, fmt.Sprintf("list the participants of %d", id), func(row db.Row) (Member, error) {
 		var p Member
 		err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.Email, &p.Role, &p.Cell)
 		return p, err
@@ -217,7 +216,7 @@ type player struct{ email, cell, locale string }
 
 // listPlayers lists the active players of exercise id.
 func listPlayers(ctx context.Context, q db.Querier, id int64) ([]player, error) {
-	return list(ctx, q, fmt.Sprintf("list the players of %d", id), func(row scanner) (player, error) {
+	return list(ctx, q, fmt.Sprintf("list the players of %d", id), func(row db.Row) (player, error) {
 		var p player
 		err := row.Scan(&p.email, &p.cell, &p.locale)
 		return p, err

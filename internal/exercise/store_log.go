@@ -13,7 +13,7 @@ import (
 
 const logColumns = "l.id, l.user_id, u.name, l.cell, l.kind, l.body, l.stimulus_id, l.created_at, l.done_at"
 
-func scanLog(row scanner) (LogEntry, error) {
+func scanLog(row db.Row) (LogEntry, error) {
 	var l LogEntry
 	var stimulus sql.NullInt64
 	var done sql.NullTime
@@ -55,7 +55,7 @@ func insertLog(ctx context.Context, tx *sql.Tx, id int64, l LogEntry) (int64, er
 // openTask is the cell of action lid of exercise id's main courante, if it is not
 // done; problem.ErrNotFound when there is no such action still to do.
 func openTask(ctx context.Context, q db.Querier, id, lid int64) (string, error) {
-	return one(ctx, q, fmt.Sprintf("read task %d of %d", lid, id), func(row scanner) (string, error) {
+	return one(ctx, q, fmt.Sprintf("read task %d of %d", lid, id), func(row db.Row) (string, error) {
 		var cell string
 		err := row.Scan(&cell)
 		return cell, err

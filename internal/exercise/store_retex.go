@@ -15,7 +15,7 @@ import (
 
 const markColumns = "m.id, m.user_id, u.name, m.criterion, m.score, m.note, m.elapsed_seconds, m.created_at"
 
-func scanMark(row scanner) (Mark, error) {
+func scanMark(row db.Row) (Mark, error) {
 	var m Mark
 	err := row.Scan(&m.ID, &m.UserID, &m.Author, &m.Criterion, &m.Score, &m.Note, &m.Elapsed, &m.At)
 	return m, err
@@ -83,7 +83,7 @@ func countActions(ctx context.Context, q db.Querier, id int64) (int, error) {
 
 // listActions lists the action plan of exercise id, by due date.
 func listActions(ctx context.Context, q db.Querier, id int64) ([]Action, error) {
-	return list(ctx, q, fmt.Sprintf("list the action plan of %d", id), func(row scanner) (Action, error) {
+	return list(ctx, q, fmt.Sprintf("list the action plan of %d", id), func(row db.Row) (Action, error) {
 		var a Action
 		var act sql.NullInt64
 		err := row.Scan(&a.ID, &a.ExerciseID, &a.OrgID, &a.Title, &a.Owner, &a.Due, &a.Status, &act, &a.CreatedAt, &a.UpdatedAt)

@@ -15,7 +15,7 @@ import (
 
 const stimulusColumns = "id, ref, offset_seconds, channel, sender, recipients, title, content, attachments, expected, criteria, delivered_at, skipped"
 
-func scanStimulus(row scanner) (Line, error) {
+func scanStimulus(row db.Row) (Line, error) {
 	var st Line
 	var recipients, attachments, expected, criteria string
 	var delivered sql.NullTime
@@ -161,7 +161,7 @@ func dueStimuli(ctx context.Context, tx *sql.Tx, id int64, elapsed int, only int
 		q = "SELECT id, recipients FROM exercise_stimuli WHERE exercise_id = $1 AND delivered_at IS NULL AND skipped = FALSE AND id = $2"
 		args = []any{id, only}
 	}
-	return list(ctx, tx, fmt.Sprintf("list the due stimuli of %d", id), func(row scanner) (due, error) {
+	return list(ctx, tx, fmt.Sprintf("list the due stimuli of %d", id), func(row db.Row) (due, error) {
 		var d due
 		err := row.Scan(&d.id, &d.recipients)
 		return d, err

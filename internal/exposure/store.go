@@ -54,7 +54,7 @@ func insertTarget(ctx context.Context, tx *sql.Tx, it *InventoryTarget, by any) 
 
 const scanColumns = "id, org_id, status, ports, lab, addresses, done, total, error, level, created_at, started_at, finished_at"
 
-func scanScan(row interface{ Scan(...any) error }) (ScanRow, error) {
+func scanScan(row db.Row) (ScanRow, error) {
 	var r ScanRow
 	var level sql.NullInt64
 	var started, finished sql.NullTime

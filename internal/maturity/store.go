@@ -100,7 +100,7 @@ const assessmentColumns = `a.id, a.org_id, o.name, o.path, a.questionnaire_id, q
 
 const assessmentFrom = ` FROM assessments a JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id`
 
-func scanAssessment(row interface{ Scan(...any) error }) (Assessment, error) {
+func scanAssessment(row db.Row) (Assessment, error) {
 	var a Assessment
 	var sub, val, lock sql.NullTime
 	var pct sql.NullFloat64

@@ -14,7 +14,7 @@ import (
 
 const columns = `id, COALESCE(parent_id, 0), path, level, name, code, COALESCE(finess, ''), kind, category, activity_weight, archived_at, created_at, updated_at`
 
-func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
+func scanOrg(row db.Row) (Org, error) {
 	var o Org
 	var archived sql.NullTime
 	err := row.Scan(&o.ID, &o.ParentID, &o.Path, &o.Level, &o.Name, &o.Code, &o.FINESS, &o.Kind, &o.Category,

@@ -167,6 +167,9 @@ func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.Read.PingContext(ctx) }
 
+// Row is what a row scanner reads from: a *sql.Row or the current row of *sql.Rows.
+type Row interface{ Scan(...any) error }
+
 // TimePtr is a nullable time as Go reads it: nil for NULL.
 func TimePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {
