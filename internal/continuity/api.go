@@ -173,25 +173,9 @@ func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
 // MaxImport bounds an uploaded register of resources (the route table applies it).
 const MaxImport = 5 << 20
 
-// onNodeAPI answers an API call on node {org}: a malformed id is a bad request;
-// answer computes the JSON document sent with status.
-func onNodeAPI(w http.ResponseWriter, r *http.Request, status int, answer func(ctx context.Context, id int64) (any, error)) {
-	id, err := web.OrgParam(r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	doc, err := answer(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, status, doc)
-}
-
 // APIImportApplications answers POST /api/v1/orgs/{org}/applications/import (CSV body).
 func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) {
-	onNodeAPI(w, r, http.StatusCreated, func(ctx context.Context, id int64) (any, error) {
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, id int64) (any, error) {
 		n, err := h.Continuity.ImportResources(ctx, id, r.Body)
 		return map[string]int{"created": n}, err
 	})
@@ -199,7 +183,7 @@ func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) 
 
 // APIGaps answers GET /api/v1/orgs/{org}/continuity/gaps.
 func (h *Handler) APIGaps(w http.ResponseWriter, r *http.Request) {
-	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) { return gapsJSON(h.Continuity.GapsFor(ctx, id)) })
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) { return gapsJSON(h.Continuity.GapsFor(ctx, id)) })
 }
 
 type gapJSON struct {
@@ -236,7 +220,7 @@ func gapsJSON(gaps []Gap, err error) (any, error) {
 
 // APICoverage answers GET /api/v1/orgs/{org}/continuity/coverage.
 func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
-	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
 		return coverageJSON(h.Continuity.CoverageFor(ctx, id))
 	})
 }
@@ -272,7 +256,7 @@ func coverageJSON(c Coverage, p Perimeter, err error) (any, error) {
 
 // APIEvaluation answers GET /api/v1/orgs/{org}/continuity/evaluation.
 func (h *Handler) APIEvaluation(w http.ResponseWriter, r *http.Request) {
-	onNodeAPI(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
 		return evaluationJSON(h.Continuity.EvaluationFor(ctx, id))
 	})
 }

@@ -11,33 +11,6 @@ import (
 	"care/internal/platform/web"
 )
 
-// onNode answers an API request on node {org} (web.OrgParam: a malformed id is a
-// bad request): do's result is sent as JSON with status (no body with 204 No
-// Content), an error as a problem.
-func onNode[T any](w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, org int64) (T, error)) {
-	org, err := web.OrgParam(r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out, err := do(r.Context(), org)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if status == http.StatusNoContent {
-		w.WriteHeader(status)
-		return
-	}
-	web.JSON(w, status, out)
-}
-
-// decoded reads the JSON body of r into a new T.
-func decoded[T any](w http.ResponseWriter, r *http.Request) (T, error) {
-	var in T
-	return in, web.DecodeJSON(w, r, &in)
-}
-
 type auditJSON struct {
 	ID          int64     `json:"id"`
 	Org         int64     `json:"org"`
@@ -100,8 +73,8 @@ func detailJSON(r *http.Request, a AuditDetail) auditDetailJSON {
 
 // APIRun answers POST /api/v1/orgs/{org}/directory/audits: collect now.
 func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
-		in, err := decoded[configJSON](w, r)
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
+		in, err := web.Decoded[configJSON](w, r)
 		if err != nil {
 			return auditDetailJSON{}, err
 		}
@@ -113,7 +86,7 @@ func (h *Handler) APIRun(w http.ResponseWriter, r *http.Request) {
 // APIImport answers POST /api/v1/orgs/{org}/directory/imports: the body is a
 // snapshot file sealed with the establishment's import key.
 func (h *Handler) APIImport(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (auditDetailJSON, error) {
 		a, err := h.Directory.Import(ctx, org, r.Body)
 		return detailJSON(r, a), err
 	})
@@ -130,7 +103,7 @@ func listJSON[T, J any](list []T, item func(T) J) web.Page[J] {
 
 // APIAudits answers GET /api/v1/orgs/{org}/directory/audits.
 func (h *Handler) APIAudits(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[auditJSON], error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[auditJSON], error) {
 		list, err := h.Directory.Audits(ctx, org)
 		return listJSON(list, toAuditJSON), err
 	})
@@ -166,7 +139,7 @@ type trackedJSON struct {
 
 // APICheckpoints answers GET /api/v1/orgs/{org}/directory/checkpoints.
 func (h *Handler) APICheckpoints(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[trackedJSON], error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[trackedJSON], error) {
 		list, err := h.Directory.Checkpoints(ctx, org)
 		return listJSON(list, func(t Tracked) trackedJSON { return trackedJSON(t) }), err
 	})
@@ -180,8 +153,8 @@ type followUpJSON struct {
 
 // APIFollowUp answers PATCH /api/v1/orgs/{org}/directory/checkpoints/{check}.
 func (h *Handler) APIFollowUp(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
-		in, err := decoded[followUpJSON](w, r)
+	web.OnNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
+		in, err := web.Decoded[followUpJSON](w, r)
 		if err != nil {
 			return struct{}{}, err
 		}
@@ -192,7 +165,7 @@ func (h *Handler) APIFollowUp(w http.ResponseWriter, r *http.Request) {
 // APILevel answers GET /api/v1/orgs/{org}/directory/level: the latest level, for
 // funding indicators.
 func (h *Handler) APILevel(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
 		l, ok, err := h.Directory.LatestLevel(ctx, org)
 		out := map[string]any{"audited": ok, "level": nil, "collected_at": nil, "audit": nil}
 		if ok {
@@ -208,7 +181,7 @@ type importKeyJSON struct {
 
 // APIImportKey answers GET /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
 		key, err := h.Directory.ImportKey(ctx, org)
 		return importKeyJSON{key}, err
 	})
@@ -216,7 +189,7 @@ func (h *Handler) APIImportKey(w http.ResponseWriter, r *http.Request) {
 
 // APIRenewImportKey answers POST /api/v1/orgs/{org}/directory/import-key.
 func (h *Handler) APIRenewImportKey(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (importKeyJSON, error) {
 		key, err := h.Directory.RenewImportKey(ctx, org)
 		return importKeyJSON{key}, err
 	})
@@ -230,7 +203,7 @@ type sourceJSON struct {
 // APISource answers GET /api/v1/orgs/{org}/directory/source; the password is never
 // sent back, only whether one is stored.
 func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
 		src, err := h.Directory.GetSource(ctx, org)
 		return map[string]any{"url": src.URL, "bind_dn": src.BindDN, "base_dn": src.BaseDN, "starttls": src.StartTLS,
 			"allow_plain": src.AllowPlain, "insecure_skip_verify": src.Insecure, "ca_pem": src.CAPEM, "kerberos": src.Kerberos, "spn": src.SPN, "every_days": src.EveryDays,
@@ -240,8 +213,8 @@ func (h *Handler) APISource(w http.ResponseWriter, r *http.Request) {
 
 // APISaveSource answers PUT /api/v1/orgs/{org}/directory/source.
 func (h *Handler) APISaveSource(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
-		in, err := decoded[sourceJSON](w, r)
+	web.OnNode(w, r, http.StatusNoContent, func(ctx context.Context, org int64) (struct{}, error) {
+		in, err := web.Decoded[sourceJSON](w, r)
 		if err != nil {
 			return struct{}{}, err
 		}
@@ -269,7 +242,7 @@ type rollUpJSON struct {
 // APIRollUp answers GET /api/v1/orgs/{org}/directory/rollup: the latest audit of
 // every node of the subtree the caller may read, and how many sit at each level.
 func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
-	onNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (rollUpJSON, error) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (rollUpJSON, error) {
 		ru, err := h.Directory.RollUp(ctx, org)
 		out := rollUpJSON{ByLevel: map[string]int{}, Rows: []rollUpRowJSON{}}
 		for l := 1; l <= 5; l++ {

@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -17,45 +18,30 @@ type targetJSON struct {
 
 // APIAddTarget answers POST /api/v1/orgs/{id}/exposure/targets.
 func (h *Handler) APIAddTarget(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	var in struct {
-		Value    string `json:"value"`
-		Owner    string `json:"owner"`
-		Attested bool   `json:"attested"`
-	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	t, err := h.Exposure.AddTarget(r.Context(), id, in.Value, in.Owner, in.Attested)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt})
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, org int64) (targetJSON, error) {
+		in, err := web.Decoded[struct {
+			Value    string `json:"value"`
+			Owner    string `json:"owner"`
+			Attested bool   `json:"attested"`
+		}](w, r)
+		if err != nil {
+			return targetJSON{}, err
+		}
+		t, err := h.Exposure.AddTarget(ctx, org, in.Value, in.Owner, in.Attested)
+		return targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt}, err
+	})
 }
 
 // APITargets answers GET /api/v1/orgs/{id}/exposure/targets.
 func (h *Handler) APITargets(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	list, err := h.Exposure.Targets(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := web.Page[targetJSON]{Items: []targetJSON{}, Total: len(list), Limit: len(list)}
-	for _, t := range list {
-		out.Items = append(out.Items, targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt, AttestedBy: t.AttestedBy})
-	}
-	web.JSON(w, http.StatusOK, out)
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[targetJSON], error) {
+		list, err := h.Exposure.Targets(ctx, org)
+		out := web.Page[targetJSON]{Items: []targetJSON{}, Total: len(list), Limit: len(list)}
+		for _, t := range list {
+			out.Items = append(out.Items, targetJSON{ID: t.ID, Value: t.Value, Owner: t.Owner, AttestedAt: t.AttestedAt, AttestedBy: t.AttestedBy})
+		}
+		return out, err
+	})
 }
 
 type scanJSON struct {
@@ -82,25 +68,17 @@ func toScanJSON(s ScanRow) scanJSON {
 
 // APIStartScan answers POST /api/v1/orgs/{id}/exposure/scans.
 func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	var in struct {
-		Ports string `json:"ports"`
-		Lab   bool   `json:"lab"`
-	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	s, err := h.Exposure.StartScan(r.Context(), id, in.Ports, in.Lab)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusAccepted, toScanJSON(s))
+	web.OnNode(w, r, http.StatusAccepted, func(ctx context.Context, org int64) (scanJSON, error) {
+		in, err := web.Decoded[struct {
+			Ports string `json:"ports"`
+			Lab   bool   `json:"lab"`
+		}](w, r)
+		if err != nil {
+			return scanJSON{}, err
+		}
+		s, err := h.Exposure.StartScan(ctx, org, in.Ports, in.Lab)
+		return toScanJSON(s), err
+	})
 }
 
 // APIScan answers GET /api/v1/exposure/scans/{id}.
@@ -151,24 +129,17 @@ type findingJSON struct {
 
 // APIFindings answers GET /api/v1/orgs/{id}/exposure/findings.
 func (h *Handler) APIFindings(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	list, err := h.Exposure.Findings(r.Context(), id, FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	out := web.Page[findingJSON]{Items: []findingJSON{}, Total: len(list), Limit: len(list)}
-	for _, f := range list {
-		out.Items = append(out.Items, findingJSON{ID: f.ID, Address: f.Address, Port: f.Port, Check: f.Check, Severity: f.Severity, Finding: f.Title,
-			Evidence: f.Evidence, Remediation: f.Remediation, Status: f.Status, Justification: f.Justification, AcceptedUntil: f.AcceptedUntil,
-			FirstSeen: f.FirstSeen, LastSeen: f.LastSeen, FixedAt: f.FixedAt})
-	}
-	web.JSON(w, http.StatusOK, out)
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[findingJSON], error) {
+		q := r.URL.Query()
+		list, err := h.Exposure.Findings(ctx, org, FindingFilter{Status: q.Get("status"), Severity: q.Get("severity")})
+		out := web.Page[findingJSON]{Items: []findingJSON{}, Total: len(list), Limit: len(list)}
+		for _, f := range list {
+			out.Items = append(out.Items, findingJSON{ID: f.ID, Address: f.Address, Port: f.Port, Check: f.Check, Severity: f.Severity, Finding: f.Title,
+				Evidence: f.Evidence, Remediation: f.Remediation, Status: f.Status, Justification: f.Justification, AcceptedUntil: f.AcceptedUntil,
+				FirstSeen: f.FirstSeen, LastSeen: f.LastSeen, FixedAt: f.FixedAt})
+		}
+		return out, err
+	})
 }
 
 // APISetStatus answers PATCH /api/v1/exposure/findings/{id}.
@@ -201,15 +172,8 @@ func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
 
 // APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the Domaine 1 indicator.
 func (h *Handler) APIEvidence(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	ev, err := h.Exposure.D1Evidence(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, map[string]any{"met": ev.Met, "first_scan": ev.FirstScan, "second_scan": ev.SecondScan, "open_critical": ev.OpenCrit, "level": ev.Level})
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
+		ev, err := h.Exposure.D1Evidence(ctx, org)
+		return map[string]any{"met": ev.Met, "first_scan": ev.FirstScan, "second_scan": ev.SecondScan, "open_critical": ev.OpenCrit, "level": ev.Level}, err
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -86,4 +87,31 @@ func ChoiceLink(target string, id int64) string {
 	q.Set("org", strconv.FormatInt(id, 10))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// OnNode answers an API call on the node of the path ({org}): the id read (400
+// when it is not one), do called, and its result written as JSON with status (no
+// body for 204), or its error as a problem document.
+func OnNode[T any](w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, org int64) (T, error)) {
+	org, err := OrgParam(r)
+	if err != nil {
+		Problem(w, r, err)
+		return
+	}
+	out, err := do(r.Context(), org)
+	if err != nil {
+		Problem(w, r, err)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	JSON(w, status, out)
+}
+
+// Decoded reads the JSON body of r into a new T, refusing unknown fields.
+func Decoded[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var in T
+	return in, DecodeJSON(w, r, &in)
 }
