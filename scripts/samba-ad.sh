@@ -63,8 +63,12 @@ up() {
   cp "$t/private/tls/cert.pem" "$t/private/tls/ca.pem"
   chmod 0600 "$t/private/tls/key.pem"
   samba -s "$t/etc/smb.conf" -F --debug-stdout -d 1 >"$t/log/samba.stdout" 2>&1 &
-  for _ in $(seq 1 120); do
+  local samba_pid=$!
+  # Up to three minutes: on two busy cores (the whole suite runs beside it) Samba
+  # has been seen to take more than one.
+  for _ in $(seq 1 360); do
     ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null 2>&1 && break
+    kill -0 "$samba_pid" 2>/dev/null || break # samba exited: no use waiting
     sleep 0.5
   done
   ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null
