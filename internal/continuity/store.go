@@ -18,7 +18,6 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/db"
-	"care/internal/platform/problem"
 )
 
 func nullInt(p *int) any {
@@ -44,44 +43,6 @@ func idList(ids []int64) string {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
 	return "(" + strings.Join(parts, ",") + ")"
-}
-
-// db.Row is a row: *sql.Row or *sql.Rows.
-
-// list runs query and reads each row with scan; its errors are wrapped with what
-// was being done.
-func list[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("continuity: %s: %w", doing, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("continuity: %s: %w", doing, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("continuity: %s: %w", doing, err)
-	}
-	return out, nil
-}
-
-// one runs query for a single row read with scan: no row is problem.ErrNotFound.
-// Its errors are wrapped with what was being done.
-func one[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) (T, error) {
-	var zero T
-	v, err := scan(q.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return zero, fmt.Errorf("continuity: %s: %w", doing, problem.ErrNotFound)
-	}
-	if err != nil {
-		return zero, fmt.Errorf("continuity: %s: %w", doing, err)
-	}
-	return v, nil
 }
 
 // ---- framing ----
@@ -127,7 +88,7 @@ func insertTest(ctx context.Context, tx *sql.Tx, t PlanTest, now time.Time) (int
 
 // listTests reads the plan tests in the subtree at path and above it, latest first.
 func listTests(ctx context.Context, q db.Querier, path string) ([]PlanTest, error) {
-	return list(ctx, q, "list the tests of "+path, func(row db.Row) (PlanTest, error) {
+	return db.List(ctx, q, "continuity: list the tests of "+path, func(row db.Row) (PlanTest, error) {
 		var t PlanTest
 		var planned, done sql.NullTime
 		err := row.Scan(&t.ID, &t.OrgID, &t.Title, &t.Kind, &planned, &done, &t.Result, &t.Actions)
@@ -141,7 +102,7 @@ func listTests(ctx context.Context, q db.Querier, path string) ([]PlanTest, erro
 
 // listVersions reads the generated versions of node org's plan, newest first.
 func listVersions(ctx context.Context, q db.Querier, org int64) ([]Version, error) {
-	return list(ctx, q, fmt.Sprintf("list the versions of %d", org), func(row db.Row) (Version, error) {
+	return db.List(ctx, q, fmt.Sprintf("continuity: list the versions of %d", org), func(row db.Row) (Version, error) {
 		var v Version
 		err := row.Scan(&v.ID, &v.Version, &v.ChangeLog, &v.CreatedAt)
 		return v, err
@@ -208,7 +169,7 @@ func writtenSheets(ctx context.Context, q db.Querier, acts []Activity) (map[int6
 	for i, a := range acts {
 		ids[i] = a.ID
 	}
-	sheets, err := list(ctx, q, "list the sheets of activities "+idList(ids), scanSheet, "SELECT "+sheetColumns+" FROM degraded_sheets WHERE activity_id IN "+idList(ids))
+	sheets, err := db.List(ctx, q, "continuity: list the sheets of activities "+idList(ids), scanSheet, "SELECT "+sheetColumns+" FROM degraded_sheets WHERE activity_id IN "+idList(ids))
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +203,7 @@ type reviewDue struct {
 // dueReviews reads the plans with an RPCRA address whose review falls before
 // before, not reminded since remindedBefore.
 func dueReviews(ctx context.Context, q db.Querier, before, remindedBefore time.Time) ([]reviewDue, error) {
-	return list(ctx, q, "list the reviews due", func(row db.Row) (reviewDue, error) {
+	return db.List(ctx, q, "continuity: list the reviews due", func(row db.Row) (reviewDue, error) {
 		var d reviewDue
 		err := row.Scan(&d.org, &d.name, &d.email, &d.when)
 		return d, err

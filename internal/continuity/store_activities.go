@@ -28,14 +28,14 @@ func scanActivity(row db.Row) (Activity, error) {
 // getActivity reads activity id (not archived) with the name and path of its
 // node, without its impacts and dependencies (fillActivities).
 func getActivity(ctx context.Context, q db.Querier, id int64) (Activity, error) {
-	return one(ctx, q, fmt.Sprintf("read activity %d", id), scanActivity,
+	return db.One(ctx, q, fmt.Sprintf("continuity: read activity %d", id), scanActivity,
 		"SELECT "+activityColumns+" FROM activities a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1 AND a.archived_at IS NULL", id)
 }
 
 // activitiesUnder reads the activities in the subtree at path, by node, type and
 // name, without their impacts and dependencies (fillActivities).
 func activitiesUnder(ctx context.Context, q db.Querier, path string) ([]Activity, error) {
-	return list(ctx, q, "list the activities under "+path, scanActivity, "SELECT "+activityColumns+` FROM activities a JOIN orgs o ON o.id = a.org_id
+	return db.List(ctx, q, "continuity: list the activities under "+path, scanActivity, "SELECT "+activityColumns+` FROM activities a JOIN orgs o ON o.id = a.org_id
 		WHERE a.archived_at IS NULL AND o.archived_at IS NULL AND o.path >= $1 AND o.path < $2 ORDER BY o.path, a.type, a.name`, path, authz.SubtreeEnd(path))
 }
 
@@ -58,7 +58,7 @@ func fillActivities(ctx context.Context, q db.Querier, acts []Activity) error {
 		crit, h  string
 		level    int
 	}
-	impacts, err := list(ctx, q, "list the impacts of activities "+in, func(row db.Row) (impact, error) {
+	impacts, err := db.List(ctx, q, "continuity: list the impacts of activities "+in, func(row db.Row) (impact, error) {
 		var i impact
 		err := row.Scan(&i.activity, &i.crit, &i.h, &i.level)
 		return i, err
@@ -77,7 +77,7 @@ func fillActivities(ctx context.Context, q db.Querier, acts []Activity) error {
 		activity int64
 		Dependency
 	}
-	deps, err := list(ctx, q, "list the dependencies of activities "+in, func(row db.Row) (dependency, error) {
+	deps, err := db.List(ctx, q, "continuity: list the dependencies of activities "+in, func(row db.Row) (dependency, error) {
 		var d dependency
 		err := row.Scan(&d.activity, &d.ResourceID, &d.Name, &d.Kind, &d.Critical)
 		return d, err
@@ -141,7 +141,7 @@ func resourcePaths(ctx context.Context, q db.Querier, ids []int64, roots []strin
 		path string
 	}
 	scope, args := authz.ScopeClause("o.path", roots, 1)
-	rows, err := list(ctx, q, fmt.Sprintf("read the holders of resources %v", ids), func(row db.Row) (held, error) {
+	rows, err := db.List(ctx, q, fmt.Sprintf("continuity: read the holders of resources %v", ids), func(row db.Row) (held, error) {
 		var h held
 		err := row.Scan(&h.id, &h.path)
 		return h, err

@@ -37,7 +37,7 @@ func insertResource(ctx context.Context, tx *sql.Tx, r ResourceRow, now time.Tim
 }
 
 func getResource(ctx context.Context, q db.Querier, id int64) (ResourceRow, error) {
-	return one(ctx, q, fmt.Sprintf("read resource %d", id), scanResource, "SELECT "+resourceColumns+" FROM resources r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1", id)
+	return db.One(ctx, q, fmt.Sprintf("continuity: read resource %d", id), scanResource, "SELECT "+resourceColumns+" FROM resources r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1", id)
 }
 
 // resourcesFor reads the register entries usable under the node at path — held
@@ -45,7 +45,7 @@ func getResource(ctx context.Context, q db.Querier, id int64) (ResourceRow, erro
 // at roots (the ones the caller sees), by name.
 func resourcesFor(ctx context.Context, q db.Querier, path string, roots []string) ([]ResourceRow, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 3)
-	return list(ctx, q, "list the resources for "+path, scanResource, "SELECT "+resourceColumns+` FROM resources r JOIN orgs o ON o.id = r.org_id
+	return db.List(ctx, q, "continuity: list the resources for "+path, scanResource, "SELECT "+resourceColumns+` FROM resources r JOIN orgs o ON o.id = r.org_id
 		WHERE o.archived_at IS NULL AND ((o.path >= $1 AND o.path < $2) OR $1 LIKE o.path || '%') AND `+scope+` ORDER BY r.name`,
 		append([]any{path, authz.SubtreeEnd(path)}, args...)...)
 }
@@ -61,7 +61,7 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 		args = append(args, string(l))
 		ors[i] = fmt.Sprintf("level = $%d", len(args))
 	}
-	return list(ctx, q, fmt.Sprintf("list the nodes %v under %s", levels, path), func(row db.Row) (org.Org, error) {
+	return db.List(ctx, q, fmt.Sprintf("continuity: list the nodes %v under %s", levels, path), func(row db.Row) (org.Org, error) {
 		var o org.Org
 		err := row.Scan(&o.ID, &o.Name, &o.Path, &o.Level, &o.ActivityWeight)
 		return o, err
@@ -73,7 +73,7 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 // generated plan, and of those with a test done since since: one statement.
 func coveredPaths(ctx context.Context, q db.Querier, path string, since time.Time) (plans, tests map[string]bool, err error) {
 	type held struct{ kind, path string }
-	rows, err := list(ctx, q, "list the plans and tests under "+path, func(row db.Row) (held, error) {
+	rows, err := db.List(ctx, q, "continuity: list the plans and tests under "+path, func(row db.Row) (held, error) {
 		var h held
 		err := row.Scan(&h.kind, &h.path)
 		return h, err

@@ -25,30 +25,6 @@ func scanAudit(sc db.Row, extra ...any) (AuditRow, error) {
 	return a, err
 }
 
-// db.Row is a row or rows being read.
-
-// queryAll runs query and reads every row with scan; an error says what was being
-// done.
-func queryAll[T any](ctx context.Context, q db.Querier, what string, scan func(db.Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("directory: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("directory: %s: %w", what, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("directory: %s: %w", what, err)
-	}
-	return out, nil
-}
-
 // found reads the outcome of scanning the one row a query returns: false, without
 // error, when it returned none; an error says what was being done.
 func found(err error, what string) (bool, error) {
@@ -63,7 +39,7 @@ func found(err error, what string) (bool, error) {
 
 // listAudits lists a node's audits, newest first (200 at most).
 func listAudits(ctx context.Context, q db.Querier, org int64) ([]AuditRow, error) {
-	return queryAll(ctx, q, fmt.Sprintf("list audits of %d", org), func(sc db.Row) (AuditRow, error) { return scanAudit(sc) },
+	return db.List(ctx, q, fmt.Sprintf("directory: list audits of %d", org), func(sc db.Row) (AuditRow, error) { return scanAudit(sc) },
 		"SELECT "+auditColumns+" FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 200", org)
 }
 
@@ -139,7 +115,7 @@ func insertAudit(ctx context.Context, tx *sql.Tx, a AuditRow, results string, sn
 
 // openCheckpoints is the set of a node's checkpoints followed as open.
 func openCheckpoints(ctx context.Context, tx *sql.Tx, org int64) (map[string]bool, error) {
-	ids, err := queryAll(ctx, tx, fmt.Sprintf("open checkpoints of %d", org), func(sc db.Row) (id string, err error) { return id, sc.Scan(&id) },
+	ids, err := db.List(ctx, tx, fmt.Sprintf("directory: open checkpoints of %d", org), func(sc db.Row) (id string, err error) { return id, sc.Scan(&id) },
 		"SELECT check_id FROM directory_checkpoints WHERE org_id = $1 AND status = 'open'", org)
 	open := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -176,7 +152,7 @@ func fixCheckpoint(ctx context.Context, tx *sql.Tx, org int64, check string, aud
 
 // listCheckpoints lists a node's followed checkpoints, in no order (Level unset).
 func listCheckpoints(ctx context.Context, q db.Querier, org int64) ([]Tracked, error) {
-	return queryAll(ctx, q, fmt.Sprintf("list checkpoints of %d", org), func(sc db.Row) (t Tracked, err error) {
+	return db.List(ctx, q, fmt.Sprintf("directory: list checkpoints of %d", org), func(sc db.Row) (t Tracked, err error) {
 		return t, sc.Scan(&t.CheckID, &t.Status, &t.Objects, &t.FirstAudit, &t.LastAudit, &t.FixedAudit, &t.Owner, &t.DueOn, &t.Note)
 	}, "SELECT check_id, status, objects, first_audit, last_audit, fixed_audit, owner, due_on, note FROM directory_checkpoints WHERE org_id = $1", org)
 }
@@ -221,7 +197,7 @@ func putImportKey(ctx context.Context, tx *sql.Tx, org int64, key string) error 
 // rollUpRows reads the latest audit of every live node under roots, worst first.
 func rollUpRows(ctx context.Context, q db.Querier, roots []string) ([]RollUpRow, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 1)
-	return queryAll(ctx, q, fmt.Sprintf("roll-up of %v", roots), func(sc db.Row) (r RollUpRow, err error) {
+	return db.List(ctx, q, fmt.Sprintf("directory: roll-up of %v", roots), func(sc db.Row) (r RollUpRow, err error) {
 		return r, sc.Scan(&r.OrgID, &r.Name, &r.Level, &r.Domain, &r.AuditID, &r.DomainLevel, &r.CollectedAt, &r.Open)
 	}, `SELECT o.id, o.name, o.level, a.domain, a.id, a.level, a.collected_at,
 		(SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')

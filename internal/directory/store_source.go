@@ -55,7 +55,7 @@ type due struct {
 
 // dueSources lists the scheduled audits due at now.
 func dueSources(ctx context.Context, q db.Querier, now time.Time) ([]due, error) {
-	return queryAll(ctx, q, "list the scheduled audits due", func(sc db.Row) (d due, err error) {
+	return db.List(ctx, q, "directory: list the scheduled audits due", func(sc db.Row) (d due, err error) {
 		return d, sc.Scan(&d.org.ID, &d.org.Path, &d.org.Name, &d.at, &d.every)
 	}, `SELECT d.org_id, o.path, o.name, d.next_run_at, d.every_days FROM directory_sources d JOIN orgs o ON o.id = d.org_id
 		WHERE d.every_days > 0 AND d.next_run_at <= $1`, now)

@@ -17,43 +17,6 @@ import (
 // The exercises and their participants as stored. Every function here is plain SQL
 // over a db.Querier or a transaction; access is decided before (open).
 
-// db.Row is a row: *sql.Row or *sql.Rows.
-
-// list runs query and reads each row with scan; its errors are wrapped with what
-// was being done.
-func list[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("exercise: %s: %w", doing, err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exercise: %s: %w", doing, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("exercise: %s: %w", doing, err)
-	}
-	return out, nil
-}
-
-// one runs query for a single row read with scan: no row is problem.ErrNotFound.
-// Its errors are wrapped with what was being done.
-func one[T any](ctx context.Context, q db.Querier, doing string, scan func(db.Row) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(q.QueryRowContext(ctx, query, args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, fmt.Errorf("exercise: %s: %w", doing, problem.ErrNotFound)
-	}
-	if err != nil {
-		return v, fmt.Errorf("exercise: %s: %w", doing, err)
-	}
-	return v, nil
-}
-
 const exerciseColumns = "e.id, e.org_id, e.kit_id, e.kit_version, e.title, e.level, e.status, e.planned_for, e.speed, e.started_at, e.paused_at, e.paused_ms, e.finished_at, e.created_at"
 
 // scanExercise reads the exerciseColumns, then the kit copy when kit is set, then
@@ -130,7 +93,7 @@ func stateOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) 
 // takes part in and those of the live nodes under roots.
 func listExercises(ctx context.Context, q db.Querier, user int64, roots []string) ([]Exercise, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 2)
-	return list(ctx, q, fmt.Sprintf("list the exercises of user %d", user), func(row db.Row) (Exercise, error) { return scanExercise(row, false) },
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the exercises of user %d", user), func(row db.Row) (Exercise, error) { return scanExercise(row, false) },
 		"SELECT "+exerciseColumns+" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND "+
 			"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR "+scope+") ORDER BY e.id DESC", append([]any{user}, args...)...)
 }
@@ -167,7 +130,7 @@ func setExercise(ctx context.Context, tx *sql.Tx, id int64, what, set string, ar
 
 // listMembers lists the participants of exercise id, by role, cell and name.
 func listMembers(ctx context.Context, q db.Querier, id int64) ([]Member, error) {
-	return list(ctx, q, fmt.Sprintf("list the participants of %d", id), func(row db.Row) (Member, error) {
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the participants of %d", id), func(row db.Row) (Member, error) {
 		var p Member
 		err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.Email, &p.Role, &p.Cell)
 		return p, err
@@ -216,7 +179,7 @@ type player struct{ email, cell, locale string }
 
 // listPlayers lists the active players of exercise id.
 func listPlayers(ctx context.Context, q db.Querier, id int64) ([]player, error) {
-	return list(ctx, q, fmt.Sprintf("list the players of %d", id), func(row db.Row) (player, error) {
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the players of %d", id), func(row db.Row) (player, error) {
 		var p player
 		err := row.Scan(&p.email, &p.cell, &p.locale)
 		return p, err

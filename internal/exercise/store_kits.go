@@ -11,7 +11,7 @@ import (
 
 // importedKits reads the kits imported into the database, every version.
 func importedKits(ctx context.Context, q db.Querier) ([]Kit, error) {
-	return list(ctx, q, "read the imported kits", func(row db.Row) (Kit, error) {
+	return db.List(ctx, q, "exercise: read the imported kits", func(row db.Row) (Kit, error) {
 		var src string
 		if err := row.Scan(&src); err != nil {
 			return Kit{}, err

@@ -29,7 +29,7 @@ func emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int6
 
 // listEvents lists the events of exercise id after seq, in order.
 func listEvents(ctx context.Context, q db.Querier, id, after int64) ([]Event, error) {
-	return list(ctx, q, fmt.Sprintf("read the events of %d after %d", id, after), func(row db.Row) (Event, error) {
+	return db.List(ctx, q, fmt.Sprintf("exercise: read the events of %d after %d", id, after), func(row db.Row) (Event, error) {
 		var ev Event
 		err := row.Scan(&ev.Seq, &ev.Kind, &ev.RefID, &ev.Audience, &ev.At)
 		return ev, err
@@ -61,7 +61,7 @@ func ticking(ctx context.Context, q db.Querier, only int64) ([]tickedExercise, e
 	if only != 0 {
 		where, args = "id = $1", []any{only}
 	}
-	return list(ctx, q, "read the running exercises", func(row db.Row) (tickedExercise, error) {
+	return db.List(ctx, q, "exercise: read the running exercises", func(row db.Row) (tickedExercise, error) {
 		var e tickedExercise
 		var started sql.NullTime
 		var pausedMS int64

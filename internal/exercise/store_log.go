@@ -28,13 +28,13 @@ func scanLog(row db.Row) (LogEntry, error) {
 
 // listLog lists the main courante of exercise id, oldest first.
 func listLog(ctx context.Context, q db.Querier, id int64) ([]LogEntry, error) {
-	return list(ctx, q, fmt.Sprintf("read the main courante of %d", id), scanLog,
+	return db.List(ctx, q, fmt.Sprintf("exercise: read the main courante of %d", id), scanLog,
 		"SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.exercise_id = $1 ORDER BY l.id", id)
 }
 
 // getLogEntry reads entry lid of exercise id's main courante.
 func getLogEntry(ctx context.Context, q db.Querier, id, lid int64) (LogEntry, error) {
-	return one(ctx, q, fmt.Sprintf("read log entry %d of %d", lid, id), scanLog,
+	return db.One(ctx, q, fmt.Sprintf("exercise: read log entry %d of %d", lid, id), scanLog,
 		"SELECT "+logColumns+" FROM exercise_log l JOIN users u ON u.id = l.user_id WHERE l.id = $1 AND l.exercise_id = $2", lid, id)
 }
 
@@ -55,7 +55,7 @@ func insertLog(ctx context.Context, tx *sql.Tx, id int64, l LogEntry) (int64, er
 // openTask is the cell of action lid of exercise id's main courante, if it is not
 // done; problem.ErrNotFound when there is no such action still to do.
 func openTask(ctx context.Context, q db.Querier, id, lid int64) (string, error) {
-	return one(ctx, q, fmt.Sprintf("read task %d of %d", lid, id), func(row db.Row) (string, error) {
+	return db.One(ctx, q, fmt.Sprintf("exercise: read task %d of %d", lid, id), func(row db.Row) (string, error) {
 		var cell string
 		err := row.Scan(&cell)
 		return cell, err

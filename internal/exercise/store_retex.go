@@ -23,13 +23,13 @@ func scanMark(row db.Row) (Mark, error) {
 
 // listMarks lists the marks of exercise id's grid, oldest first.
 func listMarks(ctx context.Context, q db.Querier, id int64) ([]Mark, error) {
-	return list(ctx, q, fmt.Sprintf("list the marks of %d", id), scanMark,
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the marks of %d", id), scanMark,
 		"SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.exercise_id = $1 ORDER BY m.id", id)
 }
 
 // getMark reads mark mid of exercise id.
 func getMark(ctx context.Context, q db.Querier, id, mid int64) (Mark, error) {
-	return one(ctx, q, fmt.Sprintf("read mark %d of %d", mid, id), scanMark,
+	return db.One(ctx, q, fmt.Sprintf("exercise: read mark %d of %d", mid, id), scanMark,
 		"SELECT "+markColumns+" FROM exercise_marks m JOIN users u ON u.id = m.user_id WHERE m.id = $1 AND m.exercise_id = $2", mid, id)
 }
 
@@ -83,7 +83,7 @@ func countActions(ctx context.Context, q db.Querier, id int64) (int, error) {
 
 // listActions lists the action plan of exercise id, by due date.
 func listActions(ctx context.Context, q db.Querier, id int64) ([]Action, error) {
-	return list(ctx, q, fmt.Sprintf("list the action plan of %d", id), func(row db.Row) (Action, error) {
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the action plan of %d", id), func(row db.Row) (Action, error) {
 		var a Action
 		var act sql.NullInt64
 		err := row.Scan(&a.ID, &a.ExerciseID, &a.OrgID, &a.Title, &a.Owner, &a.Due, &a.Status, &act, &a.CreatedAt, &a.UpdatedAt)

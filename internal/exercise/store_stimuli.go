@@ -42,12 +42,12 @@ func listStimuli(ctx context.Context, q db.Querier, id int64, delivered bool) ([
 	if delivered {
 		query += " AND delivered_at IS NOT NULL"
 	}
-	return list(ctx, q, fmt.Sprintf("list the stimuli of %d", id), scanStimulus, query+" ORDER BY offset_seconds, id", id)
+	return db.List(ctx, q, fmt.Sprintf("exercise: list the stimuli of %d", id), scanStimulus, query+" ORDER BY offset_seconds, id", id)
 }
 
 // getStimulus reads stimulus sid of exercise id.
 func getStimulus(ctx context.Context, q db.Querier, id, sid int64) (Line, error) {
-	return one(ctx, q, fmt.Sprintf("read stimulus %d of %d", sid, id), scanStimulus, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", sid, id)
+	return db.One(ctx, q, fmt.Sprintf("exercise: read stimulus %d of %d", sid, id), scanStimulus, "SELECT "+stimulusColumns+" FROM exercise_stimuli WHERE id = $1 AND exercise_id = $2", sid, id)
 }
 
 // stimulusArgs are the stored forms of a stimulus's fields, in the column order of
@@ -161,7 +161,7 @@ func dueStimuli(ctx context.Context, tx *sql.Tx, id int64, elapsed int, only int
 		q = "SELECT id, recipients FROM exercise_stimuli WHERE exercise_id = $1 AND delivered_at IS NULL AND skipped = FALSE AND id = $2"
 		args = []any{id, only}
 	}
-	return list(ctx, tx, fmt.Sprintf("list the due stimuli of %d", id), func(row db.Row) (due, error) {
+	return db.List(ctx, tx, fmt.Sprintf("exercise: list the due stimuli of %d", id), func(row db.Row) (due, error) {
 		var d due
 		err := row.Scan(&d.id, &d.recipients)
 		return d, err

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"care/internal/platform/problem"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -185,4 +187,39 @@ func NullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// List runs query and reads every row with scan. Its errors say what was being
+// done (doing, such as "exercise: list stimuli of 12").
+func List[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", doing, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", doing, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", doing, err)
+	}
+	return out, nil
+}
+
+// One runs query for a single row read with scan: no row is problem.ErrNotFound.
+// Its errors say what was being done.
+func One[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("%s: %w", doing, problem.ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", doing, err)
+	}
+	return v, nil
 }
