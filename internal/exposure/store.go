@@ -15,21 +15,12 @@ import (
 // or a transaction. Access is checked by the service before any of them runs.
 
 func listTargets(ctx context.Context, q db.Querier, org int64) ([]InventoryTarget, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.org_id, t.value, t.owner, t.attested_at, COALESCE(u.email, '') FROM exposure_targets t
-		LEFT JOIN users u ON u.id = t.attested_by WHERE t.org_id = $1 AND t.removed_at IS NULL ORDER BY t.value`, org)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: list targets of %d: %w", org, err)
-	}
-	defer rows.Close()
-	var out []InventoryTarget
-	for rows.Next() {
+	return db.List(ctx, q, fmt.Sprintf("exposure: list targets of %d", org), func(row db.Row) (InventoryTarget, error) {
 		var t InventoryTarget
-		if err := rows.Scan(&t.ID, &t.OrgID, &t.Value, &t.Owner, &t.AttestedAt, &t.AttestedBy); err != nil {
-			return nil, fmt.Errorf("exposure: read target of %d: %w", org, err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		err := row.Scan(&t.ID, &t.OrgID, &t.Value, &t.Owner, &t.AttestedAt, &t.AttestedBy)
+		return t, err
+	}, `SELECT t.id, t.org_id, t.value, t.owner, t.attested_at, COALESCE(u.email, '') FROM exposure_targets t
+		LEFT JOIN users u ON u.id = t.attested_by WHERE t.org_id = $1 AND t.removed_at IS NULL ORDER BY t.value`, org)
 }
 
 // insertTarget declares value for org, replacing a removed declaration of it; it
@@ -79,20 +70,8 @@ func getScan(ctx context.Context, q db.Querier, id int64) (ScanRow, error) {
 }
 
 func listScans(ctx context.Context, q db.Querier, org int64) ([]ScanRow, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+scanColumns+" FROM exposure_scans WHERE org_id = $1 ORDER BY id DESC LIMIT 100", org)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: list scans of %d: %w", org, err)
-	}
-	defer rows.Close()
-	var out []ScanRow
-	for rows.Next() {
-		r, err := scanScan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("exposure: read scan of %d: %w", org, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.List(ctx, q, fmt.Sprintf("exposure: list scans of %d", org), scanScan,
+		"SELECT "+scanColumns+" FROM exposure_scans WHERE org_id = $1 ORDER BY id DESC LIMIT 100", org)
 }
 
 // staleAfter is how long a running scan may go without a heartbeat before it is
@@ -124,22 +103,13 @@ func insertScan(ctx context.Context, tx *sql.Tx, org int64, ports string, lab bo
 }
 
 func tracked(ctx context.Context, q db.Querier, org int64) ([]Tracked, error) {
-	rows, err := q.QueryContext(ctx, "SELECT finding_key, address, port, status, accepted_until FROM exposure_findings WHERE org_id = $1", org)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: list tracked findings of %d: %w", org, err)
-	}
-	defer rows.Close()
-	var out []Tracked
-	for rows.Next() {
+	return db.List(ctx, q, fmt.Sprintf("exposure: list tracked findings of %d", org), func(row db.Row) (Tracked, error) {
 		var t Tracked
 		var until sql.NullTime
-		if err := rows.Scan(&t.Key, &t.Address, &t.Port, &t.Status, &until); err != nil {
-			return nil, fmt.Errorf("exposure: read tracked finding of %d: %w", org, err)
-		}
+		err := row.Scan(&t.Key, &t.Address, &t.Port, &t.Status, &until)
 		t.AcceptedUntil = db.TimePtr(until)
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, err
+	}, "SELECT finding_key, address, port, status, accepted_until FROM exposure_findings WHERE org_id = $1", org)
 }
 
 // apply writes one transition and its event.
@@ -174,20 +144,11 @@ func apply(ctx context.Context, tx *sql.Tx, org, scan int64, tr Transition, now 
 
 // activeFindings are the open and in-progress findings, for the level.
 func activeFindings(ctx context.Context, q db.Querier, org int64) ([]Finding, error) {
-	rows, err := q.QueryContext(ctx, "SELECT severity, flagged FROM exposure_findings WHERE org_id = $1 AND status IN ('open', 'in_progress')", org)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: list active findings of %d: %w", org, err)
-	}
-	defer rows.Close()
-	var out []Finding
-	for rows.Next() {
+	return db.List(ctx, q, fmt.Sprintf("exposure: list active findings of %d", org), func(row db.Row) (Finding, error) {
 		var f Finding
-		if err := rows.Scan(&f.Severity, &f.KEV); err != nil {
-			return nil, fmt.Errorf("exposure: read active finding of %d: %w", org, err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		err := row.Scan(&f.Severity, &f.KEV)
+		return f, err
+	}, "SELECT severity, flagged FROM exposure_findings WHERE org_id = $1 AND status IN ('open', 'in_progress')", org)
 }
 
 func listFindings(ctx context.Context, q db.Querier, org int64, f FindingFilter) ([]StoredFinding, error) {
@@ -203,23 +164,14 @@ func listFindings(ctx context.Context, q db.Querier, org int64, f FindingFilter)
 		query += fmt.Sprintf(" AND severity = $%d", len(args))
 	}
 	query += ` ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, address, port, check_id`
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("exposure: list findings of %d: %w", org, err)
-	}
-	defer rows.Close()
-	var out []StoredFinding
-	for rows.Next() {
+	return db.List(ctx, q, fmt.Sprintf("exposure: list findings of %d", org), func(row db.Row) (StoredFinding, error) {
 		var sf StoredFinding
 		var until, fixed sql.NullTime
-		if err := rows.Scan(&sf.ID, &sf.Address, &sf.Port, &sf.Check, &sf.Severity, &sf.Title, &sf.Evidence, &sf.Remediation, &sf.KEV, &sf.Status,
-			&sf.Justification, &until, &sf.FirstSeen, &sf.LastSeen, &fixed); err != nil {
-			return nil, fmt.Errorf("exposure: read finding of %d: %w", org, err)
-		}
+		err := row.Scan(&sf.ID, &sf.Address, &sf.Port, &sf.Check, &sf.Severity, &sf.Title, &sf.Evidence, &sf.Remediation, &sf.KEV, &sf.Status,
+			&sf.Justification, &until, &sf.FirstSeen, &sf.LastSeen, &fixed)
 		sf.AcceptedUntil, sf.FixedAt = db.TimePtr(until), db.TimePtr(fixed)
-		out = append(out, sf)
-	}
-	return out, rows.Err()
+		return sf, err
+	}, query, args...)
 }
 
 func countOpenCritical(ctx context.Context, q db.Querier, org int64) (int, error) {
