@@ -195,21 +195,35 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, stageURL(stage))
 }
 
+// atStage returns the half-open session of the request when it is at stage; any
+// other request is sent back to the login page.
+func atStage(w http.ResponseWriter, r *http.Request, stage string) (Current, bool) {
+	cur, ok := CurrentFrom(r.Context())
+	if !ok || cur.Session.Stage != stage {
+		web.Redirect(w, r, "/connexion")
+		return Current{}, false
+	}
+	return cur, true
+}
+
+// stagePage shows the page of a login step to a session at that step.
+func (h *Handler) stagePage(stage, name, title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := atStage(w, r, stage); ok {
+			h.Render.Render(w, http.StatusOK, name, h.View(r, title))
+		}
+	}
+}
+
 // CodePage asks for the TOTP code of a half-open session.
 func (h *Handler) CodePage(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.Session.Stage != StageTOTP {
-		web.Redirect(w, r, "/connexion")
-		return
-	}
-	h.Render.Render(w, http.StatusOK, "login-code", h.View(r, "login.code_title"))
+	h.stagePage(StageTOTP, "login-code", "login.code_title")(w, r)
 }
 
 // Code checks the TOTP code and completes the login.
 func (h *Handler) Code(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.Session.Stage != StageTOTP {
-		web.Redirect(w, r, "/connexion")
+	cur, ok := atStage(w, r, StageTOTP)
+	if !ok {
 		return
 	}
 	token, err := h.Accounts.VerifyTOTP(r.Context(), cur.Token, r.PostFormValue("code"), web.ClientIP(r))
@@ -224,19 +238,13 @@ func (h *Handler) Code(w http.ResponseWriter, r *http.Request) {
 // FirstPasswordPage asks a person who logged in with a one-time password for
 // their own.
 func (h *Handler) FirstPasswordPage(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.Session.Stage != StagePassword {
-		web.Redirect(w, r, "/connexion")
-		return
-	}
-	h.Render.Render(w, http.StatusOK, "login-password", h.View(r, "login.password_title"))
+	h.stagePage(StagePassword, "login-password", "login.password_title")(w, r)
 }
 
 // FirstPassword sets that password and goes on to the second factor, if any.
 func (h *Handler) FirstPassword(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.Session.Stage != StagePassword {
-		web.Redirect(w, r, "/connexion")
+	cur, ok := atStage(w, r, StagePassword)
+	if !ok {
 		return
 	}
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
