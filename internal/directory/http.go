@@ -94,15 +94,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, v *web.View, org 
 		h.Fail(w, r, err)
 		return
 	}
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = d
-	if refused != nil {
-		h.Again(w, r, "directory-page", v, refused)
-		return
-	}
-	h.Render.Render(w, http.StatusOK, "directory-page", v)
+	h.Show(w, r, "directory-page", v, d, refused)
 }
 
 // page gathers the page of node org: one service call, which reads the node once.

@@ -4,9 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/netip"
 	"strconv"
-	"strings"
 
 	"care/internal/platform/secret"
 )
@@ -38,31 +36,3 @@ func unseal(key []byte, org int64, src Source, sealed []byte) (string, error) {
 }
 
 func sourceContext(org int64) string { return "care-directory-source:" + strconv.FormatInt(org, 10) }
-
-// privateNetworks are the ranges "private" stands for in ParseNetworks (RFC 1918
-// and unique local IPv6 addresses, RFC 4193).
-var privateNetworks = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")}
-
-// ParseNetworks reads the networks an administrator allows directory audits to
-// reach: a comma-separated list of CIDR blocks, where "private" stands for every
-// private range.
-func ParseNetworks(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for part := range strings.SplitSeq(s, ",") {
-		part = strings.TrimSpace(part)
-		switch part {
-		case "":
-			continue
-		case "private":
-			out = append(out, privateNetworks...)
-			continue
-		}
-		p, err := netip.ParsePrefix(part)
-		if err != nil {
-			return nil, fmt.Errorf("réseau %q : attendu un bloc CIDR (10.20.0.0/16) ou « private »", part)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
-}

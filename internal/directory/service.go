@@ -103,22 +103,6 @@ func (s *Service) checkServerSide(c Config) error {
 	return nil
 }
 
-// guard refuses the addresses an audit run by the platform may not reach.
-func (s *Service) guard(a netip.Addr) error {
-	for _, p := range s.Networks {
-		if p.Contains(a) {
-			return nil
-		}
-	}
-	switch {
-	case a.IsLoopback(), a.IsLinkLocalUnicast(), a.IsUnspecified(), a.IsMulticast(), a.IsLinkLocalMulticast(), a.IsInterfaceLocalMulticast():
-		return refused("url", "directory.error.address", a.String())
-	case a.IsPrivate():
-		return refused("url", "directory.error.address_private", a.String())
-	}
-	return nil
-}
-
 func transport(c Config) string {
 	switch {
 	case strings.HasPrefix(c.URL, "ldaps:"):

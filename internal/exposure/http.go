@@ -75,10 +75,6 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, v *web.View, form
 		d.History = historyChart(v.T("exposure.history"), d.Scans)
 	}
 	d.Chooser.Current = d.Org.Choice()
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = d
 	name := "exposure-page"
 	if r.Header.Get("HX-Request") == "true" && r.URL.Query().Get("fragment") == "scans" {
 		name = "exposure-scans"
@@ -87,11 +83,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, v *web.View, form
 			w.Header().Set("HX-Refresh", "true")
 		}
 	}
-	if formErr != nil {
-		h.Again(w, r, name, v, formErr)
-		return
-	}
-	h.Render.Render(w, http.StatusOK, name, v)
+	h.Show(w, r, name, v, d, formErr)
 }
 
 // historyChart draws the level of each finished scan, oldest first.

@@ -60,15 +60,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, v *web.View, form
 			return
 		}
 	}
-	if v.Flash == "" {
-		v.Flash = web.TakeFlash(w, r)
-	}
-	v.Data = d
-	if formErr != nil {
-		h.Again(w, r, "maturity-list", v, formErr)
-		return
-	}
-	h.Render.Render(w, http.StatusOK, "maturity-list", v)
+	h.Show(w, r, "maturity-list", v, d, formErr)
 }
 
 // Create starts an assessment and opens it.

@@ -60,6 +60,21 @@ func (p Pages) Again(w http.ResponseWriter, r *http.Request, name string, v *Vie
 	p.Render.Render(w, Status(err), name, v)
 }
 
+// Show renders the page name with data: with the message the previous request
+// left (Done), and, when refused is set, the errors of a refused form beside
+// their fields with the status refused calls for.
+func (p Pages) Show(w http.ResponseWriter, r *http.Request, name string, v *View, data any, refused error) {
+	if v.Flash == "" {
+		v.Flash = TakeFlash(w, r)
+	}
+	v.Data = data
+	if refused != nil {
+		p.Again(w, r, name, v, refused)
+		return
+	}
+	p.Render.Render(w, http.StatusOK, name, v)
+}
+
 // Done leaves a flash message for the next page and sends the browser there.
 func Done(w http.ResponseWriter, r *http.Request, flash, to string) {
 	if flash != "" {
