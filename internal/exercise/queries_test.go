@@ -21,7 +21,7 @@ var background = regexp.MustCompile(`(?is)FROM exercises WHERE status = 'running
 // CHU), a player and a reader of the establishment see them.
 func TestPagesReadTheirNodeOnce(t *testing.T) {
 	d, queries := testkit.CountedSQLite(t)
-	app := testkit.NewApp(t, d)
+	app := testkit.NewApp(t, d, testkit.WithoutLoops)
 	rssi := app.Token(t, "rssi@demo.care.test")
 	id := startRehearsal(t, app, rssi, 1)
 	app.API(t, rssi, "POST", fmt.Sprintf("/api/v1/exercises/%d/participants", id), map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": "player", "cell": "decision"}, nil)

@@ -23,7 +23,7 @@ var (
 // statements, now 7).
 func TestPagesReadTheirNodeOnce(t *testing.T) {
 	d, queries := testkit.CountedSQLite(t)
-	app := testkit.NewApp(t, d)
+	app := testkit.NewApp(t, d, testkit.WithoutLoops)
 	qid := importSmall(t, app)
 	var a assessmentJSON
 	if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a); resp.StatusCode != 201 {

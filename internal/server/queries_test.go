@@ -16,7 +16,7 @@ var nodeRead = regexp.MustCompile(`(?is)\bFROM orgs\b.*\bWHERE\s+(o\.)?id\s*=`)
 // SQLite runs for one view of each page, as the RSSI of the CHU sees it.
 func TestPagesReadTheirNodeOnce(t *testing.T) {
 	d, queries := testkit.CountedSQLite(t)
-	app := testkit.NewApp(t, d)
+	app := testkit.NewApp(t, d, testkit.WithoutLoops)
 	chu := strconv.FormatInt(app.Org(t, "CHU de Port-Émeraude").ID, 10)
 	client := app.Login(t, "rssi@demo.care.test")
 	for _, page := range []string{"/exposition?org=" + chu, "/continuite?org=" + chu, "/annuaire?org=" + chu} {

@@ -51,6 +51,9 @@ type Config struct {
 	KRB5Conf string
 	// DirectoryNetworks are the non-public networks directory audits may reach.
 	DirectoryNetworks []netip.Prefix
+	// NoLoops leaves the background loops (exercise delivery, scheduled audits)
+	// stopped: for tests that count the statements of one request.
+	NoLoops bool
 }
 
 // Server holds the assembled capabilities.
@@ -132,7 +135,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if _, err := directory.LoadContent(); err != nil {
 		return err
 	}
-	s.startLoops()
+	if !s.cfg.NoLoops {
+		s.startLoops()
+	}
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"modernc.org/sqlite"
 
 	"care/internal/platform/db"
+	"care/internal/server"
 )
 
 // Queries records the statements a database runs, for tests that hold a page to
@@ -46,7 +47,12 @@ var (
 	countingMu   sync.Mutex
 )
 
-// CountedSQLite returns a migrated SQLite database whose statements are counted.
+// WithoutLoops is a NewApp option that leaves the background loops stopped, so
+// that counted statements are the request's own.
+func WithoutLoops(c *server.Config) { c.NoLoops = true }
+
+// CountedSQLite returns a migrated SQLite database whose statements are counted;
+// start the app on it with WithoutLoops.
 func CountedSQLite(t testing.TB) (*db.DB, *Queries) {
 	t.Helper()
 	countingOnce.Do(func() { sql.Register("sqlite-counted", countingDriver{}) })
