@@ -272,6 +272,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	smtpUser := fs.String("smtp-user", getenv("CARE_SMTP_USER"), "identifiant SMTP (le mot de passe se donne par CARE_SMTP_PASSWORD)")
 	metricsAddr := fs.String("metrics-addr", "", "adresse d'un second port qui sert /metrics sans jeton (ex. 127.0.0.1:9090)")
 	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
+	sileneMinimum := fs.Int("silene-minimum", 0, "niveau SILENE minimum de l'indicateur Domaine 1, non public : à renseigner quand l'ARS le communique (0 : inconnu)")
 	exposureLab := fs.Bool("exposure-lab", false, "permet aux administrateurs d'auditer des adresses non publiques (démonstrations, tests)")
 	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des analyses d'impact, ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
 	krb5Conf := fs.String("krb5-conf", getenv("CARE_KRB5_CONF"), "configuration Kerberos (krb5.conf) : permet aux audits d'annuaire de s'authentifier par Kerberos (env CARE_KRB5_CONF)")
@@ -297,6 +298,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	networks, err := directory.ParseNetworks(*dirNets)
 	if err != nil {
 		return err
+	}
+	if *sileneMinimum < 0 || *sileneMinimum > 5 {
+		return fmt.Errorf("--silene-minimum %d : un niveau SILENE va de 1 à 5 (0 : inconnu)", *sileneMinimum)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
@@ -324,7 +328,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SecretKey: secretKey, KRB5Conf: *krb5Conf, DirectoryNetworks: networks})
+	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SileneMinimum: *sileneMinimum, SecretKey: secretKey, KRB5Conf: *krb5Conf, DirectoryNetworks: networks})
 	if err != nil {
 		return err
 	}

@@ -170,10 +170,19 @@ func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the Domaine 1 indicator.
+// APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the internal
+// indicator inspired by Domaine 1 and the programme's SILENE indicator.
 func (h *Handler) APIEvidence(w http.ResponseWriter, r *http.Request) {
 	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (map[string]any, error) {
 		ev, err := h.Exposure.D1Evidence(ctx, org)
-		return map[string]any{"met": ev.Met, "first_scan": ev.FirstScan, "second_scan": ev.SecondScan, "open_critical": ev.OpenCrit, "level": ev.Level}, err
+		silene := map[string]any{"met": ev.Silene.Met, "minimum": ev.Silene.Minimum, "first": nil, "second": nil}
+		if ev.Silene.First != nil {
+			silene["first"] = map[string]any{"audited_on": ev.Silene.First.AuditedOn.Format(time.DateOnly), "level": ev.Silene.First.Level}
+			silene["second"] = map[string]any{"audited_on": ev.Silene.Second.AuditedOn.Format(time.DateOnly), "level": ev.Silene.Second.Level}
+		}
+		// met, first_scan and second_scan are the platform's internal indicator;
+		// silene is the programme's Domaine 1 indicator.
+		return map[string]any{"met": ev.Met, "first_scan": ev.FirstScan, "second_scan": ev.SecondScan, "open_critical": ev.OpenCrit, "level": ev.Level,
+			"internal": true, "silene": silene}, err
 	})
 }

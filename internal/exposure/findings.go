@@ -82,14 +82,16 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status, justification
 	})
 }
 
-// Evidence is Domaine 1's exposure indicator: two complete scans 45 to 60 days
-// apart, and no critical finding open now.
+// Evidence is the platform's internal indicator inspired by Domaine 1 — two
+// complete scans 45 to 60 days apart, and no critical finding open now — beside
+// the programme's own indicator, which rests on SILENE audits (silene.go).
 type Evidence struct {
 	Met        bool
 	FirstScan  *time.Time
 	SecondScan *time.Time
 	OpenCrit   int
 	Level      *int
+	Silene     SileneIndicator
 }
 
 // D1Evidence computes the indicator for an establishment, for other capabilities.
@@ -102,16 +104,23 @@ func (s *Service) D1Evidence(ctx context.Context, orgID int64) (Evidence, error)
 	if err != nil {
 		return Evidence{}, err
 	}
-	return s.evidence(ctx, o, scans)
+	silene, err := listSilene(ctx, s.DB.Read, o.ID)
+	if err != nil {
+		return Evidence{}, err
+	}
+	return s.evidence(ctx, o, scans, silene)
 }
 
-// evidence is the indicator of the checked node o, from its scans (newest first).
-func (s *Service) evidence(ctx context.Context, o org.Org, scans []ScanRow) (Evidence, error) {
+// evidence is the indicator of the checked node o, from its scans (newest first)
+// and its SILENE audits.
+func (s *Service) evidence(ctx context.Context, o org.Org, scans []ScanRow, silene []Silene) (Evidence, error) {
 	open, err := countOpenCritical(ctx, s.DB.Read, o.ID)
 	if err != nil {
 		return Evidence{}, err
 	}
-	return indicator(scans, open), nil
+	ev := indicator(scans, open)
+	ev.Silene = sileneIndicator(silene, s.SileneMinimum)
+	return ev, nil
 }
 
 // indicator finds the latest pair of finished scans 45 to 60 days apart among

@@ -122,6 +122,59 @@ func (h *Handler) AddTarget(w http.ResponseWriter, r *http.Request) {
 	back(w, r, "exposure.target_added")
 }
 
+// sileneSentence says in French where the programme's SILENE indicator stands.
+func sileneSentence(ind SileneIndicator) string {
+	if ind.First == nil {
+		return "Indicateur Domaine 1 (audits SILENE) : pas encore deux audits SILENE successifs à 45–60 jours d'écart enregistrés."
+	}
+	pair := fmt.Sprintf("audits SILENE du %s (niveau %d) et du %s (niveau %d)", ind.First.AuditedOn.Format("02/01/2006"), ind.First.Level, ind.Second.AuditedOn.Format("02/01/2006"), ind.Second.Level)
+	if ind.Met == nil {
+		return "Indicateur Domaine 1 : " + pair + " ; le niveau minimum attendu n'est pas public et n'est pas renseigné sur cette instance."
+	}
+	return fmt.Sprintf("Indicateur Domaine 1 : %s, niveau minimum attendu %d : %s.", pair, ind.Minimum, map[bool]string{true: "atteint", false: "non atteint"}[*ind.Met])
+}
+
+// RecordSilene stores a SILENE audit result and its report from the page.
+func (h *Handler) RecordSilene(w http.ResponseWriter, r *http.Request) {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	// Without a report the other fields are still checked, all errors at once.
+	var name string
+	var data []byte
+	err = docs.Upload(r, "file", nil, true, func(n string, d []byte) error { name, data = n, d; return nil })
+	if err == nil {
+		_, err = h.Exposure.RecordSilene(r.Context(), id, r.PostFormValue("audited_on"), r.PostFormValue("level"), name, data)
+	}
+	if err != nil {
+		h.again(w, r, err)
+		return
+	}
+	back(w, r, "exposure.silene_recorded")
+}
+
+// SileneReport sends the report of a recorded SILENE audit.
+func (h *Handler) SileneReport(w http.ResponseWriter, r *http.Request) {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	rid, err := web.PathID(r, "id")
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	x, data, err := h.Exposure.SileneReport(r.Context(), id, rid)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	docs.SendAttachment(w, x.Attachment, data)
+}
+
 // StartScan starts a scan from the page.
 func (h *Handler) StartScan(w http.ResponseWriter, r *http.Request) {
 	id, err := web.OrgParam(r)
@@ -242,7 +295,8 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 	if ev.Level != nil {
 		level = strconv.Itoa(*ev.Level)
 	}
-	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur Domaine 1 (deux audits à 45–60 jours d'écart, aucun critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
+	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
+	d.P("Les analyses de la plateforme ne sont pas les audits SILENE de l'ANSSI sur lesquels le programme CaRE définit l'indicateur du Domaine 1. " + sileneSentence(ev.Silene))
 	var rows [][]string
 	for _, x := range ov.Findings {
 		if x.Status == StatusFixed {

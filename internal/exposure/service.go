@@ -25,6 +25,9 @@ type Service struct {
 	Resolver Resolver
 	// Options tune the scanner (ports are set per scan).
 	Options Options
+	// SileneMinimum is the SILENE level the programme's Domaine 1 indicator asks
+	// to keep; 0 while the instance does not know it (the threshold is not public).
+	SileneMinimum int
 	// Heartbeat is how often a running scan records its progress and looks for a
 	// cancel request from another instance; 2 s when zero.
 	Heartbeat time.Duration
@@ -41,6 +44,7 @@ type Overview struct {
 	Targets  []InventoryTarget
 	Scans    []ScanRow
 	Findings []StoredFinding
+	Silene   []Silene // newest first
 	Evidence Evidence
 	CanWrite bool
 }
@@ -62,7 +66,10 @@ func (s *Service) Overview(ctx context.Context, id int64, f FindingFilter) (Over
 	if ov.Findings, err = listFindings(ctx, s.DB.Read, o.ID, f); err != nil {
 		return Overview{}, err
 	}
-	ov.Evidence, err = s.evidence(ctx, o, ov.Scans)
+	if ov.Silene, err = listSilene(ctx, s.DB.Read, o.ID); err != nil {
+		return Overview{}, err
+	}
+	ov.Evidence, err = s.evidence(ctx, o, ov.Scans, ov.Silene)
 	return ov, err
 }
 

@@ -2,9 +2,7 @@ package maturity
 
 import (
 	"embed"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -259,8 +257,7 @@ func (h *Handler) AddEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	qid := r.FormValue("question")
-	err = upload(r, problem.New(problem.Invalid, "maturity.error.evidence_missing"),
-		problem.New(problem.TooLarge, "maturity.error.evidence_size", MaxEvidenceSize>>20),
+	err = docs.Upload(r, "file", problem.New(problem.Invalid, "file.error.missing"), true,
 		func(name string, data []byte) error {
 			_, err := h.Assessments.AddEvidence(r.Context(), id, qid, name, data)
 			return err
@@ -270,34 +267,6 @@ func (h *Handler) AddEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.Done(w, r, "maturity.evidence_added", fmt.Sprintf("/autoevaluations/%d#q-%s", id, url.PathEscape(qid)))
-}
-
-// upload reads the file posted as "file" and hands it to save. A request
-// without a readable file is refused with missing, one over the size limit with
-// tooBig (when set); so is any error of save that is not a problem.
-func upload(r *http.Request, missing, tooBig error, save func(name string, data []byte) error) error {
-	err := readFile(r, save)
-	var big *http.MaxBytesError
-	switch _, isProblem := problem.As(err); {
-	case err == nil, isProblem:
-		return err
-	case tooBig != nil && errors.As(err, &big):
-		return tooBig
-	}
-	return missing
-}
-
-func readFile(r *http.Request, save func(name string, data []byte) error) error {
-	file, header, err := r.FormFile("file")
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	data, err := io.ReadAll(file)
-	if err != nil {
-		return err
-	}
-	return save(header.Filename, data)
 }
 
 // evidenceIDs reads the assessment and the file of an evidence path.
@@ -321,11 +290,7 @@ func (h *Handler) Evidence(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", e.ContentType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(e.Filename))
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(data)
+	docs.SendAttachment(w, e.Attachment, data)
 }
 
 // DeleteEvidence removes a file.

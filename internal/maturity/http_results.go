@@ -245,7 +245,7 @@ func (h *Handler) questionnaires(w http.ResponseWriter, r *http.Request, v *web.
 
 // Import stores an uploaded questionnaire version.
 func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
-	err := upload(r, problem.New(problem.Invalid, "maturity.error.file_missing"), nil, func(_ string, data []byte) error {
+	err := docs.Upload(r, "file", problem.New(problem.Invalid, "maturity.error.file_missing"), false, func(_ string, data []byte) error {
 		_, err := h.Assessments.Import(r.Context(), data)
 		return err
 	})

@@ -1,11 +1,10 @@
 package maturity_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -252,16 +251,7 @@ func TestEvidenceAndExports(t *testing.T) {
 	app.API(t, rssi, "PUT", fmt.Sprintf("/api/v1/assessments/%d/answers", a.ID), map[string]any{"answers": map[string]string{"q1": "v1", "q2": "v3"}, "comments": map[string]string{"q1": "=cmd|' /C calc'!A0"}}, nil)
 	c := app.Login(t, "rssi@demo.care.test")
 	upload := func(name string, content []byte) *http.Response {
-		var body bytes.Buffer
-		mw := multipart.NewWriter(&body)
-		mw.WriteField("question", "q1")
-		fw, _ := mw.CreateFormFile("file", name)
-		fw.Write(content)
-		mw.Close()
-		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/autoevaluations/%d/preuves", app.URL, a.ID), &body)
-		req.Header.Set("Content-Type", mw.FormDataContentType())
-		req.Header.Set("Origin", app.URL)
-		return app.Do(t, c, req)
+		return app.PostFile(t, c, fmt.Sprintf("/autoevaluations/%d/preuves", a.ID), url.Values{"question": {"q1"}}, name, content)
 	}
 	if resp := upload("payload.exe", []byte("MZ\x90\x00")); resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "non accepté") {
 		t.Errorf("an .exe was accepted: %d", resp.StatusCode)

@@ -18,6 +18,7 @@ import (
 	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
+	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -125,7 +126,7 @@ func (s *Server) Routes() []Route {
 		{"POST /autoevaluations", f(mat.Create), login},
 		{"GET /autoevaluations/{id}", f(mat.Fill), login},
 		{"POST /autoevaluations/{id}/reponses", f(mat.Save), login},
-		{"POST /autoevaluations/{id}/preuves", upTo(maturity.MaxEvidenceSize+64<<10, f(mat.AddEvidence)), login},
+		{"POST /autoevaluations/{id}/preuves", upTo(docs.MaxAttachment+64<<10, f(mat.AddEvidence)), login},
 		{"GET /autoevaluations/{id}/preuves/{eid}", f(mat.Evidence), login},
 		{"POST /autoevaluations/{id}/preuves/{eid}/supprimer", f(mat.DeleteEvidence), login},
 		{"POST /autoevaluations/{id}/soumettre", mat.Transition(maturity.Review), login},
@@ -158,6 +159,8 @@ func (s *Server) Routes() []Route {
 		{"GET /exposition", f(expo.Page), login},
 		{"POST /exposition/noeud/{org}/cibles", f(expo.AddTarget), login},
 		{"POST /exposition/noeud/{org}/analyses", f(expo.StartScan), login},
+		{"POST /exposition/noeud/{org}/silene", upTo(docs.MaxAttachment+64<<10, f(expo.RecordSilene)), login},
+		{"GET /exposition/noeud/{org}/silene/{id}", f(expo.SileneReport), login},
 		{"POST /exposition/analyses/{id}/annuler", f(expo.CancelScan), login},
 		{"GET /exposition/noeud/{org}/constats.xlsx", f(expo.ExportXLSX), login},
 		{"GET /exposition/noeud/{org}/rapport.pdf", f(expo.ReportPDF), login},

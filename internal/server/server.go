@@ -44,6 +44,9 @@ type Config struct {
 	BIAHorizons []continuity.Horizon
 	// ExposureLab lets administrators scan non-public addresses (tests and demos).
 	ExposureLab bool
+	// SileneMinimum is the SILENE level of the Domaine 1 indicator (0: unknown,
+	// the threshold is not public).
+	SileneMinimum int
 	// SecretKey (32 bytes) encrypts the secrets the instance must keep, such as the
 	// bind passwords of scheduled directory audits; none are kept without it.
 	SecretKey []byte
@@ -97,7 +100,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Audit:      &audit.Reader{DB: d},
 		Maturity:   &maturity.Service{DB: d},
 		Continuity: &continuity.Service{DB: d, Horizons: cfg.BIAHorizons},
-		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab},
+		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab, SileneMinimum: cfg.SileneMinimum},
 		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		PDF:        &docs.PDF{},

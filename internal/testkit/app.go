@@ -1,10 +1,12 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -138,6 +140,28 @@ func (a *App) PostForm(t testing.TB, c *http.Client, path string, form url.Value
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, a.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", a.URL)
+	return a.Do(t, c, req)
+}
+
+// PostFile posts a multipart form, with fields and a file (name, content) in
+// the field "file" unless name is empty, as a same-origin browser would.
+func (a *App) PostFile(t testing.TB, c *http.Client, path string, fields url.Values, name string, content []byte) *http.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write(content)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, a.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Origin", a.URL)
 	return a.Do(t, c, req)
 }

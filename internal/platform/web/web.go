@@ -64,6 +64,8 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
+	// day prints a calendar date (stored as midnight UTC) without a time.
+	"day":        func(t time.Time) string { return t.UTC().Format("02/01/2006") },
 	"add":        func(a, b int) int { return a + b },
 	"choiceLink": ChoiceLink,
 	"dict":       dict,
