@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -51,6 +52,19 @@ func seedExposure(ctx context.Context, s *exposure.Service, ids map[string]int64
 	if _, err := s.RecordPast(ctx, org, "top,sensitive", addrs, first, now.AddDate(0, 0, -54)); err != nil {
 		return err
 	}
-	_, err := s.RecordPast(ctx, org, "top,sensitive", addrs, second, now.AddDate(0, 0, -2))
-	return err
+	if _, err := s.RecordPast(ctx, org, "top,sensitive", addrs, second, now.AddDate(0, 0, -2)); err != nil {
+		return err
+	}
+	// Two SILENE results sent by ANSSI, 50 days apart, each with its report.
+	for i, r := range []struct {
+		daysAgo int
+		level   string
+	}{{58, "3"}, {8, "4"}} {
+		on := now.AddDate(0, 0, -r.daysAgo).Format(time.DateOnly)
+		report := []byte(fmt.Sprintf("Rapport SILENE de démonstration n° %d, audit du %s : niveau %s sur 5.\n", i+1, on, r.level))
+		if _, err := s.RecordSilene(ctx, org, on, r.level, "silene-"+on+".txt", report); err != nil {
+			return err
+		}
+	}
+	return nil
 }

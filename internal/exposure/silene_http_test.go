@@ -18,8 +18,9 @@ import (
 func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		app := testkit.NewApp(t, d)
-		chu := app.Org(t, "CHU de Port-Émeraude").ID
-		rssi := app.Login(t, "rssi@demo.care.test")
+		// The CH, whose DSI records; the demo gives the CHU results of its own.
+		chu := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID
+		rssi := app.Login(t, "dsi@demo.care.test")
 		post := fmt.Sprintf("/exposition/noeud/%d/silene", chu)
 		report := []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
 
@@ -37,7 +38,7 @@ func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
 		if resp := app.PostFile(t, ars, post, url.Values{"audited_on": {"2026-01-13"}, "level": {"3"}}, "silene.pdf", report); resp.StatusCode != 403 {
 			t.Errorf("the ARS referent recorded a result: %d", resp.StatusCode)
 		}
-		ov, err := app.Server.Exposure.Overview(testkit.As(t, app, "rssi@demo.care.test"), chu, exposure.FindingFilter{})
+		ov, err := app.Server.Exposure.Overview(testkit.As(t, app, "dsi@demo.care.test"), chu, exposure.FindingFilter{})
 		if err != nil || len(ov.Silene) != 0 {
 			t.Fatalf("refused forms stored %d results (%v)", len(ov.Silene), err)
 		}
@@ -81,7 +82,7 @@ func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
 			t.Errorf("level 3 then 4 did not keep a minimum of 3: %+v", ev)
 		}
 
-		if ov, err = app.Server.Exposure.Overview(testkit.As(t, app, "rssi@demo.care.test"), chu, exposure.FindingFilter{}); err != nil || len(ov.Silene) != 2 {
+		if ov, err = app.Server.Exposure.Overview(testkit.As(t, app, "dsi@demo.care.test"), chu, exposure.FindingFilter{}); err != nil || len(ov.Silene) != 2 {
 			t.Fatalf("results: %d %v", len(ov.Silene), err)
 		}
 		download := fmt.Sprintf("/exposition/noeud/%d/silene/%d", chu, ov.Silene[0].ID)
@@ -89,10 +90,10 @@ func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || testkit.BodyOf(resp) != string(report) {
 			t.Errorf("the ARS downloads the report: %d %v", resp.StatusCode, resp.Header)
 		}
-		if resp := app.Get(t, app.Login(t, "dsi@demo.care.test"), download); resp.StatusCode != 404 {
+		if resp := app.Get(t, app.Login(t, "rssi@demo.care.test"), download); resp.StatusCode != 404 {
 			t.Errorf("the neighbour downloads the report: %d", resp.StatusCode)
 		}
-		other := app.Org(t, "Centre hospitalier de Val-Sainte-Claire").ID
+		other := app.Org(t, "CHU de Port-Émeraude").ID
 		if resp := app.Get(t, rssi, fmt.Sprintf("/exposition/noeud/%d/silene/%d", other, ov.Silene[0].ID)); resp.StatusCode != 404 {
 			t.Errorf("a report read through another establishment: %d", resp.StatusCode)
 		}
