@@ -215,6 +215,10 @@ type UserFilter struct {
 // List returns the users holding a role inside the caller's scope, and their count.
 func (s *Service) List(ctx context.Context, f UserFilter) ([]User, int, error) {
 	sub := authz.Current(ctx)
+	if !sub.CanAnywhere(authz.UserRead) {
+		// A role that reads no account anywhere gets a refusal, not an empty list.
+		return nil, 0, problem.New(problem.Forbidden, "error.forbidden")
+	}
 	scope, args := authz.ScopeClause("o.path", sub.Scope(authz.UserRead), 1)
 	where := "u.id IN (SELECT m.user_id FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE " + scope + ")"
 	if q := strings.TrimSpace(f.Query); q != "" {

@@ -32,6 +32,16 @@ func (h *Handler) node(r *http.Request) (Org, error) {
 	return h.Orgs.Get(r.Context(), id)
 }
 
+// writableNode loads the node of the request for a form that changes it: a
+// person who may only read it gets 403 rather than a form they cannot send.
+func (h *Handler) writableNode(r *http.Request) (Org, error) {
+	o, err := h.node(r)
+	if err != nil {
+		return Org{}, err
+	}
+	return o, authz.Current(r.Context()).Check(authz.OrgWrite, o.Path)
+}
+
 // apiNode loads the node of an API path ({id}), if the caller may see it.
 func (h *Handler) apiNode(r *http.Request) (Org, error) {
 	id, err := web.PathID(r, "id")
@@ -209,7 +219,7 @@ func (h *Handler) moveTargets(r *http.Request, o Org) ([]Org, error) {
 
 // NewPage shows the form for a child of node {org}.
 func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
-	parent, err := h.node(r)
+	parent, err := h.writableNode(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
@@ -282,7 +292,7 @@ func (h *Handler) createAgain(w http.ResponseWriter, r *http.Request, parent, o 
 
 // EditPage shows the edit form of node {org}.
 func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
-	o, err := h.node(r)
+	o, err := h.writableNode(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
