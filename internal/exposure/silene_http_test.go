@@ -67,7 +67,7 @@ func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
 			} `json:"silene"`
 		}
 		evidence := fmt.Sprintf("/api/v1/orgs/%d/exposure/evidence", chu)
-		resp = app.API(t, app.Token(t, "ars@demo.care.test"), "GET", evidence, nil, &ev)
+		app.API(t, app.Token(t, "ars@demo.care.test"), "GET", evidence, nil, &ev)
 		if !ev.Internal || ev.Silene.Met != nil || ev.Silene.First.AuditedOn != "2026-01-13" || ev.Silene.First.Level != 3 {
 			t.Errorf("evidence without a threshold: %+v", ev)
 		}

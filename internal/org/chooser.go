@@ -2,6 +2,7 @@ package org
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,7 +32,7 @@ func (o Org) Choice() web.Choice { return web.Choice{ID: o.ID, Label: o.label()}
 // it offers. With few candidates they are listed; with many, the page offers a
 // search (ChoicesPage). One query, whatever the scope.
 func (s *Service) Chooser(ctx context.Context, target string, current Org, levels ...Level) (web.Chooser, error) {
-	return s.chooser(ctx, authz.OrgRead, target, current, levels)
+	return s.chooser(ctx, "", target, current, levels)
 }
 
 // GrantChooser is the node selector of the user forms at target: the nodes where
@@ -48,13 +49,41 @@ func (s *Service) GrantChooser(ctx context.Context, target string, chosen int64)
 		}
 		current = o
 	}
-	return s.chooser(ctx, authz.UserManage, target, current, nil)
+	c, err := s.chooser(ctx, forGrant, target, current, nil)
+	c.For = forGrant
+	return c, err
 }
 
-// chooser lists the nodes within the caller's scope for need.
-func (s *Service) chooser(ctx context.Context, need authz.Action, target string, current Org, levels []Level) (web.Chooser, error) {
+// ParentChooser is the selector of a new parent for o on its edit form: the nodes
+// of a level o may hang under where the caller may write, leading back to the
+// form with ?parent=ID; current is the parent picked so far (or o's own).
+func (s *Service) ParentChooser(ctx context.Context, o, current Org) (web.Chooser, error) {
+	c, err := s.chooser(ctx, forWrite, fmt.Sprintf("/organisations/%d/modifier", o.ID), current, allowedParents[o.Level])
+	c.Param, c.For = "parent", forWrite
+	return c, err
+}
+
+// What a choice is for, as the search (ChoicesPage) receives it: the right the
+// caller needs on the nodes it offers.
+const (
+	forWrite = "write"
+	forGrant = "grant"
+)
+
+func needFor(what string) authz.Action {
+	switch what {
+	case forWrite:
+		return authz.OrgWrite
+	case forGrant:
+		return authz.UserManage
+	}
+	return authz.OrgRead
+}
+
+// chooser lists the nodes within the caller's scope for what the choice is for.
+func (s *Service) chooser(ctx context.Context, what string, target string, current Org, levels []Level) (web.Chooser, error) {
 	c := web.Chooser{Target: target, Current: current.Choice(), Levels: joinLevels(levels)}
-	list, total, err := listOrgs(ctx, s.DB.Read, Filter{Roots: authz.Current(ctx).Scope(need), Levels: levels, Limit: FewChoices + 1})
+	list, total, err := listOrgs(ctx, s.DB.Read, Filter{Roots: authz.Current(ctx).Scope(needFor(what)), Levels: levels, Limit: FewChoices + 1})
 	if err != nil {
 		return c, err
 	}
@@ -88,20 +117,27 @@ func parseLevels(s string) []Level {
 }
 
 type choicesData struct {
-	Query, Target, Levels string
-	Items                 []web.Choice
-	Total, Next           int
+	Query string
+	C     web.Chooser // the target, parameter, purpose and levels the search carries
+	Items []web.Choice
+	Total int
+	Next  int
 }
 
-// ChoicesPage answers GET /organisations/choix?q=…&niveaux=…&cible=…: the nodes
-// the caller sees whose name or FINESS matches, twenty at a time, as links to the
-// target page. htmx asks for the list alone; without script it is a whole page.
+// ChoicesPage answers GET /organisations/choix?q=…&niveaux=…&cible=…&param=…&pour=…:
+// the nodes the caller may choose for that purpose whose name or FINESS matches,
+// twenty at a time, as links to the target page. htmx asks for the list alone;
+// without script it is a whole page.
 func (h *Handler) ChoicesPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := choicesData{Query: strings.TrimSpace(q.Get("q")), Target: web.LocalPath(q.Get("cible")), Levels: q.Get("niveaux")}
+	d := choicesData{Query: strings.TrimSpace(q.Get("q")),
+		C: web.Chooser{Target: web.LocalPath(q.Get("cible")), Levels: q.Get("niveaux"), For: q.Get("pour")}}
+	if web.ChoiceParam(q.Get("param")) {
+		d.C.Param = q.Get("param")
+	}
 	offset, _ := strconv.Atoi(q.Get("depuis"))
 	offset = max(offset, 0)
-	list, total, err := h.Orgs.List(r.Context(), Filter{Query: d.Query, Levels: parseLevels(d.Levels), Limit: 20, Offset: offset})
+	list, total, err := h.Orgs.Choices(r.Context(), needFor(d.C.For), Filter{Query: d.Query, Levels: parseLevels(d.C.Levels), Limit: 20, Offset: offset})
 	if err != nil {
 		h.Fail(w, r, err)
 		return

@@ -167,7 +167,8 @@ type formData struct {
 	New        bool
 	Levels     []Level
 	Categories []Category
-	Parents    []Org // possible new parents, when moving
+	Mover      web.Chooser // where the node may be moved, when editing
+	NewParent  Org         // the parent chosen for a move, if any
 }
 
 func formValues(o Org) map[string]string {
@@ -181,11 +182,21 @@ func formValues(o Org) map[string]string {
 // renderForm shows the node form, with the errors of a refused form when formErr
 // is set (and the status they call for).
 func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, v *web.View, d formData, formErr error) {
-	if !d.New {
+	if !d.New && d.Org.Level != National {
 		var err error
-		if d.Parents, err = h.moveTargets(r, d.Org); err != nil {
+		if d.Mover, err = h.Orgs.ParentChooser(r.Context(), d.Org, Org{}); err != nil {
 			h.Fail(w, r, err)
 			return
+		}
+		// A parent chosen for a move is shown when the caller may write there; the
+		// save checks it again whole.
+		if pid, _ := strconv.ParseInt(v.Form["parent_id"], 10, 64); pid > 0 && pid != d.Org.ParentID {
+			if p, err := Load(r.Context(), h.Orgs.DB.Read, pid, authz.OrgWrite); err == nil {
+				d.NewParent = p
+			} else if !problem.Is(err, problem.NotFound) && !problem.Is(err, problem.Forbidden) {
+				h.Fail(w, r, err)
+				return
+			}
 		}
 	}
 	d.Categories = Categories
@@ -195,26 +206,6 @@ func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, v *web.View
 		return
 	}
 	h.Render.Render(w, http.StatusOK, "org-form", v)
-}
-
-// moveTargets lists the parents o may be moved under: of a level it may hang
-// under, written by the caller, outside o's own subtree.
-func (h *Handler) moveTargets(r *http.Request, o Org) ([]Org, error) {
-	if o.Level == National {
-		return nil, nil
-	}
-	all, _, err := h.Orgs.List(r.Context(), Filter{Levels: allowedParents[o.Level], Limit: 2000})
-	if err != nil {
-		return nil, err
-	}
-	s := authz.Current(r.Context())
-	var parents []Org
-	for _, p := range all {
-		if s.Can(authz.OrgWrite, p.Path) && !authz.Within(p.Path, o.Path) {
-			parents = append(parents, p)
-		}
-	}
-	return parents, nil
 }
 
 // NewPage shows the form for a child of node {org}.
@@ -299,6 +290,9 @@ func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.View(r, "org.edit_title")
 	v.Form = formValues(o)
+	if parent := r.URL.Query().Get("parent"); parent != "" {
+		v.Form["parent_id"] = parent // chosen in the move selector
+	}
 	h.renderForm(w, r, v, formData{Org: o}, nil)
 }
 

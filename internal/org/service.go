@@ -28,6 +28,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Org, int, error) {
 	return listOrgs(ctx, s.DB.Read, f)
 }
 
+// Choices lists the nodes matching f where the caller holds need, for a chooser's
+// search.
+func (s *Service) Choices(ctx context.Context, need authz.Action, f Filter) ([]Org, int, error) {
+	f.Roots = authz.Current(ctx).Scope(need)
+	return listOrgs(ctx, s.DB.Read, f)
+}
+
 // Tops returns the caller's visible subtree roots, for the tree browser.
 func (s *Service) Tops(ctx context.Context) ([]Org, error) {
 	var out []Org

@@ -72,8 +72,8 @@ func Play(t *testing.T, app *App, scenarios []Scenario) {
 				}
 			}
 			for _, not := range sc.Excludes {
-				if strings.Contains(body, not) {
-					t.Errorf("%s %s as %q: the answer holds %q", method, sc.Path, sc.As, not)
+				if i := strings.Index(body, not); i >= 0 {
+					t.Errorf("%s %s as %q: the answer holds %q: …%s…", method, sc.Path, sc.As, not, body[max(i-200, 0):min(i+len(not)+100, len(body))])
 				}
 			}
 		})

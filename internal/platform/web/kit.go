@@ -87,21 +87,45 @@ func Done(w http.ResponseWriter, r *http.Request, flash, to string) {
 // shown, and either the few nodes the person may pick (Few) or a search by name
 // or FINESS (Search) when they are many. org.Service.Chooser builds it.
 type Chooser struct {
-	Target  string // the page a choice leads to; ?org=ID is added
+	Target  string // the page a choice leads to, with ?Param=ID added
+	Param   string // the query parameter a choice sets; "org" when empty
+	For     string // what the choice is for, passed to the search: "" to read, "write", "grant"
 	Levels  string // the levels offered, comma-separated, passed to the search
 	Current Choice
 	Few     []Choice
 	Search  bool
 }
 
+// Link is where choosing node id leads.
+func (c Chooser) Link(id int64) string { return ChoiceLink(c.Target, c.Param, id) }
+
 // ChoiceLink is where a choice leads: the target page (a path of this host) with
-// ?org=ID.
-func ChoiceLink(target string, id int64) string {
+// ?param=ID (param "org" when empty or not a plain name).
+func ChoiceLink(target, param string, id int64) string {
+	if !ChoiceParam(param) {
+		param = "org"
+	}
 	u, _ := url.Parse(LocalPath(target))
 	q := u.Query()
-	q.Set("org", strconv.FormatInt(id, 10))
+	q.Set(param, strconv.FormatInt(id, 10))
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// ChoiceParam reports whether p may name the query parameter a choice sets: a
+// short plain name, so that a search link cannot be turned into anything else.
+func ChoiceParam(p string) bool {
+	if p == "" || len(p) > 20 {
+		return false
+	}
+	for _, r := range p {
+		if r < 'a' || r > 'z' {
+			if r != '_' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // OnNode answers an API call on the node of the path ({org}): the id read (400
