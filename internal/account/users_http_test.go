@@ -51,7 +51,7 @@ func TestUserFormNodeChooserScales(t *testing.T) {
 		t.Fatalf("the search does not lead back to the form with the node (%s):\n%s", link, found)
 	}
 	body = testkit.BodyOf(app.Get(t, c, link))
-	if !strings.Contains(body, `<input type="hidden" name="org" value="`+strconv.FormatInt(last.ID, 10)+`">`) || !strings.Contains(body, "Antenne 29") {
+	if !strings.Contains(body, `<input type="hidden" name="org" value="`+strconv.FormatInt(last.ID, 10)+`">`) || !strings.Contains(body, "Structure choisie : <strong>Antenne 29") {
 		t.Fatalf("the form does not carry the chosen node:\n%s", body)
 	}
 	form := url.Values{"name": {"Nour Antenne"}, "email": {"nour.antenne@demo.care.test"}, "role": {"rssi"}, "org": {strconv.FormatInt(last.ID, 10)}}

@@ -50,7 +50,7 @@ func (s *Service) GrantChooser(ctx context.Context, target string, chosen int64)
 		current = o
 	}
 	c, err := s.chooser(ctx, forGrant, target, current, nil)
-	c.For = forGrant
+	c.For, c.Picked = forGrant, true
 	return c, err
 }
 

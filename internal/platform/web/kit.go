@@ -87,9 +87,12 @@ func Done(w http.ResponseWriter, r *http.Request, flash, to string) {
 // shown, and either the few nodes the person may pick (Few) or a search by name
 // or FINESS (Search) when they are many. org.Service.Chooser builds it.
 type Chooser struct {
-	Target  string // the page a choice leads to, with ?Param=ID added
-	Param   string // the query parameter a choice sets; "org" when empty
-	For     string // what the choice is for, passed to the search: "" to read, "write", "grant"
+	Target string // the page a choice leads to, with ?Param=ID added
+	Param  string // the query parameter a choice sets; "org" when empty
+	For    string // what the choice is for, passed to the search: "" to read, "write", "grant"
+	// Picked names the current node as chosen for a form rather than shown by
+	// the page.
+	Picked  bool
 	Levels  string // the levels offered, comma-separated, passed to the search
 	Current Choice
 	Few     []Choice
