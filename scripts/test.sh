@@ -15,30 +15,9 @@ cd "$script_dir/.."   # go test ./... must run from the repository root
 
 log() { printf 'test.sh: %s\n' "$*" >&2; }
 
-started_pg=0
-status_file=''
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$?
-  [[ -z $status_file ]] || rm -f "$status_file"
-  # Stop PostgreSQL only if we started it; a reused server stays up.
-  if (( started_pg )); then
-    bash "$script_dir/stop-postgres.sh" || log "warning: could not stop PostgreSQL"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-if [[ -z ${TEST_DATABASE_URL:-} ]]; then
-  status_file=$(mktemp)
-  out=$(CARE_PG_STATUS_FILE=$status_file bash "$script_dir/start-postgres.sh")
-  [[ $(<"$status_file") != started ]] || started_pg=1
-  line=$(tail -n1 <<<"$out")
-  [[ $line == TEST_DATABASE_URL=* ]] || { log "error: unexpected output from start-postgres.sh: $line"; exit 1; }
-  export TEST_DATABASE_URL=${line#TEST_DATABASE_URL=}
-fi
+# shellcheck source=scripts/test-postgres.sh
+source "$script_dir/test-postgres.sh"
+use_test_postgres
 log "TEST_DATABASE_URL=$TEST_DATABASE_URL"
 
 if [[ -z ${CARE_CHROMIUM:-} ]]; then

@@ -128,45 +128,41 @@ func parse(fs *flag.FlagSet, args []string) (bool, error) {
 	return err == nil, err
 }
 
-// open opens and migrates the database, and makes sure the national root exists.
-func open(ctx context.Context, dsn string) (*db.DB, *server.Server, error) {
-	d, err := db.Open(ctx, dsn)
-	if err != nil {
-		return nil, nil, err
+// onServer parses args, opens and migrates the database, makes sure the national
+// root exists, and runs do with the database and the server.
+func onServer(ctx context.Context, fs *flag.FlagSet, args []string, dsn *string, do func(*db.DB, *server.Server) error) error {
+	if ok, err := parse(fs, args); !ok {
+		return err
 	}
+	d, err := db.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
 	if err := d.Migrate(ctx); err != nil {
-		d.Close()
-		return nil, nil, err
+		return err
 	}
 	srv, err := server.New(d, server.Config{})
 	if err != nil {
-		d.Close()
-		return nil, nil, err
+		return err
 	}
 	if err := srv.Prepare(ctx); err != nil {
-		d.Close()
-		return nil, nil, err
+		return err
 	}
-	return d, srv, nil
+	return do(d, srv)
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("migrate", "migrate [--db …]", stderr)
 	dsn := dbFlag(fs, getenv)
-	if ok, err := parse(fs, args); !ok {
-		return err
-	}
-	d, _, err := open(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	applied, _, err := d.Status(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "base à jour (%s, version %d)\n", d.Engine, applied)
-	return nil
+	return onServer(ctx, fs, args, dsn, func(d *db.DB, _ *server.Server) error {
+		applied, _, err := d.Status(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "base à jour (%s, version %d)\n", d.Engine, applied)
+		return nil
+	})
 }
 
 // describe renders a user-facing error in French for the terminal.
@@ -193,28 +189,22 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	role := fs.String("role", "", "rôle : "+strings.Join(roles, ", "))
 	orgRef := fs.String("org", "", "nœud où le rôle est tenu : identifiant, numéro FINESS ou « national »")
-	if ok, err := parse(fs, args); !ok {
-		return err
-	}
-	d, srv, err := open(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	o, err := srv.Orgs.Resolve(ctx, *orgRef)
-	if err != nil {
-		return fmt.Errorf("organisation %q introuvable", *orgRef)
-	}
-	u, password, err := srv.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: authz.Role(*role), OrgID: o.ID})
-	if err != nil {
-		return describe(err)
-	}
-	fmt.Fprintf(stdout, "compte créé : %s (%s) — %s à %s\n", u.Email, u.Name, u.Memberships[0].Role, o.Name)
-	if u.NeedsSecondFactor() {
-		fmt.Fprintln(stdout, "ce rôle exige un second facteur : il sera demandé à la première connexion")
-	}
-	fmt.Fprintf(stdout, "mot de passe à usage unique (à transmettre ; il ouvre une seule connexion, qui demande d'en choisir un nouveau) :\n%s\n", password)
-	return nil
+	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
+		o, err := srv.Orgs.Resolve(ctx, *orgRef)
+		if err != nil {
+			return fmt.Errorf("organisation %q introuvable", *orgRef)
+		}
+		u, password, err := srv.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: authz.Role(*role), OrgID: o.ID})
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "compte créé : %s (%s) — %s à %s\n", u.Email, u.Name, u.Memberships[0].Role, o.Name)
+		if u.NeedsSecondFactor() {
+			fmt.Fprintln(stdout, "ce rôle exige un second facteur : il sera demandé à la première connexion")
+		}
+		fmt.Fprintf(stdout, "mot de passe à usage unique (à transmettre ; il ouvre une seule connexion, qui demande d'en choisir un nouveau) :\n%s\n", password)
+		return nil
+	})
 }
 
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -223,28 +213,22 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	email := fs.String("user", "", "adresse e-mail du compte")
 	name := fs.String("name", "ligne de commande", "nom du jeton")
 	days := fs.Int("days", 90, "durée de validité en jours (0 : sans expiration)")
-	if ok, err := parse(fs, args); !ok {
-		return err
-	}
-	d, srv, err := open(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	u, err := srv.Accounts.ByEmail(ctx, *email)
-	if err != nil {
-		return fmt.Errorf("compte %q introuvable", *email)
-	}
-	t, secret, err := srv.Accounts.CreateToken(ctx, u.ID, *name, time.Duration(*days)*24*time.Hour)
-	if err != nil {
-		return describe(err)
-	}
-	expiry := "sans expiration"
-	if t.ExpiresAt != nil {
-		expiry = "expire le " + t.ExpiresAt.Format("02/01/2006")
-	}
-	fmt.Fprintf(stdout, "jeton %q créé pour %s (%s) ; il ne sera plus affiché :\n%s\n", t.Name, u.Email, expiry, secret)
-	return nil
+	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
+		u, err := srv.Accounts.ByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("compte %q introuvable", *email)
+		}
+		t, secret, err := srv.Accounts.CreateToken(ctx, u.ID, *name, time.Duration(*days)*24*time.Hour)
+		if err != nil {
+			return describe(err)
+		}
+		expiry := "sans expiration"
+		if t.ExpiresAt != nil {
+			expiry = "expire le " + t.ExpiresAt.Format("02/01/2006")
+		}
+		fmt.Fprintf(stdout, "jeton %q créé pour %s (%s) ; il ne sera plus affiché :\n%s\n", t.Name, u.Email, expiry, secret)
+		return nil
+	})
 }
 
 func totp(args []string, stdout, stderr io.Writer) error {

@@ -1,6 +1,7 @@
 package maturity
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"time"
@@ -64,16 +65,17 @@ func (h *Handler) APIQuestionnaires(w http.ResponseWriter, r *http.Request) {
 
 // APIQuestionnaire answers GET /api/v1/questionnaires/{id}: themes → questions → options.
 func (h *Handler) APIQuestionnaire(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	q, err := h.Assessments.Questionnaire(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		q, err := h.Assessments.Questionnaire(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return questionnaireJSON(id, q), nil
+	})
+}
+
+// questionnaireJSON is version id of questionnaire q, whole, as the API shows it.
+func questionnaireJSON(id int64, q Questionnaire) any {
 	out := struct {
 		QuestionnaireJSON
 		Description string      `json:"description"`
@@ -101,7 +103,7 @@ func (h *Handler) APIQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Themes = append(out.Themes, tj)
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out
 }
 
 // APIImport answers POST /api/v1/questionnaires with a YAML body.
@@ -191,82 +193,66 @@ func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
 
 // APIGet answers GET /api/v1/assessments/{id} with its answers.
 func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	sh, err := h.Assessments.Open(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	type answerJSON struct {
-		Option    string    `json:"option"`
-		Comment   string    `json:"comment"`
-		By        string    `json:"by"`
-		UpdatedAt time.Time `json:"updated_at"`
-	}
-	out := struct {
-		AssessmentJSON
-		Answers map[string]answerJSON `json:"answers"`
-	}{assessmentJSON(sh.Assessment), map[string]answerJSON{}}
-	for qid, ans := range sh.Answers {
-		out.Answers[qid] = answerJSON{Option: ans.OptionID, Comment: ans.Comment, By: ans.By, UpdatedAt: ans.At}
-	}
-	web.JSON(w, http.StatusOK, out)
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		sh, err := h.Assessments.Open(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		type answerJSON struct {
+			Option    string    `json:"option"`
+			Comment   string    `json:"comment"`
+			By        string    `json:"by"`
+			UpdatedAt time.Time `json:"updated_at"`
+		}
+		out := struct {
+			AssessmentJSON
+			Answers map[string]answerJSON `json:"answers"`
+		}{assessmentJSON(sh.Assessment), map[string]answerJSON{}}
+		for qid, ans := range sh.Answers {
+			out.Answers[qid] = answerJSON{Option: ans.OptionID, Comment: ans.Comment, By: ans.By, UpdatedAt: ans.At}
+		}
+		return out, nil
+	})
 }
 
 // APIAnswers answers PUT /api/v1/assessments/{id}/answers
 // {"answers": {"QUESTION": "OPTION"}, "comments": {"QUESTION": "…"}}; an empty option
 // clears an answer. The whole body is checked before anything is written.
 func (h *Handler) APIAnswers(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	var in struct {
-		Answers  map[string]string `json:"answers"`
-		Comments map[string]string `json:"comments"`
-	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	changes := map[string]Change{}
-	for qid, oid := range in.Answers {
-		c := changes[qid]
-		c.Option = &oid
-		changes[qid] = c
-	}
-	for qid, comment := range in.Comments {
-		c := changes[qid]
-		c.Comment = &comment
-		changes[qid] = c
-	}
-	res, err := h.Assessments.SaveAnswers(r.Context(), id, changes)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, map[string]int{"answered": res.Answered, "visible": res.Visible, "progress": res.Progress()})
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (map[string]int, error) {
+		in, err := web.Decoded[struct {
+			Answers  map[string]string `json:"answers"`
+			Comments map[string]string `json:"comments"`
+		}](w, r)
+		if err != nil {
+			return nil, err
+		}
+		changes := map[string]Change{}
+		for qid, oid := range in.Answers {
+			c := changes[qid]
+			c.Option = &oid
+			changes[qid] = c
+		}
+		for qid, comment := range in.Comments {
+			c := changes[qid]
+			c.Comment = &comment
+			changes[qid] = c
+		}
+		res, err := h.Assessments.SaveAnswers(ctx, id, changes)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]int{"answered": res.Answered, "visible": res.Visible, "progress": res.Progress()}, nil
+	})
 }
 
 // APITransition answers POST /api/v1/assessments/{id}/submit, /reopen, /validate, /lock.
 func (h *Handler) APITransition(to Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := web.PathID(r, "id")
-		if err != nil {
-			web.Problem(w, r, err)
-			return
-		}
-		a, err := h.Assessments.Move(r.Context(), id, to)
-		if err != nil {
-			web.Problem(w, r, err)
-			return
-		}
-		web.JSON(w, http.StatusOK, assessmentJSON(a))
+		web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (AssessmentJSON, error) {
+			a, err := h.Assessments.Move(ctx, id, to)
+			return assessmentJSON(a), err
+		})
 	}
 }
 
@@ -293,16 +279,17 @@ func recommendations(recs []Recommendation) []recommendationJSON {
 
 // APIResult answers GET /api/v1/assessments/{id}/result.
 func (h *Handler) APIResult(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	sh, err := h.Assessments.Open(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (any, error) {
+		sh, err := h.Assessments.Open(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return resultJSON(sh), nil
+	})
+}
+
+// resultJSON is the result of an open assessment as the API shows it.
+func resultJSON(sh Sheet) any {
 	a, res := sh.Assessment, sh.Result
 	type themeScore struct {
 		ID       string   `json:"id"`
@@ -330,25 +317,25 @@ func (h *Handler) APIResult(w http.ResponseWriter, r *http.Request) {
 	for _, t := range res.Themes {
 		out.Themes = append(out.Themes, themeScore{ID: t.ID, Title: t.Title, Score: t.Score, Percent: t.Percent, Answered: t.Answered, Visible: t.Visible})
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out
 }
 
 // APIRollUp answers GET /api/v1/rollups?org=ID&questionnaire=SLUG.
 func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
-	node, err := web.OrgParam(r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if node == 0 {
-		web.Problem(w, r, problem.New(problem.Invalid, "error.param", "org"))
-		return
-	}
-	ru, err := h.Assessments.RollUp(r.Context(), node, r.URL.Query().Get("questionnaire"))
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, node int64) (any, error) {
+		if node == 0 {
+			return nil, problem.New(problem.Invalid, "error.param", "org")
+		}
+		ru, err := h.Assessments.RollUp(ctx, node, r.URL.Query().Get("questionnaire"))
+		if err != nil {
+			return nil, err
+		}
+		return rollUpJSON(ru), nil
+	})
+}
+
+// rollUpJSON is a roll-up as the API shows it.
+func rollUpJSON(ru RollUp) any {
 	type tallyJSON struct {
 		Establishments int                `json:"establishments"`
 		Levels         map[string]int     `json:"levels"`
@@ -379,5 +366,5 @@ func (h *Handler) APIRollUp(w http.ResponseWriter, r *http.Request) {
 	for _, c := range ru.Children {
 		out.Children = append(out.Children, childJSON{Org: c.OrgID, Name: c.Name, Level: c.Level, Tally: tally(c.Tally)})
 	}
-	web.JSON(w, http.StatusOK, out)
+	return out
 }

@@ -136,11 +136,23 @@ func ChoiceParam(p string) bool {
 // body for 204), or its error as a problem document.
 func OnNode[T any](w http.ResponseWriter, r *http.Request, status int, do func(ctx context.Context, org int64) (T, error)) {
 	org, err := OrgParam(r)
+	answer(w, r, status, org, err, do)
+}
+
+// OnID answers an API call on the object of path parameter name ({id}) as OnNode
+// does; an id that is not one reads as absent (404).
+func OnID[T any](w http.ResponseWriter, r *http.Request, name string, status int, do func(ctx context.Context, id int64) (T, error)) {
+	id, err := PathID(r, name)
+	answer(w, r, status, id, err, do)
+}
+
+// answer calls do with id unless reading id failed (err), and writes the result.
+func answer[T any](w http.ResponseWriter, r *http.Request, status int, id int64, err error, do func(ctx context.Context, id int64) (T, error)) {
 	if err != nil {
 		Problem(w, r, err)
 		return
 	}
-	out, err := do(r.Context(), org)
+	out, err := do(r.Context(), id)
 	if err != nil {
 		Problem(w, r, err)
 		return

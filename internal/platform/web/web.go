@@ -199,29 +199,24 @@ func asProblem(err error) (*problem.Error, bool) {
 	return nil, false
 }
 
-// Status maps an error to its HTTP status.
+// statuses is the one mapping from a problem's kind to its HTTP status.
+var statuses = map[problem.Kind]int{
+	problem.Invalid:      http.StatusUnprocessableEntity,
+	problem.NotFound:     http.StatusNotFound,
+	problem.Forbidden:    http.StatusForbidden,
+	problem.Conflict:     http.StatusConflict,
+	problem.Unauthorized: http.StatusUnauthorized,
+	problem.TooMany:      http.StatusTooManyRequests,
+	problem.TooLarge:     http.StatusRequestEntityTooLarge,
+	problem.BadRequest:   http.StatusBadRequest,
+}
+
+// Status maps an error to its HTTP status: 500 for anything not a problem.
 func Status(err error) int {
-	e, ok := asProblem(err)
-	if !ok {
-		return http.StatusInternalServerError
-	}
-	switch e.Kind {
-	case problem.Invalid:
-		return http.StatusUnprocessableEntity
-	case problem.NotFound:
-		return http.StatusNotFound
-	case problem.Forbidden:
-		return http.StatusForbidden
-	case problem.Conflict:
-		return http.StatusConflict
-	case problem.Unauthorized:
-		return http.StatusUnauthorized
-	case problem.TooMany:
-		return http.StatusTooManyRequests
-	case problem.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case problem.BadRequest:
-		return http.StatusBadRequest
+	if e, ok := asProblem(err); ok {
+		if status, known := statuses[e.Kind]; known {
+			return status
+		}
 	}
 	return http.StatusInternalServerError
 }
