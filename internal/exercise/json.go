@@ -39,11 +39,81 @@ type exerciseJSON struct {
 	Elapsed    int        `json:"elapsed_seconds"`
 	Role       string     `json:"role,omitempty"`
 	Cell       string     `json:"cell,omitempty"`
+	// Cells are the kit's cells, for an API client to seat players (participants).
+	Cells []cellJSON `json:"cells,omitempty"`
 	// Parts are given to participants: participant and communication parts to all,
 	// the animator part (scenario, grid, RETEX template) to the animation team only.
-	Participant   *Participant   `json:"participant_part,omitempty"`
-	Communication *Communication `json:"communication_part,omitempty"`
-	Animator      *Animator      `json:"animator_part,omitempty"`
+	Participant   *participantJSON   `json:"participant_part,omitempty"`
+	Communication *communicationJSON `json:"communication_part,omitempty"`
+	Animator      *animatorJSON      `json:"animator_part,omitempty"`
+}
+
+// The kit's parts in the API: the kit copy is stored with the Go field names
+// (json.Marshal of Kit), so the API has its own snake_case shapes, named as in
+// the kit's YAML format.
+
+type cellJSON struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+}
+
+type sheetJSON struct {
+	Title string   `json:"title"`
+	Items []string `json:"items"`
+}
+
+type termJSON struct {
+	Term       string `json:"term"`
+	Definition string `json:"definition"`
+}
+
+type participantJSON struct {
+	Rules    []string    `json:"rules"`
+	Sheets   []sheetJSON `json:"sheets"`
+	Glossary []termJSON  `json:"glossary"`
+}
+
+type communicationJSON struct {
+	Invitation     string `json:"invitation"`
+	Announcement   string `json:"announcement"`
+	InternalNotice string `json:"internal_notice"`
+}
+
+type criterionDefJSON struct {
+	ID          string `json:"id"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Cell        string `json:"cell"`
+}
+
+type retexPartJSON struct {
+	Title   string   `json:"title"`
+	Prompts []string `json:"prompts"`
+}
+
+type animatorJSON struct {
+	Scenario string             `json:"scenario"`
+	Criteria []criterionDefJSON `json:"criteria"`
+	Retex    []retexPartJSON    `json:"retex_template"`
+}
+
+func toCellJSON(c Cell) cellJSON {
+	return cellJSON{ID: c.ID, Name: c.Name, Roles: strs(c.Roles)}
+}
+
+func toParticipantJSON(p Participant) *participantJSON {
+	return &participantJSON{Rules: strs(p.Rules),
+		Sheets:   mapJSON(p.Sheets, func(s Sheet) sheetJSON { return sheetJSON{Title: s.Title, Items: strs(s.Items)} }),
+		Glossary: mapJSON(p.Glossary, func(g Term) termJSON { return termJSON{Term: g.Term, Definition: g.Definition} })}
+}
+
+func toAnimatorJSON(a Animator) *animatorJSON {
+	return &animatorJSON{Scenario: a.Scenario,
+		Criteria: mapJSON(a.Criteria, func(c Criterion) criterionDefJSON {
+			return criterionDefJSON{ID: c.ID, Label: c.Label, Description: c.Description, Cell: c.Cell}
+		}),
+		Retex: mapJSON(a.Retex, func(r RetexPart) retexPartJSON { return retexPartJSON{Title: r.Title, Prompts: strs(r.Prompts)} })}
 }
 
 func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
@@ -55,10 +125,13 @@ func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
 		out.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
 	}
 	if seat.Role != "" {
-		out.Participant, out.Communication = &e.Kit.Participant, &e.Kit.Communication
+		c := e.Kit.Communication
+		out.Cells = mapJSON(e.Kit.Cells, toCellJSON)
+		out.Participant = toParticipantJSON(e.Kit.Participant)
+		out.Communication = &communicationJSON{Invitation: c.Invitation, Announcement: c.Announcement, InternalNotice: c.InternalNotice}
 	}
 	if seat.Staff() {
-		out.Animator = &e.Kit.Animator
+		out.Animator = toAnimatorJSON(e.Kit.Animator)
 	}
 	return out
 }
@@ -190,3 +263,6 @@ func mapJSON[T, J any](list []T, to func(T) J) []J {
 	}
 	return out
 }
+
+// strs is a list of strings for the API: never null.
+func strs(list []string) []string { return mapJSON(list, func(v string) string { return v }) }

@@ -54,15 +54,21 @@ type Cell struct {
 
 // Participant is what players receive before the exercise.
 type Participant struct {
-	Rules  []string `yaml:"rules"`
-	Sheets []struct {
-		Title string   `yaml:"title"`
-		Items []string `yaml:"items"`
-	} `yaml:"sheets"`
-	Glossary []struct {
-		Term       string `yaml:"term"`
-		Definition string `yaml:"definition"`
-	} `yaml:"glossary"`
+	Rules    []string `yaml:"rules"`
+	Sheets   []Sheet  `yaml:"sheets"`
+	Glossary []Term   `yaml:"glossary"`
+}
+
+// Sheet is a good-practice sheet of the participant part.
+type Sheet struct {
+	Title string   `yaml:"title"`
+	Items []string `yaml:"items"`
+}
+
+// Term is an entry of the participant part's glossary.
+type Term struct {
+	Term       string `yaml:"term"`
+	Definition string `yaml:"definition"`
 }
 
 // Communication holds the messages around the exercise.
@@ -77,10 +83,13 @@ type Animator struct {
 	Scenario string      `yaml:"scenario"`
 	Stimuli  []Stimulus  `yaml:"stimuli"`
 	Criteria []Criterion `yaml:"criteria"`
-	Retex    []struct {
-		Title   string   `yaml:"title"`
-		Prompts []string `yaml:"prompts"`
-	} `yaml:"retex_template"`
+	Retex    []RetexPart `yaml:"retex_template"`
+}
+
+// RetexPart is a heading of the RETEX template with its questions.
+type RetexPart struct {
+	Title   string   `yaml:"title"`
+	Prompts []string `yaml:"prompts"`
 }
 
 // Stimulus is one line of the chronogramme.
