@@ -134,6 +134,8 @@ type pageData struct {
 	Elapsed      int
 	Channels     string // JSON: channel id → label, for the live script
 	Cells        map[string]string
+	Simulated    map[string]bool // the cells the animation team plays (Kit.Simulated)
+	SimulatedBy  string          // their names, for the line that says so
 	CanManage    bool
 	Running      bool
 	RetexVisible bool
@@ -205,6 +207,13 @@ func pageFor(room Room, v *web.View) pageData {
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
+	d.Simulated = map[string]bool{}
+	var names []string
+	for _, id := range e.Kit.Simulated(room.Members) {
+		d.Simulated[id] = true
+		names = append(names, d.Cells[id])
+	}
+	d.SimulatedBy = strings.Join(names, ", ")
 	return d
 }
 

@@ -53,9 +53,11 @@ type exerciseJSON struct {
 // the kit's YAML format.
 
 type cellJSON struct {
-	ID    string   `json:"id"`
-	Name  string   `json:"name"`
-	Roles []string `json:"roles"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Optional: played by the animation team unless players are seated in it.
+	Optional bool     `json:"optional"`
+	Roles    []string `json:"roles"`
 }
 
 type sheetJSON struct {
@@ -99,7 +101,7 @@ type animatorJSON struct {
 }
 
 func toCellJSON(c Cell) cellJSON {
-	return cellJSON{ID: c.ID, Name: c.Name, Roles: strs(c.Roles)}
+	return cellJSON{ID: c.ID, Name: c.Name, Optional: c.Optional, Roles: strs(c.Roles)}
 }
 
 func toParticipantJSON(p Participant) *participantJSON {

@@ -45,11 +45,13 @@ type Kit struct {
 	Animator      Animator      `yaml:"animator"`
 }
 
-// Cell is a group of players.
+// Cell is a group of players. An optional cell is played by the animation team
+// unless the animators seat players in it when they prepare the exercise.
 type Cell struct {
-	ID    string   `yaml:"id"`
-	Name  string   `yaml:"name"`
-	Roles []string `yaml:"roles"`
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Optional bool     `yaml:"optional,omitempty"`
+	Roles    []string `yaml:"roles"`
 }
 
 // Participant is what players receive before the exercise.
@@ -226,6 +228,22 @@ func Shipped() ([]Kit, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// Simulated lists the cells the animation team plays in an exercise of the kit
+// whose participants are members: the optional cells in which no player is
+// seated. Their stimuli are then for the animators, who answer in the cell's
+// role (the animation team reads every stimulus: Seat.Shown). The regional kit
+// follows the CaRE programme's text: "fait jouer l'ARS et la Préfecture (le
+// reste de l'écosystème est simulé)", so its GHT and SAMU cells are optional.
+func (k Kit) Simulated(members []Member) []string {
+	var out []string
+	for _, c := range k.Cells {
+		if c.Optional && !slices.ContainsFunc(members, func(m Member) bool { return m.Role == RolePlayer && m.Cell == c.ID }) {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // ForPlayers is the kit as a player may see it: everything but the animator part.
