@@ -134,6 +134,7 @@ type pageData struct {
 	Elapsed      int
 	Channels     string // JSON: channel id → label, for the live script
 	Cells        map[string]string
+	Announcement string          // the kit's announcement, filled once the exercise is planned with its place
 	Simulated    map[string]bool // the cells the animation team plays (Kit.Simulated)
 	SimulatedBy  string          // their names, for the line that says so
 	CanManage    bool
@@ -207,6 +208,9 @@ func pageFor(room Room, v *web.View) pageData {
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
+	if det, err := e.details(); err == nil {
+		d.Announcement = e.Kit.Fill(e.Kit.Communication.Announcement, det)
+	}
 	d.Simulated = map[string]bool{}
 	var names []string
 	for _, id := range e.Kit.Simulated(room.Members) {
@@ -251,7 +255,42 @@ func (h *Handler) Plan(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return fieldError("planned_for", "exercise.error.date")
 		}
-		return h.Exercises.Plan(ctx, id, on)
+		return h.Exercises.Plan(ctx, id, on, r.PostFormValue("place"))
+	})
+}
+
+// Invite e-mails the kit's invitation to the players, from the console.
+func (h *Handler) Invite(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.invitations_sent", "#participants", func(ctx context.Context, id int64) error {
+		_, err := h.Exercises.SendInvitations(ctx, id)
+		return err
+	})
+}
+
+// noticeData is the notice page: the date and hour in the page's language.
+type noticeData struct {
+	Notice
+	Date, Time string
+}
+
+// NoticePage shows the kit's announcement and internal notice filled with the
+// exercise's date and place, to print or forward.
+func (h *Handler) NoticePage(w http.ResponseWriter, r *http.Request) {
+	h.show(w, r, "exercise.notice", "exercise-notice", nil, func(v *web.View) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		n, err := h.Exercises.Notice(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		d := noticeData{Notice: n}
+		if at := n.Exercise.PlannedFor; at != nil {
+			d.Date, d.Time = v.Lang.LongDate(at.Local()), v.Lang.Clock(at.Local())
+		}
+		v.Data = d
+		return nil
 	})
 }
 
@@ -357,8 +396,8 @@ func parseDue(v string) (time.Time, error) {
 }
 
 // fieldError is the refusal of one field of a form.
-func fieldError(field, key string) error {
+func fieldError(field, key string, args ...any) error {
 	var c problem.Checks
-	c.Add(field, key)
+	c.Add(field, key, args...)
 	return c.Err()
 }

@@ -34,6 +34,7 @@ type exerciseJSON struct {
 	Paused     bool       `json:"paused"`
 	Speed      int        `json:"speed"`
 	PlannedFor *time.Time `json:"planned_for"`
+	Place      string     `json:"place"`
 	StartedAt  *time.Time `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"`
 	Elapsed    int        `json:"elapsed_seconds"`
@@ -120,7 +121,7 @@ func toAnimatorJSON(a Animator) *animatorJSON {
 
 func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
 	out := exerciseJSON{ID: e.ID, Org: e.OrgID, Kit: e.KitID, KitVersion: e.KitVersion, Title: e.Title, Level: e.Level, Status: e.Status,
-		Paused: e.Clock.PausedAt != nil, Speed: max(e.Clock.Speed, 1), PlannedFor: e.PlannedFor, FinishedAt: e.FinishedAt, Role: seat.Role, Cell: seat.Cell}
+		Paused: e.Clock.PausedAt != nil, Speed: max(e.Clock.Speed, 1), PlannedFor: e.PlannedFor, Place: e.Place, FinishedAt: e.FinishedAt, Role: seat.Role, Cell: seat.Cell}
 	if !e.Clock.StartedAt.IsZero() {
 		t := e.Clock.StartedAt
 		out.StartedAt = &t

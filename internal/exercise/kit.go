@@ -149,6 +149,7 @@ func (k Kit) Validate() error {
 	if strings.TrimSpace(k.Title) == "" || strings.TrimSpace(k.Notice) == "" || strings.TrimSpace(k.Animator.Scenario) == "" {
 		c.Add("title", "exercise.error.required")
 	}
+	k.checkFields(&c)
 	cells := map[string]bool{"all": true}
 	for _, cell := range k.Cells {
 		if !idPattern.MatchString(cell.ID) || cells[cell.ID] {
