@@ -131,8 +131,14 @@ type pageData struct {
 	Room
 	Tasks        []LogEntry // the actions of the viewer's cell (all cells for animators)
 	Activity     []Activity // the animator console's view of who writes what
-	Elapsed      int
-	Channels     string // JSON: channel id → label, for the live script
+	Elapsed      int        // exercise time, in seconds
+	Clock        string     // exercise time as hh:mm
+	SimTime      string     // the simulated time of day, in the page's language, when the kit gives a start hour
+	SimStart     int        // the kit's start hour in minutes after midnight, -1 when none (for the live clock)
+	SimScale     int
+	Ticking      bool             // the clock runs: the exercise runs, not paused
+	At           map[int64]string // each stimulus's exercise time (hh:mm) and simulated time of day
+	Channels     string           // JSON: channel id → label, for the live script
 	Cells        map[string]string
 	Announcement string          // the kit's announcement, filled once the exercise is planned with its place
 	Simulated    map[string]bool // the cells the animation team plays (Kit.Simulated)
@@ -197,7 +203,21 @@ func pageFor(room Room, v *web.View) pageData {
 	d.Running = e.Status == StatusRunning
 	d.CanManage = seat.Role == RoleAnimator
 	d.RetexVisible = seat.Role != "" && (e.Status == StatusFinished || e.Status == StatusClosed)
-	d.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
+	elapsed := e.Elapsed(time.Now())
+	d.Elapsed, d.Clock, d.SimStart, d.SimScale = int(elapsed/time.Second), HHMM(elapsed), -1, max(e.Kit.TimeScale, 1)
+	d.Ticking = d.Running && e.Clock.PausedAt == nil
+	if at, ok := e.Kit.SimulatedAt(elapsed); ok {
+		d.SimTime = v.Lang.TimeOfDay(at)
+		d.SimStart, _ = e.Kit.Start()
+	}
+	d.At = map[int64]string{}
+	for _, st := range room.Stimuli {
+		offset := time.Duration(st.Offset) * time.Second
+		d.At[st.ID] = HHMM(offset)
+		if at, ok := e.Kit.SimulatedAt(offset); ok {
+			d.At[st.ID] += " · " + v.Lang.TimeOfDay(at)
+		}
+	}
 	labels := map[string]string{}
 	for _, c := range Channels {
 		labels[c] = v.T("exercise.channel." + c)

@@ -11,8 +11,12 @@ type kitJSON struct {
 	Level    string   `json:"level"`
 	Audience []string `json:"audience"`
 	Duration int      `json:"duration_minutes"`
-	Stimuli  int      `json:"stimuli_count"`
-	Summary  string   `json:"summary"`
+	// StartTime and TimeScale: the simulated time of day at T0 and its pace, when
+	// the kit gives them.
+	StartTime string `json:"start_time,omitempty"`
+	TimeScale int    `json:"time_scale,omitempty"`
+	Stimuli   int    `json:"stimuli_count"`
+	Summary   string `json:"summary"`
 	// Recommended marks the kit of the level that the establishment's latest
 	// validated maturity assessment recommends (with ?org=ID).
 	Recommended bool `json:"recommended,omitempty"`
@@ -20,7 +24,7 @@ type kitJSON struct {
 
 func toKitJSON(k Kit, recommended string) kitJSON {
 	return kitJSON{ID: k.ID, Version: k.Version, Title: k.Title, Level: k.Level, Audience: k.Audience,
-		Duration: k.Duration, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary, Recommended: recommended != "" && k.Level == recommended}
+		Duration: k.Duration, StartTime: k.StartTime, TimeScale: k.TimeScale, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary, Recommended: recommended != "" && k.Level == recommended}
 }
 
 type exerciseJSON struct {
@@ -38,8 +42,11 @@ type exerciseJSON struct {
 	StartedAt  *time.Time `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"`
 	Elapsed    int        `json:"elapsed_seconds"`
-	Role       string     `json:"role,omitempty"`
-	Cell       string     `json:"cell,omitempty"`
+	// SimulatedTime is the simulated time of day reached ("09:40"), when the kit
+	// gives a start hour.
+	SimulatedTime string `json:"simulated_time,omitempty"`
+	Role          string `json:"role,omitempty"`
+	Cell          string `json:"cell,omitempty"`
 	// Cells are the kit's cells, for an API client to seat players (participants).
 	Cells []cellJSON `json:"cells,omitempty"`
 	// Parts are given to participants: participant and communication parts to all,
@@ -126,6 +133,9 @@ func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
 		t := e.Clock.StartedAt
 		out.StartedAt = &t
 		out.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
+	}
+	if at, ok := e.Kit.SimulatedAt(e.Elapsed(time.Now())); ok {
+		out.SimulatedTime = HHMM(time.Duration(at%(24*60)) * time.Minute)
 	}
 	if seat.Role != "" {
 		c := e.Kit.Communication

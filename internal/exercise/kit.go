@@ -29,13 +29,19 @@ var Channels = []string{"email", "telephone", "sms", "media", "visite", "courrie
 
 // Kit is one version of an exercise kit.
 type Kit struct {
-	ID            string        `yaml:"id"`
-	Version       int           `yaml:"version"`
-	Title         string        `yaml:"title"`
-	TitleEN       string        `yaml:"title_en"`
-	Level         string        `yaml:"level"`
-	Audience      []string      `yaml:"audience"`
-	Duration      int           `yaml:"duration_minutes"`
+	ID       string   `yaml:"id"`
+	Version  int      `yaml:"version"`
+	Title    string   `yaml:"title"`
+	TitleEN  string   `yaml:"title_en"`
+	Level    string   `yaml:"level"`
+	Audience []string `yaml:"audience"`
+	Duration int      `yaml:"duration_minutes"`
+	// StartTime is the simulated time of day at T0 ("08:00") when the kit's time
+	// runs at a steady pace, TimeScale simulated minutes per minute of exercise
+	// (1 when unset). A kit whose time jumps (phases announced by the animation)
+	// gives none: the hour is then in each message.
+	StartTime     string        `yaml:"start_time,omitempty"`
+	TimeScale     int           `yaml:"time_scale,omitempty"`
 	Notice        string        `yaml:"notice"`
 	Summary       string        `yaml:"summary"`
 	Objectives    []string      `yaml:"objectives"`
@@ -150,6 +156,12 @@ func (k Kit) Validate() error {
 		c.Add("title", "exercise.error.required")
 	}
 	k.checkFields(&c)
+	if _, ok := k.Start(); !ok && k.StartTime != "" {
+		c.Add("start_time", "exercise.error.start_time", k.StartTime)
+	}
+	if k.TimeScale < 0 || k.TimeScale > 60 || (k.TimeScale > 0 && k.StartTime == "") {
+		c.Add("time_scale", "exercise.error.time_scale")
+	}
 	cells := map[string]bool{"all": true}
 	for _, cell := range k.Cells {
 		if !idPattern.MatchString(cell.ID) || cells[cell.ID] {
