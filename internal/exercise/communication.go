@@ -41,7 +41,8 @@ type Details struct {
 }
 
 // Fill writes a communication text of kit k with the details (the date and hours
-// in the local time of the platform, where the exercise was planned).
+// in the local time of the platform, where the exercise was planned); a field
+// without a value (the cell, for someone who is not a player) stays as it is.
 func (k Kit) Fill(text string, d Details) string {
 	start := d.Start.Local()
 	values := map[string]string{
@@ -52,7 +53,7 @@ func (k Kit) Fill(text string, d Details) string {
 		"cellule": d.Cell,
 	}
 	return field.ReplaceAllStringFunc(text, func(m string) string {
-		if v, ok := values[m[1:len(m)-1]]; ok {
+		if v := values[m[1:len(m)-1]]; v != "" {
 			return v
 		}
 		return m
@@ -123,10 +124,7 @@ func (s *Service) SendInvitations(ctx context.Context, id int64) (int, error) {
 	}
 	sent := 0
 	for _, p := range players {
-		d.Cell = p.cell
-		if i := slices.IndexFunc(o.Kit.Cells, func(c Cell) bool { return c.ID == p.cell }); i >= 0 {
-			d.Cell = o.Kit.Cells[i].Name
-		}
+		d.Cell = o.Kit.cellName(p.cell)
 		subject, body := o.Kit.Invitation(d)
 		if err := s.Mail.Send(ctx, mail.Message{To: p.email, Subject: subject, Body: body}); err != nil {
 			if errors.Is(err, mail.ErrNotConfigured) {
@@ -140,6 +138,26 @@ func (s *Service) SendInvitations(ctx context.Context, id int64) (int, error) {
 		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.invitations", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: o.Path,
 			Changes: map[string]audit.Change{"sent": {After: sent}}})
 	})
+}
+
+// communication is the exercise's communication part as seat reads it: filled
+// with the date, hours and place once the exercise is planned, and with the cell
+// of a player.
+func (e Exercise) communication(seat Seat) Communication {
+	c := e.Kit.Communication
+	if d, err := e.details(); err == nil {
+		d.Cell = e.Kit.cellName(seat.Cell)
+		c.Invitation, c.Announcement, c.InternalNotice = e.Kit.Fill(c.Invitation, d), e.Kit.Fill(c.Announcement, d), e.Kit.Fill(c.InternalNotice, d)
+	}
+	return c
+}
+
+// cellName is the name of the kit's cell id ("" for none).
+func (k Kit) cellName(id string) string {
+	if i := slices.IndexFunc(k.Cells, func(c Cell) bool { return c.ID == id }); i >= 0 {
+		return k.Cells[i].Name
+	}
+	return ""
 }
 
 // Notice is the kit's announcement and internal notice filled for an exercise;
@@ -158,11 +176,7 @@ func (s *Service) Notice(ctx context.Context, id int64) (Notice, error) {
 	if err != nil {
 		return Notice{}, err
 	}
-	n := Notice{Exercise: o.Exercise}
-	if d, err := o.details(); err == nil {
-		n.Ready = true
-		n.Announcement = o.Kit.Fill(o.Kit.Communication.Announcement, d)
-		n.InternalNotice = o.Kit.Fill(o.Kit.Communication.InternalNotice, d)
-	}
-	return n, nil
+	_, err = o.details()
+	c := o.communication(o.Seat)
+	return Notice{Exercise: o.Exercise, Ready: err == nil, Announcement: c.Announcement, InternalNotice: c.InternalNotice}, nil
 }

@@ -228,8 +228,8 @@ func pageFor(room Room, v *web.View) pageData {
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
-	if det, err := e.details(); err == nil {
-		d.Announcement = e.Kit.Fill(e.Kit.Communication.Announcement, det)
+	if _, err := e.details(); err == nil {
+		d.Announcement = e.communication(seat).Announcement
 	}
 	d.Simulated = map[string]bool{}
 	var names []string

@@ -77,6 +77,16 @@ func TestInvitationAndNoticeFromTheKit(t *testing.T) {
 			}
 		}
 
+		// The API gives the participants the communication part filled in.
+		var part struct {
+			Communication struct {
+				InternalNotice string `json:"internal_notice"`
+			} `json:"communication_part"`
+		}
+		if app.API(t, player, "GET", path, nil, &part); !strings.Contains(part.Communication.InternalNotice, "le mardi 8 décembre 2026, de 9 h 30 à 11 h 30") {
+			t.Errorf("the internal notice in the API: %q", part.Communication.InternalNotice)
+		}
+
 		// The notice page, for the participants.
 		html := testkit.BodyOf(app.Get(t, app.Login(t, "pcra@demo.care.test"), fmt.Sprintf("/exercices/%d/note", id)))
 		notice := between(html, `id="internal-notice">`, "</div>")

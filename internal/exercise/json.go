@@ -138,7 +138,7 @@ func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
 		out.SimulatedTime = HHMM(time.Duration(at%(24*60)) * time.Minute)
 	}
 	if seat.Role != "" {
-		c := e.Kit.Communication
+		c := e.communication(seat)
 		out.Cells = mapJSON(e.Kit.Cells, toCellJSON)
 		out.Participant = toParticipantJSON(e.Kit.Participant)
 		out.Communication = &communicationJSON{Invitation: c.Invitation, Announcement: c.Announcement, InternalNotice: c.InternalNotice}
