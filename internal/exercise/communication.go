@@ -26,9 +26,9 @@ import (
 // The kits are written in French, so the fields are filled in French whatever the
 // page language: "le mardi 8 décembre 2026, de 9 h 30 à 11 h 30".
 
-// Fields are the fields a communication text may hold; {cellule} only in the
-// invitation, which goes to each player.
-var Fields = []string{"date", "debut", "fin", "lieu", "cellule"}
+// CommunicationFields are the fields a communication text may hold; {cellule}
+// only in the invitation, which goes to each player.
+var CommunicationFields = []string{"date", "debut", "fin", "lieu", "cellule"}
 
 var field = regexp.MustCompile(`\{([^{}]*)\}`)
 
@@ -81,8 +81,8 @@ func (k Kit) checkFields(c *problem.Checks) {
 		"internal_notice": k.Communication.InternalNotice}
 	for _, name := range []string{"invitation", "announcement", "internal_notice"} {
 		for _, m := range field.FindAllStringSubmatch(texts[name], -1) {
-			if !slices.Contains(Fields, m[1]) || (m[1] == "cellule" && name != "invitation") {
-				c.Add("communication."+name, "exercise.error.field", m[0], strings.Join(Fields, ", "))
+			if !slices.Contains(CommunicationFields, m[1]) || (m[1] == "cellule" && name != "invitation") {
+				c.Add("communication."+name, "exercise.error.field", m[0], strings.Join(CommunicationFields, ", "))
 			}
 		}
 	}

@@ -18,11 +18,7 @@ import (
 // sent or changed.
 func TestInvitationAndNoticeFromTheKit(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
-		rssi := app.Token(t, "rssi@demo.care.test")
-		id := startRehearsal(t, app, rssi, 1)
-		path := fmt.Sprintf("/api/v1/exercises/%d", id)
-		app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": "player", "cell": "decision"}, nil)
+		app, rssi, id, path := withPlayer(t, d)
 		app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "rssi.ght@demo.care.test"), "role": "observer"}, nil)
 
 		if resp := app.API(t, rssi, "POST", path+"/invitations", nil, nil); resp.StatusCode != 409 {

@@ -115,15 +115,13 @@ func toCellJSON(c Cell) cellJSON {
 func toParticipantJSON(p Participant) *participantJSON {
 	return &participantJSON{Rules: strs(p.Rules),
 		Sheets:   mapJSON(p.Sheets, func(s Sheet) sheetJSON { return sheetJSON{Title: s.Title, Items: strs(s.Items)} }),
-		Glossary: mapJSON(p.Glossary, func(g Term) termJSON { return termJSON{Term: g.Term, Definition: g.Definition} })}
+		Glossary: mapJSON(p.Glossary, func(g Term) termJSON { return termJSON(g) })}
 }
 
 func toAnimatorJSON(a Animator) *animatorJSON {
 	return &animatorJSON{Scenario: a.Scenario,
-		Criteria: mapJSON(a.Criteria, func(c Criterion) criterionDefJSON {
-			return criterionDefJSON{ID: c.ID, Label: c.Label, Description: c.Description, Cell: c.Cell}
-		}),
-		Retex: mapJSON(a.Retex, func(r RetexPart) retexPartJSON { return retexPartJSON{Title: r.Title, Prompts: strs(r.Prompts)} })}
+		Criteria: mapJSON(a.Criteria, func(c Criterion) criterionDefJSON { return criterionDefJSON(c) }),
+		Retex:    mapJSON(a.Retex, func(r RetexPart) retexPartJSON { return retexPartJSON{Title: r.Title, Prompts: strs(r.Prompts)} })}
 }
 
 func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {

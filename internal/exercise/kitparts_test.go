@@ -98,3 +98,18 @@ func TestKitPartsInTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// withPlayer starts the app on d without its loops, and a rehearsal of the
+// beginners' kit animated by the CHU's RSSI (token rssi) with the PCRA lead seated
+// as a player of the decision cell; path is the exercise's API path.
+func withPlayer(t *testing.T, d *db.DB) (app *testkit.App, rssi string, id int64, path string) {
+	t.Helper()
+	app = testkit.NewApp(t, d, testkit.WithoutLoops)
+	rssi = app.Token(t, "rssi@demo.care.test")
+	id = startRehearsal(t, app, rssi, 1)
+	path = fmt.Sprintf("/api/v1/exercises/%d", id)
+	if resp := app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": "player", "cell": "decision"}, nil); resp.StatusCode != 204 {
+		t.Fatalf("seat the player: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	return app, rssi, id, path
+}

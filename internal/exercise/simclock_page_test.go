@@ -16,11 +16,7 @@ import (
 // minute), in the page's language; so does the API.
 func TestExerciseClockOnThePages(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
-		rssi := app.Token(t, "rssi@demo.care.test")
-		id := startRehearsal(t, app, rssi, 1)
-		path := fmt.Sprintf("/api/v1/exercises/%d", id)
-		app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": "player", "cell": "decision"}, nil)
+		app, rssi, id, path := withPlayer(t, d)
 		app.API(t, rssi, "POST", path+"/start", nil, nil)
 		app.API(t, rssi, "POST", path+"/pause", nil, nil)
 		// 25 minutes played, then paused.
