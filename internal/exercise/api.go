@@ -147,14 +147,24 @@ func (h *Handler) APICloseRetex(w http.ResponseWriter, r *http.Request) { h.APIS
 // APIPlan answers POST /api/v1/exercises/{id}/plan.
 func (h *Handler) APIPlan(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Date string `json:"date"`
+		Date  string `json:"date"`
+		Place string `json:"place"`
 	}
 	onExercise(w, r, &in, func(id int64) error {
 		on, err := time.Parse(time.RFC3339, in.Date)
 		if err != nil {
 			return fieldError("date", "exercise.error.date")
 		}
-		return noContent(w, h.Exercises.Plan(r.Context(), id, on))
+		return noContent(w, h.Exercises.Plan(r.Context(), id, on, in.Place))
+	})
+}
+
+// APIInvitations answers POST /api/v1/exercises/{id}/invitations: the kit's
+// invitation e-mailed to the players, and how many were sent.
+func (h *Handler) APIInvitations(w http.ResponseWriter, r *http.Request) {
+	onExercise(w, r, nil, func(id int64) error {
+		n, err := h.Exercises.SendInvitations(r.Context(), id)
+		return reply(w, http.StatusOK, map[string]int{"sent": n}, err)
 	})
 }
 

@@ -1,6 +1,9 @@
 package exercise
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Clock is the time of a running exercise: wall time since T0, less the time spent
 // paused, multiplied by the speed factor of a rehearsal.
@@ -53,4 +56,36 @@ func (c Clock) Resume(now time.Time) Clock {
 		c.PausedAt = nil
 	}
 	return c
+}
+
+// HHMM writes an exercise time as hours and minutes, "01:25" (any seconds left
+// out).
+func HHMM(d time.Duration) string {
+	m := max(int(d/time.Minute), 0)
+	return fmt.Sprintf("%02d:%02d", m/60, m%60)
+}
+
+// Start is the simulated time of day at T0, in minutes after midnight, when the
+// kit gives one.
+func (k Kit) Start() (int, bool) {
+	var h, m int
+	if len(k.StartTime) != 5 {
+		return 0, false
+	}
+	if _, err := fmt.Sscanf(k.StartTime, "%2d:%2d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// SimulatedAt is the simulated time of day, in minutes after midnight (past 24
+// hours on a later day), reached at exercise time elapsed, when the kit gives a
+// start hour: the débutant kit "commence le lundi à 8 h 00 (heure simulée)", a
+// minute of play being "environ deux minutes simulées".
+func (k Kit) SimulatedAt(elapsed time.Duration) (int, bool) {
+	start, ok := k.Start()
+	if !ok {
+		return 0, false
+	}
+	return start + int(elapsed/time.Minute)*max(k.TimeScale, 1), true
 }

@@ -131,9 +131,18 @@ type pageData struct {
 	Room
 	Tasks        []LogEntry // the actions of the viewer's cell (all cells for animators)
 	Activity     []Activity // the animator console's view of who writes what
-	Elapsed      int
-	Channels     string // JSON: channel id → label, for the live script
+	Elapsed      int        // exercise time, in seconds
+	Clock        string     // exercise time as hh:mm
+	SimTime      string     // the simulated time of day, in the page's language, when the kit gives a start hour
+	SimStart     int        // the kit's start hour in minutes after midnight, -1 when none (for the live clock)
+	SimScale     int
+	Ticking      bool             // the clock runs: the exercise runs, not paused
+	At           map[int64]string // each stimulus's exercise time (hh:mm) and simulated time of day
+	Channels     string           // JSON: channel id → label, for the live script
 	Cells        map[string]string
+	Announcement string          // the kit's announcement, filled once the exercise is planned with its place
+	Simulated    map[string]bool // the cells the animation team plays (Kit.Simulated)
+	SimulatedBy  string          // their names, for the line that says so
 	CanManage    bool
 	Running      bool
 	RetexVisible bool
@@ -194,7 +203,21 @@ func pageFor(room Room, v *web.View) pageData {
 	d.Running = e.Status == StatusRunning
 	d.CanManage = seat.Role == RoleAnimator
 	d.RetexVisible = seat.Role != "" && (e.Status == StatusFinished || e.Status == StatusClosed)
-	d.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
+	elapsed := e.Elapsed(time.Now())
+	d.Elapsed, d.Clock, d.SimStart, d.SimScale = int(elapsed/time.Second), HHMM(elapsed), -1, max(e.Kit.TimeScale, 1)
+	d.Ticking = d.Running && e.Clock.PausedAt == nil
+	if at, ok := e.Kit.SimulatedAt(elapsed); ok {
+		d.SimTime = v.Lang.TimeOfDay(at)
+		d.SimStart, _ = e.Kit.Start()
+	}
+	d.At = map[int64]string{}
+	for _, st := range room.Stimuli {
+		offset := time.Duration(st.Offset) * time.Second
+		d.At[st.ID] = HHMM(offset)
+		if at, ok := e.Kit.SimulatedAt(offset); ok {
+			d.At[st.ID] += " · " + v.Lang.TimeOfDay(at)
+		}
+	}
 	labels := map[string]string{}
 	for _, c := range Channels {
 		labels[c] = v.T("exercise.channel." + c)
@@ -205,6 +228,16 @@ func pageFor(room Room, v *web.View) pageData {
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
+	if _, err := e.details(); err == nil {
+		d.Announcement = e.communication(seat).Announcement
+	}
+	d.Simulated = map[string]bool{}
+	var names []string
+	for _, id := range e.Kit.Simulated(room.Members) {
+		d.Simulated[id] = true
+		names = append(names, d.Cells[id])
+	}
+	d.SimulatedBy = strings.Join(names, ", ")
 	return d
 }
 
@@ -242,7 +275,42 @@ func (h *Handler) Plan(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return fieldError("planned_for", "exercise.error.date")
 		}
-		return h.Exercises.Plan(ctx, id, on)
+		return h.Exercises.Plan(ctx, id, on, r.PostFormValue("place"))
+	})
+}
+
+// Invite e-mails the kit's invitation to the players, from the console.
+func (h *Handler) Invite(w http.ResponseWriter, r *http.Request) {
+	h.submit(w, r, false, "exercise.invitations_sent", "#participants", func(ctx context.Context, id int64) error {
+		_, err := h.Exercises.SendInvitations(ctx, id)
+		return err
+	})
+}
+
+// noticeData is the notice page: the date and hour in the page's language.
+type noticeData struct {
+	Notice
+	Date, Time string
+}
+
+// NoticePage shows the kit's announcement and internal notice filled with the
+// exercise's date and place, to print or forward.
+func (h *Handler) NoticePage(w http.ResponseWriter, r *http.Request) {
+	h.show(w, r, "exercise.notice", "exercise-notice", nil, func(v *web.View) error {
+		id, err := web.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		n, err := h.Exercises.Notice(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		d := noticeData{Notice: n}
+		if at := n.Exercise.PlannedFor; at != nil {
+			d.Date, d.Time = v.Lang.LongDate(at.Local()), v.Lang.Clock(at.Local())
+		}
+		v.Data = d
+		return nil
 	})
 }
 
@@ -348,8 +416,8 @@ func parseDue(v string) (time.Time, error) {
 }
 
 // fieldError is the refusal of one field of a form.
-func fieldError(field, key string) error {
+func fieldError(field, key string, args ...any) error {
 	var c problem.Checks
-	c.Add(field, key)
+	c.Add(field, key, args...)
 	return c.Err()
 }

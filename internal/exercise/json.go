@@ -11,8 +11,12 @@ type kitJSON struct {
 	Level    string   `json:"level"`
 	Audience []string `json:"audience"`
 	Duration int      `json:"duration_minutes"`
-	Stimuli  int      `json:"stimuli_count"`
-	Summary  string   `json:"summary"`
+	// StartTime and TimeScale: the simulated time of day at T0 and its pace, when
+	// the kit gives them.
+	StartTime string `json:"start_time,omitempty"`
+	TimeScale int    `json:"time_scale,omitempty"`
+	Stimuli   int    `json:"stimuli_count"`
+	Summary   string `json:"summary"`
 	// Recommended marks the kit of the level that the establishment's latest
 	// validated maturity assessment recommends (with ?org=ID).
 	Recommended bool `json:"recommended,omitempty"`
@@ -20,7 +24,7 @@ type kitJSON struct {
 
 func toKitJSON(k Kit, recommended string) kitJSON {
 	return kitJSON{ID: k.ID, Version: k.Version, Title: k.Title, Level: k.Level, Audience: k.Audience,
-		Duration: k.Duration, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary, Recommended: recommended != "" && k.Level == recommended}
+		Duration: k.Duration, StartTime: k.StartTime, TimeScale: k.TimeScale, Stimuli: len(k.Animator.Stimuli), Summary: k.Summary, Recommended: recommended != "" && k.Level == recommended}
 }
 
 type exerciseJSON struct {
@@ -34,31 +38,111 @@ type exerciseJSON struct {
 	Paused     bool       `json:"paused"`
 	Speed      int        `json:"speed"`
 	PlannedFor *time.Time `json:"planned_for"`
+	Place      string     `json:"place"`
 	StartedAt  *time.Time `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"`
 	Elapsed    int        `json:"elapsed_seconds"`
-	Role       string     `json:"role,omitempty"`
-	Cell       string     `json:"cell,omitempty"`
+	// SimulatedTime is the simulated time of day reached ("09:40"), when the kit
+	// gives a start hour.
+	SimulatedTime string `json:"simulated_time,omitempty"`
+	Role          string `json:"role,omitempty"`
+	Cell          string `json:"cell,omitempty"`
+	// Cells are the kit's cells, for an API client to seat players (participants).
+	Cells []cellJSON `json:"cells,omitempty"`
 	// Parts are given to participants: participant and communication parts to all,
 	// the animator part (scenario, grid, RETEX template) to the animation team only.
-	Participant   *Participant   `json:"participant_part,omitempty"`
-	Communication *Communication `json:"communication_part,omitempty"`
-	Animator      *Animator      `json:"animator_part,omitempty"`
+	Participant   *participantJSON   `json:"participant_part,omitempty"`
+	Communication *communicationJSON `json:"communication_part,omitempty"`
+	Animator      *animatorJSON      `json:"animator_part,omitempty"`
+}
+
+// The kit's parts in the API: the kit copy is stored with the Go field names
+// (json.Marshal of Kit), so the API has its own snake_case shapes, named as in
+// the kit's YAML format.
+
+type cellJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Optional: played by the animation team unless players are seated in it.
+	Optional bool     `json:"optional"`
+	Roles    []string `json:"roles"`
+}
+
+type sheetJSON struct {
+	Title string   `json:"title"`
+	Items []string `json:"items"`
+}
+
+type termJSON struct {
+	Term       string `json:"term"`
+	Definition string `json:"definition"`
+}
+
+type participantJSON struct {
+	Rules    []string    `json:"rules"`
+	Sheets   []sheetJSON `json:"sheets"`
+	Glossary []termJSON  `json:"glossary"`
+}
+
+type communicationJSON struct {
+	Invitation     string `json:"invitation"`
+	Announcement   string `json:"announcement"`
+	InternalNotice string `json:"internal_notice"`
+}
+
+type criterionDefJSON struct {
+	ID          string `json:"id"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Cell        string `json:"cell"`
+}
+
+type retexPartJSON struct {
+	Title   string   `json:"title"`
+	Prompts []string `json:"prompts"`
+}
+
+type animatorJSON struct {
+	Scenario string             `json:"scenario"`
+	Criteria []criterionDefJSON `json:"criteria"`
+	Retex    []retexPartJSON    `json:"retex_template"`
+}
+
+func toCellJSON(c Cell) cellJSON {
+	return cellJSON{ID: c.ID, Name: c.Name, Optional: c.Optional, Roles: strs(c.Roles)}
+}
+
+func toParticipantJSON(p Participant) *participantJSON {
+	return &participantJSON{Rules: strs(p.Rules),
+		Sheets:   mapJSON(p.Sheets, func(s Sheet) sheetJSON { return sheetJSON{Title: s.Title, Items: strs(s.Items)} }),
+		Glossary: mapJSON(p.Glossary, func(g Term) termJSON { return termJSON(g) })}
+}
+
+func toAnimatorJSON(a Animator) *animatorJSON {
+	return &animatorJSON{Scenario: a.Scenario,
+		Criteria: mapJSON(a.Criteria, func(c Criterion) criterionDefJSON { return criterionDefJSON(c) }),
+		Retex:    mapJSON(a.Retex, func(r RetexPart) retexPartJSON { return retexPartJSON{Title: r.Title, Prompts: strs(r.Prompts)} })}
 }
 
 func toExerciseJSON(e Exercise, seat Seat) exerciseJSON {
 	out := exerciseJSON{ID: e.ID, Org: e.OrgID, Kit: e.KitID, KitVersion: e.KitVersion, Title: e.Title, Level: e.Level, Status: e.Status,
-		Paused: e.Clock.PausedAt != nil, Speed: max(e.Clock.Speed, 1), PlannedFor: e.PlannedFor, FinishedAt: e.FinishedAt, Role: seat.Role, Cell: seat.Cell}
+		Paused: e.Clock.PausedAt != nil, Speed: max(e.Clock.Speed, 1), PlannedFor: e.PlannedFor, Place: e.Place, FinishedAt: e.FinishedAt, Role: seat.Role, Cell: seat.Cell}
 	if !e.Clock.StartedAt.IsZero() {
 		t := e.Clock.StartedAt
 		out.StartedAt = &t
 		out.Elapsed = int(e.Elapsed(time.Now()) / time.Second)
 	}
+	if at, ok := e.Kit.SimulatedAt(e.Elapsed(time.Now())); ok {
+		out.SimulatedTime = HHMM(time.Duration(at%(24*60)) * time.Minute)
+	}
 	if seat.Role != "" {
-		out.Participant, out.Communication = &e.Kit.Participant, &e.Kit.Communication
+		c := e.communication(seat)
+		out.Cells = mapJSON(e.Kit.Cells, toCellJSON)
+		out.Participant = toParticipantJSON(e.Kit.Participant)
+		out.Communication = &communicationJSON{Invitation: c.Invitation, Announcement: c.Announcement, InternalNotice: c.InternalNotice}
 	}
 	if seat.Staff() {
-		out.Animator = &e.Kit.Animator
+		out.Animator = toAnimatorJSON(e.Kit.Animator)
 	}
 	return out
 }
@@ -190,3 +274,6 @@ func mapJSON[T, J any](list []T, to func(T) J) []J {
 	}
 	return out
 }
+
+// strs is a list of strings for the API: never null.
+func strs(list []string) []string { return mapJSON(list, func(v string) string { return v }) }

@@ -29,13 +29,19 @@ var Channels = []string{"email", "telephone", "sms", "media", "visite", "courrie
 
 // Kit is one version of an exercise kit.
 type Kit struct {
-	ID            string        `yaml:"id"`
-	Version       int           `yaml:"version"`
-	Title         string        `yaml:"title"`
-	TitleEN       string        `yaml:"title_en"`
-	Level         string        `yaml:"level"`
-	Audience      []string      `yaml:"audience"`
-	Duration      int           `yaml:"duration_minutes"`
+	ID       string   `yaml:"id"`
+	Version  int      `yaml:"version"`
+	Title    string   `yaml:"title"`
+	TitleEN  string   `yaml:"title_en"`
+	Level    string   `yaml:"level"`
+	Audience []string `yaml:"audience"`
+	Duration int      `yaml:"duration_minutes"`
+	// StartTime is the simulated time of day at T0 ("08:00") when the kit's time
+	// runs at a steady pace, TimeScale simulated minutes per minute of exercise
+	// (1 when unset). A kit whose time jumps (phases announced by the animation)
+	// gives none: the hour is then in each message.
+	StartTime     string        `yaml:"start_time,omitempty"`
+	TimeScale     int           `yaml:"time_scale,omitempty"`
 	Notice        string        `yaml:"notice"`
 	Summary       string        `yaml:"summary"`
 	Objectives    []string      `yaml:"objectives"`
@@ -45,24 +51,32 @@ type Kit struct {
 	Animator      Animator      `yaml:"animator"`
 }
 
-// Cell is a group of players.
+// Cell is a group of players. An optional cell is played by the animation team
+// unless the animators seat players in it when they prepare the exercise.
 type Cell struct {
-	ID    string   `yaml:"id"`
-	Name  string   `yaml:"name"`
-	Roles []string `yaml:"roles"`
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Optional bool     `yaml:"optional,omitempty"`
+	Roles    []string `yaml:"roles"`
 }
 
 // Participant is what players receive before the exercise.
 type Participant struct {
-	Rules  []string `yaml:"rules"`
-	Sheets []struct {
-		Title string   `yaml:"title"`
-		Items []string `yaml:"items"`
-	} `yaml:"sheets"`
-	Glossary []struct {
-		Term       string `yaml:"term"`
-		Definition string `yaml:"definition"`
-	} `yaml:"glossary"`
+	Rules    []string `yaml:"rules"`
+	Sheets   []Sheet  `yaml:"sheets"`
+	Glossary []Term   `yaml:"glossary"`
+}
+
+// Sheet is a good-practice sheet of the participant part.
+type Sheet struct {
+	Title string   `yaml:"title"`
+	Items []string `yaml:"items"`
+}
+
+// Term is an entry of the participant part's glossary.
+type Term struct {
+	Term       string `yaml:"term"`
+	Definition string `yaml:"definition"`
 }
 
 // Communication holds the messages around the exercise.
@@ -77,10 +91,13 @@ type Animator struct {
 	Scenario string      `yaml:"scenario"`
 	Stimuli  []Stimulus  `yaml:"stimuli"`
 	Criteria []Criterion `yaml:"criteria"`
-	Retex    []struct {
-		Title   string   `yaml:"title"`
-		Prompts []string `yaml:"prompts"`
-	} `yaml:"retex_template"`
+	Retex    []RetexPart `yaml:"retex_template"`
+}
+
+// RetexPart is a heading of the RETEX template with its questions.
+type RetexPart struct {
+	Title   string   `yaml:"title"`
+	Prompts []string `yaml:"prompts"`
 }
 
 // Stimulus is one line of the chronogramme.
@@ -137,6 +154,13 @@ func (k Kit) Validate() error {
 	}
 	if strings.TrimSpace(k.Title) == "" || strings.TrimSpace(k.Notice) == "" || strings.TrimSpace(k.Animator.Scenario) == "" {
 		c.Add("title", "exercise.error.required")
+	}
+	k.checkFields(&c)
+	if _, ok := k.Start(); !ok && k.StartTime != "" {
+		c.Add("start_time", "exercise.error.start_time", k.StartTime)
+	}
+	if k.TimeScale < 0 || k.TimeScale > 60 || (k.TimeScale > 0 && k.StartTime == "") {
+		c.Add("time_scale", "exercise.error.time_scale")
 	}
 	cells := map[string]bool{"all": true}
 	for _, cell := range k.Cells {
@@ -217,6 +241,22 @@ func Shipped() ([]Kit, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// Simulated lists the cells the animation team plays in an exercise of the kit
+// whose participants are members: the optional cells in which no player is
+// seated. Their stimuli are then for the animators, who answer in the cell's
+// role (the animation team reads every stimulus: Seat.Shown). The regional kit
+// follows the CaRE programme's text: "fait jouer l'ARS et la Préfecture (le
+// reste de l'écosystème est simulé)", so its GHT and SAMU cells are optional.
+func (k Kit) Simulated(members []Member) []string {
+	var out []string
+	for _, c := range k.Cells {
+		if c.Optional && !slices.ContainsFunc(members, func(m Member) bool { return m.Role == RolePlayer && m.Cell == c.ID }) {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // ForPlayers is the kit as a player may see it: everything but the animator part.

@@ -3,7 +3,9 @@ package exercise
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"care/internal/audit"
 	"care/internal/authz"
@@ -67,19 +69,26 @@ func fromKit(st Stimulus) Line {
 		Content: st.Content, Attachments: st.Attachments, Expected: st.ExpectedReactions, Criteria: st.Criteria}
 }
 
-// Plan sets the date of a draft or planned exercise.
-func (s *Service) Plan(ctx context.Context, id int64, on time.Time) error {
+// MaxPlace bounds the length of an exercise's place.
+const MaxPlace = 200
+
+// Plan sets the date and place of a draft or planned exercise.
+func (s *Service) Plan(ctx context.Context, id int64, on time.Time, place string) error {
+	place = strings.TrimSpace(place)
+	if utf8.RuneCountInString(place) > MaxPlace {
+		return fieldError("place", "exercise.error.place", MaxPlace)
+	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		o, err := drive(ctx, tx, id, StatusDraft, StatusPlanned)
 		if err != nil {
 			return err
 		}
 		on = on.UTC().Truncate(time.Second)
-		if err := setExercise(ctx, tx, id, "plan", "status = 'planned', planned_for = $1", on); err != nil {
+		if err := setExercise(ctx, tx, id, "plan", "status = 'planned', planned_for = $1, place = $2", on, place); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.plan", ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: o.Path,
-			Changes: map[string]audit.Change{"planned_for": {After: on}}})
+			Changes: map[string]audit.Change{"planned_for": {After: on}, "place": {Before: o.Place, After: place}}})
 	})
 }
 

@@ -77,6 +77,7 @@ type Exercise struct {
 	Level      string
 	Status     string
 	PlannedFor *time.Time
+	Place      string // where it takes place, given when it is planned
 	Clock      Clock
 	FinishedAt *time.Time
 	CreatedAt  time.Time

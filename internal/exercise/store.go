@@ -17,7 +17,7 @@ import (
 // The exercises and their participants as stored. Every function here is plain SQL
 // over a db.Querier or a transaction; access is decided before (open).
 
-const exerciseColumns = "e.id, e.org_id, e.kit_id, e.kit_version, e.title, e.level, e.status, e.planned_for, e.speed, e.started_at, e.paused_at, e.paused_ms, e.finished_at, e.created_at"
+const exerciseColumns = "e.id, e.org_id, e.kit_id, e.kit_version, e.title, e.level, e.status, e.planned_for, e.place, e.speed, e.started_at, e.paused_at, e.paused_ms, e.finished_at, e.created_at"
 
 // scanExercise reads the exerciseColumns, then the kit copy when kit is set, then
 // extra.
@@ -26,7 +26,7 @@ func scanExercise(row db.Row, kit bool, extra ...any) (Exercise, error) {
 	var blob []byte
 	var planned, started, paused, finished sql.NullTime
 	var pausedMS int64
-	dest := []any{&e.ID, &e.OrgID, &e.KitID, &e.KitVersion, &e.Title, &e.Level, &e.Status, &planned, &e.Clock.Speed, &started, &paused, &pausedMS, &finished, &e.CreatedAt}
+	dest := []any{&e.ID, &e.OrgID, &e.KitID, &e.KitVersion, &e.Title, &e.Level, &e.Status, &planned, &e.Place, &e.Clock.Speed, &started, &paused, &pausedMS, &finished, &e.CreatedAt}
 	if kit {
 		dest = append(dest, &blob)
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,14 @@ func TestJourneyExerciseRehearsal(t *testing.T) {
 	}
 
 	animator.submit("starting", `button[name="step"][value="start"]`)
+	// The console's clock runs: exercise time as hh:mm, and the kit's simulated
+	// time of day (from 8 h 00, two simulated minutes a minute) written in French.
+	clock := []string{animator.text("#simulated-time")}
+	time.Sleep(1500 * time.Millisecond)
+	clock = append(clock, animator.text("#simulated-time"), animator.text("#elapsed"))
+	if !regexp.MustCompile(`^\d{1,2} h \d{2}$`).MatchString(clock[1]) || clock[1] == clock[0] || !regexp.MustCompile(`^\d{2}:\d{2}$`).MatchString(clock[2]) {
+		t.Errorf("the console's clock: simulated %q then %q, exercise time %q", clock[0], clock[1], clock[2])
+	}
 	for cell, j := range players {
 		var got []string
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(got) < len(want[cell]); time.Sleep(200 * time.Millisecond) {

@@ -1,6 +1,35 @@
 // Live play: follows the exercise's event stream and adds what arrives to the page
 // (stimuli received, main courante, marks); a change of state reloads the page.
 // Text is set with textContent only: stimuli and log entries are never HTML.
+// The exercise clock: exercise time as hh:mm and, when the kit gives a start
+// hour, the simulated time of day ("9 h 30" in French, "09:30" in English), as
+// the server writes them (exercise.HHMM, i18n.Lang.TimeOfDay); it advances while
+// the exercise runs.
+(function () {
+  "use strict";
+  var clock = document.getElementById("clock");
+  if (!clock || clock.dataset.ticking !== "true") { return; }
+  var elapsed = Number(clock.dataset.elapsed) || 0;
+  var speed = Math.max(Number(clock.dataset.speed) || 1, 1);
+  var start = Number(clock.dataset.start);
+  var scale = Math.max(Number(clock.dataset.scale) || 1, 1);
+  var began = Date.now();
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function tick() {
+    var seconds = elapsed + Math.floor((Date.now() - began) / 1000) * speed;
+    var minutes = Math.floor(seconds / 60);
+    var e = document.getElementById("elapsed");
+    if (e) { e.textContent = two(Math.floor(minutes / 60)) + ":" + two(minutes % 60); }
+    var s = document.getElementById("simulated-time");
+    if (s && start >= 0) {
+      var at = (start + minutes * scale) % (24 * 60);
+      var h = Math.floor(at / 60), m = at % 60;
+      s.textContent = clock.dataset.lang === "fr" ? h + " h " + two(m) : two(h) + ":" + two(m);
+    }
+  }
+  setInterval(tick, 1000);
+}());
+
 (function () {
   "use strict";
   var live = document.getElementById("live");
