@@ -225,31 +225,40 @@ func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type entityJSON struct {
-	ID     int64   `json:"id"`
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	BIA    bool    `json:"bia"`
-	Plan   bool    `json:"plan"`
-	Tested bool    `json:"tested"`
+type perimeterJSON struct {
+	Care     string `json:"care"`
+	Admin    string `json:"admin"`
+	Platform string `json:"platform"`
+	Met      bool   `json:"met"`
 }
 
-func coverageJSON(c Coverage, p Perimeter, err error) (any, error) {
+type entityJSON struct {
+	ID        int64         `json:"id"`
+	Name      string        `json:"name"`
+	Weight    float64       `json:"weight"`
+	Perimeter perimeterJSON `json:"minimum_perimeter"`
+	BIA       bool          `json:"bia"`
+	Plan      bool          `json:"plan"`
+	Tested    bool          `json:"tested"`
+}
+
+func coverageJSON(c Coverage, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		Threshold float64         `json:"threshold_percent"`
-		BIA       float64         `json:"bia_percent"`
-		Plan      float64         `json:"plan_percent"`
-		Tested    float64         `json:"tested_percent"`
-		Met       bool            `json:"met"`
-		Entities  []entityJSON    `json:"entities"`
-		Perimeter map[string]bool `json:"minimum_perimeter"`
-	}{Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entityJSON{},
-		Perimeter: map[string]bool{"care": p.Care, "admin": p.Admin, "platform": p.Platform, "met": p.Met()}}
+		Scope     string       `json:"scope"`
+		Threshold float64      `json:"threshold_percent"`
+		BIA       float64      `json:"bia_percent"`
+		Plan      float64      `json:"plan_percent"`
+		Tested    float64      `json:"tested_percent"`
+		Met       bool         `json:"met"`
+		Entities  []entityJSON `json:"entities"`
+	}{Scope: c.Scope, Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entityJSON{}}
 	for _, e := range c.Entities {
-		out.Entities = append(out.Entities, entityJSON(e))
+		p := e.Perimeter
+		out.Entities = append(out.Entities, entityJSON{ID: e.ID, Name: e.Name, Weight: e.Weight, BIA: e.BIA, Plan: e.Plan, Tested: e.Tested,
+			Perimeter: perimeterJSON{Care: p.State(TypeCare), Admin: p.State(TypeAdmin), Platform: p.State(TypePlatform), Met: p.Met()}})
 	}
 	return out, nil
 }

@@ -26,6 +26,9 @@ type Plan struct {
 	Governance string
 	ReviewDue  *time.Time
 	UpdatedAt  *time.Time
+	// Absent are the O1.C perimeter items (activity types) the establishment does
+	// not have ("s'ils existent"): they apply to it and to the nodes below it.
+	Absent []string
 }
 
 // maxText bounds the free-text fields of the framing and of a sheet, in characters.
@@ -46,6 +49,11 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) error {
 	if p.RPCRAEmail != "" && !strings.Contains(p.RPCRAEmail, "@") {
 		c.Add("rpcra_email", "account.error.email")
 	}
+	for _, item := range p.Absent {
+		if !slices.Contains(PerimeterItems, item) {
+			c.Add("absent", "continuity.error.perimeter_item", item)
+		}
+	}
 	checkLengths(&c, map[string]string{"mission": p.Mission, "perimeter": p.Perimeter, "calendar": p.Calendar, "governance": p.Governance})
 	if err := c.Err(); err != nil {
 		return err
@@ -59,7 +67,7 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) error {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.plan_save", ObjectType: "org", ObjectID: audit.ID(p.OrgID), OrgPath: o.Path,
-			Changes: map[string]audit.Change{"rpcra": {After: p.RPCRAName}}})
+			Changes: map[string]audit.Change{"rpcra": {After: p.RPCRAName}, "absent_perimeter": {After: strings.Join(p.Absent, ",")}}})
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,11 +117,15 @@ var chooserLevels = []org.Level{org.GHT, org.LegalEntity, org.Site}
 
 type dashData struct {
 	Overview
-	Chooser   web.Chooser
-	Catalogue Catalogue
-	Kinds     []string
-	TestKinds []string
+	Chooser        web.Chooser
+	Catalogue      Catalogue
+	Kinds          []string
+	TestKinds      []string
+	PerimeterItems []string
 }
+
+// PlanLacks reports whether the framing records perimeter item as not existing.
+func (d dashData) PlanLacks(item string) bool { return slices.Contains(d.Plan.Absent, item) }
 
 // Dashboard shows an establishment's or a GHT's whole continuity work on one page.
 func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +141,7 @@ func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
 // when it lists them); failed is a refused form's error.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id int64, failed error) {
 	ctx := r.Context()
-	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds}
+	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
 	var err error
 	if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
 		h.Fail(w, r, err)
@@ -184,7 +189,7 @@ func (h *Handler) SavePlan(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.Continuity.SavePlan(r.Context(), Plan{OrgID: id, RPCRAName: r.PostFormValue("rpcra_name"), RPCRAEmail: r.PostFormValue("rpcra_email"),
 			Mission: r.PostFormValue("mission"), Perimeter: r.PostFormValue("perimeter"), Calendar: r.PostFormValue("calendar"),
-			Governance: r.PostFormValue("governance"), ReviewDue: due})
+			Governance: r.PostFormValue("governance"), ReviewDue: due, Absent: r.PostForm["absent"]})
 	})
 }
 

@@ -231,23 +231,39 @@ func Gaps(needs []Need, resources []Resource) []Gap {
 	return gaps
 }
 
-// Entity is a legal entity or a site, with its share of activity and what its
-// continuity work covers.
+// Entity is what Domaine 2's coverage rule counts: a legal entity (FINESS EJ), or
+// a geographic establishment (FINESS EG) for a candidate outside a GHT, with its
+// share of activity and what its continuity work covers.
 type Entity struct {
-	ID     int64
-	Name   string
-	Weight float64
-	BIA    bool // at least one activity with a BIA
-	Plan   bool // a generated PCRA
-	Tested bool // a PCA test done in the last twelve months
+	ID        int64
+	Name      string
+	Weight    float64
+	Perimeter Perimeter // the O1.C minimum over the entity's own BIAs
+	BIA       bool      // the entity's BIAs cover the O1.C minimum perimeter (set by ComputeCoverage)
+	Plan      bool      // a generated PCRA
+	Tested    bool      // a PCA tested in a field exercise during the operational phase (O1.D)
 }
 
 // CoverageThreshold is Domaine 2's share of combined activity that BIAs, plans and
 // tests must cover across the entities of a GHT or a multi-site candidate.
+//
+// Source: ANS, Domaine 2 "Stratégie de continuité et de reprise d'activité",
+// objectives O1.C and O1.D (GHT with several FINESS EJ: EJs totalling at least
+// 66 % of combined activity; candidates outside a GHT with several FINESS EG:
+// EGs totalling 66 %), as transcribed in intuitem/ciso-assistant-community,
+// backend/library/libraries/ans-care-domaine2.yaml.
 const CoverageThreshold = 66.0
+
+// Entity scopes: what the coverage of a node counts.
+const (
+	ScopeLegalEntities = "legal_entities" // the FINESS EJ of a GHT (or of a region)
+	ScopeSites         = "sites"          // the FINESS EG of a candidate outside a GHT
+	ScopeSelf          = "self"           // the node alone
+)
 
 // Coverage is the share of combined activity covered by each piece of work.
 type Coverage struct {
+	Scope       string // ScopeLegalEntities, ScopeSites or ScopeSelf
 	TotalWeight float64
 	BIA         float64 // percent
 	Plan        float64
@@ -260,12 +276,25 @@ func (c Coverage) Met() bool {
 	return c.BIA >= CoverageThreshold && c.Plan >= CoverageThreshold && c.Tested >= CoverageThreshold
 }
 
+// Share is entity e's part of the combined activity, in percent.
+func (c Coverage) Share(e Entity) float64 {
+	if c.TotalWeight <= 0 {
+		return 0
+	}
+	return e.Weight * 100 / c.TotalWeight
+}
+
 // ComputeCoverage sums the activity weights of the covered entities over the total.
+// An entity counts for the BIAs only when its own BIAs cover the O1.C minimum
+// perimeter (O1.C: "formaliser un PCRA basé sur des BIA, a minima sur" the three
+// items, for EJs totalling 66 %): one BIA of any activity is not enough.
 // Entities without a weight count as nothing: the weights must be filled in.
-func ComputeCoverage(entities []Entity) Coverage {
-	c := Coverage{Entities: entities}
+func ComputeCoverage(scope string, entities []Entity) Coverage {
+	c := Coverage{Scope: scope, Entities: entities}
 	var bia, plan, tested float64
-	for _, e := range entities {
+	for i := range entities {
+		e := &entities[i]
+		e.BIA = e.Perimeter.Met()
 		c.TotalWeight += e.Weight
 		if e.BIA {
 			bia += e.Weight
@@ -285,13 +314,52 @@ func ComputeCoverage(entities []Entity) Coverage {
 
 // Perimeter is Domaine 2's O1.C minimum: BIAs of at least one care service with a
 // major impact on patients, the most critical administrative process, and one
-// technical platform of the care pathway.
+// technical platform of the care pathway (pharmacy, imaging, biology) — "s'ils
+// existent": an item the establishment recorded as absent is not asked.
+// Source: ANS Domaine 2, objective O1.C (same transcription as CoverageThreshold).
 type Perimeter struct {
-	Care, Admin, Platform bool
+	Care, Admin, Platform bool     // a BIA covers the item
+	Absent                []string // items (activity types) recorded as not existing
 }
 
-// Met reports whether the minimum perimeter is covered.
-func (p Perimeter) Met() bool { return p.Care && p.Admin && p.Platform }
+// PerimeterItems are the items of the O1.C minimum, by activity type.
+var PerimeterItems = []string{TypeCare, TypeAdmin, TypePlatform}
+
+// Covered reports whether a BIA covers item.
+func (p Perimeter) Covered(item string) bool {
+	switch item {
+	case TypeCare:
+		return p.Care
+	case TypeAdmin:
+		return p.Admin
+	case TypePlatform:
+		return p.Platform
+	}
+	return false
+}
+
+// State tells how item stands: "covered" by a BIA, "absent" (recorded as not
+// existing, so not asked) or "missing".
+func (p Perimeter) State(item string) string {
+	switch {
+	case p.Covered(item):
+		return "covered"
+	case slices.Contains(p.Absent, item):
+		return "absent"
+	}
+	return "missing"
+}
+
+// Met reports whether the minimum perimeter is covered: each item by a BIA, or
+// recorded as not existing.
+func (p Perimeter) Met() bool {
+	for _, item := range PerimeterItems {
+		if p.State(item) == "missing" {
+			return false
+		}
+	}
+	return true
+}
 
 // Assessed is an activity as the perimeter rule sees it.
 type Assessed struct {
@@ -300,9 +368,10 @@ type Assessed struct {
 	MajorOnPatient bool // patient safety or continuity of care reaches the unacceptable level
 }
 
-// MinimumPerimeter checks the O1.C rule over the activities of an establishment.
-func MinimumPerimeter(activities []Assessed) Perimeter {
-	var p Perimeter
+// MinimumPerimeter checks the O1.C rule over the activities of one entity, absent
+// being the items the entity recorded as not existing.
+func MinimumPerimeter(activities []Assessed, absent []string) Perimeter {
+	p := Perimeter{Absent: absent}
 	for _, a := range activities {
 		if !a.HasBIA {
 			continue
@@ -317,6 +386,17 @@ func MinimumPerimeter(activities []Assessed) Perimeter {
 		}
 	}
 	return p
+}
+
+// ParseAbsent reads a stored list of absent perimeter items.
+func ParseAbsent(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); slices.Contains(PerimeterItems, f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // MajorOnPatient reports whether the impacts reach the unacceptable level on patient

@@ -96,30 +96,51 @@ func TestGapsByHand(t *testing.T) {
 	}
 }
 
+// O1.C (ANS Domaine 2): "formaliser un PCRA basé sur des BIA, a minima sur" one
+// care service with a major patient impact, the most critical administrative
+// process, one technical platform of the care pathway — "s'ils existent" — for
+// entities totalling 66 % of combined activity. An entity is covered by its BIAs
+// only when they cover that perimeter (one BIA of any activity was enough before).
 func TestCoverageAndPerimeter(t *testing.T) {
-	c := ComputeCoverage([]Entity{
-		{Name: "CHU", Weight: 0.62, BIA: true, Plan: true, Tested: true},
-		{Name: "CH", Weight: 0.28, BIA: true, Plan: false, Tested: false},
+	full := Perimeter{Care: true, Admin: true, Platform: true}
+	c := ComputeCoverage(ScopeLegalEntities, []Entity{
+		{Name: "CHU", Weight: 0.62, Perimeter: full, Plan: true, Tested: true},
+		{Name: "CH", Weight: 0.28, Perimeter: full, Plan: false, Tested: false},
 		{Name: "EHPAD", Weight: 0.10},
 	})
-	if c.BIA < 89.99 || c.BIA > 90.01 || c.Plan < 61.99 || c.Plan > 62.01 || c.Met() {
+	if c.BIA < 89.99 || c.BIA > 90.01 || c.Plan < 61.99 || c.Plan > 62.01 || c.Met() || !c.Entities[0].BIA || c.Entities[2].BIA {
 		t.Errorf("coverage: BIA %.2f plan %.2f met %v; want 90, 62, not met (62 < 66)", c.BIA, c.Plan, c.Met())
 	}
-	c = ComputeCoverage([]Entity{{Weight: 0.7, BIA: true, Plan: true, Tested: true}, {Weight: 0.3}})
-	if !c.Met() {
+	c = ComputeCoverage(ScopeSites, []Entity{{Weight: 0.7, Perimeter: full, Plan: true, Tested: true}, {Weight: 0.3}})
+	if !c.Met() || c.Share(c.Entities[0]) < 69.99 {
 		t.Error("70 % covered should meet the 66 % rule")
+	}
+	// One BIA of an administrative process alone does not cover an entity.
+	c = ComputeCoverage(ScopeLegalEntities, []Entity{{Weight: 1, Perimeter: MinimumPerimeter([]Assessed{{Type: TypeAdmin, HasBIA: true}}, nil), Plan: true, Tested: true}})
+	if c.BIA != 0 || c.Entities[0].BIA || c.Met() {
+		t.Errorf("one administrative BIA covers the entity: %+v", c)
 	}
 	p := MinimumPerimeter([]Assessed{
 		{Type: TypeCare, HasBIA: true, MajorOnPatient: false},
 		{Type: TypeAdmin, HasBIA: true},
 		{Type: TypePlatform, HasBIA: false},
-	})
-	if p.Care || !p.Admin || p.Platform || p.Met() {
+	}, nil)
+	if p.Care || !p.Admin || p.Platform || p.Met() || p.State(TypePlatform) != "missing" {
 		t.Errorf("perimeter: %+v", p)
 	}
-	p = MinimumPerimeter([]Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}, {Type: TypePlatform, HasBIA: true}})
+	p = MinimumPerimeter([]Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}, {Type: TypePlatform, HasBIA: true}}, nil)
 	if !p.Met() {
 		t.Errorf("perimeter should be met: %+v", p)
+	}
+	// "s'ils existent": an establishment without a technical platform that says so
+	// is not failed for lacking it.
+	care := []Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}}
+	if MinimumPerimeter(care, nil).Met() {
+		t.Error("a missing platform was not asked")
+	}
+	p = MinimumPerimeter(care, ParseAbsent("platform, bogus"))
+	if !p.Met() || p.State(TypePlatform) != "absent" || len(p.Absent) != 1 {
+		t.Errorf("a platform recorded as absent still fails the perimeter: %+v", p)
 	}
 }
 

@@ -2,6 +2,7 @@ package continuity
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,6 @@ type Overview struct {
 	Org        org.Org
 	CanWrite   bool // the caller may run the node's programme
 	Coverage   Coverage
-	Perimeter  Perimeter
 	Evaluation Evaluation
 	// Sites are the establishments and sites below the node (itself included)
 	// an activity may be added to: offered to a writer at a GHT, an
@@ -62,7 +62,7 @@ func (s *Service) Overview(ctx context.Context, id int64) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	if ov.Coverage, ov.Perimeter, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, ov.Now); err != nil {
+	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, ov.Now); err != nil {
 		return Overview{}, err
 	}
 	ov.Evaluation = Evaluate(ov.EvalInput)
@@ -169,21 +169,21 @@ func gapsOf(acts []Activity, res []ResourceRow) []Gap {
 	return Gaps(needs, resources)
 }
 
-// CoverageFor computes the Domaine 2 indicators of node org: the 66 % coverage over
-// its legal entities (for a GHT or a region) or its sites (for a multi-site legal
-// entity), and the O1.C minimum perimeter over its activities.
-func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, Perimeter, error) {
+// CoverageFor computes the Domaine 2 indicators of node org: the 66 % coverage
+// over its legal entities (for a GHT or a region), its sites (for a multi-site
+// legal entity outside a GHT) or itself, with the O1.C minimum perimeter of each.
+func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, error) {
 	o, err := org.Load(ctx, s.DB.Read, id, authz.OrgRead)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
 	acts, err := s.activities(ctx, s.DB.Read, o.Path)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
 	below, err := nodesUnder(ctx, s.DB.Read, o.Path, belowLevels(o)...)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
 	return coverage(ctx, s.DB.Read, o, below, acts, db.Now())
 }
@@ -198,13 +198,37 @@ func belowLevels(o org.Org) []org.Level {
 	return []org.Level{org.LegalEntity, org.Site}
 }
 
-// coverage computes the indicators of the checked node o from the nodes below it
-// (belowLevels) and its activities.
-func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, now time.Time) (Coverage, Perimeter, error) {
-	level := org.LegalEntity
-	if o.IsEstablishment() {
-		level = org.Site
+// entityScope says what the coverage of the checked node o counts. D2 counts
+// the legal entities (FINESS EJ) of a GHT, and the geographic establishments
+// (FINESS EG) only for a candidate outside a GHT: a legal entity under a GHT is
+// one entity, whatever its sites (ANS Domaine 2, O1.C and O1.D).
+func entityScope(ctx context.Context, q db.Querier, o org.Org, below []org.Org) (string, error) {
+	switch o.Level {
+	case org.Site:
+		return ScopeSelf, nil
+	case org.LegalEntity:
+		parent, err := levelOf(ctx, q, o.ParentID)
+		if err != nil {
+			return "", err
+		}
+		if parent == org.GHT || !slices.ContainsFunc(below, func(b org.Org) bool { return b.Level == org.Site }) {
+			return ScopeSelf, nil
+		}
+		return ScopeSites, nil
 	}
+	return ScopeLegalEntities, nil
+}
+
+// coverage computes the indicators of the checked node o from the nodes below it
+// (belowLevels) and its activities: per entity, the O1.C perimeter of the
+// entity's own BIAs (its activities, and those held above it inside o — an
+// establishment's payroll covers each of its sites), its plan and its test.
+func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, now time.Time) (Coverage, error) {
+	scope, err := entityScope(ctx, q, o, below)
+	if err != nil {
+		return Coverage{}, err
+	}
+	level := map[string]org.Level{ScopeLegalEntities: org.LegalEntity, ScopeSites: org.Site}[scope]
 	var entities []Entity
 	var paths []string
 	for _, b := range below {
@@ -214,28 +238,37 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 		}
 	}
 	if len(entities) == 0 { // a single establishment: it is its own entity
+		scope = ScopeSelf
 		entities, paths = []Entity{{ID: o.ID, Name: o.Name, Weight: max(o.ActivityWeight, 1)}}, []string{o.Path}
 	}
 	plans, tests, err := coveredPaths(ctx, q, o.Path, now.AddDate(-1, 0, 0))
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
+	}
+	absent, err := framingsAround(ctx, q, o.Path)
+	if err != nil {
+		return Coverage{}, err
 	}
 	for i, p := range paths {
 		e := &entities[i]
+		var assessed []Assessed
 		for _, a := range acts {
-			if authz.Within(a.OrgPath, p) && a.HasBIA() {
-				e.BIA = true
+			if authz.Within(a.OrgPath, p) || authz.Within(p, a.OrgPath) {
+				assessed = append(assessed, Assessed{Type: a.Type, HasBIA: a.HasBIA(), MajorOnPatient: MajorOnPatient(a.Impacts)})
 			}
 		}
+		var lacks []string
+		for path, items := range absent {
+			if authz.Within(p, path) {
+				lacks = append(lacks, items...)
+			}
+		}
+		e.Perimeter = MinimumPerimeter(assessed, ParseAbsent(strings.Join(lacks, ",")))
 		// A plan or a test made for the entity, or for a node above it inside the
 		// perimeter (a GHT-wide plan), covers it.
 		e.Plan, e.Tested = heldAbove(plans, p), heldAbove(tests, p)
 	}
-	assessed := make([]Assessed, len(acts))
-	for i, a := range acts {
-		assessed[i] = Assessed{Type: a.Type, HasBIA: a.HasBIA(), MajorOnPatient: MajorOnPatient(a.Impacts)}
-	}
-	return ComputeCoverage(entities), MinimumPerimeter(assessed), nil
+	return ComputeCoverage(scope, entities), nil
 }
 
 // heldAbove reports whether one of paths is the node at path or one of its ancestors.

@@ -178,14 +178,13 @@ func TestContinuityContract(t *testing.T) {
 
 		// Coverage of the GHT: the CHU (62 %) has a BIA and a plan; no test yet.
 		var cov struct {
-			BIA       float64         `json:"bia_percent"`
-			Plan      float64         `json:"plan_percent"`
-			Met       bool            `json:"met"`
-			Perimeter map[string]bool `json:"minimum_perimeter"`
+			BIA  float64 `json:"bia_percent"`
+			Plan float64 `json:"plan_percent"`
+			Met  bool    `json:"met"`
 		}
 		ght := app.Org(t, "GHT-LE")
 		app.API(t, app.Token(t, "rssi.ght@demo.care.test"), "GET", fmt.Sprintf("/api/v1/orgs/%d/continuity/coverage", ght.ID), nil, &cov)
-		if cov.BIA < 62 || cov.Plan < 61.9 || cov.Plan > 62.1 || cov.Met || !cov.Perimeter["care"] {
+		if cov.BIA < 62 || cov.Plan < 61.9 || cov.Plan > 62.1 || cov.Met {
 			t.Errorf("coverage: %+v", cov)
 		}
 	})

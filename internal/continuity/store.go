@@ -51,15 +51,16 @@ func idList(ids []int64) string {
 func getPlan(ctx context.Context, q db.Querier, org int64) (Plan, error) {
 	p := Plan{OrgID: org}
 	var due, upd sql.NullTime
-	err := q.QueryRowContext(ctx, `SELECT rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, updated_at
-		FROM continuity_plans WHERE org_id = $1`, org).Scan(&p.RPCRAName, &p.RPCRAEmail, &p.Mission, &p.Perimeter, &p.Calendar, &p.Governance, &due, &upd)
+	var absent string
+	err := q.QueryRowContext(ctx, `SELECT rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, updated_at, absent_perimeter
+		FROM continuity_plans WHERE org_id = $1`, org).Scan(&p.RPCRAName, &p.RPCRAEmail, &p.Mission, &p.Perimeter, &p.Calendar, &p.Governance, &due, &upd, &absent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
 	}
 	if err != nil {
 		return Plan{}, fmt.Errorf("continuity: read the framing of %d: %w", org, err)
 	}
-	p.ReviewDue, p.UpdatedAt = db.TimePtr(due), db.TimePtr(upd)
+	p.ReviewDue, p.UpdatedAt, p.Absent = db.TimePtr(due), db.TimePtr(upd), ParseAbsent(absent)
 	return p, nil
 }
 
@@ -68,11 +69,35 @@ func replacePlan(ctx context.Context, tx *sql.Tx, p Plan, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM continuity_plans WHERE org_id = $1", p.OrgID); err != nil {
 		return fmt.Errorf("continuity: clear the framing of %d: %w", p.OrgID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO continuity_plans (org_id, rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, p.OrgID, strings.TrimSpace(p.RPCRAName), strings.TrimSpace(p.RPCRAEmail), p.Mission, p.Perimeter, p.Calendar, p.Governance, p.ReviewDue, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO continuity_plans (org_id, rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, created_at, updated_at, absent_perimeter)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)`, p.OrgID, strings.TrimSpace(p.RPCRAName), strings.TrimSpace(p.RPCRAEmail), p.Mission, p.Perimeter, p.Calendar, p.Governance, p.ReviewDue, now,
+		strings.Join(ParseAbsent(strings.Join(p.Absent, ",")), ",")); err != nil {
 		return fmt.Errorf("continuity: write the framing of %d: %w", p.OrgID, err)
 	}
 	return nil
+}
+
+// framingsAround reads, for the nodes in the subtree at path and its ancestors
+// that wrote a framing, what the framing says of the nodes below them: the O1.C
+// perimeter items they lack. One statement.
+func framingsAround(ctx context.Context, q db.Querier, path string) (map[string][]string, error) {
+	type row struct {
+		path, absent string
+	}
+	rows, err := db.List(ctx, q, "continuity: list the framings around "+path, func(r db.Row) (row, error) {
+		var x row
+		err := r.Scan(&x.path, &x.absent)
+		return x, err
+	}, `SELECT o.path, p.absent_perimeter FROM continuity_plans p JOIN orgs o ON o.id = p.org_id
+		WHERE (o.path >= $1 AND o.path < $2) OR $1 LIKE o.path || '%'`, path, authz.SubtreeEnd(path))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, x := range rows {
+		out[x.path] = ParseAbsent(x.absent)
+	}
+	return out, nil
 }
 
 // ---- tests of the plan ----

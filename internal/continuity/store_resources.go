@@ -69,6 +69,19 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 		WHERE archived_at IS NULL AND path >= $1 AND path < $2 AND (`+strings.Join(ors, " OR ")+`) ORDER BY path`, args...)
 }
 
+// levelOf reads the level of node id (the parent of a checked node: its level
+// alone, which says whether an establishment belongs to a GHT); "" for none.
+func levelOf(ctx context.Context, q db.Querier, id int64) (org.Level, error) {
+	if id == 0 {
+		return "", nil
+	}
+	var l org.Level
+	if err := q.QueryRowContext(ctx, "SELECT level FROM orgs WHERE id = $1", id).Scan(&l); err != nil {
+		return "", fmt.Errorf("continuity: read the level of %d: %w", id, err)
+	}
+	return l, nil
+}
+
 // coveredPaths reads the paths of the nodes in the subtree at path that have a
 // generated plan, and of those with a test done since since: one statement.
 func coveredPaths(ctx context.Context, q db.Querier, path string, since time.Time) (plans, tests map[string]bool, err error) {
