@@ -246,6 +246,11 @@ func coverageJSON(c Coverage, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	type phaseJSON struct {
+		From    *string `json:"from"`
+		To      *string `json:"to"`
+		Default bool    `json:"default"`
+	}
 	out := struct {
 		Scope     string       `json:"scope"`
 		Threshold float64      `json:"threshold_percent"`
@@ -253,8 +258,15 @@ func coverageJSON(c Coverage, err error) (any, error) {
 		Plan      float64      `json:"plan_percent"`
 		Tested    float64      `json:"tested_percent"`
 		Met       bool         `json:"met"`
+		Phase     phaseJSON    `json:"operational_phase"`
+		O4        bool         `json:"restore_tested"`
 		Entities  []entityJSON `json:"entities"`
-	}{Scope: c.Scope, Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entityJSON{}}
+	}{Scope: c.Scope, Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), O4: c.O4, Entities: []entityJSON{},
+		Phase: phaseJSON{Default: c.Phase.Default}}
+	if c.Phase.Known {
+		from, to := c.Phase.From.Format(time.DateOnly), c.Phase.To.Format(time.DateOnly)
+		out.Phase.From, out.Phase.To = &from, &to
+	}
 	for _, e := range c.Entities {
 		p := e.Perimeter
 		out.Entities = append(out.Entities, entityJSON{ID: e.ID, Name: e.Name, Weight: e.Weight, BIA: e.BIA, Plan: e.Plan, Tested: e.Tested,

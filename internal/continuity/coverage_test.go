@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"care/internal/authz"
 	"care/internal/continuity"
@@ -140,4 +141,63 @@ func contains(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// O1.D counts a PCA tested in a field exercise during the operational phase of the
+// call, which the service takes from its configuration (the programme content),
+// else Domaine 2's window; restore tests count for O4 only.
+func TestTestedInTheOperationalPhase(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		ctx := testkit.As(t, app, "pcra@demo.care.test")
+		chu, nord := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "CHU de Port-Émeraude — Hôpital Nord")
+		day := func(s string) *time.Time {
+			d, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &d
+		}
+		s := &continuity.Service{DB: app.DB, OperationalPhase: func(time.Time) (time.Time, time.Time, bool) {
+			return *day("2026-01-01"), *day("2026-06-30"), true
+		}}
+		tested := func() continuity.Coverage {
+			c, err := s.CoverageFor(ctx, chu.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		// The demo's tabletop exercise two months ago does not test the PCA in the field.
+		if c := tested(); c.Tested != 0 || c.O4 {
+			t.Fatalf("a tabletop exercise counts for O1.D or O4: %+v", c)
+		}
+		add := func(kind, done string) {
+			if _, err := s.AddTest(ctx, continuity.PlanTest{OrgID: nord.ID, Title: "Test " + kind, Kind: kind, DoneOn: day(done)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(continuity.TestTechnical, "2026-03-01")
+		if c := tested(); c.Tested != 0 || !c.O4 {
+			t.Errorf("a restore test in the phase: O1.D %.0f %%, O4 %v; want 0 and yes", c.Tested, c.O4)
+		}
+		add(continuity.TestExercise, "2025-12-15") // before the phase
+		if c := tested(); c.Tested != 0 {
+			t.Errorf("a field exercise before the phase counts: %+v", c)
+		}
+		add(continuity.TestExercise, "2026-04-02") // on a site of the CHU, in the phase
+		if c := tested(); c.Tested != 100 || !c.Phase.Known || c.Phase.Default {
+			t.Errorf("a field exercise in the phase on a site of the CHU does not count: %+v", c)
+		}
+		s.OperationalPhase = func(time.Time) (time.Time, time.Time, bool) { return time.Time{}, time.Time{}, false }
+		if c := tested(); c.Tested != 0 || c.O4 {
+			t.Errorf("tests count while the phase is unknown: %+v", c)
+		}
+
+		// Without programme content, Domaine 2's window, shown on the page.
+		page := testkit.BodyOf(app.Get(t, app.Login(t, "pcra@demo.care.test"), fmt.Sprintf("/continuite?org=%d", chu.ID)))
+		if !contains(page, `id="phase"`, "du 18/01/2025 au "+time.Now().Format("02/01/2006"), "dépôt de la déclaration") {
+			t.Errorf("the page does not show the operational phase")
+		}
+	})
 }

@@ -78,7 +78,7 @@ type PlanTest struct {
 	ID        int64
 	OrgID     int64
 	Title     string
-	Kind      string // exercise, technical, tabletop
+	Kind      string // TestExercise, TestTechnical, TestTabletop
 	PlannedOn *time.Time
 	DoneOn    *time.Time
 	Result    string
@@ -86,7 +86,7 @@ type PlanTest struct {
 }
 
 // TestKinds are the kinds of plan test.
-var TestKinds = []string{"exercise", "technical", "tabletop"}
+var TestKinds = []string{TestExercise, TestTechnical, TestTabletop}
 
 // AddTest records a plan test for node t.OrgID.
 func (s *Service) AddTest(ctx context.Context, t PlanTest) (int64, error) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"care/internal/platform/problem"
 )
@@ -264,6 +265,8 @@ const (
 // Coverage is the share of combined activity covered by each piece of work.
 type Coverage struct {
 	Scope       string // ScopeLegalEntities, ScopeSites or ScopeSelf
+	Phase       Phase  // the operational phase in which tests count
+	O4          bool   // a backup and restore test done during the phase (O4)
 	TotalWeight float64
 	BIA         float64 // percent
 	Plan        float64
@@ -310,6 +313,58 @@ func ComputeCoverage(scope string, entities []Entity) Coverage {
 		c.BIA, c.Plan, c.Tested = bia*100/c.TotalWeight, plan*100/c.TotalWeight, tested*100/c.TotalWeight
 	}
 	return c
+}
+
+// Phase is the operational phase of a call for funding: the window in which the
+// tests asked by the objectives count.
+type Phase struct {
+	From, To time.Time
+	Known    bool // false: no window, so no test counts
+	Default  bool // the D2 window of D2OperationalPhase, not the programme content's
+}
+
+// Within reports whether day falls in the phase, both ends included.
+func (p Phase) Within(day *time.Time) bool {
+	return p.Known && day != nil && !day.Before(p.From) && !day.After(p.To)
+}
+
+// D2PhaseStart is the start of Domaine 2's operational phase: the publication in
+// the Journal officiel (18 January 2025) of the arrêté of 10 January 2025 that
+// creates the programme. Source: ANS Domaine 2 requirements, O1.D ("phase
+// opérationnelle = de la publication de l'arrêté au dépôt de la déclaration
+// d'atteinte des objectifs"); JORF of 18 January 2025.
+var D2PhaseStart = time.Date(2025, time.January, 18, 0, 0, 0, 0, time.UTC)
+
+// D2OperationalPhase is the operational phase used when the programme content
+// gives none: from D2PhaseStart to the deposit of the declaration of attainment.
+// The declaration window opened on 16 January 2026 (ANS axe-4 calendar) and each
+// candidate deposits on its own day, which the platform does not know: until the
+// deposit, the phase runs to now — a test done today counts, one planned does not.
+func D2OperationalPhase(now time.Time) (from, to time.Time, ok bool) {
+	return D2PhaseStart, now, true
+}
+
+// Test kinds.
+const (
+	TestExercise  = "exercise"  // the PCA put into practice in a field exercise
+	TestTechnical = "technical" // a backup restore or a switch-over
+	TestTabletop  = "tabletop"  // a discussion-based exercise
+)
+
+// CountsForO1D reports whether a plan test satisfies Domaine 2's O1.D: a PCA
+// tested in a field exercise during the operational phase of the call. Restore
+// and switch-over tests count for O4, tabletop exercises for neither.
+// Source: ANS Domaine 2, O1.D ("tester au moins un PCA lors d'un exercice terrain
+// pendant la phase opérationnelle").
+func CountsForO1D(t PlanTest, phase Phase) bool {
+	return t.Kind == TestExercise && phase.Within(t.DoneOn)
+}
+
+// CountsForO4 reports whether a plan test satisfies Domaine 2's O4: a technical
+// backup and restore-to-production test during the operational phase.
+// Source: ANS Domaine 2, O4.
+func CountsForO4(t PlanTest, phase Phase) bool {
+	return t.Kind == TestTechnical && phase.Within(t.DoneOn)
 }
 
 // Perimeter is Domaine 2's O1.C minimum: BIAs of at least one care service with a

@@ -205,3 +205,36 @@ func TestConfiguredHorizons(t *testing.T) {
 		t.Errorf("labels: %q", got)
 	}
 }
+
+// ANS Domaine 2, O1.D: "tester au moins un PCA lors d'un exercice terrain pendant
+// la phase opérationnelle" (from the publication of the arrêté to the deposit of
+// the declaration), not "in the last twelve months"; a restore or switch-over
+// test counts for O4, a tabletop exercise for neither.
+func TestTestsCountInTheOperationalPhase(t *testing.T) {
+	from, to, ok := D2OperationalPhase(mustDate("2026-02-10"))
+	if !ok || !from.Equal(mustDate("2025-01-18")) || !to.Equal(mustDate("2026-02-10")) {
+		t.Fatalf("D2 window: %v → %v", from, to)
+	}
+	phase := Phase{From: from, To: to, Known: true}
+	day := func(s string) *time.Time { d := mustDate(s); return &d }
+	for _, c := range []struct {
+		test   PlanTest
+		o1d, o4 bool
+	}{
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-01-18")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2026-02-10")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-01-10")}, false, false}, // before the arrêté, though within a year
+		{PlanTest{Kind: TestExercise, DoneOn: day("2026-02-11")}, false, false}, // after the deposit
+		{PlanTest{Kind: TestExercise, PlannedOn: day("2025-06-01")}, false, false},
+		{PlanTest{Kind: TestTechnical, DoneOn: day("2025-06-01")}, false, true},
+		{PlanTest{Kind: TestTabletop, DoneOn: day("2025-06-01")}, false, false},
+	} {
+		if CountsForO1D(c.test, phase) != c.o1d || CountsForO4(c.test, phase) != c.o4 {
+			t.Errorf("%s done %v: O1.D %v O4 %v, want %v %v", c.test.Kind, c.test.DoneOn, CountsForO1D(c.test, phase), CountsForO4(c.test, phase), c.o1d, c.o4)
+		}
+	}
+	if CountsForO1D(PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, Phase{}) {
+		t.Error("a test counts while the phase is unknown")
+	}
+}

@@ -22,6 +22,20 @@ type Service struct {
 	DB *db.DB
 	// Horizons of the BIA; the shipped scale's when empty.
 	Horizons []Horizon
+	// OperationalPhase gives the operational phase of the call as of now, in
+	// which the tests asked by Domaine 2 count (from the programme content);
+	// D2OperationalPhase when nil.
+	OperationalPhase func(now time.Time) (from, to time.Time, ok bool)
+}
+
+// phase is the operational phase in force at now.
+func (s *Service) phase(now time.Time) Phase {
+	get, def := s.OperationalPhase, false
+	if get == nil {
+		get, def = D2OperationalPhase, true
+	}
+	from, to, ok := get(now)
+	return Phase{From: from, To: to, Known: ok, Default: def}
 }
 
 // horizons are the BIA horizons in force on this instance.
@@ -62,7 +76,7 @@ func (s *Service) Overview(ctx context.Context, id int64) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, ov.Now); err != nil {
+	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, s.phase(ov.Now)); err != nil {
 		return Overview{}, err
 	}
 	ov.Evaluation = Evaluate(ov.EvalInput)
@@ -185,7 +199,7 @@ func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, error) {
 	if err != nil {
 		return Coverage{}, err
 	}
-	return coverage(ctx, s.DB.Read, o, below, acts, db.Now())
+	return coverage(ctx, s.DB.Read, o, below, acts, s.phase(db.Now()))
 }
 
 // belowLevels are the levels read below node o: the entities its coverage counts
@@ -202,32 +216,27 @@ func belowLevels(o org.Org) []org.Level {
 // the legal entities (FINESS EJ) of a GHT, and the geographic establishments
 // (FINESS EG) only for a candidate outside a GHT: a legal entity under a GHT is
 // one entity, whatever its sites (ANS Domaine 2, O1.C and O1.D).
-func entityScope(ctx context.Context, q db.Querier, o org.Org, below []org.Org) (string, error) {
+func entityScope(o org.Org, below []org.Org) string {
 	switch o.Level {
 	case org.Site:
-		return ScopeSelf, nil
+		return ScopeSelf
 	case org.LegalEntity:
-		parent, err := levelOf(ctx, q, o.ParentID)
-		if err != nil {
-			return "", err
+		// The tree is national → region → GHT → legal entity, the GHT missing for
+		// an establishment outside one: a legal entity three levels down is in a GHT.
+		if o.Depth() == 3 || !slices.ContainsFunc(below, func(b org.Org) bool { return b.Level == org.Site }) {
+			return ScopeSelf
 		}
-		if parent == org.GHT || !slices.ContainsFunc(below, func(b org.Org) bool { return b.Level == org.Site }) {
-			return ScopeSelf, nil
-		}
-		return ScopeSites, nil
+		return ScopeSites
 	}
-	return ScopeLegalEntities, nil
+	return ScopeLegalEntities
 }
 
 // coverage computes the indicators of the checked node o from the nodes below it
 // (belowLevels) and its activities: per entity, the O1.C perimeter of the
 // entity's own BIAs (its activities, and those held above it inside o — an
 // establishment's payroll covers each of its sites), its plan and its test.
-func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, now time.Time) (Coverage, error) {
-	scope, err := entityScope(ctx, q, o, below)
-	if err != nil {
-		return Coverage{}, err
-	}
+func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, phase Phase) (Coverage, error) {
+	scope := entityScope(o, below)
 	level := map[string]org.Level{ScopeLegalEntities: org.LegalEntity, ScopeSites: org.Site}[scope]
 	var entities []Entity
 	var paths []string
@@ -241,7 +250,7 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 		scope = ScopeSelf
 		entities, paths = []Entity{{ID: o.ID, Name: o.Name, Weight: max(o.ActivityWeight, 1)}}, []string{o.Path}
 	}
-	plans, tests, err := coveredPaths(ctx, q, o.Path, now.AddDate(-1, 0, 0))
+	plans, tests, err := coveredPaths(ctx, q, o.Path)
 	if err != nil {
 		return Coverage{}, err
 	}
@@ -264,11 +273,23 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 			}
 		}
 		e.Perimeter = MinimumPerimeter(assessed, ParseAbsent(strings.Join(lacks, ",")))
-		// A plan or a test made for the entity, or for a node above it inside the
-		// perimeter (a GHT-wide plan), covers it.
-		e.Plan, e.Tested = heldAbove(plans, p), heldAbove(tests, p)
+		// A plan made for the entity, or for a node above it inside the
+		// perimeter (a GHT-wide plan), covers it; so does a PCA test, also when
+		// made on one of the entity's sites (O1.D: a perimeter chosen by the
+		// candidate, at least one service).
+		e.Plan = heldAbove(plans, p)
+		for _, t := range tests {
+			if (authz.Within(t.path, p) || authz.Within(p, t.path)) && CountsForO1D(t.PlanTest, phase) {
+				e.Tested = true
+			}
+		}
 	}
-	return ComputeCoverage(scope, entities), nil
+	c := ComputeCoverage(scope, entities)
+	c.Phase = phase
+	for _, t := range tests {
+		c.O4 = c.O4 || CountsForO4(t.PlanTest, phase)
+	}
+	return c, nil
 }
 
 // heldAbove reports whether one of paths is the node at path or one of its ancestors.
