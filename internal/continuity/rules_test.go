@@ -218,7 +218,7 @@ func TestTestsCountInTheOperationalPhase(t *testing.T) {
 	phase := Phase{From: from, To: to, Known: true}
 	day := func(s string) *time.Time { d := mustDate(s); return &d }
 	for _, c := range []struct {
-		test   PlanTest
+		test    PlanTest
 		o1d, o4 bool
 	}{
 		{PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, true, false},
