@@ -198,6 +198,15 @@ type gapJSON struct {
 	RPOGap           bool     `json:"rpo_gap"`
 	Order            int      `json:"recovery_order"`
 	Activities       []string `json:"activities"`
+	// RTOBasis is the reasoning behind the required RTO; null when none is required.
+	RTOBasis *basisJSON `json:"required_rto_basis"`
+}
+
+type basisJSON struct {
+	Activity    string `json:"activity"`
+	Source      string `json:"source"` // degraded_mode (its endurance) or dmia
+	Hours       int    `json:"hours"`
+	MarginHours int    `json:"margin_hours"`
 }
 
 func gapsJSON(gaps []Gap, err error) (any, error) {
@@ -212,8 +221,15 @@ func gapsJSON(gaps []Gap, err error) (any, error) {
 		if acts == nil {
 			acts = []string{}
 		}
-		out.Items = append(out.Items, gapJSON{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
-			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts})
+		j := gapJSON{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
+			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts}
+		if b := g.RTOBasis; b != nil {
+			j.RTOBasis = &basisJSON{Activity: b.Activity, Source: "dmia", Hours: b.Hours, MarginHours: b.Margin}
+			if b.FromSheet {
+				j.RTOBasis.Source = "degraded_mode"
+			}
+		}
+		out.Items = append(out.Items, j)
 	}
 	return out, nil
 }

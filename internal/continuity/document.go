@@ -69,10 +69,15 @@ func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activi
 		if g.HasGap() {
 			status = l.T("continuity.gap.short")
 		}
-		gapRows = append(gapRows, []string{g.Resource.Name, hoursText(l, g.RequiredRTO), hoursText(l, g.Resource.RTO), hoursText(l, g.RequiredRPO), hoursText(l, g.Resource.RPO), status})
+		basis := ""
+		if g.RTOBasis != nil {
+			basis = g.RTOBasis.Text(l)
+		}
+		gapRows = append(gapRows, []string{g.Resource.Name, hoursText(l, g.RequiredRTO), hoursText(l, g.Resource.RTO), hoursText(l, g.RequiredRPO), hoursText(l, g.Resource.RPO), status, basis})
 	}
 	d.P(l.T("continuity.doc.strategy_intro"))
-	d.Table([]string{l.T("continuity.doc.resource"), l.T("continuity.doc.rto_needed"), l.T("continuity.doc.rto_actual"), l.T("continuity.doc.rpo_needed"), l.T("continuity.doc.rpo_actual"), l.T("continuity.doc.status")}, gapRows)
+	d.Table([]string{l.T("continuity.doc.resource"), l.T("continuity.doc.rto_needed"), l.T("continuity.doc.rto_actual"), l.T("continuity.doc.rpo_needed"), l.T("continuity.doc.rpo_actual"),
+		l.T("continuity.doc.status"), l.T("continuity.doc.rto_basis")}, gapRows)
 	var backups [][]string
 	for _, r := range res {
 		if r.Kind != "application" && r.Kind != "infrastructure" {
@@ -138,6 +143,14 @@ func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activi
 	d.Table([]string{"Version", l.T("continuity.doc.date"), l.T("continuity.doc.changes")}, log)
 	d.P(cat.Notice)
 	return d
+}
+
+// Text tells the reasoning behind a required RTO in language l.
+func (b Basis) Text(l i18n.Lang) string {
+	if b.FromSheet {
+		return l.T("continuity.gap.basis_sheet", b.Activity, b.Hours, b.Margin, b.Required)
+	}
+	return l.T("continuity.gap.basis_dmia", b.Activity, b.Hours, b.Margin, b.Required)
 }
 
 func hoursText(l i18n.Lang, h *int) string {

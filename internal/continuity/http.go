@@ -183,13 +183,13 @@ func (h *Handler) onNode(w http.ResponseWriter, r *http.Request, flash string, s
 func (h *Handler) SavePlan(w http.ResponseWriter, r *http.Request) {
 	h.onNode(w, r, "continuity.saved", func(r *http.Request, id int64) error {
 		f := form{r: r}
-		due := f.date("review_due")
+		due, margin := f.date("review_due"), f.hours("margin_hours")
 		if err := f.Err(); err != nil {
 			return err
 		}
 		return h.Continuity.SavePlan(r.Context(), Plan{OrgID: id, RPCRAName: r.PostFormValue("rpcra_name"), RPCRAEmail: r.PostFormValue("rpcra_email"),
 			Mission: r.PostFormValue("mission"), Perimeter: r.PostFormValue("perimeter"), Calendar: r.PostFormValue("calendar"),
-			Governance: r.PostFormValue("governance"), ReviewDue: due, Absent: r.PostForm["absent"]})
+			Governance: r.PostFormValue("governance"), ReviewDue: due, Absent: r.PostForm["absent"], MarginHours: margin})
 	})
 }
 
@@ -405,8 +405,14 @@ func (h *Handler) SaveSheet(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
+	f := form{r: r}
 	sh := Sheet{ActivityID: id, Trigger: r.PostFormValue("trigger"), FirstActions: r.PostFormValue("first_actions"), PaperForms: r.PostFormValue("paper_forms"),
-		Roles: r.PostFormValue("roles"), Communication: r.PostFormValue("communication"), ReturnToNormal: r.PostFormValue("return_to_normal"), Rekeying: r.PostFormValue("rekeying")}
+		Roles: r.PostFormValue("roles"), Communication: r.PostFormValue("communication"), ReturnToNormal: r.PostFormValue("return_to_normal"), Rekeying: r.PostFormValue("rekeying"),
+		Holds: f.hours("holds_hours")}
+	if err := f.Err(); err != nil {
+		h.sheetPage(w, r, &sh, err)
+		return
+	}
 	if err := h.Continuity.SaveSheet(r.Context(), sh); err != nil {
 		h.sheetPage(w, r, &sh, err)
 		return

@@ -150,8 +150,45 @@ type Need struct {
 	ActivityID int64
 	Name       string
 	DMIA       *int // hours; nil when not assessed or never unacceptable
+	Holds      *int // hours the rehearsed degraded mode keeps the activity going; nil when none
+	Margin     int  // hours of detection and decision margin of the activity's establishment
 	PDMA       *int // hours of acceptable data loss
 	Critical   []int64
+}
+
+// Basis is the reasoning behind a required RTO: the activity that asks the most,
+// what it tolerates (the endurance of its degraded mode, or its DMIA) and the
+// margin taken off.
+type Basis struct {
+	Activity  string
+	FromSheet bool // Hours is the endurance of the degraded mode, else the DMIA
+	Hours     int
+	Margin    int
+	Required  int
+}
+
+// RequiredRTO is how soon the activity needs its applications back: the time its
+// rehearsed degraded mode holds, or its DMIA when it has none, minus the
+// detection and decision margin, never below zero; nil when neither is known.
+//
+// Sources: the CaRE approach is centred on activities — continuity rests first on
+// business and organisational solutions (the degraded mode), with the technical
+// recovery described after (ANS, FAQ CaRE: the PCRI is a component of the PCRA);
+// ISO 22301:2019 §8.2.2 sets the RTO within the maximum tolerable period of
+// disruption, which is the DMIA. With a rehearsed degraded mode the activity
+// holds as long as that mode does (research note on continuity content, §1.4).
+func (n Need) RequiredRTO() *Basis {
+	b := Basis{Activity: n.Name, Margin: n.Margin}
+	switch {
+	case n.Holds != nil:
+		b.FromSheet, b.Hours = true, *n.Holds
+	case n.DMIA != nil:
+		b.Hours = *n.DMIA
+	default:
+		return nil
+	}
+	b.Required = max(b.Hours-b.Margin, 0)
+	return &b
 }
 
 // Resource is an application (or infrastructure) with its actual recovery capability.
@@ -166,6 +203,7 @@ type Resource struct {
 type Gap struct {
 	Resource    Resource
 	RequiredRTO *int
+	RTOBasis    *Basis // why: the activity that asks the most
 	RequiredRPO *int
 	Activities  []string // activities that critically depend on it
 	RTOGap      bool     // actual RTO longer than required, or unknown while required
@@ -186,10 +224,11 @@ func minPtr(a, b *int) *int {
 	return b
 }
 
-// Gaps derives, for each resource, the required RTO (smallest DMIA of the activities
-// that critically depend on it) and RPO (smallest PDMA), flags the shortfalls, and
-// numbers the recovery order: most urgent required RTO first, then the resource
-// many activities need, then by name. Resources no activity needs come last.
+// Gaps derives, for each resource, the required RTO (the smallest RequiredRTO of
+// the activities that critically depend on it, with its reasoning) and RPO
+// (smallest PDMA), flags the shortfalls, and numbers the recovery order: most
+// urgent required RTO first, then the resource many activities need, then by
+// name. Resources no activity needs come last.
 func Gaps(needs []Need, resources []Resource) []Gap {
 	gaps := make([]Gap, len(resources))
 	index := map[int64]int{}
@@ -198,6 +237,7 @@ func Gaps(needs []Need, resources []Resource) []Gap {
 		index[r.ID] = i
 	}
 	for _, n := range needs {
+		basis := n.RequiredRTO()
 		for _, id := range n.Critical {
 			i, ok := index[id]
 			if !ok {
@@ -205,7 +245,10 @@ func Gaps(needs []Need, resources []Resource) []Gap {
 			}
 			g := &gaps[i]
 			g.Activities = append(g.Activities, n.Name)
-			g.RequiredRTO = minPtr(g.RequiredRTO, n.DMIA)
+			if basis != nil && (g.RTOBasis == nil || basis.Required < g.RTOBasis.Required) {
+				g.RTOBasis = basis
+				g.RequiredRTO = &basis.Required
+			}
 			g.RequiredRPO = minPtr(g.RequiredRPO, n.PDMA)
 		}
 	}

@@ -156,7 +156,7 @@ func TestEvaluationByHand(t *testing.T) {
 	res := []ResourceRow{{ID: 10, Name: "DPI", Kind: "application", RTO: ptr(2), RPO: ptr(1), OfflineCopy: true, LastRestoreTest: &recent}}
 	in := EvalInput{
 		Plan:       Plan{RPCRAName: "Eden", Mission: "…"},
-		Activities: acts, Resources: res, Gaps: gapsOf(acts, res),
+		Activities: acts, Resources: res, Gaps: gapsOf(acts, res, nil, nil),
 		Sheets: map[int64]bool{}, Now: now,
 	}
 	e := Evaluate(in)
@@ -236,5 +236,40 @@ func TestTestsCountInTheOperationalPhase(t *testing.T) {
 	}
 	if CountsForO1D(PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, Phase{}) {
 		t.Error("a test counts while the phase is unknown")
+	}
+}
+
+// The required RTO is centred on activities: an activity with a rehearsed
+// degraded mode needs its application back when that mode stops holding, one
+// without when its DMIA is reached (ISO 22301 MTPD); the establishment's
+// detection and decision margin comes off. Before, it was the smallest DMIA.
+func TestRequiredRTOFromDegradedModes(t *testing.T) {
+	needs := []Need{
+		{Name: "Urgences", DMIA: ptr(4), Holds: ptr(24), Margin: 2, Critical: []int64{1}},  // 24 − 2 = 22
+		{Name: "Laboratoire", DMIA: ptr(48), Margin: 2, Critical: []int64{1, 2}},           // no sheet: 48 − 2 = 46
+		{Name: "Consultations", DMIA: ptr(72), Holds: ptr(8), Critical: []int64{2}},        // 8, no margin
+		{Name: "Pharmacie", DMIA: ptr(24), Holds: ptr(1), Margin: 2, Critical: []int64{3}}, // never below 0
+		{Name: "Archives", Critical: []int64{4}},                                           // nothing known
+	}
+	gaps := Gaps(needs, []Resource{{ID: 1, Name: "DPI", RTO: ptr(12)}, {ID: 2, Name: "SIL", RTO: ptr(12)}, {ID: 3, Name: "PUI", RTO: ptr(1)}, {ID: 4, Name: "GED"}})
+	byName := map[string]Gap{}
+	for _, g := range gaps {
+		byName[g.Resource.Name] = g
+	}
+	if g := byName["DPI"]; g.RequiredRTO == nil || *g.RequiredRTO != 22 || g.RTOGap || g.RTOBasis == nil ||
+		*g.RTOBasis != (Basis{Activity: "Urgences", FromSheet: true, Hours: 24, Margin: 2, Required: 22}) {
+		t.Errorf("DPI: the emergencies' degraded mode holds 24 h, margin 2 h: %+v %+v", g, g.RTOBasis)
+	}
+	if g := byName["SIL"]; g.RequiredRTO == nil || *g.RequiredRTO != 8 || !g.RTOGap || g.RTOBasis.Activity != "Consultations" || !g.RTOBasis.FromSheet {
+		t.Errorf("SIL: the consultations' degraded mode holds 8 h: %+v %+v", g, g.RTOBasis)
+	}
+	if b := (Need{Name: "Laboratoire", DMIA: ptr(48), Margin: 2}).RequiredRTO(); b == nil || b.FromSheet || b.Hours != 48 || b.Required != 46 {
+		t.Errorf("without a degraded mode the DMIA bounds the RTO: %+v", b)
+	}
+	if g := byName["PUI"]; g.RequiredRTO == nil || *g.RequiredRTO != 0 || !g.RTOGap {
+		t.Errorf("PUI: %+v", g)
+	}
+	if g := byName["GED"]; g.RequiredRTO != nil || g.RTOBasis != nil || g.HasGap() {
+		t.Errorf("GED: %+v", g)
 	}
 }

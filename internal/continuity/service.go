@@ -104,11 +104,15 @@ func (s *Service) state(ctx context.Context, q db.Querier, o org.Org) (EvalInput
 	if in.Resources, err = resourcesFor(ctx, q, o.Path, authz.Current(ctx).Scope(authz.OrgRead)); err != nil {
 		return EvalInput{}, nil, err
 	}
-	in.Gaps = gapsOf(in.Activities, in.Resources)
 	sheets, err := writtenSheets(ctx, q, in.Activities)
 	if err != nil {
 		return EvalInput{}, nil, err
 	}
+	framings, err := framingsAround(ctx, q, o.Path)
+	if err != nil {
+		return EvalInput{}, nil, err
+	}
+	in.Gaps = gapsOf(in.Activities, in.Resources, sheets, framings)
 	for id := range sheets {
 		in.Sheets[id] = true
 	}
@@ -162,13 +166,23 @@ func (s *Service) GapsFor(ctx context.Context, id int64) ([]Gap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gapsOf(acts, res), nil
+	sheets, err := writtenSheets(ctx, s.DB.Read, acts)
+	if err != nil {
+		return nil, err
+	}
+	framings, err := framingsAround(ctx, s.DB.Read, o.Path)
+	if err != nil {
+		return nil, err
+	}
+	return gapsOf(acts, res, sheets, framings), nil
 }
 
-func gapsOf(acts []Activity, res []ResourceRow) []Gap {
+// gapsOf compares what activities acts need with what the resources res can do,
+// with the endurance their written sheets give and the margin their framings set.
+func gapsOf(acts []Activity, res []ResourceRow, sheets map[int64]Sheet, framings map[string]framing) []Gap {
 	needs := make([]Need, 0, len(acts))
 	for _, a := range acts {
-		need := Need{ActivityID: a.ID, Name: a.Name, DMIA: a.EffectiveDMIA(), PDMA: a.PDMA}
+		need := Need{ActivityID: a.ID, Name: a.Name, DMIA: a.EffectiveDMIA(), Holds: sheets[a.ID].Holds, Margin: marginAt(framings, a.OrgPath), PDMA: a.PDMA}
 		for _, d := range a.Dependencies {
 			if d.Critical {
 				need.Critical = append(need.Critical, d.ResourceID)
@@ -254,7 +268,7 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 	if err != nil {
 		return Coverage{}, err
 	}
-	absent, err := framingsAround(ctx, q, o.Path)
+	framings, err := framingsAround(ctx, q, o.Path)
 	if err != nil {
 		return Coverage{}, err
 	}
@@ -267,9 +281,9 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 			}
 		}
 		var lacks []string
-		for path, items := range absent {
+		for path, f := range framings {
 			if authz.Within(p, path) {
-				lacks = append(lacks, items...)
+				lacks = append(lacks, f.absent...)
 			}
 		}
 		e.Perimeter = MinimumPerimeter(assessed, ParseAbsent(strings.Join(lacks, ",")))
