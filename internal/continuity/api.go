@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -318,11 +319,23 @@ func evaluationJSON(e Evaluation, err error) (any, error) {
 	return out, nil
 }
 
-// APIDocument answers POST /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.
+// APIDocument answers GET /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.
 func (h *Handler) APIDocument(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("format"); f != FormatDOCX && f != FormatODT && f != FormatPDF {
 		web.Problem(w, r, problem.New(problem.Invalid, "continuity.error.format", strings.TrimSpace(f)))
 		return
 	}
 	h.Document(w, r)
+}
+
+// APINewVersion answers POST /api/v1/orgs/{org}/pcra/versions.
+func (h *Handler) APINewVersion(w http.ResponseWriter, r *http.Request) {
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, id int64) (any, error) {
+		v, err := h.Continuity.NewVersion(ctx, id, i18n.FromRequest(r))
+		return struct {
+			Version   int       `json:"version"`
+			ChangeLog string    `json:"change_log"`
+			CreatedAt time.Time `json:"created_at"`
+		}{v.Version, v.ChangeLog, v.CreatedAt}, err
+	})
 }

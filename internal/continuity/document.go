@@ -13,13 +13,15 @@ import (
 // BuildPlan writes the PCRA from the data, in the structure the plan needs: context
 // and perimeter, governance and crisis organisation, BIA results, strategies,
 // degraded modes, recovery priorities, contacts, test programme, upkeep.
-func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activity, res []ResourceRow, gaps []Gap,
+// The document names the establishment and the day it was built (at), and the
+// latest recorded version, if any.
+func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, at time.Time, p Plan, acts []Activity, res []ResourceRow, gaps []Gap,
 	sheets map[int64]Sheet, tests []PlanTest, versions []Version) docs.Doc {
-	version := 1
+	subtitle := l.T("continuity.doc.subtitle_draft", at.Format("02/01/2006"))
 	if len(versions) > 0 {
-		version = versions[0].Version
+		subtitle = l.T("continuity.doc.subtitle", versions[0].Version, versions[0].CreatedAt.Format("02/01/2006"), at.Format("02/01/2006"))
 	}
-	d := docs.Doc{Title: l.T("continuity.doc.title", orgName), Subtitle: l.T("continuity.doc.subtitle", version, time.Now().Format("02/01/2006")), Lang: string(l)}
+	d := docs.Doc{Title: l.T("continuity.doc.title", orgName), Subtitle: subtitle, Lang: string(l)}
 	or := func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return l.T("continuity.doc.to_fill")

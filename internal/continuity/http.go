@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -251,8 +252,9 @@ func (h *Handler) CreateActivity(w http.ResponseWriter, r *http.Request) {
 	web.Done(w, r, "continuity.activity_created", fmt.Sprintf("/continuite/activites/%d", a.ID))
 }
 
-// Document generates the plan and sends it: POST /continuite/noeud/{org}/pcra
-// from the page, POST /api/v1/orgs/{org}/pcra from the API.
+// Document sends the plan as the data stands, naming the establishment and the
+// day, without recording a version: GET /continuite/noeud/{org}/pcra from the
+// page, GET /api/v1/orgs/{org}/pcra from the API.
 func (h *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	api := strings.HasPrefix(r.URL.Path, "/api/")
 	id, err := web.OrgParam(r)
@@ -260,17 +262,25 @@ func (h *Handler) Document(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, api, 0, err)
 		return
 	}
-	format := r.URL.Query().Get("format")
-	data, v, err := h.Continuity.Generate(r.Context(), id, format, i18n.FromRequest(r), h.PDF)
+	f, err := h.Continuity.Document(r.Context(), id, r.URL.Query().Get("format"), i18n.FromRequest(r), h.PDF)
 	if err != nil {
 		h.refuse(w, r, api, id, err)
 		return
 	}
 	types := map[string]string{FormatDOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 		FormatODT: "application/vnd.oasis.opendocument.text", FormatPDF: "application/pdf"}
-	w.Header().Set("Content-Type", types[format])
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pcra-%d-v%d.%s"`, id, v.Version, format))
-	_, _ = w.Write(data)
+	ascii, name := f.Filename()
+	w.Header().Set("Content-Type", types[f.Format])
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	_, _ = w.Write(f.Data)
+}
+
+// NewVersion records a new version of the plan: POST /continuite/noeud/{org}/versions.
+func (h *Handler) NewVersion(w http.ResponseWriter, r *http.Request) {
+	h.onNode(w, r, "continuity.version_created", func(r *http.Request, id int64) error {
+		_, err := h.Continuity.NewVersion(r.Context(), id, i18n.FromRequest(r))
+		return err
+	})
 }
 
 // refuse answers a failed request for node id's document: a problem to the API,
