@@ -245,11 +245,11 @@ func (s *Service) SaveBIA(ctx context.Context, id int64, b BIA) (Activity, error
 			c.Add(f.Field, f.Key, f.Args...)
 		}
 	}
-	if b.PDMA != nil && (*b.PDMA < 0 || *b.PDMA > 24*365) {
+	if b.PDMA != nil && (*b.PDMA < 0 || *b.PDMA > maxHours) {
 		c.Add("pdma_hours", "continuity.error.hours")
 	}
 	if b.DMIAOverride != nil {
-		if *b.DMIAOverride < 0 || *b.DMIAOverride > 24*365 {
+		if *b.DMIAOverride < 0 || *b.DMIAOverride > maxHours {
 			c.Add("dmia_override_hours", "continuity.error.hours")
 		}
 		if strings.TrimSpace(b.DMIAJustification) == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -198,6 +199,15 @@ type gapJSON struct {
 	RPOGap           bool     `json:"rpo_gap"`
 	Order            int      `json:"recovery_order"`
 	Activities       []string `json:"activities"`
+	// RTOBasis is the reasoning behind the required RTO; null when none is required.
+	RTOBasis *basisJSON `json:"required_rto_basis"`
+}
+
+type basisJSON struct {
+	Activity    string `json:"activity"`
+	Source      string `json:"source"` // degraded_mode (its endurance) or dmia
+	Hours       int    `json:"hours"`
+	MarginHours int    `json:"margin_hours"`
 }
 
 func gapsJSON(gaps []Gap, err error) (any, error) {
@@ -212,8 +222,15 @@ func gapsJSON(gaps []Gap, err error) (any, error) {
 		if acts == nil {
 			acts = []string{}
 		}
-		out.Items = append(out.Items, gapJSON{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
-			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts})
+		j := gapJSON{Application: g.Resource.ID, Name: g.Resource.Name, RequiredRTOHours: g.RequiredRTO, ActualRTOHours: g.Resource.RTO,
+			RequiredRPOHours: g.RequiredRPO, ActualRPOHours: g.Resource.RPO, Gap: g.HasGap(), RTOGap: g.RTOGap, RPOGap: g.RPOGap, Order: g.Order, Activities: acts}
+		if b := g.RTOBasis; b != nil {
+			j.RTOBasis = &basisJSON{Activity: b.Activity, Source: "dmia", Hours: b.Hours, MarginHours: b.Margin}
+			if b.FromSheet {
+				j.RTOBasis.Source = "degraded_mode"
+			}
+		}
+		out.Items = append(out.Items, j)
 	}
 	return out, nil
 }
@@ -225,31 +242,52 @@ func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-type entityJSON struct {
-	ID     int64   `json:"id"`
-	Name   string  `json:"name"`
-	Weight float64 `json:"weight"`
-	BIA    bool    `json:"bia"`
-	Plan   bool    `json:"plan"`
-	Tested bool    `json:"tested"`
+type perimeterJSON struct {
+	Care     string `json:"care"`
+	Admin    string `json:"admin"`
+	Platform string `json:"platform"`
+	Met      bool   `json:"met"`
 }
 
-func coverageJSON(c Coverage, p Perimeter, err error) (any, error) {
+type entityJSON struct {
+	ID        int64         `json:"id"`
+	Name      string        `json:"name"`
+	Weight    float64       `json:"weight"`
+	Perimeter perimeterJSON `json:"minimum_perimeter"`
+	BIA       bool          `json:"bia"`
+	Plan      bool          `json:"plan"`
+	Tested    bool          `json:"tested"`
+}
+
+func coverageJSON(c Coverage, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	type phaseJSON struct {
+		From    *string `json:"from"`
+		To      *string `json:"to"`
+		Default bool    `json:"default"`
+	}
 	out := struct {
-		Threshold float64         `json:"threshold_percent"`
-		BIA       float64         `json:"bia_percent"`
-		Plan      float64         `json:"plan_percent"`
-		Tested    float64         `json:"tested_percent"`
-		Met       bool            `json:"met"`
-		Entities  []entityJSON    `json:"entities"`
-		Perimeter map[string]bool `json:"minimum_perimeter"`
-	}{Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), Entities: []entityJSON{},
-		Perimeter: map[string]bool{"care": p.Care, "admin": p.Admin, "platform": p.Platform, "met": p.Met()}}
+		Scope     string       `json:"scope"`
+		Threshold float64      `json:"threshold_percent"`
+		BIA       float64      `json:"bia_percent"`
+		Plan      float64      `json:"plan_percent"`
+		Tested    float64      `json:"tested_percent"`
+		Met       bool         `json:"met"`
+		Phase     phaseJSON    `json:"operational_phase"`
+		O4        bool         `json:"restore_tested"`
+		Entities  []entityJSON `json:"entities"`
+	}{Scope: c.Scope, Threshold: CoverageThreshold, BIA: c.BIA, Plan: c.Plan, Tested: c.Tested, Met: c.Met(), O4: c.O4, Entities: []entityJSON{},
+		Phase: phaseJSON{Default: c.Phase.Default}}
+	if c.Phase.Known {
+		from, to := c.Phase.From.Format(time.DateOnly), c.Phase.To.Format(time.DateOnly)
+		out.Phase.From, out.Phase.To = &from, &to
+	}
 	for _, e := range c.Entities {
-		out.Entities = append(out.Entities, entityJSON(e))
+		p := e.Perimeter
+		out.Entities = append(out.Entities, entityJSON{ID: e.ID, Name: e.Name, Weight: e.Weight, BIA: e.BIA, Plan: e.Plan, Tested: e.Tested,
+			Perimeter: perimeterJSON{Care: p.State(TypeCare), Admin: p.State(TypeAdmin), Platform: p.State(TypePlatform), Met: p.Met()}})
 	}
 	return out, nil
 }
@@ -281,11 +319,23 @@ func evaluationJSON(e Evaluation, err error) (any, error) {
 	return out, nil
 }
 
-// APIDocument answers POST /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.
+// APIDocument answers GET /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.
 func (h *Handler) APIDocument(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("format"); f != FormatDOCX && f != FormatODT && f != FormatPDF {
 		web.Problem(w, r, problem.New(problem.Invalid, "continuity.error.format", strings.TrimSpace(f)))
 		return
 	}
 	h.Document(w, r)
+}
+
+// APINewVersion answers POST /api/v1/orgs/{org}/pcra/versions.
+func (h *Handler) APINewVersion(w http.ResponseWriter, r *http.Request) {
+	web.OnNode(w, r, http.StatusCreated, func(ctx context.Context, id int64) (any, error) {
+		v, err := h.Continuity.NewVersion(ctx, id, i18n.FromRequest(r))
+		return struct {
+			Version   int       `json:"version"`
+			ChangeLog string    `json:"change_log"`
+			CreatedAt time.Time `json:"created_at"`
+		}{v.Version, v.ChangeLog, v.CreatedAt}, err
+	})
 }

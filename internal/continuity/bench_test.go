@@ -62,9 +62,9 @@ func BenchmarkGHTPlan(b *testing.B) {
 	for _, format := range []string{continuity.FormatDOCX, continuity.FormatODT, continuity.FormatPDF} {
 		b.Run("pcra-"+format, func(b *testing.B) {
 			for b.Loop() {
-				doc, _, err := s.Generate(ctx, ght.ID, format, i18n.FR, app.Server.PDF)
-				if err != nil || len(doc) < 10_000 {
-					b.Fatalf("%s: %d bytes, %v", format, len(doc), err)
+				doc, err := s.Document(ctx, ght.ID, format, i18n.FR, app.Server.PDF)
+				if err != nil || len(doc.Data) < 10_000 {
+					b.Fatalf("%s: %d bytes, %v", format, len(doc.Data), err)
 				}
 			}
 		})

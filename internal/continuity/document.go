@@ -13,13 +13,15 @@ import (
 // BuildPlan writes the PCRA from the data, in the structure the plan needs: context
 // and perimeter, governance and crisis organisation, BIA results, strategies,
 // degraded modes, recovery priorities, contacts, test programme, upkeep.
-func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activity, res []ResourceRow, gaps []Gap,
+// The document names the establishment and the day it was built (at), and the
+// latest recorded version, if any.
+func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, at time.Time, p Plan, acts []Activity, res []ResourceRow, gaps []Gap,
 	sheets map[int64]Sheet, tests []PlanTest, versions []Version) docs.Doc {
-	version := 1
+	subtitle := l.T("continuity.doc.subtitle_draft", at.Format("02/01/2006"))
 	if len(versions) > 0 {
-		version = versions[0].Version
+		subtitle = l.T("continuity.doc.subtitle", versions[0].Version, versions[0].CreatedAt.Format("02/01/2006"), at.Format("02/01/2006"))
 	}
-	d := docs.Doc{Title: l.T("continuity.doc.title", orgName), Subtitle: l.T("continuity.doc.subtitle", version, time.Now().Format("02/01/2006")), Lang: string(l)}
+	d := docs.Doc{Title: l.T("continuity.doc.title", orgName), Subtitle: subtitle, Lang: string(l)}
 	or := func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return l.T("continuity.doc.to_fill")
@@ -69,10 +71,15 @@ func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activi
 		if g.HasGap() {
 			status = l.T("continuity.gap.short")
 		}
-		gapRows = append(gapRows, []string{g.Resource.Name, hoursText(l, g.RequiredRTO), hoursText(l, g.Resource.RTO), hoursText(l, g.RequiredRPO), hoursText(l, g.Resource.RPO), status})
+		basis := ""
+		if g.RTOBasis != nil {
+			basis = g.RTOBasis.Text(l)
+		}
+		gapRows = append(gapRows, []string{g.Resource.Name, hoursText(l, g.RequiredRTO), hoursText(l, g.Resource.RTO), hoursText(l, g.RequiredRPO), hoursText(l, g.Resource.RPO), status, basis})
 	}
 	d.P(l.T("continuity.doc.strategy_intro"))
-	d.Table([]string{l.T("continuity.doc.resource"), l.T("continuity.doc.rto_needed"), l.T("continuity.doc.rto_actual"), l.T("continuity.doc.rpo_needed"), l.T("continuity.doc.rpo_actual"), l.T("continuity.doc.status")}, gapRows)
+	d.Table([]string{l.T("continuity.doc.resource"), l.T("continuity.doc.rto_needed"), l.T("continuity.doc.rto_actual"), l.T("continuity.doc.rpo_needed"), l.T("continuity.doc.rpo_actual"),
+		l.T("continuity.doc.status"), l.T("continuity.doc.rto_basis")}, gapRows)
 	var backups [][]string
 	for _, r := range res {
 		if r.Kind != "application" && r.Kind != "infrastructure" {
@@ -138,6 +145,14 @@ func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, p Plan, acts []Activi
 	d.Table([]string{"Version", l.T("continuity.doc.date"), l.T("continuity.doc.changes")}, log)
 	d.P(cat.Notice)
 	return d
+}
+
+// Text tells the reasoning behind a required RTO in language l.
+func (b Basis) Text(l i18n.Lang) string {
+	if b.FromSheet {
+		return l.T("continuity.gap.basis_sheet", b.Activity, b.Hours, b.Margin, b.Required)
+	}
+	return l.T("continuity.gap.basis_dmia", b.Activity, b.Hours, b.Margin, b.Required)
 }
 
 func hoursText(l i18n.Lang, h *int) string {

@@ -65,7 +65,7 @@ func Evaluate(in EvalInput) Evaluation {
 		}
 		assessed[i] = Assessed{Type: a.Type, HasBIA: a.HasBIA(), MajorOnPatient: MajorOnPatient(a.Impacts)}
 	}
-	p := MinimumPerimeter(assessed)
+	p := MinimumPerimeter(assessed, in.Plan.Absent)
 	perimeter := 0
 	for _, ok := range []bool{p.Care, p.Admin, p.Platform} {
 		if ok {

@@ -26,7 +26,17 @@ type Plan struct {
 	Governance string
 	ReviewDue  *time.Time
 	UpdatedAt  *time.Time
+	// Absent are the O1.C perimeter items (activity types) the establishment does
+	// not have ("s'ils existent"): they apply to it and to the nodes below it.
+	Absent []string
+	// MarginHours is the detection and decision margin of the establishment: the
+	// hours between the outage and the decision to switch or restore, taken off
+	// the required RTO of its applications (and of its sites'); nil for none.
+	MarginHours *int
 }
+
+// maxHours bounds a duration typed in hours: a year.
+const maxHours = 24 * 365
 
 // maxText bounds the free-text fields of the framing and of a sheet, in characters.
 const maxText = 20000
@@ -46,6 +56,14 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) error {
 	if p.RPCRAEmail != "" && !strings.Contains(p.RPCRAEmail, "@") {
 		c.Add("rpcra_email", "account.error.email")
 	}
+	if p.MarginHours != nil && (*p.MarginHours < 0 || *p.MarginHours > maxHours) {
+		c.Add("margin_hours", "continuity.error.hours")
+	}
+	for _, item := range p.Absent {
+		if !slices.Contains(PerimeterItems, item) {
+			c.Add("absent", "continuity.error.perimeter_item", item)
+		}
+	}
 	checkLengths(&c, map[string]string{"mission": p.Mission, "perimeter": p.Perimeter, "calendar": p.Calendar, "governance": p.Governance})
 	if err := c.Err(); err != nil {
 		return err
@@ -59,7 +77,7 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) error {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.plan_save", ObjectType: "org", ObjectID: audit.ID(p.OrgID), OrgPath: o.Path,
-			Changes: map[string]audit.Change{"rpcra": {After: p.RPCRAName}}})
+			Changes: map[string]audit.Change{"rpcra": {After: p.RPCRAName}, "absent_perimeter": {After: strings.Join(p.Absent, ",")}, "margin_hours": {After: nullInt(p.MarginHours)}}})
 	})
 }
 
@@ -70,7 +88,7 @@ type PlanTest struct {
 	ID        int64
 	OrgID     int64
 	Title     string
-	Kind      string // exercise, technical, tabletop
+	Kind      string // TestExercise, TestTechnical, TestTabletop
 	PlannedOn *time.Time
 	DoneOn    *time.Time
 	Result    string
@@ -78,7 +96,7 @@ type PlanTest struct {
 }
 
 // TestKinds are the kinds of plan test.
-var TestKinds = []string{"exercise", "technical", "tabletop"}
+var TestKinds = []string{TestExercise, TestTechnical, TestTabletop}
 
 // AddTest records a plan test for node t.OrgID.
 func (s *Service) AddTest(ctx context.Context, t PlanTest) (int64, error) {

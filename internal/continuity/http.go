@@ -5,6 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,11 +118,15 @@ var chooserLevels = []org.Level{org.GHT, org.LegalEntity, org.Site}
 
 type dashData struct {
 	Overview
-	Chooser   web.Chooser
-	Catalogue Catalogue
-	Kinds     []string
-	TestKinds []string
+	Chooser        web.Chooser
+	Catalogue      Catalogue
+	Kinds          []string
+	TestKinds      []string
+	PerimeterItems []string
 }
+
+// PlanLacks reports whether the framing records perimeter item as not existing.
+func (d dashData) PlanLacks(item string) bool { return slices.Contains(d.Plan.Absent, item) }
 
 // Dashboard shows an establishment's or a GHT's whole continuity work on one page.
 func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +142,7 @@ func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
 // when it lists them); failed is a refused form's error.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id int64, failed error) {
 	ctx := r.Context()
-	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds}
+	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
 	var err error
 	if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
 		h.Fail(w, r, err)
@@ -178,13 +184,13 @@ func (h *Handler) onNode(w http.ResponseWriter, r *http.Request, flash string, s
 func (h *Handler) SavePlan(w http.ResponseWriter, r *http.Request) {
 	h.onNode(w, r, "continuity.saved", func(r *http.Request, id int64) error {
 		f := form{r: r}
-		due := f.date("review_due")
+		due, margin := f.date("review_due"), f.hours("margin_hours")
 		if err := f.Err(); err != nil {
 			return err
 		}
 		return h.Continuity.SavePlan(r.Context(), Plan{OrgID: id, RPCRAName: r.PostFormValue("rpcra_name"), RPCRAEmail: r.PostFormValue("rpcra_email"),
 			Mission: r.PostFormValue("mission"), Perimeter: r.PostFormValue("perimeter"), Calendar: r.PostFormValue("calendar"),
-			Governance: r.PostFormValue("governance"), ReviewDue: due})
+			Governance: r.PostFormValue("governance"), ReviewDue: due, Absent: r.PostForm["absent"], MarginHours: margin})
 	})
 }
 
@@ -246,8 +252,9 @@ func (h *Handler) CreateActivity(w http.ResponseWriter, r *http.Request) {
 	web.Done(w, r, "continuity.activity_created", fmt.Sprintf("/continuite/activites/%d", a.ID))
 }
 
-// Document generates the plan and sends it: POST /continuite/noeud/{org}/pcra
-// from the page, POST /api/v1/orgs/{org}/pcra from the API.
+// Document sends the plan as the data stands, naming the establishment and the
+// day, without recording a version: GET /continuite/noeud/{org}/pcra from the
+// page, GET /api/v1/orgs/{org}/pcra from the API.
 func (h *Handler) Document(w http.ResponseWriter, r *http.Request) {
 	api := strings.HasPrefix(r.URL.Path, "/api/")
 	id, err := web.OrgParam(r)
@@ -255,17 +262,25 @@ func (h *Handler) Document(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, api, 0, err)
 		return
 	}
-	format := r.URL.Query().Get("format")
-	data, v, err := h.Continuity.Generate(r.Context(), id, format, i18n.FromRequest(r), h.PDF)
+	f, err := h.Continuity.Document(r.Context(), id, r.URL.Query().Get("format"), i18n.FromRequest(r), h.PDF)
 	if err != nil {
 		h.refuse(w, r, api, id, err)
 		return
 	}
 	types := map[string]string{FormatDOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 		FormatODT: "application/vnd.oasis.opendocument.text", FormatPDF: "application/pdf"}
-	w.Header().Set("Content-Type", types[format])
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="pcra-%d-v%d.%s"`, id, v.Version, format))
-	_, _ = w.Write(data)
+	ascii, name := f.Filename()
+	w.Header().Set("Content-Type", types[f.Format])
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	_, _ = w.Write(f.Data)
+}
+
+// NewVersion records a new version of the plan: POST /continuite/noeud/{org}/versions.
+func (h *Handler) NewVersion(w http.ResponseWriter, r *http.Request) {
+	h.onNode(w, r, "continuity.version_created", func(r *http.Request, id int64) error {
+		_, err := h.Continuity.NewVersion(r.Context(), id, i18n.FromRequest(r))
+		return err
+	})
 }
 
 // refuse answers a failed request for node id's document: a problem to the API,
@@ -400,8 +415,14 @@ func (h *Handler) SaveSheet(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
+	f := form{r: r}
 	sh := Sheet{ActivityID: id, Trigger: r.PostFormValue("trigger"), FirstActions: r.PostFormValue("first_actions"), PaperForms: r.PostFormValue("paper_forms"),
-		Roles: r.PostFormValue("roles"), Communication: r.PostFormValue("communication"), ReturnToNormal: r.PostFormValue("return_to_normal"), Rekeying: r.PostFormValue("rekeying")}
+		Roles: r.PostFormValue("roles"), Communication: r.PostFormValue("communication"), ReturnToNormal: r.PostFormValue("return_to_normal"), Rekeying: r.PostFormValue("rekeying"),
+		Holds: f.hours("holds_hours")}
+	if err := f.Err(); err != nil {
+		h.sheetPage(w, r, &sh, err)
+		return
+	}
 	if err := h.Continuity.SaveSheet(r.Context(), sh); err != nil {
 		h.sheetPage(w, r, &sh, err)
 		return

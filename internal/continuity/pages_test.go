@@ -31,7 +31,7 @@ func TestMalformedIDs(t *testing.T) {
 		t.Errorf("POST a framing to a malformed node: %d", resp.StatusCode)
 	}
 	for _, call := range [][2]string{{"GET", "/api/v1/orgs/abc/continuity/gaps"}, {"GET", "/api/v1/orgs/1x/continuity/coverage"},
-		{"GET", "/api/v1/orgs/abc/continuity/evaluation"}, {"POST", "/api/v1/orgs/abc/pcra?format=docx"}} {
+		{"GET", "/api/v1/orgs/abc/continuity/evaluation"}, {"GET", "/api/v1/orgs/abc/pcra?format=docx"}, {"POST", "/api/v1/orgs/abc/pcra/versions"}} {
 		resp := app.API(t, token, call[0], call[1], nil, nil)
 		if body := testkit.BodyOf(resp); resp.StatusCode != 400 || !strings.Contains(body, "identifiant") {
 			t.Errorf("%s %s: %d %s", call[0], call[1], resp.StatusCode, body)

@@ -96,30 +96,51 @@ func TestGapsByHand(t *testing.T) {
 	}
 }
 
+// O1.C (ANS Domaine 2): "formaliser un PCRA basé sur des BIA, a minima sur" one
+// care service with a major patient impact, the most critical administrative
+// process, one technical platform of the care pathway — "s'ils existent" — for
+// entities totalling 66 % of combined activity. An entity is covered by its BIAs
+// only when they cover that perimeter (one BIA of any activity was enough before).
 func TestCoverageAndPerimeter(t *testing.T) {
-	c := ComputeCoverage([]Entity{
-		{Name: "CHU", Weight: 0.62, BIA: true, Plan: true, Tested: true},
-		{Name: "CH", Weight: 0.28, BIA: true, Plan: false, Tested: false},
+	full := Perimeter{Care: true, Admin: true, Platform: true}
+	c := ComputeCoverage(ScopeLegalEntities, []Entity{
+		{Name: "CHU", Weight: 0.62, Perimeter: full, Plan: true, Tested: true},
+		{Name: "CH", Weight: 0.28, Perimeter: full, Plan: false, Tested: false},
 		{Name: "EHPAD", Weight: 0.10},
 	})
-	if c.BIA < 89.99 || c.BIA > 90.01 || c.Plan < 61.99 || c.Plan > 62.01 || c.Met() {
+	if c.BIA < 89.99 || c.BIA > 90.01 || c.Plan < 61.99 || c.Plan > 62.01 || c.Met() || !c.Entities[0].BIA || c.Entities[2].BIA {
 		t.Errorf("coverage: BIA %.2f plan %.2f met %v; want 90, 62, not met (62 < 66)", c.BIA, c.Plan, c.Met())
 	}
-	c = ComputeCoverage([]Entity{{Weight: 0.7, BIA: true, Plan: true, Tested: true}, {Weight: 0.3}})
-	if !c.Met() {
+	c = ComputeCoverage(ScopeSites, []Entity{{Weight: 0.7, Perimeter: full, Plan: true, Tested: true}, {Weight: 0.3}})
+	if !c.Met() || c.Share(c.Entities[0]) < 69.99 {
 		t.Error("70 % covered should meet the 66 % rule")
+	}
+	// One BIA of an administrative process alone does not cover an entity.
+	c = ComputeCoverage(ScopeLegalEntities, []Entity{{Weight: 1, Perimeter: MinimumPerimeter([]Assessed{{Type: TypeAdmin, HasBIA: true}}, nil), Plan: true, Tested: true}})
+	if c.BIA != 0 || c.Entities[0].BIA || c.Met() {
+		t.Errorf("one administrative BIA covers the entity: %+v", c)
 	}
 	p := MinimumPerimeter([]Assessed{
 		{Type: TypeCare, HasBIA: true, MajorOnPatient: false},
 		{Type: TypeAdmin, HasBIA: true},
 		{Type: TypePlatform, HasBIA: false},
-	})
-	if p.Care || !p.Admin || p.Platform || p.Met() {
+	}, nil)
+	if p.Care || !p.Admin || p.Platform || p.Met() || p.State(TypePlatform) != "missing" {
 		t.Errorf("perimeter: %+v", p)
 	}
-	p = MinimumPerimeter([]Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}, {Type: TypePlatform, HasBIA: true}})
+	p = MinimumPerimeter([]Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}, {Type: TypePlatform, HasBIA: true}}, nil)
 	if !p.Met() {
 		t.Errorf("perimeter should be met: %+v", p)
+	}
+	// "s'ils existent": an establishment without a technical platform that says so
+	// is not failed for lacking it.
+	care := []Assessed{{Type: TypeCare, HasBIA: true, MajorOnPatient: true}, {Type: TypeAdmin, HasBIA: true}}
+	if MinimumPerimeter(care, nil).Met() {
+		t.Error("a missing platform was not asked")
+	}
+	p = MinimumPerimeter(care, ParseAbsent("platform, bogus"))
+	if !p.Met() || p.State(TypePlatform) != "absent" || len(p.Absent) != 1 {
+		t.Errorf("a platform recorded as absent still fails the perimeter: %+v", p)
 	}
 }
 
@@ -135,7 +156,7 @@ func TestEvaluationByHand(t *testing.T) {
 	res := []ResourceRow{{ID: 10, Name: "DPI", Kind: "application", RTO: ptr(2), RPO: ptr(1), OfflineCopy: true, LastRestoreTest: &recent}}
 	in := EvalInput{
 		Plan:       Plan{RPCRAName: "Eden", Mission: "…"},
-		Activities: acts, Resources: res, Gaps: gapsOf(acts, res),
+		Activities: acts, Resources: res, Gaps: gapsOf(acts, res, nil, nil),
 		Sheets: map[int64]bool{}, Now: now,
 	}
 	e := Evaluate(in)
@@ -182,5 +203,73 @@ func TestConfiguredHorizons(t *testing.T) {
 	}
 	if got := Horizon("1w").Label("fr") + " / " + Horizon("3d").Label("en") + " / " + Horizon("1m").Label("fr"); got != "1 semaine / 3 days / 1 mois" {
 		t.Errorf("labels: %q", got)
+	}
+}
+
+// ANS Domaine 2, O1.D: "tester au moins un PCA lors d'un exercice terrain pendant
+// la phase opérationnelle" (from the publication of the arrêté to the deposit of
+// the declaration), not "in the last twelve months"; a restore or switch-over
+// test counts for O4, a tabletop exercise for neither.
+func TestTestsCountInTheOperationalPhase(t *testing.T) {
+	from, to, ok := D2OperationalPhase(mustDate("2026-02-10"))
+	if !ok || !from.Equal(mustDate("2025-01-18")) || !to.Equal(mustDate("2026-02-10")) {
+		t.Fatalf("D2 window: %v → %v", from, to)
+	}
+	phase := Phase{From: from, To: to, Known: true}
+	day := func(s string) *time.Time { d := mustDate(s); return &d }
+	for _, c := range []struct {
+		test    PlanTest
+		o1d, o4 bool
+	}{
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-01-18")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2026-02-10")}, true, false},
+		{PlanTest{Kind: TestExercise, DoneOn: day("2025-01-10")}, false, false}, // before the arrêté, though within a year
+		{PlanTest{Kind: TestExercise, DoneOn: day("2026-02-11")}, false, false}, // after the deposit
+		{PlanTest{Kind: TestExercise, PlannedOn: day("2025-06-01")}, false, false},
+		{PlanTest{Kind: TestTechnical, DoneOn: day("2025-06-01")}, false, true},
+		{PlanTest{Kind: TestTabletop, DoneOn: day("2025-06-01")}, false, false},
+	} {
+		if CountsForO1D(c.test, phase) != c.o1d || CountsForO4(c.test, phase) != c.o4 {
+			t.Errorf("%s done %v: O1.D %v O4 %v, want %v %v", c.test.Kind, c.test.DoneOn, CountsForO1D(c.test, phase), CountsForO4(c.test, phase), c.o1d, c.o4)
+		}
+	}
+	if CountsForO1D(PlanTest{Kind: TestExercise, DoneOn: day("2025-06-01")}, Phase{}) {
+		t.Error("a test counts while the phase is unknown")
+	}
+}
+
+// The required RTO is centred on activities: an activity with a rehearsed
+// degraded mode needs its application back when that mode stops holding, one
+// without when its DMIA is reached (ISO 22301 MTPD); the establishment's
+// detection and decision margin comes off. Before, it was the smallest DMIA.
+func TestRequiredRTOFromDegradedModes(t *testing.T) {
+	needs := []Need{
+		{Name: "Urgences", DMIA: ptr(4), Holds: ptr(24), Margin: 2, Critical: []int64{1}},  // 24 − 2 = 22
+		{Name: "Laboratoire", DMIA: ptr(48), Margin: 2, Critical: []int64{1, 2}},           // no sheet: 48 − 2 = 46
+		{Name: "Consultations", DMIA: ptr(72), Holds: ptr(8), Critical: []int64{2}},        // 8, no margin
+		{Name: "Pharmacie", DMIA: ptr(24), Holds: ptr(1), Margin: 2, Critical: []int64{3}}, // never below 0
+		{Name: "Archives", Critical: []int64{4}},                                           // nothing known
+	}
+	gaps := Gaps(needs, []Resource{{ID: 1, Name: "DPI", RTO: ptr(12)}, {ID: 2, Name: "SIL", RTO: ptr(12)}, {ID: 3, Name: "PUI", RTO: ptr(1)}, {ID: 4, Name: "GED"}})
+	byName := map[string]Gap{}
+	for _, g := range gaps {
+		byName[g.Resource.Name] = g
+	}
+	if g := byName["DPI"]; g.RequiredRTO == nil || *g.RequiredRTO != 22 || g.RTOGap || g.RTOBasis == nil ||
+		*g.RTOBasis != (Basis{Activity: "Urgences", FromSheet: true, Hours: 24, Margin: 2, Required: 22}) {
+		t.Errorf("DPI: the emergencies' degraded mode holds 24 h, margin 2 h: %+v %+v", g, g.RTOBasis)
+	}
+	if g := byName["SIL"]; g.RequiredRTO == nil || *g.RequiredRTO != 8 || !g.RTOGap || g.RTOBasis.Activity != "Consultations" || !g.RTOBasis.FromSheet {
+		t.Errorf("SIL: the consultations' degraded mode holds 8 h: %+v %+v", g, g.RTOBasis)
+	}
+	if b := (Need{Name: "Laboratoire", DMIA: ptr(48), Margin: 2}).RequiredRTO(); b == nil || b.FromSheet || b.Hours != 48 || b.Required != 46 {
+		t.Errorf("without a degraded mode the DMIA bounds the RTO: %+v", b)
+	}
+	if g := byName["PUI"]; g.RequiredRTO == nil || *g.RequiredRTO != 0 || !g.RTOGap {
+		t.Errorf("PUI: %+v", g)
+	}
+	if g := byName["GED"]; g.RequiredRTO != nil || g.RTOBasis != nil || g.HasGap() {
+		t.Errorf("GED: %+v", g)
 	}
 }

@@ -2,6 +2,7 @@ package continuity
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,20 @@ type Service struct {
 	DB *db.DB
 	// Horizons of the BIA; the shipped scale's when empty.
 	Horizons []Horizon
+	// OperationalPhase gives the operational phase of the call as of now, in
+	// which the tests asked by Domaine 2 count (from the programme content);
+	// D2OperationalPhase when nil.
+	OperationalPhase func(now time.Time) (from, to time.Time, ok bool)
+}
+
+// phase is the operational phase in force at now.
+func (s *Service) phase(now time.Time) Phase {
+	get, def := s.OperationalPhase, false
+	if get == nil {
+		get, def = D2OperationalPhase, true
+	}
+	from, to, ok := get(now)
+	return Phase{From: from, To: to, Known: ok, Default: def}
 }
 
 // horizons are the BIA horizons in force on this instance.
@@ -40,7 +55,6 @@ type Overview struct {
 	Org        org.Org
 	CanWrite   bool // the caller may run the node's programme
 	Coverage   Coverage
-	Perimeter  Perimeter
 	Evaluation Evaluation
 	// Sites are the establishments and sites below the node (itself included)
 	// an activity may be added to: offered to a writer at a GHT, an
@@ -62,7 +76,7 @@ func (s *Service) Overview(ctx context.Context, id int64) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	if ov.Coverage, ov.Perimeter, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, ov.Now); err != nil {
+	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, s.phase(ov.Now)); err != nil {
 		return Overview{}, err
 	}
 	ov.Evaluation = Evaluate(ov.EvalInput)
@@ -90,11 +104,15 @@ func (s *Service) state(ctx context.Context, q db.Querier, o org.Org) (EvalInput
 	if in.Resources, err = resourcesFor(ctx, q, o.Path, authz.Current(ctx).Scope(authz.OrgRead)); err != nil {
 		return EvalInput{}, nil, err
 	}
-	in.Gaps = gapsOf(in.Activities, in.Resources)
 	sheets, err := writtenSheets(ctx, q, in.Activities)
 	if err != nil {
 		return EvalInput{}, nil, err
 	}
+	framings, err := framingsAround(ctx, q, o.Path)
+	if err != nil {
+		return EvalInput{}, nil, err
+	}
+	in.Gaps = gapsOf(in.Activities, in.Resources, sheets, framings)
 	for id := range sheets {
 		in.Sheets[id] = true
 	}
@@ -148,13 +166,23 @@ func (s *Service) GapsFor(ctx context.Context, id int64) ([]Gap, error) {
 	if err != nil {
 		return nil, err
 	}
-	return gapsOf(acts, res), nil
+	sheets, err := writtenSheets(ctx, s.DB.Read, acts)
+	if err != nil {
+		return nil, err
+	}
+	framings, err := framingsAround(ctx, s.DB.Read, o.Path)
+	if err != nil {
+		return nil, err
+	}
+	return gapsOf(acts, res, sheets, framings), nil
 }
 
-func gapsOf(acts []Activity, res []ResourceRow) []Gap {
+// gapsOf compares what activities acts need with what the resources res can do,
+// with the endurance their written sheets give and the margin their framings set.
+func gapsOf(acts []Activity, res []ResourceRow, sheets map[int64]Sheet, framings map[string]framing) []Gap {
 	needs := make([]Need, 0, len(acts))
 	for _, a := range acts {
-		need := Need{ActivityID: a.ID, Name: a.Name, DMIA: a.EffectiveDMIA(), PDMA: a.PDMA}
+		need := Need{ActivityID: a.ID, Name: a.Name, DMIA: a.EffectiveDMIA(), Holds: sheets[a.ID].Holds, Margin: marginAt(framings, a.OrgPath), PDMA: a.PDMA}
 		for _, d := range a.Dependencies {
 			if d.Critical {
 				need.Critical = append(need.Critical, d.ResourceID)
@@ -169,23 +197,23 @@ func gapsOf(acts []Activity, res []ResourceRow) []Gap {
 	return Gaps(needs, resources)
 }
 
-// CoverageFor computes the Domaine 2 indicators of node org: the 66 % coverage over
-// its legal entities (for a GHT or a region) or its sites (for a multi-site legal
-// entity), and the O1.C minimum perimeter over its activities.
-func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, Perimeter, error) {
+// CoverageFor computes the Domaine 2 indicators of node org: the 66 % coverage
+// over its legal entities (for a GHT or a region), its sites (for a multi-site
+// legal entity outside a GHT) or itself, with the O1.C minimum perimeter of each.
+func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, error) {
 	o, err := org.Load(ctx, s.DB.Read, id, authz.OrgRead)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
 	acts, err := s.activities(ctx, s.DB.Read, o.Path)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
 	below, err := nodesUnder(ctx, s.DB.Read, o.Path, belowLevels(o)...)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
 	}
-	return coverage(ctx, s.DB.Read, o, below, acts, db.Now())
+	return coverage(ctx, s.DB.Read, o, below, acts, s.phase(db.Now()))
 }
 
 // belowLevels are the levels read below node o: the entities its coverage counts
@@ -198,13 +226,32 @@ func belowLevels(o org.Org) []org.Level {
 	return []org.Level{org.LegalEntity, org.Site}
 }
 
-// coverage computes the indicators of the checked node o from the nodes below it
-// (belowLevels) and its activities.
-func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, now time.Time) (Coverage, Perimeter, error) {
-	level := org.LegalEntity
-	if o.IsEstablishment() {
-		level = org.Site
+// entityScope says what the coverage of the checked node o counts. D2 counts
+// the legal entities (FINESS EJ) of a GHT, and the geographic establishments
+// (FINESS EG) only for a candidate outside a GHT: a legal entity under a GHT is
+// one entity, whatever its sites (ANS Domaine 2, O1.C and O1.D).
+func entityScope(o org.Org, below []org.Org) string {
+	switch o.Level {
+	case org.Site:
+		return ScopeSelf
+	case org.LegalEntity:
+		// The tree is national → region → GHT → legal entity, the GHT missing for
+		// an establishment outside one: a legal entity three levels down is in a GHT.
+		if o.Depth() == 3 || !slices.ContainsFunc(below, func(b org.Org) bool { return b.Level == org.Site }) {
+			return ScopeSelf
+		}
+		return ScopeSites
 	}
+	return ScopeLegalEntities
+}
+
+// coverage computes the indicators of the checked node o from the nodes below it
+// (belowLevels) and its activities: per entity, the O1.C perimeter of the
+// entity's own BIAs (its activities, and those held above it inside o — an
+// establishment's payroll covers each of its sites), its plan and its test.
+func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, acts []Activity, phase Phase) (Coverage, error) {
+	scope := entityScope(o, below)
+	level := map[string]org.Level{ScopeLegalEntities: org.LegalEntity, ScopeSites: org.Site}[scope]
 	var entities []Entity
 	var paths []string
 	for _, b := range below {
@@ -214,28 +261,49 @@ func coverage(ctx context.Context, q db.Querier, o org.Org, below []org.Org, act
 		}
 	}
 	if len(entities) == 0 { // a single establishment: it is its own entity
+		scope = ScopeSelf
 		entities, paths = []Entity{{ID: o.ID, Name: o.Name, Weight: max(o.ActivityWeight, 1)}}, []string{o.Path}
 	}
-	plans, tests, err := coveredPaths(ctx, q, o.Path, now.AddDate(-1, 0, 0))
+	plans, tests, err := coveredPaths(ctx, q, o.Path)
 	if err != nil {
-		return Coverage{}, Perimeter{}, err
+		return Coverage{}, err
+	}
+	framings, err := framingsAround(ctx, q, o.Path)
+	if err != nil {
+		return Coverage{}, err
 	}
 	for i, p := range paths {
 		e := &entities[i]
+		var assessed []Assessed
 		for _, a := range acts {
-			if authz.Within(a.OrgPath, p) && a.HasBIA() {
-				e.BIA = true
+			if authz.Within(a.OrgPath, p) || authz.Within(p, a.OrgPath) {
+				assessed = append(assessed, Assessed{Type: a.Type, HasBIA: a.HasBIA(), MajorOnPatient: MajorOnPatient(a.Impacts)})
 			}
 		}
-		// A plan or a test made for the entity, or for a node above it inside the
-		// perimeter (a GHT-wide plan), covers it.
-		e.Plan, e.Tested = heldAbove(plans, p), heldAbove(tests, p)
+		var lacks []string
+		for path, f := range framings {
+			if authz.Within(p, path) {
+				lacks = append(lacks, f.absent...)
+			}
+		}
+		e.Perimeter = MinimumPerimeter(assessed, ParseAbsent(strings.Join(lacks, ",")))
+		// A plan made for the entity, or for a node above it inside the
+		// perimeter (a GHT-wide plan), covers it; so does a PCA test, also when
+		// made on one of the entity's sites (O1.D: a perimeter chosen by the
+		// candidate, at least one service).
+		e.Plan = heldAbove(plans, p)
+		for _, t := range tests {
+			if (authz.Within(t.path, p) || authz.Within(p, t.path)) && CountsForO1D(t.PlanTest, phase) {
+				e.Tested = true
+			}
+		}
 	}
-	assessed := make([]Assessed, len(acts))
-	for i, a := range acts {
-		assessed[i] = Assessed{Type: a.Type, HasBIA: a.HasBIA(), MajorOnPatient: MajorOnPatient(a.Impacts)}
+	c := ComputeCoverage(scope, entities)
+	c.Phase = phase
+	for _, t := range tests {
+		c.O4 = c.O4 || CountsForO4(t.PlanTest, phase)
 	}
-	return ComputeCoverage(entities), MinimumPerimeter(assessed), nil
+	return c, nil
 }
 
 // heldAbove reports whether one of paths is the node at path or one of its ancestors.

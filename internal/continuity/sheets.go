@@ -22,7 +22,11 @@ type Sheet struct {
 	Communication  string
 	ReturnToNormal string
 	Rekeying       string
-	UpdatedAt      *time.Time
+	// Holds is how long, in hours, the rehearsed degraded mode keeps the activity
+	// going without its applications; nil while it was not rehearsed (the DMIA
+	// then bounds the required RTO).
+	Holds     *int
+	UpdatedAt *time.Time
 }
 
 // Lines splits a list field into its items.
@@ -93,6 +97,9 @@ func (s *Service) SaveSheet(ctx context.Context, sh Sheet) error {
 	if len(Lines(sh.FirstActions)) == 0 {
 		c.Add("first_actions", "continuity.error.first_actions")
 	}
+	if sh.Holds != nil && (*sh.Holds < 0 || *sh.Holds > maxHours) {
+		c.Add("holds_hours", "continuity.error.hours")
+	}
 	checkLengths(&c, map[string]string{"trigger": sh.Trigger, "first_actions": sh.FirstActions, "paper_forms": sh.PaperForms, "roles": sh.Roles,
 		"communication": sh.Communication, "return_to_normal": sh.ReturnToNormal, "rekeying": sh.Rekeying})
 	if err := c.Err(); err != nil {
@@ -106,6 +113,7 @@ func (s *Service) SaveSheet(ctx context.Context, sh Sheet) error {
 		if err := replaceSheet(ctx, tx, sh, db.Now()); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.sheet_save", ObjectType: "activity", ObjectID: audit.ID(sh.ActivityID), OrgPath: a.OrgPath})
+		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.sheet_save", ObjectType: "activity", ObjectID: audit.ID(sh.ActivityID), OrgPath: a.OrgPath,
+			Changes: map[string]audit.Change{"holds_hours": {After: nullInt(sh.Holds)}}})
 	})
 }

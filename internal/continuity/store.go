@@ -51,15 +51,17 @@ func idList(ids []int64) string {
 func getPlan(ctx context.Context, q db.Querier, org int64) (Plan, error) {
 	p := Plan{OrgID: org}
 	var due, upd sql.NullTime
-	err := q.QueryRowContext(ctx, `SELECT rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, updated_at
-		FROM continuity_plans WHERE org_id = $1`, org).Scan(&p.RPCRAName, &p.RPCRAEmail, &p.Mission, &p.Perimeter, &p.Calendar, &p.Governance, &due, &upd)
+	var absent string
+	var margin sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, updated_at, absent_perimeter, margin_hours
+		FROM continuity_plans WHERE org_id = $1`, org).Scan(&p.RPCRAName, &p.RPCRAEmail, &p.Mission, &p.Perimeter, &p.Calendar, &p.Governance, &due, &upd, &absent, &margin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
 	}
 	if err != nil {
 		return Plan{}, fmt.Errorf("continuity: read the framing of %d: %w", org, err)
 	}
-	p.ReviewDue, p.UpdatedAt = db.TimePtr(due), db.TimePtr(upd)
+	p.ReviewDue, p.UpdatedAt, p.Absent, p.MarginHours = db.TimePtr(due), db.TimePtr(upd), ParseAbsent(absent), intPtr(margin)
 	return p, nil
 }
 
@@ -68,11 +70,54 @@ func replacePlan(ctx context.Context, tx *sql.Tx, p Plan, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM continuity_plans WHERE org_id = $1", p.OrgID); err != nil {
 		return fmt.Errorf("continuity: clear the framing of %d: %w", p.OrgID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO continuity_plans (org_id, rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`, p.OrgID, strings.TrimSpace(p.RPCRAName), strings.TrimSpace(p.RPCRAEmail), p.Mission, p.Perimeter, p.Calendar, p.Governance, p.ReviewDue, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO continuity_plans (org_id, rpcra_name, rpcra_email, mission, perimeter, calendar, governance, review_due, created_at, updated_at, absent_perimeter, margin_hours)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)`, p.OrgID, strings.TrimSpace(p.RPCRAName), strings.TrimSpace(p.RPCRAEmail), p.Mission, p.Perimeter, p.Calendar, p.Governance, p.ReviewDue, now,
+		strings.Join(ParseAbsent(strings.Join(p.Absent, ",")), ","), nullInt(p.MarginHours)); err != nil {
 		return fmt.Errorf("continuity: write the framing of %d: %w", p.OrgID, err)
 	}
 	return nil
+}
+
+// framing is what a node's framing says of the nodes below it.
+type framing struct {
+	absent []string // O1.C perimeter items they lack
+	margin *int     // detection and decision margin, hours
+}
+
+// framingsAround reads, by path, the framings of the nodes in the subtree at
+// path and of its ancestors. One statement.
+func framingsAround(ctx context.Context, q db.Querier, path string) (map[string]framing, error) {
+	type row struct {
+		path, absent string
+		margin       sql.NullInt64
+	}
+	rows, err := db.List(ctx, q, "continuity: list the framings around "+path, func(r db.Row) (row, error) {
+		var x row
+		err := r.Scan(&x.path, &x.absent, &x.margin)
+		return x, err
+	}, `SELECT o.path, p.absent_perimeter, p.margin_hours FROM continuity_plans p JOIN orgs o ON o.id = p.org_id
+		WHERE (o.path >= $1 AND o.path < $2) OR $1 LIKE o.path || '%'`, path, authz.SubtreeEnd(path))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]framing{}
+	for _, x := range rows {
+		out[x.path] = framing{absent: ParseAbsent(x.absent), margin: intPtr(x.margin)}
+	}
+	return out, nil
+}
+
+// marginAt is the detection and decision margin in force at the node at path:
+// the one of the nearest framing at the node or above that sets one; 0 when none.
+func marginAt(framings map[string]framing, path string) int {
+	for i := len(path) - 1; i > 0; i-- {
+		if path[i] == '/' {
+			if m := framings[path[:i+1]].margin; m != nil {
+				return *m
+			}
+		}
+	}
+	return 0
 }
 
 // ---- tests of the plan ----
@@ -137,13 +182,14 @@ func insertVersion(ctx context.Context, tx *sql.Tx, org int64, v Version, snapsh
 
 // ---- degraded-mode sheets ----
 
-const sheetColumns = "activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, updated_at"
+const sheetColumns = "activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, holds_hours, updated_at"
 
 func scanSheet(row db.Row) (Sheet, error) {
 	var sh Sheet
 	var upd sql.NullTime
-	err := row.Scan(&sh.ActivityID, &sh.Trigger, &sh.FirstActions, &sh.PaperForms, &sh.Roles, &sh.Communication, &sh.ReturnToNormal, &sh.Rekeying, &upd)
-	sh.UpdatedAt = db.TimePtr(upd)
+	var holds sql.NullInt64
+	err := row.Scan(&sh.ActivityID, &sh.Trigger, &sh.FirstActions, &sh.PaperForms, &sh.Roles, &sh.Communication, &sh.ReturnToNormal, &sh.Rekeying, &holds, &upd)
+	sh.UpdatedAt, sh.Holds = db.TimePtr(upd), intPtr(holds)
 	return sh, err
 }
 
@@ -183,8 +229,8 @@ func replaceSheet(ctx context.Context, tx *sql.Tx, sh Sheet, now time.Time) erro
 	if _, err := tx.ExecContext(ctx, "DELETE FROM degraded_sheets WHERE activity_id = $1", sh.ActivityID); err != nil {
 		return fmt.Errorf("continuity: clear the sheet of activity %d: %w", sh.ActivityID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO degraded_sheets (activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, sh.ActivityID, sh.Trigger, sh.FirstActions, sh.PaperForms, sh.Roles, sh.Communication, sh.ReturnToNormal, sh.Rekeying, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO degraded_sheets (activity_id, trigger_text, first_actions, paper_forms, roles, communication, return_to_normal, rekeying, holds_hours, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, sh.ActivityID, sh.Trigger, sh.FirstActions, sh.PaperForms, sh.Roles, sh.Communication, sh.ReturnToNormal, sh.Rekeying, nullInt(sh.Holds), now); err != nil {
 		return fmt.Errorf("continuity: write the sheet of activity %d: %w", sh.ActivityID, err)
 	}
 	return nil

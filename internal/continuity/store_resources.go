@@ -70,26 +70,33 @@ func nodesUnder(ctx context.Context, q db.Querier, path string, levels ...org.Le
 }
 
 // coveredPaths reads the paths of the nodes in the subtree at path that have a
-// generated plan, and of those with a test done since since: one statement.
-func coveredPaths(ctx context.Context, q db.Querier, path string, since time.Time) (plans, tests map[string]bool, err error) {
-	type held struct{ kind, path string }
-	rows, err := db.List(ctx, q, "continuity: list the plans and tests under "+path, func(row db.Row) (held, error) {
-		var h held
-		err := row.Scan(&h.kind, &h.path)
-		return h, err
-	}, `SELECT DISTINCT 'plan', o.path FROM plan_versions v JOIN orgs o ON o.id = v.org_id WHERE o.path >= $1 AND o.path < $2
-		UNION SELECT DISTINCT 'test', o.path FROM plan_tests t JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2 AND t.done_on > $3`,
-		path, authz.SubtreeEnd(path), since)
+// generated plan, and the tests done there: two statements.
+func coveredPaths(ctx context.Context, q db.Querier, path string) (map[string]bool, []heldTest, error) {
+	planned, err := db.List(ctx, q, "continuity: list the plans under "+path, func(row db.Row) (string, error) {
+		var p string
+		err := row.Scan(&p)
+		return p, err
+	}, `SELECT DISTINCT o.path FROM plan_versions v JOIN orgs o ON o.id = v.org_id WHERE o.path >= $1 AND o.path < $2`, path, authz.SubtreeEnd(path))
 	if err != nil {
 		return nil, nil, err
 	}
-	plans, tests = map[string]bool{}, map[string]bool{}
-	for _, h := range rows {
-		if h.kind == "plan" {
-			plans[h.path] = true
-		} else {
-			tests[h.path] = true
-		}
+	plans := map[string]bool{}
+	for _, p := range planned {
+		plans[p] = true
 	}
-	return plans, tests, nil
+	tests, err := db.List(ctx, q, "continuity: list the tests done under "+path, func(row db.Row) (heldTest, error) {
+		var h heldTest
+		var done sql.NullTime
+		err := row.Scan(&h.path, &h.Kind, &done)
+		h.DoneOn = db.TimePtr(done)
+		return h, err
+	}, `SELECT o.path, t.kind, t.done_on FROM plan_tests t JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2 AND t.done_on IS NOT NULL`,
+		path, authz.SubtreeEnd(path))
+	return plans, tests, err
+}
+
+// heldTest is a done test with the path of the node it was made for.
+type heldTest struct {
+	PlanTest
+	path string
 }

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"care/internal/audit"
 	"care/internal/authz"
@@ -48,47 +51,89 @@ const (
 	FormatPDF  = "pdf"
 )
 
-// Generate builds the PCRA of node org from the data, records it as a new version
-// with what changed since the previous one, and returns it in the format asked.
-// The data is read in the transaction that records the version, so that the
-// document and its change log tell the same state.
-func (s *Service) Generate(ctx context.Context, id int64, format string, lang i18n.Lang, pdf *docs.PDF) ([]byte, Version, error) {
+// PlanFile is a plan document ready to send.
+type PlanFile struct {
+	Data    []byte
+	Format  string
+	OrgName string
+	At      time.Time // when it was built
+}
+
+// Filename names the file after the establishment and the day: an ASCII
+// fallback and the name as written (RFC 6266 filename*).
+func (f PlanFile) Filename() (ascii, utf8 string) {
+	day := f.At.Format(time.DateOnly)
+	return "pcra-" + slug(f.OrgName) + "-" + day + "." + f.Format, "PCRA - " + f.OrgName + " - " + day + "." + f.Format
+}
+
+// slug spells s in lower-case ASCII letters and digits joined by dashes.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		case unicode.Is(unicode.Mn, r): // accents
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// Document builds the PCRA of node id from the data as it stands, in the format
+// asked, for whoever may read the node. It records nothing: the document names
+// the latest recorded version (or says there is none) and the day it was built;
+// NewVersion records a version.
+func (s *Service) Document(ctx context.Context, id int64, format string, lang i18n.Lang, pdf *docs.PDF) (PlanFile, error) {
 	if format != FormatDOCX && format != FormatODT && format != FormatPDF {
-		return nil, Version{}, problem.New(problem.Invalid, "continuity.error.format", format)
+		return PlanFile{}, problem.New(problem.Invalid, "continuity.error.format", format)
 	}
-	var o org.Org
-	var in EvalInput
-	var sheets map[int64]Sheet
-	var v Version
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if o, err = org.Load(ctx, tx, id, authz.ProgrammeWrite); err != nil {
-			return err
-		}
-		if in, sheets, err = s.state(ctx, tx, o); err != nil {
-			return err
-		}
-		if v, err = recordVersion(ctx, tx, o, lang, snapshotOf(in)); err != nil {
-			return err
-		}
-		in.Versions, err = listVersions(ctx, tx, o.ID)
-		return err
-	})
+	o, err := org.Load(ctx, s.DB.Read, id, authz.OrgRead)
 	if err != nil {
-		return nil, Version{}, err
+		return PlanFile{}, err
 	}
+	in, sheets, err := s.state(ctx, s.DB.Read, o)
+	if err != nil {
+		return PlanFile{}, err
+	}
+	f := PlanFile{Format: format, OrgName: o.Name, At: in.Now}
 	cat, _ := LoadCatalogue()
-	doc := BuildPlan(lang, cat, o.Name, in.Plan, in.Activities, in.Resources, in.Gaps, sheets, in.Tests, in.Versions)
-	var out []byte
+	doc := BuildPlan(lang, cat, o.Name, in.Now, in.Plan, in.Activities, in.Resources, in.Gaps, sheets, in.Tests, in.Versions)
 	switch format {
 	case FormatDOCX:
-		out, err = doc.DOCX()
+		f.Data, err = doc.DOCX()
 	case FormatODT:
-		out, err = doc.ODT()
+		f.Data, err = doc.ODT()
 	case FormatPDF:
-		out, err = pdf.Render(ctx, doc.HTML())
+		f.Data, err = pdf.Render(ctx, doc.HTML())
 	}
-	return out, v, err
+	return f, err
+}
+
+// NewVersion records a new version of node id's plan, with what changed since
+// the previous one, and its audit entry. The data is read in the transaction
+// that records the version, so that the change log tells the recorded state.
+func (s *Service) NewVersion(ctx context.Context, id int64, lang i18n.Lang) (Version, error) {
+	var v Version
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		o, err := org.Load(ctx, tx, id, authz.ProgrammeWrite)
+		if err != nil {
+			return err
+		}
+		in, _, err := s.state(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		v, err = recordVersion(ctx, tx, o, lang, snapshotOf(in))
+		return err
+	})
+	return v, err
 }
 
 func snapshotOf(in EvalInput) snapshot {

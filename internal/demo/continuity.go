@@ -154,7 +154,7 @@ func seedContinuity(ctx context.Context, s *continuity.Service, ids map[string]i
 			DoneOn: &done, Result: "Procédures papier des urgences tenues ; relais laboratoire par téléphone à formaliser."}); err != nil {
 			return err
 		}
-		if _, _, err := s.Generate(ctx, ids[e.entity], continuity.FormatDOCX, i18n.FR, nil); err != nil {
+		if _, err := s.NewVersion(ctx, ids[e.entity], i18n.FR); err != nil {
 			return fmt.Errorf("demo: plan: %w", err)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // The continuity manager adds an activity to a site, fills its BIA in the browser,
-// sees the DMIA it gives and the gap table, and downloads the PCRA.
+// sees the DMIA it gives and the gap table, downloads the PCRA (which records no
+// version) and then generates a new version on purpose.
 func TestJourneyContinuityBIA(t *testing.T) {
 	j := newJourney(t)
 	j.login("pcra@demo.care.test", demo.Password)
@@ -61,13 +62,26 @@ func TestJourneyContinuityBIA(t *testing.T) {
 		t.Errorf("gap table line for the traceability application: %q", line)
 	}
 
-	// Download the plan as the browser would (same origin, session cookie).
-	got, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](fmt.Sprintf(`fetch('/continuite/noeud/%d/pcra?format=docx', {method: 'POST'}).then(async r => r.status + '|' + r.headers.get('content-type') + '|' + (await r.arrayBuffer()).byteLength)`, chu.ID), chromedp.EvalAwaitPromise))
+	// Download the plan from the page's DOCX link as the browser would (same
+	// origin, session cookie): a GET that names the establishment and the day.
+	versions := len(j.texts("#versions tbody tr"))
+	got, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`fetch(Array.from(document.querySelectorAll('#downloads a')).find(a => a.href.endsWith('format=docx')).href).then(async r => r.status + '|' + r.headers.get('content-type') + '|' + r.headers.get('content-disposition') + '|' + (await r.arrayBuffer()).byteLength)`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
 	parts := strings.Split(got, "|")
-	if len(parts) != 3 || parts[0] != "200" || !strings.Contains(parts[1], "wordprocessingml") || len(parts[2]) < 4 {
+	if len(parts) != 4 || parts[0] != "200" || !strings.Contains(parts[1], "wordprocessingml") || !strings.Contains(parts[2], "pcra-chu-de-port-emeraude-") || len(parts[3]) < 4 {
 		t.Errorf("PCRA download: %q", got)
+	}
+	j.open(fmt.Sprintf("/continuite?org=%d", chu.ID))
+	if n := len(j.texts("#versions tbody tr")); n != versions {
+		t.Errorf("the download recorded a version: %d rows, was %d", n, versions)
+	}
+	// "Générer une nouvelle version" is its own action.
+	if status := j.submit("generating a new version", `#new-version button[type=submit]`); status != 200 {
+		t.Fatalf("generating a new version: %d", status)
+	}
+	if n := len(j.texts("#versions tbody tr")); n != versions+1 {
+		t.Errorf("after a new version: %d rows, want %d", n, versions+1)
 	}
 }
