@@ -224,3 +224,26 @@ func TestParseRefusesBrokenYAML(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// Whatever the file, the parser answers without panicking, and what it accepts
+// validates again.
+func FuzzParseProgramme(f *testing.F) {
+	src, err := os.ReadFile(ShippedFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(src)
+	f.Add([]byte("version: 1\ntitle: x\nsource: https://example.test\ncalls:\n  - id: a\n    domain: b\n    phases:\n      - phase: payment\n        to: \"2024-13-01\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParseProgramme(data)
+		if err == nil {
+			if err := p.Validate(); err != nil {
+				t.Errorf("accepted, then refused: %v", err)
+			}
+			for _, c := range p.Calls {
+				c.OperationalPhase()
+				c.CandidatureOpen(date("2025-01-01"))
+			}
+		}
+	})
+}
