@@ -40,7 +40,7 @@ func (s *Service) SyncShipped(ctx context.Context) error {
 		return err
 	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		latest, _, err := latestStored(ctx, tx)
+		latest, err := latestVersion(ctx, tx)
 		if err != nil || latest >= p.Version {
 			return err
 		}
@@ -49,9 +49,10 @@ func (s *Service) SyncShipped(ctx context.Context) error {
 }
 
 // Programme is the programme in force: the newest stored version (the shipped
-// one until the database holds any).
+// one until the database holds any). It is shared between requests: callers read
+// it and never change it.
 func (s *Service) Programme(ctx context.Context) (Programme, error) {
-	version, source, err := latestStored(ctx, s.DB.Read)
+	version, err := latestVersion(ctx, s.DB.Read)
 	if err != nil {
 		return Programme{}, err
 	}
@@ -59,20 +60,27 @@ func (s *Service) Programme(ctx context.Context) (Programme, error) {
 		p, _, err := Shipped()
 		return p, err
 	}
+	s.mu.Lock()
+	p, ok := s.parsed[version]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	source, err := storedSource(ctx, s.DB.Read, version)
+	if err != nil {
+		return Programme{}, err
+	}
 	return s.parse(version, source)
 }
 
-// parse reads a stored version, once.
+// parse reads a stored version and keeps it: a stored text never changes.
 func (s *Service) parse(version int, source string) (Programme, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if p, ok := s.parsed[version]; ok {
-		return p, nil
-	}
 	p, err := ParseProgramme([]byte(source))
 	if err != nil {
 		return p, fmt.Errorf("funding: stored programme version %d: %w", version, err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.parsed == nil {
 		s.parsed = map[int]Programme{}
 	}
@@ -104,7 +112,7 @@ func (s *Service) Import(ctx context.Context, source []byte) (Version, error) {
 	}
 	v := Version{Version: p.Version, Title: p.Title, ImportedBy: sub.Name, CreatedAt: db.Now()}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		latest, _, err := latestStored(ctx, tx)
+		latest, err := latestVersion(ctx, tx)
 		if err != nil {
 			return err
 		}

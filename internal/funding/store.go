@@ -3,25 +3,19 @@ package funding
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"care/internal/platform/db"
 )
 
-// latestStored is the newest stored version and its text; version 0 when none.
-func latestStored(ctx context.Context, q db.Querier) (int, string, error) {
-	var version int
-	var source string
-	err := q.QueryRowContext(ctx, "SELECT version, source FROM funding_programmes ORDER BY version DESC LIMIT 1").Scan(&version, &source)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
+// latestVersion is the newest stored version number, 0 when none.
+func latestVersion(ctx context.Context, q db.Querier) (int, error) {
+	var latest sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(version) FROM funding_programmes").Scan(&latest); err != nil {
+		return 0, fmt.Errorf("funding: latest programme version: %w", err)
 	}
-	if err != nil {
-		return 0, "", fmt.Errorf("funding: read the programme in force: %w", err)
-	}
-	return version, source, nil
+	return int(latest.Int64), nil
 }
 
 // storedSource is the text of one stored version.
