@@ -16,6 +16,7 @@ import (
 	"care/internal/directory"
 	"care/internal/exercise"
 	"care/internal/exposure"
+	"care/internal/funding"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/docs"
@@ -61,6 +62,7 @@ func (s *Server) Routes() []Route {
 	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
 	mat := &maturity.Handler{Pages: pages, Assessments: s.Maturity, Orgs: s.Orgs, PDF: s.PDF}
 	ex := &exercise.Handler{Pages: pages, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
+	fund := &funding.Handler{Pages: pages, Funding: s.Funding}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -198,6 +200,11 @@ func (s *Server) Routes() []Route {
 		{"POST /exercices/{id}/retex", f(ex.SaveRetex), login},
 		{"POST /exercices/{id}/actions", f(ex.SaveAction), login},
 
+		// CaRE programme: funding domains and calls
+		{"GET /financement/programme", f(fund.Page), login},
+		{"POST /financement/programme", upTo(funding.MaxFileSize+64<<10, f(fund.Import)), login},
+		{"GET /financement/programme/versions/{version}", f(fund.Source), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -290,6 +297,9 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/exercises/{id}/close", f(ex.APICloseRetex), api},
 		{"POST /api/v1/exercises/{id}/actions", f(ex.APISaveAction), api},
 		{"PUT /api/v1/exercises/{id}/actions/{aid}", f(ex.APISaveAction), api},
+		{"GET /api/v1/funding/domains", f(fund.APIDomains), api},
+		{"GET /api/v1/funding/calls", f(fund.APICalls), api},
+		{"POST /api/v1/funding/programme", upTo(funding.MaxFileSize, f(fund.APIImport)), api},
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"care/internal/directory"
 	"care/internal/exercise"
 	"care/internal/exposure"
+	"care/internal/funding"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -70,6 +71,7 @@ type Server struct {
 	Exposure   *exposure.Service
 	Directory  *directory.Service
 	Exercises  *exercise.Service
+	Funding    *funding.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -83,7 +85,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +105,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Exposure:   &exposure.Service{DB: d, LabAllowed: cfg.ExposureLab, SileneMinimum: cfg.SileneMinimum},
 		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
+		Funding:    &funding.Service{DB: d},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -124,6 +127,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.Maturity.SyncShipped(ctx); err != nil {
+		return err
+	}
+	if err := s.Funding.SyncShipped(ctx); err != nil {
 		return err
 	}
 	if _, err := continuity.LoadCatalogue(); err != nil {
@@ -179,7 +185,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}
