@@ -1,6 +1,7 @@
 package continuity_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -158,8 +159,8 @@ func TestTestedInTheOperationalPhase(t *testing.T) {
 			}
 			return &d
 		}
-		s := &continuity.Service{DB: app.DB, OperationalPhase: func(time.Time) (time.Time, time.Time, bool) {
-			return *day("2026-01-01"), *day("2026-06-30"), true
+		s := &continuity.Service{DB: app.DB, OperationalPhase: func(context.Context, time.Time) (time.Time, time.Time, bool, error) {
+			return *day("2026-01-01"), *day("2026-06-30"), true, nil
 		}}
 		tested := func() continuity.Coverage {
 			c, err := s.CoverageFor(ctx, chu.ID)
@@ -189,14 +190,18 @@ func TestTestedInTheOperationalPhase(t *testing.T) {
 		if c := tested(); c.Tested != 100 || !c.Phase.Known || c.Phase.Default {
 			t.Errorf("a field exercise in the phase on a site of the CHU does not count: %+v", c)
 		}
-		s.OperationalPhase = func(time.Time) (time.Time, time.Time, bool) { return time.Time{}, time.Time{}, false }
+		s.OperationalPhase = func(context.Context, time.Time) (time.Time, time.Time, bool, error) {
+			return time.Time{}, time.Time{}, false, nil
+		}
 		if c := tested(); c.Tested != 0 || c.O4 {
 			t.Errorf("tests count while the phase is unknown: %+v", c)
 		}
 
-		// Without programme content, Domaine 2's window, shown on the page.
+		// The server takes the window from the programme content in force: the
+		// Domaine 2 call's operational phase, from the arrêté's publication to now
+		// while its end is not published.
 		page := testkit.BodyOf(app.Get(t, app.Login(t, "pcra@demo.care.test"), fmt.Sprintf("/continuite?org=%d", chu.ID)))
-		if !contains(page, `id="phase"`, "du 18/01/2025 au "+time.Now().Format("02/01/2006"), "dépôt de la déclaration") {
+		if !contains(page, `id="phase"`, "du 18/01/2025 au "+time.Now().Format("02/01/2006")) {
 			t.Errorf("the page does not show the operational phase")
 		}
 	})

@@ -23,19 +23,22 @@ type Service struct {
 	// Horizons of the BIA; the shipped scale's when empty.
 	Horizons []Horizon
 	// OperationalPhase gives the operational phase of the call as of now, in
-	// which the tests asked by Domaine 2 count (from the programme content);
-	// D2OperationalPhase when nil.
-	OperationalPhase func(now time.Time) (from, to time.Time, ok bool)
+	// which the tests asked by Domaine 2 count (from the programme content, wired
+	// by the server); D2OperationalPhase when nil. A zero to runs to now.
+	OperationalPhase func(ctx context.Context, now time.Time) (from, to time.Time, ok bool, err error)
 }
 
 // phase is the operational phase in force at now.
-func (s *Service) phase(now time.Time) Phase {
-	get, def := s.OperationalPhase, false
-	if get == nil {
-		get, def = D2OperationalPhase, true
+func (s *Service) phase(ctx context.Context, now time.Time) (Phase, error) {
+	if s.OperationalPhase == nil {
+		from, to, ok := D2OperationalPhase(now)
+		return Phase{From: from, To: to, Known: ok, Default: true}, nil
 	}
-	from, to, ok := get(now)
-	return Phase{From: from, To: to, Known: ok, Default: def}
+	from, to, ok, err := s.OperationalPhase(ctx, now)
+	if to.IsZero() || to.After(now) {
+		to = now // a test planned does not count before it is done
+	}
+	return Phase{From: from, To: to, Known: ok}, err
 }
 
 // horizons are the BIA horizons in force on this instance.
@@ -76,7 +79,11 @@ func (s *Service) Overview(ctx context.Context, id int64) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
-	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, s.phase(ov.Now)); err != nil {
+	phase, err := s.phase(ctx, ov.Now)
+	if err != nil {
+		return Overview{}, err
+	}
+	if ov.Coverage, err = coverage(ctx, s.DB.Read, o, below, ov.Activities, phase); err != nil {
 		return Overview{}, err
 	}
 	ov.Evaluation = Evaluate(ov.EvalInput)
@@ -213,7 +220,11 @@ func (s *Service) CoverageFor(ctx context.Context, id int64) (Coverage, error) {
 	if err != nil {
 		return Coverage{}, err
 	}
-	return coverage(ctx, s.DB.Read, o, below, acts, s.phase(db.Now()))
+	phase, err := s.phase(ctx, db.Now())
+	if err != nil {
+		return Coverage{}, err
+	}
+	return coverage(ctx, s.DB.Read, o, below, acts, phase)
 }
 
 // belowLevels are the levels read below node o: the entities its coverage counts

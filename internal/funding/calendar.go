@@ -66,6 +66,25 @@ func (c Call) OperationalPhase() (from, to time.Time, ok bool) {
 	return from, to, true
 }
 
+// ContinuityDomain is the id, in the programme content, of Domaine 2 "Stratégie
+// de continuité et de reprise d'activité", whose tests the continuity capability
+// counts.
+const ContinuityDomain = "d2"
+
+// LatestCall is the call of domain whose operational phase began last at or
+// before at: the one whose objectives an establishment works on then.
+func (p Programme) LatestCall(domain string, at time.Time) (Call, bool) {
+	var best Call
+	var bestFrom time.Time
+	for _, c := range p.Calls {
+		from, _, ok := c.OperationalPhase()
+		if c.Domain == domain && ok && !from.After(at) && from.After(bestFrom) {
+			best, bestFrom = c, from
+		}
+	}
+	return best, !bestFrom.IsZero()
+}
+
 // CandidatureOpen reports whether candidatures to the call are open at the given
 // instant: from the candidature's first day to its last. When its last day is not
 // published, the candidature closes at the latest when a later phase has ended or

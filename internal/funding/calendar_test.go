@@ -137,3 +137,31 @@ func TestPhaseStatus(t *testing.T) {
 		}
 	}
 }
+
+// The call whose objectives an establishment works on at a date: the latest of
+// the domain whose operational phase has begun (axe-4 calendar).
+func TestLatestCall(t *testing.T) {
+	p, _, err := Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct{ domain, at, want string }{
+		{ContinuityDomain, "2026-12-07", "d2-2025"},
+		{ContinuityDomain, "2025-01-18", "d2-2025"},
+		{ContinuityDomain, "2025-01-17", ""},
+		{"d1", "2025-01-01", "d1-2024"},
+		{"postes-detection", "2026-12-07", ""},
+	} {
+		call, ok := p.LatestCall(c.domain, at(c.at))
+		if ok != (c.want != "") || call.ID != c.want {
+			t.Errorf("LatestCall(%s, %s) = %q %v, want %q", c.domain, c.at, call.ID, ok, c.want)
+		}
+	}
+}
