@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"care/internal/testkit/tcp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -136,19 +137,7 @@ func TestNamespaceListener(t *testing.T) {
 		t.Skip("helper process only")
 	}
 	for _, addr := range strings.Split(spec, ",") {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		tcp.Listen(t, addr, nil)
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

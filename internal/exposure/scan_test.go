@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"care/internal/testkit/tcp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -32,28 +33,7 @@ func listen(t *testing.T, addr string) net.Listener {
 	return ln
 }
 
-func portOf(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
-
-// serve answers every connection with fn.
-func serve(ln net.Listener, fn func(net.Conn)) {
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				fn(c)
-			}()
-		}
-	}()
-}
-
-func banner(text string) func(net.Conn) {
-	return func(c net.Conn) { _, _ = c.Write([]byte(text)) }
-}
+func banner(text string) func(net.Conn) { return tcp.Greeting([]byte(text)) }
 
 // answer reads the client's greeting, then replies.
 func answer(reply []byte) func(net.Conn) {
@@ -129,18 +109,15 @@ func TestScanIdentifiesEmulatedServices(t *testing.T) {
 	ports := map[string]int{}
 	mk := func(name string, fn func(net.Listener)) {
 		ln := listen(t, host)
-		ports[name] = portOf(ln)
+		ports[name] = tcp.Port(ln)
 		fn(ln)
 	}
-	mk("ssh", func(ln net.Listener) { serve(ln, banner("SSH-2.0-OpenSSH_7.4\r\n")) })
-	mk("telnet", func(ln net.Listener) { serve(ln, banner("\xff\xfd\x18\xff\xfd\x20")) })
-	mk("ftp", func(ln net.Listener) { serve(ln, banner("220 (vsFTPd 3.0.3)\r\n")) })
-	mk("rdp", func(ln net.Listener) {
-		serve(ln, answer([]byte{0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00}))
-	})
-	mk("smb", func(ln net.Listener) {
-		serve(ln, answer(append([]byte{0, 0, 0, 68, 0xfe, 'S', 'M', 'B', 64, 0}, make([]byte, 58)...)))
-	})
+	served := func(name string, fn func(net.Conn)) { ports[name] = tcp.Port(tcp.Listen(t, host+":0", fn)) }
+	served("ssh", banner("SSH-2.0-OpenSSH_7.4\r\n"))
+	served("telnet", banner("\xff\xfd\x18\xff\xfd\x20"))
+	served("ftp", banner("220 (vsFTPd 3.0.3)\r\n"))
+	served("rdp", answer([]byte{0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00}))
+	served("smb", answer(append([]byte{0, 0, 0, 68, 0xfe, 'S', 'M', 'B', 64, 0}, make([]byte, 58)...)))
 	mk("http", func(ln net.Listener) {
 		srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Server", "Apache/2.4.49 (Unix)")
@@ -167,7 +144,7 @@ func TestScanIdentifiesEmulatedServices(t *testing.T) {
 			CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}}, http.NotFoundHandler())
 	})
 	closed := listen(t, host) // opened then closed: nothing listens there any more
-	closedPort := portOf(closed)
+	closedPort := tcp.Port(closed)
 	closed.Close()
 
 	var list []int

@@ -11,6 +11,7 @@ import (
 	"care/internal/exposure"
 	"care/internal/platform/db"
 	"care/internal/testkit"
+	"care/internal/testkit/tcp"
 )
 
 type scanJSON struct {
@@ -39,25 +40,12 @@ func TestScansFollowFindings(t *testing.T) {
 		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", ch.ID)
 
 		// Two services on a loopback address: a telnet-like banner and a web server.
-		telnet, err := net.Listen("tcp", "127.0.78.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() {
-			for {
-				c, err := telnet.Accept()
-				if err != nil {
-					return
-				}
-				_, _ = c.Write([]byte("\xff\xfd\x18\xff\xfd\x20"))
-				c.Close()
-			}
-		}()
+		telnet := tcp.Listen(t, "127.0.78.1:0", tcp.Greeting([]byte("\xff\xfd\x18\xff\xfd\x20")))
 		web, _ := net.Listen("tcp", "127.0.78.1:0")
 		srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})}
 		go srv.Serve(web)
-		t.Cleanup(func() { srv.Close(); telnet.Close() })
-		ports := fmt.Sprintf("%d,%d", telnet.Addr().(*net.TCPAddr).Port, web.Addr().(*net.TCPAddr).Port)
+		t.Cleanup(func() { srv.Close() })
+		ports := fmt.Sprintf("%d,%d", tcp.Port(telnet), tcp.Port(web))
 
 		// Bad input scans nothing: no attestation, a /8, a target outside the inventory.
 		if resp := app.API(t, dsi, "POST", base+"/targets", map[string]any{"value": "127.0.78.1"}, nil); resp.StatusCode != 422 {

@@ -11,34 +11,22 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"care/internal/demo"
+	"care/internal/testkit/tcp"
 )
 
 // The administrator declares a loopback address (lab mode), starts a scan, watches
 // it end in the page, filters the findings, takes a finding in hand and downloads
 // the spreadsheet and the report for the ARS.
 func TestJourneyExposureScan(t *testing.T) {
-	telnet, err := net.Listen("tcp", "127.0.79.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for {
-			c, err := telnet.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("\xff\xfd\x18\xff\xfd\x20"))
-			c.Close()
-		}
-	}()
+	telnet := tcp.Listen(t, "127.0.79.1:0", tcp.Greeting([]byte("\xff\xfd\x18\xff\xfd\x20")))
 	web, err := net.Listen("tcp", "127.0.79.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
 	go srv.Serve(web)
-	t.Cleanup(func() { srv.Close(); telnet.Close() })
-	telnetPort := telnet.Addr().(*net.TCPAddr).Port
+	t.Cleanup(func() { srv.Close() })
+	telnetPort := tcp.Port(telnet)
 
 	j := newJourney(t)
 	j.login("admin@demo.care.test", demo.Password)
@@ -62,7 +50,7 @@ func TestJourneyExposureScan(t *testing.T) {
 		t.Fatalf("inventory after adding: %q", rows)
 	}
 
-	ports := fmt.Sprintf("%d,%d", telnetPort, web.Addr().(*net.TCPAddr).Port)
+	ports := fmt.Sprintf("%d,%d", telnetPort, tcp.Port(web))
 	j.submit("starting the scan", `form[action$="/analyses"] button[type=submit]`,
 		chromedp.SetValue(chromedp.ID("ports"), ports),
 		chromedp.Click(chromedp.CSS(`input[name="lab"]`)))
