@@ -30,12 +30,15 @@ func scanCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	ports := fs.String("ports", "top,sensitive", "ports : top, sensitive, all ou une liste (22,80,8000-8100)")
 	lab := fs.Bool("lab", false, "mode laboratoire : autorise les adresses de bouclage, privées et réservées")
 	format := fs.String("format", "text", "sortie : json ou text")
-	timeout := fs.Duration("timeout", 1500*time.Millisecond, "délai d'une tentative de connexion")
-	concurrency := fs.Int("concurrency", 400, "tentatives de connexion simultanées")
+	timeout := fs.Duration("timeout", 1500*time.Millisecond, "attente la plus longue d'une tentative de connexion (l'attente s'adapte aux temps de réponse de chaque hôte, 100 ms au moins)")
+	concurrency := fs.Int("concurrency", 2000, "tentatives de connexion simultanées au plus (le nombre s'adapte aux réponses et aux pertes)")
 	rate := fs.Int("rate", 0, "tentatives par seconde (0 : sans limite)")
 	identify := fs.Bool("identify", true, "identifier les services des ports ouverts (bannières, sondes, TLS)")
 	if ok, err := parse(fs, args); !ok {
 		return err
+	}
+	if err := exposure.CheckTiming(*concurrency, *timeout, *rate); err != nil {
+		return describe(err)
 	}
 	if *format != "json" && *format != "text" {
 		return fmt.Errorf("format inconnu %q : json ou text", *format)

@@ -40,16 +40,36 @@ var (
 		0x02, 0x01, 0x00, 0x01, 0x01, 0x00, 0x87, 0x0b, 'o', 'b', 'j', 'e', 'c', 't', 'c', 'l', 'a', 's', 's', 0x30, 0x00}
 )
 
-// identify fills in what listens on an open port.
+// identify fills in what listens on an open port. A service that speaks first
+// says what it is in its first bytes, and the read returns with them; on a port
+// where the client speaks first (web, TLS, RDP, SMB, LDAP) the greetings go
+// first, and the silent wait for a banner only when none of them was answered.
 func identify(ctx context.Context, o *Observation, timeout time.Duration) {
 	addr := hostPort(o.Address, o.Port)
-	if banner := read(ctx, addr, nil, timeout/2); len(banner) > 0 {
-		fromBanner(o, banner)
-		if o.Service != "" {
-			return
-		}
+	order, clientFirst := probeOrder(o.Port)
+	if !clientFirst && fromRead(o, read(ctx, addr, nil, timeout/2)) {
+		return
 	}
-	for _, kind := range probeOrder(o.Port) {
+	if probeAll(ctx, o, addr, order, timeout) {
+		return
+	}
+	if clientFirst {
+		fromRead(o, read(ctx, addr, nil, timeout/2))
+	}
+}
+
+// fromRead identifies o from a banner, and says whether it did.
+func fromRead(o *Observation, banner []byte) bool {
+	if len(banner) == 0 {
+		return false
+	}
+	fromBanner(o, banner)
+	return o.Service != ""
+}
+
+// probeAll sends the greetings of order until one is answered.
+func probeAll(ctx context.Context, o *Observation, addr string, order []string, timeout time.Duration) bool {
+	for _, kind := range order {
 		switch kind {
 		case "tls":
 			if info, ok := inspectTLS(ctx, addr, "", timeout); ok {
@@ -59,48 +79,51 @@ func identify(ctx context.Context, o *Observation, timeout time.Duration) {
 					o.Service, o.HTTP = "https", h
 					productFromHTTP(o)
 				}
-				return
+				return true
 			}
 		case "http":
 			if h, ok := inspectHTTP(ctx, addr, "http", timeout); ok {
 				o.Service, o.HTTP = "http", h
 				productFromHTTP(o)
-				return
+				return true
 			}
 		case "rdp":
 			if r := read(ctx, addr, rdpRequest, timeout); len(r) >= 11 && r[0] == 0x03 && r[1] == 0x00 && r[5] == 0xd0 {
 				o.Service, o.Banner = "rdp", "X.224 Connection Confirm"
-				return
+				return true
 			}
 		case "smb":
 			if r := read(ctx, addr, smbNegotiate, timeout); len(r) > 8 && bytes.Contains(r[:min(len(r), 12)], []byte{0xfe, 'S', 'M', 'B'}) {
 				o.Service, o.Banner = "smb", "SMB2 Negotiate response"
-				return
+				return true
 			}
 		case "ldap":
 			if r := read(ctx, addr, ldapRootDSE, timeout); len(r) > 2 && r[0] == 0x30 {
 				o.Service, o.Banner = "ldap", "LDAP rootDSE response"
-				return
+				return true
 			}
 		}
 	}
+	return false
 }
 
-// probeOrder lists the greetings worth trying on a port, likeliest first.
-func probeOrder(port int) []string {
+// probeOrder lists the greetings worth trying on a port, likeliest first, and
+// says whether the client speaks first there (the well-known ports of protocols
+// where the server waits to be asked).
+func probeOrder(port int) (order []string, clientFirst bool) {
 	switch port {
 	case 3389:
-		return []string{"rdp", "tls", "http"}
+		return []string{"rdp", "tls", "http"}, true
 	case 445, 139:
-		return []string{"smb"}
+		return []string{"smb"}, true
 	case 389, 3268:
-		return []string{"ldap"}
+		return []string{"ldap"}, true
 	case 636, 3269, 443, 8443, 4443, 10443, 993, 995, 465:
-		return []string{"tls", "http"}
+		return []string{"tls", "http"}, true
 	case 80, 8080, 8000, 8008, 8081, 8888:
-		return []string{"http", "tls"}
+		return []string{"http", "tls"}, true
 	}
-	return []string{"tls", "http", "rdp", "smb"}
+	return []string{"tls", "http", "rdp", "smb"}, false
 }
 
 // read connects, sends a greeting (none for a passive read), and returns what the

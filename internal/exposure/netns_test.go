@@ -1,7 +1,6 @@
 package exposure
 
 import (
-	"care/internal/testkit/tcp"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"care/internal/testkit/tcp"
 )
 
 // A test host in a network namespace of the test's own, joined to this one by a
@@ -58,6 +59,7 @@ func missing(t *testing.T, tool string) {
 // testHost is a namespace with n addresses in 10.254.<x>.0/24, reachable from here.
 type testHost struct {
 	ns    string
+	veth  string // the namespace's end of the veth pair
 	addrs []netip.Addr
 }
 
@@ -72,8 +74,8 @@ func newTestHost(t testing.TB, n int) *testHost {
 	t.Helper()
 	id := os.Getpid() % 200
 	prefix := fmt.Sprintf("10.254.%d", 20+id)
-	h := &testHost{ns: fmt.Sprintf("care-t%d", os.Getpid())}
 	vr, vt := fmt.Sprintf("cr%d", os.Getpid()), fmt.Sprintf("ct%d", os.Getpid())
+	h := &testHost{ns: fmt.Sprintf("care-t%d", os.Getpid()), veth: vt}
 	// The guard first: until the veth is up, the prefix goes nowhere.
 	run(t, "ip", "route", "add", "blackhole", prefix+".0/24", "metric", "4000")
 	t.Cleanup(func() { _ = exec.Command("ip", "route", "del", "blackhole", prefix+".0/24", "metric", "4000").Run() })
@@ -126,6 +128,61 @@ func (h *testHost) drop(t testing.TB, ports ...int) {
 	run(t, "ip", "netns", "exec", h.ns, "nft", "add", "chain", "inet", "t", "in", "{ type filter hook input priority 0; policy accept; }")
 	for _, p := range ports {
 		run(t, "ip", "netns", "exec", h.ns, "nft", "add", "rule", "inet", "t", "in", "tcp", "dport", fmt.Sprint(p), "drop")
+	}
+}
+
+// slow delays and loses what the namespace sends back: netem on its veth where the
+// kernel has it (it reports whether it did); else the loss alone, with an nftables
+// rule that drops that share of the packets at random.
+func (h *testHost) slow(t testing.TB, delay, jitter string, lossPercent int) bool {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", h.ns, "tc", "qdisc", "add", "dev", h.veth, "root", "netem",
+		"delay", delay, jitter, "loss", fmt.Sprintf("%d%%", lossPercent)).CombinedOutput()
+	if err == nil {
+		return true
+	}
+	t.Logf("no netem in this kernel (%s): packets are lost, not delayed", strings.TrimSpace(string(out)))
+	run(t, "ip", "netns", "exec", h.ns, "nft", "add", "table", "inet", "loss")
+	run(t, "ip", "netns", "exec", h.ns, "nft", "add", "chain", "inet", "loss", "out", "{ type filter hook output priority 0; policy accept; }")
+	run(t, "ip", "netns", "exec", h.ns, "nft", "add", "rule", "inet", "loss", "out", "numgen", "random", "mod", "100", "<", fmt.Sprint(lossPercent), "drop")
+	return false
+}
+
+// A slow and lossy link — answers delayed 80 ms ± 20 ms and 1 % of them lost (on
+// a kernel without netem, lost and not delayed) — still gives every
+// listening port as open and no other: the wait follows the round trip, and an
+// attempt whose answer was lost is tried again.
+func TestLateAnswersOnALossyLink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root")
+	}
+	for _, tool := range []string{"ip", "tc", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing(t, tool)
+		}
+	}
+	host := newTestHost(t, 1)
+	addr := host.addrs[0]
+	listening := []int{21, 22, 25, 80, 110, 143, 443, 587, 993, 995, 1433, 3306, 3389, 5432, 5900, 8080, 8443, 9000, 9200, 27017}
+	host.listen(t, addr, listening...)
+	host.slow(t, "80ms", "20ms", 1)
+	var ports []int
+	for p := 1; p <= 2000; p++ {
+		ports = append(ports, p)
+	}
+	ports = append(ports, 3306, 3389, 5432, 5900, 8080, 8443, 9000, 9200, 27017)
+	for run := range 3 {
+		obs, err := Scan(t.Context(), []netip.Addr{addr}, Options{Ports: ports})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for _, o := range obs {
+			got = append(got, o.Port)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(listening) {
+			t.Errorf("run %d: open %v, want %v", run, got, listening)
+		}
 	}
 }
 
