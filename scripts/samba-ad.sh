@@ -130,7 +130,9 @@ seed() {
     user sid_user 512
     user dcsync_user 512
     user helpdesk_user 512
-    for i in $(seq -w 1 30); do user "dormant$i" 512 "lastLogonTimestamp: $old2006"; done
+    # dormant: idle since 2006, password back-dated below, and never expiring (31 of
+    # about 100 enabled users, over ANSSI's 10 % for vuln_dont_expire)
+    for i in $(seq -w 1 30); do user "dormant$i" 66048 "lastLogonTimestamp: $old2006"; done
     for i in $(seq -w 1 51); do user "opadm$i" 512 $'adminCount: 1\nlastLogonTimestamp: '"$now"; done
     computer SRV01 528384 "Windows Server 2008 R2 Standard" "6.1 (7601)" "lastLogonTimestamp: $now"
     computer SRV02 16781312 "Windows Server 2019 Standard" "10.0 (17763)" $'msDS-AllowedToDelegateTo: cifs/dc1.care.test\nlastLogonTimestamp: '"$now"
@@ -187,7 +189,7 @@ pwdProperties: 17
 dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,$B
 changetype: modify
 replace: dSHeuristics
-dSHeuristics: 0000002001000001
+dSHeuristics: 0000002101000001
 
 dn: CN=DC1,OU=Domain Controllers,$B
 changetype: modify
@@ -240,6 +242,8 @@ userAccountControl: 2080
 replace: pwdLastSet
 pwdLastSet: $old2012
 
+$(for i in $(seq -w 1 30); do printf 'dn: %s\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: %s\n\n' "$(lab "dormant$i")" "$old2006"; done)
+
 dn: $(lab orphan_user)
 changetype: modify
 add: sIDHistory
@@ -265,7 +269,9 @@ LDIF
   sddl_of "$t" "$da" >"$t/sddl/da"; sddl_of "$t" "$rev" >"$t/sddl/rev"
   local dcsync helpdesk auditor
   dcsync=$(sid_of "$t" dcsync_user); helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
-  set_sd "$t" "$root" "$(with_ace "$(cat "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)")"
+  # the domain head also gets helpdesk_user as owner: the owner checkpoint looks at
+  # every object older than seven days, and everything else here is minutes old
+  set_sd "$t" "$root" "$(with_ace "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)")"
   set_sd "$t" "$holder" "$(with_ace "$(cat "$t/sddl/holder")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$da" "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/da")"
   set_sd "$t" "$rev" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/rev")"
@@ -299,7 +305,7 @@ fix() {
     printf 'dn: CN=Guest,CN=Users,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 66082\n\n' "$B"
     printf 'dn: %s\nchangetype: modify\nreplace: pwdProperties\npwdProperties: 1\n-\nreplace: ms-DS-MachineAccountQuota\nms-DS-MachineAccountQuota: 0\n\n' "$B"
     printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\ndelete: dSHeuristics\n\n' "$B"
-    printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 28\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"
+    printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 24\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"
     printf 'dn: CN=partner.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 4\n\n' "$B"
     printf 'dn: CN=forest.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"
     printf 'dn: CN=inbound.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"

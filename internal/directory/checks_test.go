@@ -134,7 +134,7 @@ func healthy(t *testing.T) *Snapshot {
 			u("carol", 1103, func(o *Object) { o.LastLogon = ago(400) }), // 1 dormant of 4 enabled users: 25 %, not more
 			u("svc_app", 1104, func(o *Object) { o.SPNs = []string{"HTTP/app.care.test"}; o.EncTypes = ptr(24) }),
 			{DN: "CN=DC1,OU=Domain Controllers," + base, Class: ClassComputer, Name: "DC1$", SID: dom + "-1000", UAC: 0x82000, PrimaryGroup: ridDCs,
-				OS: "Windows Server 2025 Datacenter", OSVersion: "10.0 (26100)", DNSHost: "dc1.care.test", EncTypes: ptr(28),
+				OS: "Windows Server 2025 Datacenter", OSVersion: "10.0 (26100)", DNSHost: "dc1.care.test", EncTypes: ptr(24),
 				Created: now.AddDate(-2, 0, 0), PwdLastSet: ago(20), LastLogon: ago(2), SD: adminSD},
 			{DN: "CN=SRV1,OU=Servers," + base, Class: ClassComputer, Name: "SRV1$", SID: dom + "-1200", UAC: 4096, PrimaryGroup: ridDomainComputers,
 				OS: "Windows Server 2022 Standard", OSVersion: "10.0 (20348)", DNSHost: "srv1.care.test", EncTypes: ptr(28),
@@ -169,6 +169,24 @@ func find(s *Snapshot, name string) *Object {
 func addMember(s *Snapshot, group, member string) {
 	g := find(s, group)
 	g.Members = append(g.Members, find(s, member).DN)
+}
+
+// addAdmins puts n new enabled accounts in Domain Admins; dup, when set, is the
+// sAMAccountName the last one shares with another.
+func addAdmins(s *Snapshot, n int, dup string) {
+	for i := range n {
+		name := "admin" + strconv.Itoa(i)
+		sam := name
+		if dup != "" && i == n-1 {
+			sam = dup
+		}
+		s.Objects = append(s.Objects, Object{DN: "CN=" + name + ",OU=Admins," + s.BaseDN, Class: ClassUser, Name: sam, SID: dom + "-" + strconv.Itoa(5000+i),
+			UAC: 512, PrimaryGroup: ridDomainUsers, AdminCount: 1, Created: now.AddDate(0, -1, 0), PwdLastSet: ago(1), LastLogon: ago(1)})
+		g := find(s, "Domain Admins")
+		g.Members = append(g.Members, "CN="+name+",OU=Admins,"+s.BaseDN)
+		p := find(s, "Protected Users")
+		p.Members = append(p.Members, "CN="+name+",OU=Admins,"+s.BaseDN)
+	}
 }
 
 func TestHealthyDomainPassesEverything(t *testing.T) {
@@ -221,16 +239,15 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_dont_expire_priv", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").UAC |= uacDontExpirePassword }, "CN=Administrator", []string{"vuln2_dont_expire"}, nil},
 		{"vuln2_dont_expire", func(_ *testing.T, s *Snapshot) { find(s, "bob").UAC |= uacDontExpirePassword }, "CN=bob", nil, nil},
 		{"vuln1_password_change_priv", func(_ *testing.T, s *Snapshot) { find(s, "Administrator").PwdLastSet = ago(1100) }, "CN=Administrator", nil, nil},
-		{"vuln1_user_accounts_dormant", func(_ *testing.T, s *Snapshot) { find(s, "bob").LastLogon = nil }, "CN=bob", nil, nil}, // never logged on, created 2 years ago: 2 of 4
-		{"vuln2_privileged_members", func(_ *testing.T, s *Snapshot) {
-			for i := range 50 {
-				name := "admin" + strconv.Itoa(i)
-				s.Objects = append(s.Objects, Object{DN: "CN=" + name + ",OU=Admins," + s.BaseDN, Class: ClassUser, Name: name, SID: dom + "-" + strconv.Itoa(5000+i),
-					UAC: 512, PrimaryGroup: ridDomainUsers, AdminCount: 1, Created: now.AddDate(0, -1, 0), PwdLastSet: ago(1), LastLogon: ago(1)})
-				addMember(s, "Protected Users", name)
-				addMember(s, "Domain Admins", name)
-			}
-		}, "CN=admin49", nil, nil},
+		// never logged on and a password of more than three years: 2 of the 7 enabled accounts
+		{"vuln1_user_accounts_dormant", func(_ *testing.T, s *Snapshot) {
+			b := find(s, "bob")
+			b.LastLogon, b.PwdLastSet, b.Created = nil, ago(1200), now.AddDate(-5, 0, 0)
+			find(s, "carol").PwdLastSet = ago(1100)
+		}, "CN=bob", nil, nil},
+		{"vuln1_privileged_members", func(_ *testing.T, s *Snapshot) { addAdmins(s, 51, "") }, "CN=admin50", []string{"vuln2_privileged_members"}, nil},
+		// two of the 51 accounts share a sAMAccountName: 50 at level 1, 51 at level 2
+		{"vuln2_privileged_members", func(_ *testing.T, s *Snapshot) { addAdmins(s, 51, "admin0") }, "CN=admin50", nil, nil},
 		{"vuln2_privileged_members_no_admincount", func(_ *testing.T, s *Snapshot) {
 			g := find(s, "Domain Admins")
 			g.Members = append(g.Members, find(s, "Staff").DN) // alice and bob become admins
@@ -241,9 +258,12 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln3_protected_users", func(_ *testing.T, s *Snapshot) { find(s, "Protected Users").Members = nil }, "CN=Administrator", nil, nil},
 		{"vuln3_sidhistory_present", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-1105"} }, "CN=alice", nil, nil},
 		{"vuln2_sidhistory_dangerous", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-519"} }, "CN=alice", []string{"vuln3_sidhistory_present"}, nil},
-		{"vuln1_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.ForestLevel = 4 }, "forest=4", nil, []string{"vuln4_smartcard_expire_passwords"}},
-		{"vuln3_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel = 6 }, "domain=6", nil, []string{"vuln4_smartcard_expire_passwords"}},
-		{"vuln4_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel, s.Domain.ForestLevel = 7, 7 }, "domain=7", nil, nil},
+		{"vuln1_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.ForestLevel = 3 }, "forest=3",
+			[]string{"vuln3_functional_level", "vuln4_functional_level"}, []string{"vuln4_smartcard_expire_passwords"}},
+		{"vuln3_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel = 5 }, "domain=5",
+			[]string{"vuln4_functional_level"}, []string{"vuln4_smartcard_expire_passwords"}},
+		{"vuln4_functional_level", func(_ *testing.T, s *Snapshot) { s.Domain.FunctionalLevel, s.Domain.ForestLevel = 6, 6 }, "domain=6", nil,
+			[]string{"vuln4_smartcard_expire_passwords"}},
 		{"vuln1_dc_obsolete", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "DC1$")
 			o.OS, o.OSVersion = "Windows Server 2012 R2 Standard", "6.3 (9600)"
@@ -253,8 +273,9 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln2_password_change_server_no_change_90", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(91) }, "CN=SRV1", []string{"vuln3_password_change_server_no_change_45"}, nil},
 		{"vuln3_password_change_server_no_change_45", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(46) }, "CN=SRV1", nil, nil},
 		{"vuln3_password_change_inactive_servers", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").LastLogon = ago(91) }, "CN=SRV1", nil, nil},
-		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000000001000001" }, "0000000001000001", nil, nil},
-		{"vuln2_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000002" }, "0000002", nil, nil},
+		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000000001000001" }, "dwAdminSDExMask=1", nil, nil},
+		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "00000001" }, "fAllowAnonNSPI=1", nil, nil},
+		{"vuln2_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000002" }, "fLDAPBlockAnonOps=2", nil, nil},
 		{"vuln2_compatible_2000_anonymous", func(_ *testing.T, s *Snapshot) {
 			g := find(s, "Pre-Windows 2000 Compatible Access")
 			g.Members = append(g.Members, "CN=S-1-5-7,CN=ForeignSecurityPrincipals,"+s.BaseDN)
@@ -265,7 +286,11 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln3_reversible_password_priv_namingcontext", func(_ *testing.T, s *Snapshot) { s.Domain.PwdProperties = 0x11 }, "pwdProperties=17", nil, nil},
 		{"vuln2_kerberos_properties_deskey", func(_ *testing.T, s *Snapshot) { find(s, "bob").UAC |= uacUseDESKeyOnly }, "CN=bob", nil, nil},
 		{"vuln3_kerberos_properties_encryption", func(_ *testing.T, s *Snapshot) { find(s, "svc_app").EncTypes = nil }, "CN=svc_app", nil, nil},
-		{"vuln2_dc_crypto", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").EncTypes = ptr(4) }, "CN=DC1", nil, nil},
+		{"vuln2_dc_crypto", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").EncTypes = ptr(0x1 | 0x18) }, "CN=DC1", []string{"vuln2_kerberos_properties_deskey"}, nil},
+		// an absent attribute reads as Windows's default: RC4 without AES, no DES
+		{"vuln3_dc_crypto", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").EncTypes = nil }, "msDS-SupportedEncryptionTypes=absent",
+			[]string{"vuln4_dc_crypto"}, nil},
+		{"vuln4_dc_crypto", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").EncTypes = ptr(28) }, "CN=DC1", nil, nil},
 		// primaryGroupID 512 makes bob a domain admin the member attribute does not show
 		{"vuln1_primary_group_id_1000", func(_ *testing.T, s *Snapshot) { find(s, "bob").PrimaryGroup = 512 }, "CN=bob",
 			[]string{"vuln3_primary_group_id_nochange", "vuln2_privileged_members_no_admincount", "vuln3_protected_users"}, nil},
@@ -288,6 +313,8 @@ func TestEachCheckpointFails(t *testing.T) {
 			s.Domain.AdminSDHolderSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1300"})
 		}, "CN=Staff", nil, nil},
 		{"vuln3_owner", func(t *testing.T, s *Snapshot) { find(s, "Domain Admins").SD = buildSD(t, dom+"-1102") }, "CN=Domain Admins,CN=Users,DC=care,DC=test ← CN=bob", nil, nil},
+		// any object, not only sensitive ones: the owner read for every object
+		{"vuln3_owner", func(_ *testing.T, s *Snapshot) { find(s, "alice").Owner = dom + "-1102" }, "CN=alice,CN=Users,DC=care,DC=test ← CN=bob", nil, nil},
 		{"vuln3_sd_failed_sd_read_on_priv", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "Administrator")
 			o.SD, o.SDUnreadable = nil, true
@@ -353,7 +380,7 @@ func TestNotApplicable(t *testing.T) {
 	if !slices.Equal(na, want) {
 		t.Fatalf("n/a %v\nwant %v", na, want)
 	}
-	if ev.Level != 3 { // functional level 2012 R2 fails level 3; n/a fails nothing
+	if ev.Level != 4 { // functional level 2012 R2 fails level 4 (below 2016); n/a fails nothing
 		t.Fatalf("level %d", ev.Level)
 	}
 }

@@ -275,6 +275,11 @@ func (s *session) close() { s.conn.Close() }
 
 var sdFlags = &ldap.ControlMicrosoftSDFlags{Criticality: true, ControlValue: 7} // owner, group, DACL; never the SACL
 
+// ownerFlag asks only the owner part of each descriptor ([MS-ADTS] 3.1.1.3.4.1.11,
+// OWNER_SECURITY_INFORMATION): the owner checkpoint looks at every object, and an
+// owner SID per object costs little beside full descriptors.
+var ownerFlag = &ldap.ControlMicrosoftSDFlags{Criticality: true, ControlValue: 1}
+
 func (s *session) base(dn string, attrs []string, controls ...ldap.Control) (*ldap.Entry, error) {
 	res, err := s.conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", attrs, controls))
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
@@ -294,7 +299,7 @@ var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAc
 	"whenCreated", "whenChanged", "pwdLastSet", "lastLogonTimestamp", "adminCount", "servicePrincipalName",
 	"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity", "msDS-SupportedEncryptionTypes",
 	"operatingSystem", "operatingSystemVersion", "dNSHostName", "sIDHistory", "member",
-	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName"}
+	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName", "nTSecurityDescriptor"}
 
 const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
 
@@ -391,7 +396,7 @@ func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scop
 		size = 1000
 	}
 	paging := ldap.NewControlPaging(uint32(size))
-	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, objectAttrs, []ldap.Control{paging})
+	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, objectAttrs, []ldap.Control{paging, ownerFlag})
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -534,6 +539,9 @@ func toObject(e *ldap.Entry) Object {
 		}
 	}
 	o.Members = e.GetAttributeValues("member")
+	if sd, err := ParseSecurityDescriptor(e.GetRawAttributeValue("nTSecurityDescriptor")); err == nil {
+		o.Owner = sd.Owner
+	}
 	o.TrustDirection = atoi(e.GetAttributeValue("trustDirection"))
 	o.TrustAttributes = atoi(e.GetAttributeValue("trustAttributes"))
 	o.TrustType = atoi(e.GetAttributeValue("trustType"))

@@ -193,7 +193,7 @@ func TestSambaDirectory(t *testing.T) {
 	}
 
 	t.Run("every seeded misconfiguration fails", func(t *testing.T) {
-		passing := []string{"vuln3_functional_level", "vuln4_functional_level"}
+		passing := []string{"vuln1_functional_level"} // 2008 R2 is not level 1 for ANSSI
 		var want []string
 		for _, id := range directory.CheckpointIDs() {
 			if !slices.Contains(passing, id) && id != "vuln4_smartcard_expire_passwords" {
@@ -212,7 +212,10 @@ func TestSambaDirectory(t *testing.T) {
 			"vuln1_delegation_sourcedeleg":     "CN=DC1,OU=Domain Controllers,DC=care,DC=test ← CN=SRV02",
 			"vuln1_permissions_naming_context": "CN=dcsync_user,OU=Lab",
 			"vuln1_permissions_adminsdholder":  "CN=helpdesk_user,OU=Lab",
-			"vuln3_owner":                      "CN=Domain Admins,CN=Users,DC=care,DC=test ← CN=helpdesk_user",
+			"vuln3_owner":                      "DC=care,DC=test ← CN=helpdesk_user",
+			"vuln1_dsheuristics_bad":           "fAllowAnonNSPI=1",
+			"vuln1_privileged_members":         "CN=opadm51,OU=Lab",
+			"vuln3_dc_crypto":                  "CN=DC1,OU=Domain Controllers",
 			"vuln3_sd_failed_sd_read_on_priv":  "CN=rev_admin,OU=Lab",
 			"vuln2_compatible_2000_anonymous":  "CN=Anonymous Logon",
 			"vuln1_primary_group_id_1000":      "CN=pg_admin,OU=Lab",
@@ -224,18 +227,20 @@ func TestSambaDirectory(t *testing.T) {
 				t.Errorf("%s: %v does not name %q", id, r.Objects, object)
 			}
 		}
-		if r := result(first, "vuln1_user_accounts_dormant"); len(r.Objects) != 30 {
-			t.Errorf("dormant: %d objects, want the 30 seeded", len(r.Objects))
+		// the 30 seeded users, SRVOLD and DC1: idle since 2006, passwords of 2006 and 2012
+		if r := result(first, "vuln1_user_accounts_dormant"); len(r.Objects) != 32 {
+			t.Errorf("dormant: %d objects, want the 30 seeded users, SRVOLD and DC1: %v", len(r.Objects), r.Objects)
 		}
 	})
 
-	t.Run("functional levels 2012 R2 and 2016 fail their levels", func(t *testing.T) {
+	t.Run("functional levels fail ANSSI's levels: 2008 level 1, 2012 R2 level 4, 2016 none", func(t *testing.T) {
 		for _, c := range []struct {
 			level string
 			fail  []string
 		}{
-			{"6", []string{"vuln3_functional_level"}},
-			{"7", []string{"vuln4_functional_level", "vuln4_smartcard_expire_passwords"}},
+			{"3", []string{"vuln1_functional_level", "vuln3_functional_level", "vuln4_functional_level"}},
+			{"6", []string{"vuln4_functional_level"}},
+			{"7", []string{"vuln4_smartcard_expire_passwords"}},
 		} {
 			dc.Run(t, "level", c.level)
 			snap, err := directory.Collect(ctx, config(dc))
@@ -588,7 +593,7 @@ func firstAuditAPI(t *testing.T, app *testkit.App, dc *testkit.SambaDC) {
 	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln1_spn_priv", map[string]string{"due_on": "31/01/2027"}, nil); resp.StatusCode != 422 {
 		t.Errorf("bad due date: %d", resp.StatusCode)
 	}
-	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln3_functional_level", map[string]string{"owner": "x"}, nil); resp.StatusCode != 404 {
+	if resp := app.API(t, dsi, "PATCH", path+"/directory/checkpoints/vuln1_functional_level", map[string]string{"owner": "x"}, nil); resp.StatusCode != 404 {
 		t.Errorf("follow-up of a passing checkpoint: %d", resp.StatusCode)
 	}
 	var level struct {
@@ -606,7 +611,7 @@ func secondAuditShowsFixes(t *testing.T, app *testkit.App, a auditDetail) {
 	if status, change := a.check("vuln1_spn_priv"); status != "pass" || change != "fixed" {
 		t.Errorf("spn_priv after the fix: %s %s", status, change)
 	}
-	if status, change := a.check("vuln1_functional_level"); status != "pass" || change != "fixed" {
+	if status, change := a.check("vuln3_functional_level"); status != "pass" || change != "fixed" {
 		t.Errorf("functional level: %s %s", status, change)
 	}
 	if a.Level != 5 || a.Failed != 0 {

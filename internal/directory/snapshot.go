@@ -84,6 +84,8 @@ type Object struct {
 	// SDUnreadable says the collector asked and the server gave nothing.
 	SD           []byte `json:"sd,omitempty"`
 	SDUnreadable bool   `json:"sd_unreadable,omitempty"`
+	// Owner is the owner SID of the object's descriptor, read for every object.
+	Owner string `json:"owner,omitempty"`
 	// Trust attributes (trustedDomain objects).
 	TrustDirection  int    `json:"trust_direction,omitempty"`
 	TrustAttributes int    `json:"trust_attributes,omitempty"`
@@ -147,6 +149,8 @@ func (s *Snapshot) Validate() error {
 			c.Add("snapshot", "directory.error.snapshot_class", o.DN)
 		case o.SID != "" && !validSID(o.SID):
 			c.Add("snapshot", "directory.error.snapshot_sid", o.SID)
+		case o.Owner != "" && !validSID(o.Owner):
+			c.Add("snapshot", "directory.error.snapshot_sid", o.Owner)
 		}
 		seen[dn] = true
 		if len(c.Fields()) > 20 { // enough to tell a broken file
