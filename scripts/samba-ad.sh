@@ -275,7 +275,123 @@ LDIF
   set_sd "$t" "$holder" "$(with_ace "$(cat "$t/sddl/holder")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$da" "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/da")"
   set_sd "$t" "$rev" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/rev")"
+  seed_config "$t"
   echo "samba-ad: seeded"
+}
+
+# dNSProperty value (MS-DNSP 2.3.2.1): DSPROPERTY_ZONE_ALLOW_UPDATE (id 2) = $1
+zone_update() { python3 -c 'import base64,struct,sys; print(base64.b64encode(struct.pack("<5I", 1, 1, 0, 1, 2) + bytes([int(sys.argv[1]), 0])).decode())' "$1"; }
+
+# seed_config: the permission, certificate-services, DNS, SYSVOL and
+# service-account checkpoints (configuration partition and CN=System).
+seed_config() {
+  local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" helpdesk auditor dc="CN=DC1,OU=Domain Controllers,$B"
+  local gpo="CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" schema="CN=Schema,CN=Configuration,$B"
+  helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
+  {
+    # ESC1: enrollee supplies the subject of a client-authentication certificate
+    printf 'dn: CN=CareUser,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\nmsPKI-Enrollment-Flag: 0\nmsPKI-RA-Signature: 0\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.2\n\n' "$pki"
+    printf 'dn: CN=CareWeb,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.1\n\n' "$pki"
+    printf 'dn: CN=CA1,CN=Enrollment Services,%s\nobjectClass: pKIEnrollmentService\ncertificateTemplates: CareUser\ncertificateTemplates: CareWeb\n\n' "$pki"
+    printf 'dn: CN=DnsAdmins,CN=Users,%s\nobjectClass: group\nsAMAccountName: DnsAdmins\ngroupType: -2147483644\nmember: %s\n\n' "$B" "$(lab helpdesk_user)"
+    printf 'dn: CN=MicrosoftDNS,CN=System,%s\nobjectClass: container\n\n' "$B"
+    printf 'dn: DC=care.test,CN=MicrosoftDNS,CN=System,%s\nobjectClass: dnsZone\ndNSProperty:: %s\n\n' "$B" "$(zone_update 1)"
+    printf 'dn: CN=Domain System Volume (SYSVOL share),CN=File Replication Service,CN=System,%s\nobjectClass: nTFRSReplicaSet\n\n' "$B"
+    printf 'dn: CN=CLUSTER01,OU=Lab,%s\nobjectClass: computer\nsAMAccountName: CLUSTER01$\nuserAccountControl: 4096\nservicePrincipalName: MSClusterVirtualServer/CLUSTER01\n\n' "$B"
+    printf 'dn: CN=msa_app,CN=Managed Service Accounts,%s\nobjectClass: msDS-ManagedServiceAccount\nsAMAccountName: msa_app$\nuserAccountControl: 4096\n\n' "$B"
+  } | ldb_add "$t"
+  # the template's enrollment right for Domain Users (what ESC1 needs)
+  set_sd "$t" "CN=CareUser,CN=Certificate Templates,$pki" "$(with_ace "$(sddl_of "$t" "CN=CareUser,CN=Certificate Templates,$pki")" "(OA;;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;;DU)")"
+  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B"; do
+    sddl_of "$t" "$o" >"$t/sddl/$(echo "$o" | md5sum | cut -c1-12)"
+  done
+  set_sd "$t" "$dc" "$(with_ace "$(cat "$t/sddl/$(echo "$dc" | md5sum | cut -c1-12)")" "(A;;WD;;;$helpdesk)")"
+  set_sd "$t" "$gpo" "$(with_ace "$(cat "$t/sddl/$(echo "$gpo" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$schema" "$(with_ace "$(cat "$t/sddl/$(echo "$schema" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
+  local web="CN=CareWeb,CN=Certificate Templates,$pki" ca="CN=CA1,CN=Enrollment Services,$pki" sa="CN=Schema Admins,CN=Users,$B"
+  set_sd "$t" "$web" "$(with_ace "$(cat "$t/sddl/$(echo "$web" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$ca" "$(with_ace "$(cat "$t/sddl/$(echo "$ca" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  # Schema Admins unreadable for the auditor: a critical object the analysis cannot read
+  set_sd "$t" "$sa" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/$(echo "$sa" | md5sum | cut -c1-12)")"
+  # Domain Admins: also under helpdesk_user's full control (a privileged group's permissions)
+  set_sd "$t" "CN=Domain Admins,CN=Users,$B" "$(with_ace "$(sddl_of "$t" "CN=Domain Admins,CN=Users,$B")" "(A;;GA;;;$helpdesk)")"
+  ldb "$t" <<LDIF
+dn: CN=user-Display,CN=409,CN=DisplaySpecifiers,CN=Configuration,$B
+changetype: modify
+add: adminContextMenu
+adminContextMenu: 9,Reset Password...,\\\\helpdesk\\tools\\resetpw.bat
+
+dn: CN=DFSR-GlobalSettings,CN=System,$B
+changetype: modify
+replace: msDFSR-Flags
+msDFSR-Flags: 0
+
+dn: $dc
+changetype: modify
+replace: userAccountControl
+userAccountControl: 8192
+LDIF
+  ldb_relaxed "$t" <<LDIF
+dn: CN=CLUSTER01,OU=Lab,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: 130000000000000000
+
+dn: CN=msa_app,CN=Managed Service Accounts,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $(filetime 200)
+LDIF
+}
+
+fix_config() {
+  local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" now o
+  now=$(filetime 1)
+  for o in "CN=DC1,OU=Domain Controllers,$B" "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" "CN=Schema,CN=Configuration,$B" \
+    "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B"; do
+    set_sd "$t" "$o" "$(cat "$t/sddl/$(echo "$o" | md5sum | cut -c1-12)")"
+  done
+  ldb "$t" <<LDIF
+dn: CN=CareUser,CN=Certificate Templates,$pki
+changetype: modify
+replace: msPKI-Certificate-Name-Flag
+msPKI-Certificate-Name-Flag: 0
+
+dn: CN=DnsAdmins,CN=Users,$B
+changetype: modify
+delete: member
+
+dn: DC=care.test,CN=MicrosoftDNS,CN=System,$B
+changetype: modify
+replace: dNSProperty
+dNSProperty:: $(zone_update 2)
+
+dn: CN=user-Display,CN=409,CN=DisplaySpecifiers,CN=Configuration,$B
+changetype: modify
+delete: adminContextMenu
+adminContextMenu: 9,Reset Password...,\\\\helpdesk\\tools\\resetpw.bat
+
+dn: CN=DFSR-GlobalSettings,CN=System,$B
+changetype: modify
+replace: msDFSR-Flags
+msDFSR-Flags: 48
+
+dn: CN=DC1,OU=Domain Controllers,$B
+changetype: modify
+replace: userAccountControl
+userAccountControl: 532480
+LDIF
+  ldb_relaxed "$t" <<LDIF
+dn: CN=CLUSTER01,OU=Lab,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $now
+
+dn: CN=msa_app,CN=Managed Service Accounts,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $now
+LDIF
 }
 
 fix() {
@@ -324,6 +440,7 @@ fix() {
   set_sd "$t" "CN=AdminSDHolder,CN=System,$B" "$(cat "$t/sddl/holder")"
   set_sd "$t" "CN=Domain Admins,CN=Users,$B" "$(cat "$t/sddl/da")"
   set_sd "$t" "$(lab rev_admin)" "$(cat "$t/sddl/rev")"
+  fix_config "$t"
   echo "samba-ad: fixed"
 }
 

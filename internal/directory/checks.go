@@ -94,7 +94,12 @@ func CheckpointIDs() []string {
 	return ids
 }
 
-var checkpoints = []checkpoint{
+// checkpoints is the catalogue, in evaluation order: accounts and domain settings,
+// permissions and configuration objects (checks_perms.go), certificate services
+// (checks_adcs.go).
+var checkpoints = slices.Concat(accountCheckpoints, permissionCheckpoints, adcsCheckpoints)
+
+var accountCheckpoints = []checkpoint{
 	{"vuln2_krbtgt", 2, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool {
 			return rid(o.SID) == ridKrbtgt && x.days(o.PwdLastSet, o.Created) > krbtgtMaxAge

@@ -172,11 +172,12 @@ func TestDormantAccounts(t *testing.T) {
 	}
 	// the server counts as a dormant account too
 	find(s, "bob").PwdLastSet = ago(1200)
+	find(s, "carol").PwdLastSet = ago(1200)
 	srv := find(s, "SRV1$")
 	srv.PwdLastSet, srv.LastLogon, srv.Created = ago(1200), ago(500), now.AddDate(-5, 0, 0)
 	r := status(t, s, "vuln1_user_accounts_dormant")
 	if r.Status != Fail || !slices.ContainsFunc(r.Objects, func(o string) bool { return strings.HasPrefix(o, "CN=SRV1,") }) {
-		t.Fatalf("bob and SRV1 of 7: %s %v", r.Status, r.Objects)
+		t.Fatalf("bob, carol and SRV1 of 9: %s %v", r.Status, r.Objects)
 	}
 }
 

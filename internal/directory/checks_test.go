@@ -141,6 +141,8 @@ func healthy(t *testing.T) *Snapshot {
 				Created: now.AddDate(-1, 0, 0), PwdLastSet: ago(10), LastLogon: ago(1)},
 			g("Domain Admins", dom+"-512", dn("Administrator")),
 			g("Administrators", sidAdministrators, dn("Domain Admins")),
+			g("Schema Admins", dom+"-518"),
+			g("Enterprise Admins", dom+"-519"),
 			g("Protected Users", dom+"-525", dn("Administrator")),
 			g("Pre-Windows 2000 Compatible Access", sidPreWin2000, "CN=S-1-5-11,CN=ForeignSecurityPrincipals,"+base),
 			{DN: "CN=S-1-5-11,CN=ForeignSecurityPrincipals," + base, Class: ClassForeign, SID: sidAuthenticated},
@@ -154,7 +156,47 @@ func healthy(t *testing.T) *Snapshot {
 			s.Objects[i].SD = adminSD
 		}
 	}
+	// a cluster name object, a gMSA, an empty DnsAdmins
+	s.Objects = append(s.Objects,
+		Object{DN: "CN=CLU1,OU=Servers," + base, Class: ClassComputer, Name: "CLU1$", SID: dom + "-1201", UAC: 4096, PrimaryGroup: ridDomainComputers,
+			SPNs: []string{"MSClusterVirtualServer/CLU1"}, EncTypes: ptr(24), Created: now.AddDate(-4, 0, 0), PwdLastSet: ago(20), LastLogon: ago(1)},
+		Object{DN: "CN=gmsa_web,CN=Managed Service Accounts," + base, Class: ClassComputer, Name: "gmsa_web$", SID: dom + "-1202", UAC: 4096,
+			PrimaryGroup: ridDomainComputers, Managed: true, EncTypes: ptr(24), Created: now.AddDate(-1, 0, 0), PwdLastSet: ago(20), LastLogon: ago(1)},
+		Object{DN: "CN=DnsAdmins,CN=Users," + base, Class: ClassGroup, Name: "DnsAdmins", SID: dom + "-1160", Created: now.AddDate(-2, 0, 0), SD: adminSD})
+	// configuration partition: certificate services, schema, keys, a GPO, DNS, SYSVOL
+	cfg := "CN=Configuration," + base
+	s.Domain.ConfigDN = cfg
+	pki := "CN=Public Key Services,CN=Services," + cfg
+	enrollSD := buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"},
+		ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightEnroll, SID: dom + "-513"},
+		ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: "S-1-3-0", Flags: aceInheritOnly})
+	two := 2
+	s.Config = []ConfigObject{
+		{DN: pki, Kind: KindPKI, Name: "Public Key Services", SD: adminSD},
+		{DN: "CN=NTAuthCertificates," + pki, Kind: KindPKI, Name: "NTAuthCertificates", SD: adminSD},
+		{DN: "CN=CA1,CN=Enrollment Services," + pki, Kind: KindCA, Name: "CA1", Templates: []string{"User", "WebServer"},
+			SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"}, ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, SID: dom + "-517", ObjectType: "bf967a7f-0de6-11d0-a285-00aa003049e2"})},
+		{DN: "CN=User,CN=Certificate Templates," + pki, Kind: KindTemplate, Name: "User", EKUs: []string{"1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.4"}, SD: enrollSD},
+		{DN: "CN=WebServer,CN=Certificate Templates," + pki, Kind: KindTemplate, Name: "WebServer", NameFlag: ctFlagEnrolleeSuppliesSubject,
+			EKUs: []string{"1.3.6.1.5.5.7.3.1"}, SD: enrollSD},
+		{DN: "CN=Schema," + cfg, Kind: KindSchema, Name: "Schema", SD: adminSD},
+		{DN: "CN=k1,CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services," + cfg, Kind: KindKDSKey, Name: "k1", SD: adminSD},
+		{DN: "CN=BCKUPKEY_P Secret,CN=System," + base, Kind: KindDPAPI, Name: "BCKUPKEY_P Secret", SD: adminSD},
+		{DN: "CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System," + base, Kind: KindGPO, Name: "Default Domain Policy", LinkedOn: []string{base}, SD: enrollSD},
+		{DN: "DC=care.test,CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSZone, Name: "care.test", AllowUpdate: &two},
+		{DN: "CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindSysvol, FRS: true, DFSRFlags: 48},
+	}
 	return s
+}
+
+// config returns the configuration object of s whose DN starts with prefix.
+func config(s *Snapshot, prefix string) *ConfigObject {
+	for i := range s.Config {
+		if strings.HasPrefix(s.Config[i].DN, prefix) {
+			return &s.Config[i]
+		}
+	}
+	panic("no configuration object " + prefix)
 }
 
 func find(s *Snapshot, name string) *Object {
@@ -244,6 +286,8 @@ func TestEachCheckpointFails(t *testing.T) {
 			b := find(s, "bob")
 			b.LastLogon, b.PwdLastSet, b.Created = nil, ago(1200), now.AddDate(-5, 0, 0)
 			find(s, "carol").PwdLastSet = ago(1100)
+			a := find(s, "alice")
+			a.LastLogon, a.PwdLastSet = ago(500), ago(1500) // 3 of the 9 enabled accounts
 		}, "CN=bob", nil, nil},
 		{"vuln1_privileged_members", func(_ *testing.T, s *Snapshot) { addAdmins(s, 51, "") }, "CN=admin50", []string{"vuln2_privileged_members"}, nil},
 		// two of the 51 accounts share a sAMAccountName: 50 at level 1, 51 at level 2
@@ -318,9 +362,70 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln3_sd_failed_sd_read_on_priv", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "Administrator")
 			o.SD, o.SDUnreadable = nil, true
-		}, "CN=Administrator", nil, nil},
+		}, "CN=Administrator", []string{"vuln1_critical_objects"}, nil},
 		{"vuln4_group_loop", func(_ *testing.T, s *Snapshot) { addMember(s, "Nurses", "Staff") }, "CN=Nurses", nil, nil},
 		{"vuln4_smartcard_expire_passwords", func(_ *testing.T, s *Snapshot) { s.Domain.SmartcardExpire = "" }, "msDS-ExpirePasswordsOnSmartCardOnlyAccounts", nil, nil},
+		{"vuln1_permissions_dc", func(t *testing.T, s *Snapshot) {
+			find(s, "DC1$").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1101"})
+		}, "CN=DC1,OU=Domain Controllers,DC=care,DC=test ← CN=alice", nil, nil},
+		{"vuln1_privileged_members_perm", func(t *testing.T, s *Snapshot) {
+			find(s, "Administrator").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1300"})
+		}, "CN=Administrator,CN=Users,DC=care,DC=test ← CN=Staff", nil, nil},
+		{"vuln1_permissions_gpo_priv", func(t *testing.T, s *Snapshot) {
+			config(s, "CN={31B2").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericWrite, SID: dom + "-1102"})
+		}, "← CN=bob", nil, nil},
+		{"vuln1_permissions_schema", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteOwner, SID: sidAuthenticated})
+		}, "CN=Schema,CN=Configuration,DC=care,DC=test ← CN=S-1-5-11", nil, nil},
+		{"vuln1_permissions_dpapi", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=BCKUPKEY").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
+		}, "BCKUPKEY_P Secret", nil, nil},
+		{"vuln1_permissions_gmsa_keys", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=k1,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
+		}, "CN=k1,", nil, nil},
+		{"vuln1_dnsadmins", func(_ *testing.T, s *Snapshot) { addMember(s, "DnsAdmins", "alice") }, "CN=alice", nil, nil},
+		// a computer with SERVER_TRUST_ACCOUNT that is not in Domain Controllers
+		{"vuln1_dc_inconsistent_uac", func(_ *testing.T, s *Snapshot) {
+			find(s, "SRV1$").UAC, find(s, "SRV1$").EncTypes = uacServerTrust, ptr(24)
+		}, "CN=SRV1",
+			[]string{"vuln3_primary_group_id_nochange"}, []string{"vuln2_password_change_server_no_change_90", "vuln3_password_change_server_no_change_45", "vuln3_password_change_inactive_servers"}},
+		{"vuln1_dc_inconsistent_uac", func(_ *testing.T, s *Snapshot) { find(s, "DC1$").UAC = uacServerTrust }, "userAccountControl=0x2000", nil, nil},
+		{"vuln1_display_specifier", func(_ *testing.T, s *Snapshot) {
+			s.Config = append(s.Config, ConfigObject{DN: "CN=user-Display,CN=40C,CN=DisplaySpecifiers," + s.Domain.ConfigDN, Kind: KindDisplay,
+				Menus: []string{"1,{08eb4fa6-6ffd-11d1-b0e0-00c04fd8dca6}", `5,&Inventaire,\\srv1\outils\inv.exe`}})
+		}, "inv.exe", nil, nil},
+		{"vuln1_dnszone_bad_prop", func(_ *testing.T, s *Snapshot) {
+			one := 1
+			config(s, "DC=care.test,").AllowUpdate = &one
+		}, "(care.test)", []string{"vuln3_dnszone_bad_prop"}, nil},
+		{"vuln3_dnszone_bad_prop", func(_ *testing.T, s *Snapshot) {
+			one := 1
+			s.Config = append(s.Config, ConfigObject{DN: "DC=labo.local,CN=MicrosoftDNS,DC=DomainDnsZones," + s.BaseDN, Kind: KindDNSZone, Name: "labo.local", AllowUpdate: &one})
+		}, "(labo.local)", nil, nil},
+		{"vuln1_critical_objects", func(_ *testing.T, s *Snapshot) { s.Domain.AdminSDHolderSD = nil },
+			"CN=AdminSDHolder", nil, []string{"vuln1_permissions_adminsdholder"}},
+		{"vuln1_critical_objects", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "Domain Admins")
+			o.SD, o.SDUnreadable = nil, true
+		}, "CN=Domain Admins", []string{"vuln3_sd_failed_sd_read_on_priv"}, nil},
+		{"vuln2_sysvol_ntfrs", func(_ *testing.T, s *Snapshot) { config(s, "CN=DFSR-GlobalSettings").DFSRFlags = 32 }, "msDFSR-Flags=32", nil, nil},
+		{"vuln2_password_change_cluster_no_change_3years", func(_ *testing.T, s *Snapshot) { find(s, "CLU1$").PwdLastSet = ago(1100) }, "CN=CLU1", nil, nil},
+		{"vuln2_password_change_msa_no_change_90", func(_ *testing.T, s *Snapshot) { find(s, "gmsa_web$").PwdLastSet = ago(100) }, "CN=gmsa_web", nil, nil},
+		// ESC1: a published template where Domain Users supply the subject of a
+		// client-authentication certificate
+		{"vuln1_adcs_template_auth_enroll_with_name", func(_ *testing.T, s *Snapshot) {
+			config(s, "CN=User,").NameFlag = ctFlagEnrolleeSuppliesSubject
+		}, "CN=User,CN=Certificate Templates,CN=Public Key Services,CN=Services,CN=Configuration,DC=care,DC=test ← S-1-5-21-1-2-3-513", nil, nil},
+		{"vuln1_adcs_template_control", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=WebServer,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-513"})
+		}, "CN=WebServer", []string{"vuln2_adcs_template_control"}, nil},
+		{"vuln2_adcs_template_control", func(t *testing.T, s *Snapshot) {
+			s.Config = append(s.Config, ConfigObject{DN: "CN=Old,CN=Certificate Templates,CN=Public Key Services,CN=Services," + s.Domain.ConfigDN, Kind: KindTemplate,
+				Name: "Old", SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1101"})})
+		}, "CN=Old", nil, nil},
+		{"vuln1_adcs_control", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=NTAuthCertificates").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericWrite, SID: dom + "-1101"})
+		}, "CN=NTAuthCertificates", nil, nil},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -386,41 +386,23 @@ func (s *session) collect(ctx context.Context) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	return snap, s.securityDescriptors(ctx, snap)
+	if err := s.securityDescriptors(ctx, snap); err != nil {
+		return nil, err
+	}
+	return snap, s.configObjects(ctx, snap)
 }
 
-// objects pages through the accounts, groups and trusts of the domain.
+// objects pages through the accounts, groups and trusts of the domain, with the
+// owner of each.
 func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scope int, filter string) error {
-	size := s.cfg.PageSize
-	if size == 0 {
-		size = 1000
-	}
-	paging := ldap.NewControlPaging(uint32(size))
-	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, objectAttrs, []ldap.Control{paging, ownerFlag})
-	for {
-		if err := ctx.Err(); err != nil {
+	return s.each(ctx, base, scope, filter, objectAttrs, ownerFlag, func(e *ldap.Entry) error {
+		o := toObject(e)
+		if err := s.rangedMembers(e, &o); err != nil {
 			return err
 		}
-		res, err := s.conn.Search(req)
-		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, e := range res.Entries {
-			o := toObject(e)
-			if err := s.rangedMembers(e, &o); err != nil {
-				return err
-			}
-			snap.Objects = append(snap.Objects, o)
-		}
-		p, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-		if p == nil || len(p.Cookie) == 0 {
-			return nil
-		}
-		paging.SetCookie(p.Cookie)
-	}
+		snap.Objects = append(snap.Objects, o)
+		return nil
+	})
 }
 
 // rangedMembers completes a large group's members: Active Directory returns them in
@@ -458,7 +440,7 @@ func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error
 	}
 	groups := privilegedGroups(snap.Domain.SID)
 	for _, o := range snap.Objects {
-		if o.IsDC() || (o.Class == ClassGroup && slices.Contains(groups, o.SID)) {
+		if o.IsDC() || (o.Class == ClassGroup && (slices.Contains(groups, o.SID) || strings.EqualFold(o.Name, "DnsAdmins"))) {
 			want[o.DN] = true
 		}
 	}
@@ -504,6 +486,7 @@ func toObject(e *ldap.Entry) Object {
 	switch {
 	case hasClass(classes, "computer"):
 		o.Class = ClassComputer
+		o.Managed = hasClass(classes, "msDS-ManagedServiceAccount") || hasClass(classes, "msDS-GroupManagedServiceAccount")
 	case hasClass(classes, "trustedDomain"):
 		o.Class = ClassTrust
 		o.Name = e.GetAttributeValue("trustPartner")

@@ -1,0 +1,270 @@
+package directory
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Checkpoints on the permissions of critical objects, read from their security
+// descriptors (ANSSI vuln_permissions_* and related). At level 1 ANSSI keeps the
+// permissions an attacker can use without a major prerequisite: full control,
+// write of every property, changing the DACL or the owner.
+
+// aceInheritOnly marks an entry that applies to children only (MS-DTYP 2.4.4.1).
+const aceInheritOnly = 0x08
+
+// controls reports whether an allow entry gives control of the object itself.
+func controls(a ACE) bool { return a.Flags&aceInheritOnly == 0 && writes(a) }
+
+// trusted are the principals whose control of a critical object is expected: the
+// domain's trustees, the privileged groups and their members, and, on the
+// configuration partition's certificate objects, Cert Publishers.
+func (x *index) trusted(sid string) bool {
+	if x.trustee(sid) || slices.Contains(privilegedGroups(x.s.Domain.SID), sid) {
+		return true
+	}
+	if o := x.bySID[sid]; o != nil && x.isPrivileged(o) {
+		return true
+	}
+	return sid == domainSID(x.s.Domain.SID, ridSchemaAdmins)
+}
+
+// dangerous lists "what ← who (mask)" for the untrusted principals that control
+// the object described by raw; ok is false when the descriptor is unreadable.
+func (x *index) dangerous(what string, raw []byte, alsoTrusted ...string) (out []string, ok bool) {
+	sd, err := ParseSecurityDescriptor(raw)
+	if err != nil {
+		return nil, false
+	}
+	for _, a := range sd.DACL {
+		if controls(a) && !x.trusted(a.SID) && !slices.Contains(alsoTrusted, a.SID) {
+			out = append(out, fmt.Sprintf("%s ← %s (0x%x)", what, x.name(a.SID), a.Mask))
+		}
+	}
+	return out, true
+}
+
+// configWhere lists the dangerous permissions on the configuration objects of the
+// given kinds that keep says to look at; applicable when at least one was read.
+func (x *index) configWhere(keep func(o *ConfigObject) bool, alsoTrusted []string, kinds ...string) ([]string, bool) {
+	var out []string
+	seen := false
+	for i := range x.s.Config {
+		o := &x.s.Config[i]
+		if !slices.Contains(kinds, o.Kind) || (keep != nil && !keep(o)) {
+			continue
+		}
+		found, ok := x.dangerous(o.DN, o.SD, alsoTrusted...)
+		seen = seen || ok
+		out = append(out, found...)
+	}
+	return out, seen
+}
+
+func (x *index) configOfKind(kind string) []*ConfigObject {
+	var out []*ConfigObject
+	for i := range x.s.Config {
+		if x.s.Config[i].Kind == kind {
+			out = append(out, &x.s.Config[i])
+		}
+	}
+	return out
+}
+
+// dnsAdmins is the DnsAdmins group of the domain (a domain-local group with no
+// fixed RID, known by its name).
+func (x *index) dnsAdmins() *Object {
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if o.Class == ClassGroup && strings.EqualFold(o.Name, "DnsAdmins") && sidDomain(o.SID) == x.s.Domain.SID {
+			return o
+		}
+	}
+	return nil
+}
+
+// uac flags of DCs (MS-ADTS 2.2.16) that vuln_dc_inconsistent_uac reads.
+const uacWorkstationTrust = 0x1000
+
+var permissionCheckpoints = []checkpoint{
+	// ANSSI vuln_permissions_dc: dangerous permissions on the domain controllers'
+	// computer objects.
+	{"vuln1_permissions_dc", 1, func(x *index) ([]string, bool) {
+		var out []string
+		for _, dc := range x.dcs {
+			found, _ := x.dangerous(dc.DN, dc.SD)
+			out = append(out, found...)
+		}
+		return out, len(x.dcs) > 0
+	}},
+	// ANSSI vuln_privileged_members_perm: dangerous permissions on members of the
+	// privileged groups (and on the groups themselves).
+	{"vuln1_privileged_members_perm", 1, func(x *index) ([]string, bool) {
+		var out []string
+		for i := range x.s.Objects {
+			o := &x.s.Objects[i]
+			if o.IsDC() || !(x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
+				continue
+			}
+			found, _ := x.dangerous(o.DN, o.SD)
+			out = append(out, found...)
+		}
+		return out, true
+	}},
+	// ANSSI vuln_permissions_gpo_priv: dangerous permissions on the GPOs linked on
+	// the domain head or on a container above a privileged account or a DC.
+	{"vuln1_permissions_gpo_priv", 1, func(x *index) ([]string, bool) {
+		return x.configWhere(nil, nil, KindGPO)
+	}},
+	// ANSSI vuln_permissions_schema: dangerous permissions on the schema.
+	{"vuln1_permissions_schema", 1, func(x *index) ([]string, bool) { return x.configWhere(nil, nil, KindSchema) }},
+	// ANSSI vuln_permissions_dpapi: dangerous permissions on the DPAPI domain backup
+	// keys (n/a when the collecting account cannot see them).
+	{"vuln1_permissions_dpapi", 1, func(x *index) ([]string, bool) { return x.configWhere(nil, nil, KindDPAPI) }},
+	// ANSSI vuln_permissions_gmsa_keys: dangerous permissions on the KDS root keys
+	// from which every gMSA password derives.
+	{"vuln1_permissions_gmsa_keys", 1, func(x *index) ([]string, bool) { return x.configWhere(nil, nil, KindKDSKey) }},
+	// ANSSI vuln_dnsadmins: DnsAdmins must be empty (its members can make the DNS
+	// service of the DCs load a DLL) and must not be controlled by others.
+	{"vuln1_dnsadmins", 1, func(x *index) ([]string, bool) {
+		g := x.dnsAdmins()
+		if g == nil {
+			return nil, false
+		}
+		out := slices.Clone(g.Members)
+		found, _ := x.dangerous(g.DN, g.SD)
+		return append(out, found...), true
+	}},
+	// ANSSI vuln_dc_inconsistent_uac: a writable DC (primary group 516) has
+	// SERVER_TRUST_ACCOUNT and TRUSTED_FOR_DELEGATION; a read-only one (521) has
+	// PARTIAL_SECRETS_ACCOUNT, TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION and
+	// WORKSTATION_TRUST_ACCOUNT; an account with SERVER_TRUST_ACCOUNT is a DC.
+	{"vuln1_dc_inconsistent_uac", 1, func(x *index) ([]string, bool) {
+		var out []string
+		for _, dc := range x.dcs {
+			const writable, readOnly = uacServerTrust | uacTrustedForDelegation, uacPartialSecretsAccount | uacTrustedToAuthForDeleg | uacWorkstationTrust
+			bad := false
+			switch dc.PrimaryGroup {
+			case ridDCs:
+				bad = dc.UAC&writable != writable
+			case ridRODCs:
+				bad = dc.UAC&readOnly != readOnly
+			default:
+				bad = true // SERVER_TRUST or PARTIAL_SECRETS without the DC groups
+			}
+			if bad {
+				out = append(out, fmt.Sprintf("%s (userAccountControl=0x%x, primaryGroupID=%d)", dc.DN, dc.UAC, dc.PrimaryGroup))
+			}
+		}
+		return out, len(x.dcs) > 0
+	}},
+	// ANSSI vuln_display_specifier: a context menu of a display specifier that runs
+	// a program is run by every administrator who opens the console on that object.
+	{"vuln1_display_specifier", 1, func(x *index) ([]string, bool) {
+		var out []string
+		for _, o := range x.configOfKind(KindDisplay) {
+			for _, m := range o.Menus {
+				if runsProgram(m) {
+					out = append(out, fmt.Sprintf("%s: %s", o.DN, m))
+				}
+			}
+		}
+		return out, x.s.Domain.ConfigDN != ""
+	}},
+	// ANSSI vuln_dnszone_bad_prop: DNS zones that accept unauthenticated dynamic
+	// updates (DSPROPERTY_ZONE_ALLOW_UPDATE = ZONE_UPDATE_UNSECURE, 1); level 1
+	// looks at the domain's zone and its _msdcs zone, level 3 at every zone.
+	{"vuln1_dnszone_bad_prop", 1, func(x *index) ([]string, bool) { return x.insecureZones(true) }},
+	{"vuln3_dnszone_bad_prop", 3, func(x *index) ([]string, bool) { return x.insecureZones(false) }},
+	// ANSSI vuln_critical_objects: the objects the analysis needs are present and
+	// readable (AdminSDHolder, krbtgt, Administrator, Domain Admins, and in the
+	// forest root Schema Admins and Enterprise Admins).
+	// A snapshot without any account was not read from a directory (the collecting
+	// account at least is always there): nothing tells missing from not collected.
+	{"vuln1_critical_objects", 1, func(x *index) ([]string, bool) {
+		return x.criticalObjects(), slices.ContainsFunc(x.s.Objects, func(o Object) bool { return o.Class == ClassUser })
+	}},
+	// ANSSI vuln_sysvol_ntfrs: SYSVOL still replicated by FRS (the DFSR migration
+	// has not reached its "eliminated" state, msDFSR-Flags 48).
+	{"vuln2_sysvol_ntfrs", 2, func(x *index) ([]string, bool) {
+		st := x.configOfKind(KindSysvol)
+		if len(st) == 0 {
+			return nil, false
+		}
+		if st[0].FRS && st[0].DFSRFlags != dfsrEliminated {
+			return []string{fmt.Sprintf("%s: msDFSR-Flags=%d", st[0].DN, st[0].DFSRFlags)}, true
+		}
+		return nil, true
+	}},
+	// ANSSI vuln_password_change_cluster_no_change_3years: failover-cluster accounts
+	// (SPN MSClusterVirtualServer/) whose password is older than three years.
+	{"vuln2_password_change_cluster_no_change_3years", 2, func(x *index) ([]string, bool) {
+		clusters := x.accounts(func(o *Object) bool {
+			return o.Enabled() && slices.ContainsFunc(o.SPNs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "msclustervirtualserver/") })
+		}, ClassComputer)
+		var out []string
+		for _, dn := range clusters {
+			if o := x.byDN[strings.ToLower(dn)]; x.days(o.PwdLastSet, o.Created) > privPasswordMaxAge {
+				out = append(out, dn)
+			}
+		}
+		return out, len(clusters) > 0
+	}},
+	// ANSSI vuln_password_change_msa_no_change_90: managed service accounts whose
+	// password is older than 90 days (their rotation has stopped).
+	{"vuln2_password_change_msa_no_change_90", 2, func(x *index) ([]string, bool) {
+		msas := x.accounts(func(o *Object) bool { return o.Managed && o.Enabled() }, ClassComputer, ClassUser)
+		var out []string
+		for _, dn := range msas {
+			if o := x.byDN[strings.ToLower(dn)]; x.days(o.PwdLastSet, o.Created) > msaPasswordMaxAge {
+				out = append(out, dn)
+			}
+		}
+		return out, len(msas) > 0
+	}},
+}
+
+const (
+	dfsrEliminated    = 48
+	msaPasswordMaxAge = 90
+)
+
+func (x *index) insecureZones(domainOnly bool) ([]string, bool) {
+	zones := x.configOfKind(KindDNSZone)
+	var out []string
+	dns := strings.ToLower(x.s.Domain.DNSName)
+	for _, z := range zones {
+		name := strings.ToLower(z.Name)
+		if domainOnly && name != dns && name != "_msdcs."+dns {
+			continue
+		}
+		if z.AllowUpdate != nil && *z.AllowUpdate == 1 {
+			out = append(out, fmt.Sprintf("%s (%s)", z.DN, z.Name))
+		}
+	}
+	return out, len(zones) > 0
+}
+
+func (x *index) criticalObjects() []string {
+	var out []string
+	// AdminSDHolder is unreadable when the collector read the domain head's
+	// descriptor but not AdminSDHolder's (a snapshot without descriptors says nothing).
+	if _, err := ParseSecurityDescriptor(x.s.Domain.AdminSDHolderSD); err != nil && len(x.s.Domain.RootSD) > 0 {
+		out = append(out, "CN=AdminSDHolder,CN=System,"+x.s.BaseDN)
+	}
+	rids := []int{500, ridKrbtgt, ridDomainAdmins}
+	if strings.EqualFold(x.s.Domain.ConfigDN, "CN=Configuration,"+x.s.BaseDN) { // the forest root domain
+		rids = append(rids, ridSchemaAdmins, ridEnterpriseAdmins)
+	}
+	for _, r := range rids {
+		sid := domainSID(x.s.Domain.SID, r)
+		switch o := x.bySID[sid]; {
+		case o == nil:
+			out = append(out, sid)
+		case o.SDUnreadable:
+			out = append(out, o.DN)
+		}
+	}
+	return out
+}
