@@ -288,11 +288,14 @@ seed_config() {
   local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" helpdesk auditor dc="CN=DC1,OU=Domain Controllers,$B"
   local gpo="CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" schema="CN=Schema,CN=Configuration,$B"
   helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
+  # a CA certificate with a 768-bit RSA key, and a value that is no certificate
+  openssl req -x509 -newkey rsa:768 -nodes -days 30 -subj "/CN=CA1 faible" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
   {
     # ESC1: enrollee supplies the subject of a client-authentication certificate
     printf 'dn: CN=CareUser,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\nmsPKI-Enrollment-Flag: 0\nmsPKI-RA-Signature: 0\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.2\n\n' "$pki"
     printf 'dn: CN=CareWeb,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.1\n\n' "$pki"
-    printf 'dn: CN=CA1,CN=Enrollment Services,%s\nobjectClass: pKIEnrollmentService\ncertificateTemplates: CareUser\ncertificateTemplates: CareWeb\n\n' "$pki"
+    printf 'dn: CN=CA1,CN=Enrollment Services,%s\nobjectClass: pKIEnrollmentService\ncertificateTemplates: CareUser\ncertificateTemplates: CareWeb\ncACertificate:: %s\ncACertificate:: %s\n\n' \
+      "$pki" "$(openssl x509 -in "$t/ca1.pem" -outform DER | base64 -w0)" "$(printf 'not a certificate' | base64 -w0)"
     printf 'dn: CN=DnsAdmins,CN=Users,%s\nobjectClass: group\nsAMAccountName: DnsAdmins\ngroupType: -2147483644\nmember: %s\n\n' "$B" "$(lab helpdesk_user)"
     printf 'dn: CN=MicrosoftDNS,CN=System,%s\nobjectClass: container\n\n' "$B"
     printf 'dn: DC=care.test,CN=MicrosoftDNS,CN=System,%s\nobjectClass: dnsZone\ndNSProperty:: %s\n\n' "$B" "$(zone_update 1)"
@@ -302,12 +305,14 @@ seed_config() {
   } | ldb_add "$t"
   # the template's enrollment right for Domain Users (what ESC1 needs)
   set_sd "$t" "CN=CareUser,CN=Certificate Templates,$pki" "$(with_ace "$(sddl_of "$t" "CN=CareUser,CN=Certificate Templates,$pki")" "(OA;;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;;DU)")"
-  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B"; do
+  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B"
+  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr"; do
     sddl_of "$t" "$o" >"$t/sddl/$(echo "$o" | md5sum | cut -c1-12)"
   done
   set_sd "$t" "$dc" "$(with_ace "$(cat "$t/sddl/$(echo "$dc" | md5sum | cut -c1-12)")" "(A;;WD;;;$helpdesk)")"
   set_sd "$t" "$gpo" "$(with_ace "$(cat "$t/sddl/$(echo "$gpo" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$schema" "$(with_ace "$(cat "$t/sddl/$(echo "$schema" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
+  set_sd "$t" "$dfsr" "$(with_ace "$(cat "$t/sddl/$(echo "$dfsr" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   local web="CN=CareWeb,CN=Certificate Templates,$pki" ca="CN=CA1,CN=Enrollment Services,$pki" sa="CN=Schema Admins,CN=Users,$B"
   set_sd "$t" "$web" "$(with_ace "$(cat "$t/sddl/$(echo "$web" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$ca" "$(with_ace "$(cat "$t/sddl/$(echo "$ca" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
@@ -347,8 +352,10 @@ LDIF
 fix_config() {
   local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" now o
   now=$(filetime 1)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=CA1" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
   for o in "CN=DC1,OU=Domain Controllers,$B" "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" "CN=Schema,CN=Configuration,$B" \
-    "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B"; do
+    "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" \
+    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B"; do
     set_sd "$t" "$o" "$(cat "$t/sddl/$(echo "$o" | md5sum | cut -c1-12)")"
   done
   ldb "$t" <<LDIF
@@ -356,6 +363,11 @@ dn: CN=CareUser,CN=Certificate Templates,$pki
 changetype: modify
 replace: msPKI-Certificate-Name-Flag
 msPKI-Certificate-Name-Flag: 0
+
+dn: CN=CA1,CN=Enrollment Services,$pki
+changetype: modify
+replace: cACertificate
+cACertificate:: $(openssl x509 -in "$t/ca1.pem" -outform DER | base64 -w0)
 
 dn: CN=DnsAdmins,CN=Users,$B
 changetype: modify

@@ -97,7 +97,7 @@ func CheckpointIDs() []string {
 // checkpoints is the catalogue, in evaluation order: accounts and domain settings,
 // permissions and configuration objects (checks_perms.go), certificate services
 // (checks_adcs.go).
-var checkpoints = slices.Concat(accountCheckpoints, permissionCheckpoints, adcsCheckpoints)
+var checkpoints = slices.Concat(accountCheckpoints, permissionCheckpoints, permissionLevel2Checkpoints, adcsCheckpoints)
 
 var accountCheckpoints = []checkpoint{
 	{"vuln2_krbtgt", 2, func(x *index) ([]string, bool) {

@@ -1,6 +1,8 @@
 package directory
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -58,6 +60,72 @@ func (x *index) enrollees(t *ConfigObject) []string {
 	return out
 }
 
+// certProblem is a weakness of a certificate stored in the directory, at the level
+// ANSSI's vuln_certificates_vuln gives it.
+type certProblem struct {
+	level int
+	why   string
+}
+
+// certProblems reads a DER certificate as ANSSI's vuln_certificates_vuln does:
+// level 1 for a DSA key or an RSA modulus under 1,024 bits; level 2 for a
+// certificate that cannot be decoded; level 3 for an RSA modulus under 2,048 bits
+// (the RGS minimum), a public exponent under 65,537 or a signature that is not
+// SHA-2 or SHA-3 based. The ROCA test is not made.
+func certProblems(der []byte) []certProblem {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return []certProblem{{2, "certificat illisible"}}
+	}
+	var out []certProblem
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		switch bits := k.N.BitLen(); {
+		case bits < 1024:
+			out = append(out, certProblem{1, fmt.Sprintf("RSA %d bits", bits)})
+			fallthrough
+		case bits < 2048:
+			out = append(out, certProblem{3, fmt.Sprintf("RSA %d bits", bits)})
+		}
+		if k.E < 65537 {
+			out = append(out, certProblem{3, fmt.Sprintf("exposant RSA %d", k.E)})
+		}
+	}
+	if c.PublicKeyAlgorithm == x509.DSA {
+		out = append(out, certProblem{1, "clé DSA"})
+	}
+	switch c.SignatureAlgorithm {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1, x509.UnknownSignatureAlgorithm:
+		out = append(out, certProblem{3, "signature " + c.SignatureAlgorithm.String()})
+	}
+	for i := range out {
+		out[i].why += " (" + c.Subject.String() + ")"
+	}
+	return out
+}
+
+// weakCertificates lists the certificates of the CAs and PKI containers with a
+// problem of the given level; applicable when the directory holds certificates.
+func (x *index) weakCertificates(level int) ([]string, bool) {
+	var out []string
+	seen := false
+	for i := range x.s.Config {
+		o := &x.s.Config[i]
+		if o.Kind != KindCA && o.Kind != KindPKI {
+			continue
+		}
+		for _, der := range o.Certs {
+			seen = true
+			for _, p := range certProblems(der) {
+				if p.level == level {
+					out = append(out, fmt.Sprintf("%s: %s", o.DN, p.why))
+				}
+			}
+		}
+	}
+	return out, seen
+}
+
 var certPublishers = 517 // RID of Cert Publishers, which write CA certificates by design
 
 var adcsCheckpoints = []checkpoint{
@@ -93,4 +161,9 @@ var adcsCheckpoints = []checkpoint{
 	{"vuln1_adcs_control", 1, func(x *index) ([]string, bool) {
 		return x.configWhere(nil, []string{domainSID(x.s.Domain.SID, certPublishers)}, KindCA, KindPKI)
 	}},
+	// ANSSI vuln_certificates_vuln: weak or vulnerable certificates of the CAs and
+	// PKI containers (NTAuthCertificates, Certification Authorities, AIA).
+	{"vuln1_certificates_vuln", 1, func(x *index) ([]string, bool) { return x.weakCertificates(1) }},
+	{"vuln2_certificates_vuln", 2, func(x *index) ([]string, bool) { return x.weakCertificates(2) }},
+	{"vuln3_certificates_vuln", 3, func(x *index) ([]string, bool) { return x.weakCertificates(3) }},
 }

@@ -197,6 +197,28 @@ var permissionCheckpoints = []checkpoint{
 		}
 		return nil, true
 	}},
+	// ANSSI vuln_permissions_dfsr_sysvol: dangerous permissions on the DFSR
+	// settings of SYSVOL (replication group, DC subscriptions): whoever controls
+	// them can register a replica, change SYSVOL and have it replicated.
+	{"vuln1_permissions_dfsr_sysvol", 1, func(x *index) ([]string, bool) { return x.configWhere(nil, nil, KindDFSR) }},
+	// ANSSI vuln_rodc_priv_revealed: privileged accounts whose secrets a read-only
+	// DC holds (msDS-RevealedUsers): that RODC's theft gives them away.
+	{"vuln2_rodc_priv_revealed", 2, func(x *index) ([]string, bool) {
+		var out []string
+		rodcs := 0
+		for _, dc := range x.dcs {
+			if dc.PrimaryGroup != ridRODCs {
+				continue
+			}
+			rodcs++
+			for _, dn := range dc.Revealed {
+				if o := x.byDN[strings.ToLower(dn)]; o != nil && x.isPrivileged(o) && !isKrbtgt(o) {
+					out = append(out, fmt.Sprintf("%s → %s", dc.DN, o.DN))
+				}
+			}
+		}
+		return out, rodcs > 0
+	}},
 	// ANSSI vuln_password_change_cluster_no_change_3years: failover-cluster accounts
 	// (SPN MSClusterVirtualServer/) whose password is older than three years.
 	{"vuln2_password_change_cluster_no_change_3years", 2, func(x *index) ([]string, bool) {
@@ -267,4 +289,91 @@ func (x *index) criticalObjects() []string {
 		}
 	}
 	return out
+}
+
+// Schema GUIDs of the attributes, property sets and extended rights whose write
+// ANSSI's control paths follow beyond full control ([MS-ADA1..3], [MS-ADTS]
+// 5.1.3.2.1): group membership, SPN and alternate identities, key credentials,
+// delegation, logon script, GPO links, manager, account control; password reset,
+// replication, and any extended right.
+var controlPathTypes = map[string]string{
+	"bf9679c0-0de6-11d0-a285-00aa003049e2": "member",
+	"f3a64788-5306-11d1-a9c5-0000f80367c1": "servicePrincipalName",
+	"00fbf30c-91fe-11d1-aebc-0000f80367c1": "altSecurityIdentities",
+	"e48d0154-bcf8-11d1-8702-00c04fb96050": "Public-Information",
+	"5b47d60f-6090-40b2-9f37-2a4de88f3063": "msDS-KeyCredentialLink",
+	"3f78c3e5-f79a-46bd-a0b8-9d18116ddc79": "msDS-AllowedToActOnBehalfOfOtherIdentity",
+	"800d94d7-b7a1-42a1-b14d-7cae1423d07f": "msDS-AllowedToDelegateTo",
+	"bf9679a8-0de6-11d0-a285-00aa003049e2": "scriptPath",
+	"f30e3bbe-9ff0-11d1-b603-0000f80367c1": "gPLink",
+	"0296c120-40da-11d1-a9c0-0000f80367c1": "managedBy",
+	"bf967a68-0de6-11d0-a285-00aa003049e2": "userAccountControl",
+	"00299570-246d-11d0-a768-00aa006e0529": "User-Force-Change-Password",
+	rightGetChanges:                        "DS-Replication-Get-Changes",
+	rightGetChangesAll:                     "DS-Replication-Get-Changes-All",
+	"89e95b76-444d-4c62-991a-0facbeda640c": "DS-Replication-Get-Changes-In-Filtered-Set",
+}
+
+// Access rights level 2 adds (MS-ADTS 5.1.3.2).
+const (
+	rightCreateChild = 0x1
+	rightSelf        = 0x8 // validated write
+	rightDelete      = 0x10000
+	rightDeleteTree  = 0x40
+)
+
+// weakControl reports whether an allow entry opens a control path ANSSI counts
+// at level 2: level 1's rights, or creating children, deleting, a validated write,
+// any extended right, or the write of one of controlPathTypes.
+func weakControl(a ACE) (string, bool) {
+	if a.Flags&aceInheritOnly != 0 || (a.Type != aceAccessAllowed && a.Type != aceAccessAllowedObject) {
+		return "", false
+	}
+	if writes(a) {
+		return "contrôle total ou écriture", true
+	}
+	if a.Mask&(rightCreateChild|rightDelete|rightDeleteTree) != 0 && a.ObjectType == "" {
+		return "création ou suppression", true
+	}
+	if a.Mask&(rightControlAccess|rightSelf) != 0 && a.ObjectType == "" {
+		return "tous les droits étendus", true
+	}
+	if a.Mask&(rightWriteProperty|rightControlAccess|rightSelf) != 0 {
+		if name, ok := controlPathTypes[a.ObjectType]; ok {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// weakControls lists the level-2 control paths of untrusted principals on a
+// descriptor; the object's own SELF entries (S-1-5-10) are its own.
+func (x *index) weakControls(what string, raw []byte) ([]string, bool) {
+	sd, err := ParseSecurityDescriptor(raw)
+	if err != nil {
+		return nil, false
+	}
+	var out []string
+	for _, a := range sd.DACL {
+		if x.trusted(a.SID) || a.SID == sidSelf {
+			continue
+		}
+		if name, ok := weakControl(a); ok {
+			out = append(out, fmt.Sprintf("%s: %s (%s)", what, x.name(a.SID), name))
+		}
+	}
+	return out, true
+}
+
+const sidSelf = "S-1-5-10"
+
+var permissionLevel2Checkpoints = []checkpoint{
+	// ANSSI vuln_permissions_naming_context and vuln_permissions_adminsdholder at
+	// level 2: every potentially dangerous permission, not only full control.
+	{"vuln2_permissions_naming_context", 2, func(x *index) ([]string, bool) {
+		return x.weakControls(x.s.BaseDN, x.s.Domain.RootSD)
+	}},
+	{"vuln2_permissions_adminsdholder", 2, func(x *index) ([]string, bool) {
+		return x.weakControls("AdminSDHolder", x.s.Domain.AdminSDHolderSD)
+	}},
 }

@@ -2,6 +2,9 @@ package directory
 
 import (
 	"encoding/binary"
+	"encoding/pem"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +122,8 @@ func healthy(t *testing.T) *Snapshot {
 		Domain: Domain{DNSName: "care.test", SID: dom, FunctionalLevel: 10, ForestLevel: 10, SmartcardExpire: "TRUE",
 			RootSD: buildSD(t, dom+"-512",
 				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: sidAdministrators},
-				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: sidAuthenticated},
+				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: dom + "-498"},
+				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: "ccc2dc7d-a6ad-4a7a-8846-c04e3cc53501", SID: sidAuthenticated},
 				ACE{Type: aceAccessAllowed, Mask: 0x20094, SID: sidAuthenticated}),
 			AdminSDHolderSD: buildSD(t, dom+"-512",
 				ACE{Type: aceAccessAllowed, Mask: rightAllDS, SID: sidSystem},
@@ -162,7 +166,12 @@ func healthy(t *testing.T) *Snapshot {
 			SPNs: []string{"MSClusterVirtualServer/CLU1"}, EncTypes: ptr(24), Created: now.AddDate(-4, 0, 0), PwdLastSet: ago(20), LastLogon: ago(1)},
 		Object{DN: "CN=gmsa_web,CN=Managed Service Accounts," + base, Class: ClassComputer, Name: "gmsa_web$", SID: dom + "-1202", UAC: 4096,
 			PrimaryGroup: ridDomainComputers, Managed: true, EncTypes: ptr(24), Created: now.AddDate(-1, 0, 0), PwdLastSet: ago(20), LastLogon: ago(1)},
-		Object{DN: "CN=DnsAdmins,CN=Users," + base, Class: ClassGroup, Name: "DnsAdmins", SID: dom + "-1160", Created: now.AddDate(-2, 0, 0), SD: adminSD})
+		Object{DN: "CN=DnsAdmins,CN=Users," + base, Class: ClassGroup, Name: "DnsAdmins", SID: dom + "-1160", Created: now.AddDate(-2, 0, 0), SD: adminSD},
+		// a read-only DC that holds alice's secrets
+		Object{DN: "CN=RODC1,OU=Domain Controllers," + base, Class: ClassComputer, Name: "RODC1$", SID: dom + "-1170",
+			UAC: uacPartialSecretsAccount | uacTrustedToAuthForDeleg | uacWorkstationTrust, PrimaryGroup: ridRODCs,
+			OS: "Windows Server 2025 Standard", OSVersion: "10.0 (26100)", DNSHost: "rodc1.care.test", EncTypes: ptr(24),
+			Created: now.AddDate(-2, 0, 0), PwdLastSet: ago(20), LastLogon: ago(2), SD: adminSD, Revealed: []string{dn("alice")}})
 	// configuration partition: certificate services, schema, keys, a GPO, DNS, SYSVOL
 	cfg := "CN=Configuration," + base
 	s.Domain.ConfigDN = cfg
@@ -173,7 +182,7 @@ func healthy(t *testing.T) *Snapshot {
 	two := 2
 	s.Config = []ConfigObject{
 		{DN: pki, Kind: KindPKI, Name: "Public Key Services", SD: adminSD},
-		{DN: "CN=NTAuthCertificates," + pki, Kind: KindPKI, Name: "NTAuthCertificates", SD: adminSD},
+		{DN: "CN=NTAuthCertificates," + pki, Kind: KindPKI, Name: "NTAuthCertificates", SD: adminSD, Certs: [][]byte{pemDER(t, "ca-good.pem")}},
 		{DN: "CN=CA1,CN=Enrollment Services," + pki, Kind: KindCA, Name: "CA1", Templates: []string{"User", "WebServer"},
 			SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"}, ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, SID: dom + "-517", ObjectType: "bf967a7f-0de6-11d0-a285-00aa003049e2"})},
 		{DN: "CN=User,CN=Certificate Templates," + pki, Kind: KindTemplate, Name: "User", EKUs: []string{"1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.4"}, SD: enrollSD},
@@ -185,8 +194,23 @@ func healthy(t *testing.T) *Snapshot {
 		{DN: "CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System," + base, Kind: KindGPO, Name: "Default Domain Policy", LinkedOn: []string{base}, SD: enrollSD},
 		{DN: "DC=care.test,CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSZone, Name: "care.test", AllowUpdate: &two},
 		{DN: "CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindSysvol, FRS: true, DFSRFlags: 48},
+		{DN: "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindDFSR, SD: adminSD},
 	}
 	return s
+}
+
+// pemDER reads a certificate of testdata (made with openssl req -x509).
+func pemDER(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := pem.Decode(raw)
+	if b == nil {
+		t.Fatalf("%s: no PEM block", name)
+	}
+	return b.Bytes
 }
 
 // config returns the configuration object of s whose DN starts with prefix.
@@ -298,7 +322,7 @@ func TestEachCheckpointFails(t *testing.T) {
 			addMember(s, "Protected Users", "alice")
 			addMember(s, "Protected Users", "bob")
 			find(s, "alice").AdminCount = 1
-		}, "CN=bob", nil, nil},
+		}, "CN=bob", []string{"vuln2_rodc_priv_revealed"}, nil},
 		{"vuln3_protected_users", func(_ *testing.T, s *Snapshot) { find(s, "Protected Users").Members = nil }, "CN=Administrator", nil, nil},
 		{"vuln3_sidhistory_present", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-1105"} }, "CN=alice", nil, nil},
 		{"vuln2_sidhistory_dangerous", func(_ *testing.T, s *Snapshot) { find(s, "alice").SIDHistory = []string{"S-1-5-21-9-9-9-519"} }, "CN=alice", []string{"vuln3_sidhistory_present"}, nil},
@@ -352,10 +376,17 @@ func TestEachCheckpointFails(t *testing.T) {
 		}, "partner.example", nil, nil},
 		{"vuln1_permissions_naming_context", func(t *testing.T, s *Snapshot) {
 			s.Domain.RootSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: dom + "-1101"})
-		}, "CN=alice", nil, nil},
+		}, "CN=alice", []string{"vuln2_permissions_naming_context"}, nil},
+		// Get-Changes alone is no DCSync (level 1) but a control path at level 2
+		{"vuln2_permissions_naming_context", func(t *testing.T, s *Snapshot) {
+			s.Domain.RootSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: dom + "-1101"})
+		}, "DC=care,DC=test: CN=alice,CN=Users,DC=care,DC=test (DS-Replication-Get-Changes)", nil, nil},
+		{"vuln2_permissions_adminsdholder", func(t *testing.T, s *Snapshot) {
+			s.Domain.AdminSDHolderSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, ObjectType: "bf9679c0-0de6-11d0-a285-00aa003049e2", SID: dom + "-1300"})
+		}, "AdminSDHolder: CN=Staff,CN=Users,DC=care,DC=test (member)", nil, nil},
 		{"vuln1_permissions_adminsdholder", func(t *testing.T, s *Snapshot) {
 			s.Domain.AdminSDHolderSD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1300"})
-		}, "CN=Staff", nil, nil},
+		}, "CN=Staff", []string{"vuln2_permissions_adminsdholder"}, nil},
 		{"vuln3_owner", func(t *testing.T, s *Snapshot) { find(s, "Domain Admins").SD = buildSD(t, dom+"-1102") }, "CN=Domain Admins,CN=Users,DC=care,DC=test ← CN=bob", nil, nil},
 		// any object, not only sensitive ones: the owner read for every object
 		{"vuln3_owner", func(_ *testing.T, s *Snapshot) { find(s, "alice").Owner = dom + "-1102" }, "CN=alice,CN=Users,DC=care,DC=test ← CN=bob", nil, nil},
@@ -403,12 +434,19 @@ func TestEachCheckpointFails(t *testing.T) {
 			s.Config = append(s.Config, ConfigObject{DN: "DC=labo.local,CN=MicrosoftDNS,DC=DomainDnsZones," + s.BaseDN, Kind: KindDNSZone, Name: "labo.local", AllowUpdate: &one})
 		}, "(labo.local)", nil, nil},
 		{"vuln1_critical_objects", func(_ *testing.T, s *Snapshot) { s.Domain.AdminSDHolderSD = nil },
-			"CN=AdminSDHolder", nil, []string{"vuln1_permissions_adminsdholder"}},
+			"CN=AdminSDHolder", nil, []string{"vuln1_permissions_adminsdholder", "vuln2_permissions_adminsdholder"}},
 		{"vuln1_critical_objects", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "Domain Admins")
 			o.SD, o.SDUnreadable = nil, true
 		}, "CN=Domain Admins", []string{"vuln3_sd_failed_sd_read_on_priv"}, nil},
 		{"vuln2_sysvol_ntfrs", func(_ *testing.T, s *Snapshot) { config(s, "CN=DFSR-GlobalSettings").DFSRFlags = 32 }, "msDFSR-Flags=32", nil, nil},
+		{"vuln1_permissions_dfsr_sysvol", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Domain System Volume,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
+		}, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test ← CN=alice", nil, nil},
+		{"vuln2_rodc_priv_revealed", func(_ *testing.T, s *Snapshot) {
+			o := find(s, "RODC1$")
+			o.Revealed = append(o.Revealed, find(s, "Administrator").DN)
+		}, "CN=RODC1,OU=Domain Controllers,DC=care,DC=test → CN=Administrator", nil, nil},
 		{"vuln2_password_change_cluster_no_change_3years", func(_ *testing.T, s *Snapshot) { find(s, "CLU1$").PwdLastSet = ago(1100) }, "CN=CLU1", nil, nil},
 		{"vuln2_password_change_msa_no_change_90", func(_ *testing.T, s *Snapshot) { find(s, "gmsa_web$").PwdLastSet = ago(100) }, "CN=gmsa_web", nil, nil},
 		// ESC1: a published template where Domain Users supply the subject of a
@@ -423,6 +461,19 @@ func TestEachCheckpointFails(t *testing.T) {
 			s.Config = append(s.Config, ConfigObject{DN: "CN=Old,CN=Certificate Templates,CN=Public Key Services,CN=Services," + s.Domain.ConfigDN, Kind: KindTemplate,
 				Name: "Old", SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1101"})})
 		}, "CN=Old", nil, nil},
+		// certificates: a 768-bit RSA key (levels 1 and 3), an unreadable value, a SHA-1 signature
+		{"vuln1_certificates_vuln", func(t *testing.T, s *Snapshot) {
+			o := config(s, "CN=NTAuthCertificates")
+			o.Certs = append(o.Certs, pemDER(t, "ca-rsa768.pem"))
+		}, "RSA 768 bits (CN=CA faible 768)", []string{"vuln3_certificates_vuln"}, nil},
+		{"vuln2_certificates_vuln", func(_ *testing.T, s *Snapshot) {
+			o := config(s, "CN=CA1,")
+			o.Certs = append(o.Certs, []byte("not a certificate"))
+		}, "CN=CA1,CN=Enrollment Services", nil, nil},
+		{"vuln3_certificates_vuln", func(t *testing.T, s *Snapshot) {
+			o := config(s, "CN=NTAuthCertificates")
+			o.Certs = append(o.Certs, pemDER(t, "ca-sha1.pem"))
+		}, "signature SHA1-RSA (CN=CA SHA1)", nil, nil},
 		{"vuln1_adcs_control", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=NTAuthCertificates").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericWrite, SID: dom + "-1101"})
 		}, "CN=NTAuthCertificates", nil, nil},

@@ -299,7 +299,7 @@ var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAc
 	"whenCreated", "whenChanged", "pwdLastSet", "lastLogonTimestamp", "adminCount", "servicePrincipalName",
 	"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity", "msDS-SupportedEncryptionTypes",
 	"operatingSystem", "operatingSystemVersion", "dNSHostName", "sIDHistory", "member",
-	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName", "nTSecurityDescriptor"}
+	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName", "nTSecurityDescriptor", "msDS-RevealedUsers"}
 
 const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
 
@@ -525,6 +525,11 @@ func toObject(e *ldap.Entry) Object {
 	if sd, err := ParseSecurityDescriptor(e.GetRawAttributeValue("nTSecurityDescriptor")); err == nil {
 		o.Owner = sd.Owner
 	}
+	for _, v := range e.GetAttributeValues("msDS-RevealedUsers") {
+		if dn := dnBinaryDN(v); dn != "" && !slices.Contains(o.Revealed, dn) {
+			o.Revealed = append(o.Revealed, dn)
+		}
+	}
 	o.TrustDirection = atoi(e.GetAttributeValue("trustDirection"))
 	o.TrustAttributes = atoi(e.GetAttributeValue("trustAttributes"))
 	o.TrustType = atoi(e.GetAttributeValue("trustType"))
@@ -564,6 +569,16 @@ func filetime(v string) *time.Time {
 	}
 	t := time.Unix(n/10_000_000-11_644_473_600, 0).UTC()
 	return &t
+}
+
+// dnBinaryDN is the DN of a DN-Binary value, B:<hex length>:<hex>:<DN>
+// ([MS-ADTS] 3.1.1.2.2.2.1, Object(DN-Binary)); "" for another form.
+func dnBinaryDN(v string) string {
+	parts := strings.SplitN(v, ":", 4)
+	if len(parts) != 4 || !strings.EqualFold(parts[0], "B") {
+		return ""
+	}
+	return parts[3]
 }
 
 // dnsName turns DC=care,DC=test into care.test.

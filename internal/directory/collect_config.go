@@ -26,7 +26,7 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 		err := s.each(ctx, pki, ldap.ScopeWholeSubtree,
 			"(|(objectClass=pKICertificateTemplate)(objectClass=pKIEnrollmentService)(objectClass=certificationAuthority)(objectClass=container))",
 			[]string{"objectClass", "cn", "msPKI-Certificate-Name-Flag", "msPKI-Enrollment-Flag", "msPKI-RA-Signature", "pKIExtendedKeyUsage",
-				"certificateTemplates", "nTSecurityDescriptor"}, sdFlags, func(e *ldap.Entry) error {
+				"certificateTemplates", "cACertificate", "nTSecurityDescriptor"}, sdFlags, func(e *ldap.Entry) error {
 				classes := e.GetAttributeValues("objectClass")
 				switch {
 				case hasClass(classes, "pKICertificateTemplate"):
@@ -36,9 +36,11 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 					o.RASignatures = atoi(e.GetAttributeValue("msPKI-RA-Signature"))
 					o.EKUs = e.GetAttributeValues("pKIExtendedKeyUsage")
 				case hasClass(classes, "pKIEnrollmentService"):
-					add(KindCA, e).Templates = e.GetAttributeValues("certificateTemplates")
+					o := add(KindCA, e)
+					o.Templates = e.GetAttributeValues("certificateTemplates")
+					o.Certs = e.GetRawAttributeValues("cACertificate")
 				default:
-					add(KindPKI, e)
+					add(KindPKI, e).Certs = e.GetRawAttributeValues("cACertificate")
 				}
 				return nil
 			})
@@ -95,6 +97,20 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 	}
 	if err := s.sysvol(snap); err != nil {
 		return err
+	}
+	// DFSR settings of SYSVOL: the global replication group and each DC's
+	// subscription (CN=DFSR-LocalSettings under the DC's computer object).
+	dfsr := func(e *ldap.Entry) error { add(KindDFSR, e); return nil }
+	if err := s.each(ctx, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,"+snap.BaseDN, ldap.ScopeWholeSubtree, "(objectClass=*)",
+		[]string{"cn", "nTSecurityDescriptor"}, sdFlags, dfsr); err != nil {
+		return err
+	}
+	for _, o := range snap.Objects {
+		if o.IsDC() {
+			if err := s.each(ctx, "CN=DFSR-LocalSettings,"+o.DN, ldap.ScopeWholeSubtree, "(objectClass=*)", []string{"cn", "nTSecurityDescriptor"}, sdFlags, dfsr); err != nil {
+				return err
+			}
+		}
 	}
 	return s.gpos(ctx, snap)
 }

@@ -76,10 +76,11 @@ func refusedWith(t *testing.T, err error, key string) {
 	}
 }
 
-// adminOnly are the checkpoints whose objects only privileged accounts may read
-// (DPAPI backup keys, KDS root keys): n/a for the unprivileged auditor, on Samba as
-// on Windows. Their rules are tested on snapshots (checks_test.go).
-var adminOnly = []string{"vuln1_permissions_dpapi", "vuln1_permissions_gmsa_keys"}
+// adminOnly are the checkpoints this DC cannot hold: the objects of the first two
+// only privileged accounts may read (DPAPI backup keys, KDS root keys: n/a for the
+// unprivileged auditor, on Samba as on Windows), and Samba runs no read-only DC.
+// Their rules are tested on snapshots (checks_test.go).
+var adminOnly = []string{"vuln1_permissions_dpapi", "vuln1_permissions_gmsa_keys", "vuln2_rodc_priv_revealed"}
 
 func TestSambaDirectory(t *testing.T) {
 	dc := testkit.Samba(t)
@@ -233,6 +234,12 @@ func TestSambaDirectory(t *testing.T) {
 			"vuln1_display_specifier":                        `\\helpdesk\tools\resetpw.bat`,
 			"vuln1_dnszone_bad_prop":                         "(care.test)",
 			"vuln1_critical_objects":                         "CN=Schema Admins,CN=Users",
+			"vuln2_permissions_naming_context":               "DC=care,DC=test: CN=dcsync_user,OU=Lab,DC=care,DC=test (DS-Replication-Get-Changes)",
+			"vuln2_permissions_adminsdholder":                "AdminSDHolder: CN=helpdesk_user",
+			"vuln1_permissions_dfsr_sysvol":                  "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test ← CN=helpdesk_user",
+			"vuln1_certificates_vuln":                        "RSA 768 bits (CN=CA1 faible)",
+			"vuln2_certificates_vuln":                        "certificat illisible",
+			"vuln3_certificates_vuln":                        "RSA 768 bits",
 			"vuln2_sysvol_ntfrs":                             "msDFSR-Flags=0",
 			"vuln2_password_change_cluster_no_change_3years": "CN=CLUSTER01,OU=Lab",
 			"vuln2_password_change_msa_no_change_90":         "CN=msa_app,CN=Managed Service Accounts",

@@ -47,6 +47,7 @@ const (
 	KindDPAPI    = "dpapi_key"    // BCKUPKEY_* secrets: the DPAPI domain backup keys
 	KindGPO      = "gpo"          // a group policy linked above a privileged object
 	KindSysvol   = "sysvol"       // the SYSVOL replication settings
+	KindDFSR     = "dfsr"         // DFSR settings of SYSVOL (global and per-DC)
 )
 
 // ConfigObject is one object of the configuration partition, or of the domain
@@ -63,6 +64,8 @@ type ConfigObject struct {
 	EKUs         []string `json:"ekus,omitempty"`
 	// Templates is certificateTemplates of a certification authority.
 	Templates []string `json:"templates,omitempty"`
+	// Certs are the cACertificate values (DER) of a CA or PKI container.
+	Certs [][]byte `json:"certs,omitempty"`
 	// Menus are the context-menu values of a display specifier.
 	Menus []string `json:"menus,omitempty"`
 	// AllowUpdate is DSPROPERTY_ZONE_ALLOW_UPDATE of a DNS zone ([MS-DNSP] 2.3.2.1.1).
@@ -93,7 +96,7 @@ type Domain struct {
 	AdminSDHolderSD []byte `json:"adminsdholder_sd,omitempty"`
 }
 
-var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindSysvol}
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindSysvol, KindDFSR}
 
 // Object classes kept in a snapshot.
 const (
@@ -135,6 +138,9 @@ type Object struct {
 	Owner string `json:"owner,omitempty"`
 	// Managed says a (group) managed service account.
 	Managed bool `json:"managed,omitempty"`
+	// Revealed are the accounts whose secrets a read-only DC holds
+	// (msDS-RevealedUsers, the DN part of each value).
+	Revealed []string `json:"revealed,omitempty"`
 	// Trust attributes (trustedDomain objects).
 	TrustDirection  int    `json:"trust_direction,omitempty"`
 	TrustAttributes int    `json:"trust_attributes,omitempty"`
