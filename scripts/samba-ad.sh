@@ -305,14 +305,15 @@ seed_config() {
   } | ldb_add "$t"
   # the template's enrollment right for Domain Users (what ESC1 needs)
   set_sd "$t" "CN=CareUser,CN=Certificate Templates,$pki" "$(with_ace "$(sddl_of "$t" "CN=CareUser,CN=Certificate Templates,$pki")" "(OA;;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;;DU)")"
-  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B"
-  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr"; do
+  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" msdns="CN=MicrosoftDNS,CN=System,$B"
+  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr" "$msdns"; do
     sddl_of "$t" "$o" >"$t/sddl/$(echo "$o" | md5sum | cut -c1-12)"
   done
   set_sd "$t" "$dc" "$(with_ace "$(cat "$t/sddl/$(echo "$dc" | md5sum | cut -c1-12)")" "(A;;WD;;;$helpdesk)")"
   set_sd "$t" "$gpo" "$(with_ace "$(cat "$t/sddl/$(echo "$gpo" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$schema" "$(with_ace "$(cat "$t/sddl/$(echo "$schema" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
   set_sd "$t" "$dfsr" "$(with_ace "$(cat "$t/sddl/$(echo "$dfsr" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$msdns" "$(with_ace "$(cat "$t/sddl/$(echo "$msdns" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
   local web="CN=CareWeb,CN=Certificate Templates,$pki" ca="CN=CA1,CN=Enrollment Services,$pki" sa="CN=Schema Admins,CN=Users,$B"
   set_sd "$t" "$web" "$(with_ace "$(cat "$t/sddl/$(echo "$web" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$ca" "$(with_ace "$(cat "$t/sddl/$(echo "$ca" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
@@ -355,7 +356,7 @@ fix_config() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=CA1" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
   for o in "CN=DC1,OU=Domain Controllers,$B" "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" "CN=Schema,CN=Configuration,$B" \
     "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" \
-    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B"; do
+    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" "CN=MicrosoftDNS,CN=System,$B"; do
     set_sd "$t" "$o" "$(cat "$t/sddl/$(echo "$o" | md5sum | cut -c1-12)")"
   done
   ldb "$t" <<LDIF
@@ -432,7 +433,8 @@ fix() {
     printf 'dn: CN=SRVOLD,OU=Lab,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 4098\n\n' "$B"
     printf 'dn: CN=Guest,CN=Users,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 66082\n\n' "$B"
     printf 'dn: %s\nchangetype: modify\nreplace: pwdProperties\npwdProperties: 1\n-\nreplace: ms-DS-MachineAccountQuota\nms-DS-MachineAccountQuota: 0\n\n' "$B"
-    printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\ndelete: dSHeuristics\n\n' "$B"
+    # ANSSI's level-5 value: defaults, with the KB5008383 protections enforced
+    printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\nreplace: dSHeuristics\ndSHeuristics: 0000000001000000000200000001130\n\n' "$B"
     printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 24\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"
     printf 'dn: CN=partner.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 4\n\n' "$B"
     printf 'dn: CN=forest.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"

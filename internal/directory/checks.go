@@ -259,6 +259,7 @@ var accountCheckpoints = []checkpoint{
 	}},
 	{"vuln1_dsheuristics_bad", 1, func(x *index) ([]string, bool) { return x.dsHeuristics(1), true }},
 	{"vuln2_dsheuristics_bad", 2, func(x *index) ([]string, bool) { return x.dsHeuristics(2), true }},
+	{"vuln4_dsheuristics_bad", 4, func(x *index) ([]string, bool) { return x.dsHeuristics(4), true }},
 	{"vuln2_compatible_2000_anonymous", 2, func(x *index) ([]string, bool) {
 		return x.preWin2000(func(sid string) bool { return sid == sidAnonymous || sid == sidEveryone })
 	}},

@@ -112,7 +112,7 @@ func TestDCCryptoLevels(t *testing.T) {
 // dSHeuristics flags ANSSI names, at their [MS-ADTS] 6.1.1.2.4.1.2 positions.
 func TestDSHeuristicsFlags(t *testing.T) {
 	set := func(pos int, c byte) string {
-		b := []byte("0000000001000000000200000000030")
+		b := []byte("0000000001000000000200000001130")
 		b[pos-1] = c
 		return string(b)
 	}
@@ -129,13 +129,15 @@ func TestDSHeuristicsFlags(t *testing.T) {
 		{set(29, '2'), 2, "BlockOwnerImplicitRights"},
 		{set(31, '7'), 2, "DisableConfidentialAttributeEncryptionRequirements"},
 		{"0000000001000000000200000001130", 0, ""}, // ANSSI's level-5 example
-		{"00000", 0, ""},
+		{"0000000001000000000200000000030", 4, "AttributeAuthorizationOnLDAPAdd"},
+		{"", 4, "BlockOwnerImplicitRights"}, // unset: not enforced
 	} {
 		s := healthy(t)
 		s.Domain.DSHeuristics = c.value
-		for _, lvl := range []int{1, 2} {
+		for _, lvl := range []int{1, 2, 4} {
 			r := status(t, s, "vuln"+strconv.Itoa(lvl)+"_dsheuristics_bad")
-			want := lvl == c.level
+			// a KB5008383 flag at 2 is also "not 1" for level 4
+			want := lvl == c.level || (lvl == 4 && c.level == 2 && (c.flag == "AttributeAuthorizationOnLDAPAdd" || c.flag == "BlockOwnerImplicitRights"))
 			if (r.Status == Fail) != want {
 				t.Errorf("%s: level %d %s %v", c.value, lvl, r.Status, r.Objects)
 			}

@@ -177,6 +177,16 @@ var permissionCheckpoints = []checkpoint{
 	// looks at the domain's zone and its _msdcs zone, level 3 at every zone.
 	{"vuln1_dnszone_bad_prop", 1, func(x *index) ([]string, bool) { return x.insecureZones(true) }},
 	{"vuln3_dnszone_bad_prop", 3, func(x *index) ([]string, bool) { return x.insecureZones(false) }},
+	// ANSSI vuln_permissions_msdns: dangerous permissions on the DNS zones and
+	// their MicrosoftDNS containers (DnsAdmins, whose membership vuln1_dnsadmins
+	// checks, holds them by default).
+	{"vuln1_permissions_msdns", 1, func(x *index) ([]string, bool) {
+		var dnsAdmins []string
+		if g := x.dnsAdmins(); g != nil {
+			dnsAdmins = []string{g.SID}
+		}
+		return x.configWhere(nil, dnsAdmins, KindDNSZone, KindDNSContainer)
+	}},
 	// ANSSI vuln_critical_objects: the objects the analysis needs are present and
 	// readable (AdminSDHolder, krbtgt, Administrator, Domain Admins, and in the
 	// forest root Schema Admins and Enterprise Admins).
@@ -368,6 +378,28 @@ func (x *index) weakControls(what string, raw []byte) ([]string, bool) {
 const sidSelf = "S-1-5-10"
 
 var permissionLevel2Checkpoints = []checkpoint{
+	// ANSSI vuln_permissions_dc and vuln_privileged_members_perm at level 2: the
+	// same objects as at level 1, every potentially dangerous permission.
+	{"vuln2_permissions_dc", 2, func(x *index) ([]string, bool) {
+		var out []string
+		for _, dc := range x.dcs {
+			found, _ := x.weakControls(dc.DN, dc.SD)
+			out = append(out, found...)
+		}
+		return out, len(x.dcs) > 0
+	}},
+	{"vuln2_privileged_members_perm", 2, func(x *index) ([]string, bool) {
+		var out []string
+		for i := range x.s.Objects {
+			o := &x.s.Objects[i]
+			if o.IsDC() || !(x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
+				continue
+			}
+			found, _ := x.weakControls(o.DN, o.SD)
+			out = append(out, found...)
+		}
+		return out, true
+	}},
 	// ANSSI vuln_permissions_naming_context and vuln_permissions_adminsdholder at
 	// level 2: every potentially dangerous permission, not only full control.
 	{"vuln2_permissions_naming_context", 2, func(x *index) ([]string, bool) {

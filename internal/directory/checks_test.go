@@ -120,6 +120,7 @@ func healthy(t *testing.T) *Snapshot {
 	adminSD := buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"})
 	s := &Snapshot{Format: SnapshotFormat, CollectedAt: now, Server: "dc1.care.test:636", BaseDN: base,
 		Domain: Domain{DNSName: "care.test", SID: dom, FunctionalLevel: 10, ForestLevel: 10, SmartcardExpire: "TRUE",
+			DSHeuristics: "0000000001000000000200000001130", // ANSSI's level-5 example
 			RootSD: buildSD(t, dom+"-512",
 				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: sidAdministrators},
 				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: dom + "-498"},
@@ -192,7 +193,9 @@ func healthy(t *testing.T) *Snapshot {
 		{DN: "CN=k1,CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services," + cfg, Kind: KindKDSKey, Name: "k1", SD: adminSD},
 		{DN: "CN=BCKUPKEY_P Secret,CN=System," + base, Kind: KindDPAPI, Name: "BCKUPKEY_P Secret", SD: adminSD},
 		{DN: "CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System," + base, Kind: KindGPO, Name: "Default Domain Policy", LinkedOn: []string{base}, SD: enrollSD},
-		{DN: "DC=care.test,CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSZone, Name: "care.test", AllowUpdate: &two},
+		{DN: "DC=care.test,CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSZone, Name: "care.test", AllowUpdate: &two,
+			SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1160"}, ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: sidAuthenticated})},
+		{DN: "CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSContainer, Name: "MicrosoftDNS", SD: adminSD},
 		{DN: "CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindSysvol, FRS: true, DFSRFlags: 48},
 		{DN: "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindDFSR, SD: adminSD},
 	}
@@ -341,9 +344,10 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln2_password_change_server_no_change_90", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(91) }, "CN=SRV1", []string{"vuln3_password_change_server_no_change_45"}, nil},
 		{"vuln3_password_change_server_no_change_45", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").PwdLastSet = ago(46) }, "CN=SRV1", nil, nil},
 		{"vuln3_password_change_inactive_servers", func(_ *testing.T, s *Snapshot) { find(s, "SRV1$").LastLogon = ago(91) }, "CN=SRV1", nil, nil},
-		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000000001000001" }, "dwAdminSDExMask=1", nil, nil},
-		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "00000001" }, "fAllowAnonNSPI=1", nil, nil},
-		{"vuln2_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000002" }, "fLDAPBlockAnonOps=2", nil, nil},
+		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000000001000001" }, "dwAdminSDExMask=1", []string{"vuln4_dsheuristics_bad"}, nil},
+		{"vuln1_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "00000001" }, "fAllowAnonNSPI=1", []string{"vuln4_dsheuristics_bad"}, nil},
+		{"vuln2_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "0000002" }, "fLDAPBlockAnonOps=2", []string{"vuln4_dsheuristics_bad"}, nil},
+		{"vuln4_dsheuristics_bad", func(_ *testing.T, s *Snapshot) { s.Domain.DSHeuristics = "" }, "AttributeAuthorizationOnLDAPAdd=0", nil, nil},
 		{"vuln2_compatible_2000_anonymous", func(_ *testing.T, s *Snapshot) {
 			g := find(s, "Pre-Windows 2000 Compatible Access")
 			g.Members = append(g.Members, "CN=S-1-5-7,CN=ForeignSecurityPrincipals,"+s.BaseDN)
@@ -398,10 +402,10 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln4_smartcard_expire_passwords", func(_ *testing.T, s *Snapshot) { s.Domain.SmartcardExpire = "" }, "msDS-ExpirePasswordsOnSmartCardOnlyAccounts", nil, nil},
 		{"vuln1_permissions_dc", func(t *testing.T, s *Snapshot) {
 			find(s, "DC1$").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteDACL, SID: dom + "-1101"})
-		}, "CN=DC1,OU=Domain Controllers,DC=care,DC=test ← CN=alice", nil, nil},
+		}, "CN=DC1,OU=Domain Controllers,DC=care,DC=test ← CN=alice", []string{"vuln2_permissions_dc"}, nil},
 		{"vuln1_privileged_members_perm", func(t *testing.T, s *Snapshot) {
 			find(s, "Administrator").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1300"})
-		}, "CN=Administrator,CN=Users,DC=care,DC=test ← CN=Staff", nil, nil},
+		}, "CN=Administrator,CN=Users,DC=care,DC=test ← CN=Staff", []string{"vuln2_privileged_members_perm"}, nil},
 		{"vuln1_permissions_gpo_priv", func(t *testing.T, s *Snapshot) {
 			config(s, "CN={31B2").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericWrite, SID: dom + "-1102"})
 		}, "← CN=bob", nil, nil},
@@ -443,6 +447,15 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_permissions_dfsr_sysvol", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Domain System Volume,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
 		}, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test ← CN=alice", nil, nil},
+		{"vuln1_permissions_msdns", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=MicrosoftDNS,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
+		}, "CN=MicrosoftDNS,DC=DomainDnsZones,DC=care,DC=test ← CN=alice", nil, nil},
+		{"vuln2_permissions_dc", func(t *testing.T, s *Snapshot) {
+			find(s, "DC1$").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, ObjectType: "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79", SID: dom + "-1101"})
+		}, "CN=DC1,OU=Domain Controllers,DC=care,DC=test: CN=alice,CN=Users,DC=care,DC=test (msDS-AllowedToActOnBehalfOfOtherIdentity)", nil, nil},
+		{"vuln2_privileged_members_perm", func(t *testing.T, s *Snapshot) {
+			find(s, "Administrator").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: "00299570-246d-11d0-a768-00aa006e0529", SID: dom + "-1300"})
+		}, "CN=Administrator,CN=Users,DC=care,DC=test: CN=Staff,CN=Users,DC=care,DC=test (User-Force-Change-Password)", nil, nil},
 		{"vuln2_rodc_priv_revealed", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "RODC1$")
 			o.Revealed = append(o.Revealed, find(s, "Administrator").DN)

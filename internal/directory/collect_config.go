@@ -83,14 +83,19 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 	}
 	// DNS zones: the application partitions, and the legacy container of the domain.
 	for _, base := range []string{"DC=DomainDnsZones," + snap.BaseDN, "DC=ForestDnsZones," + forestRoot(config, snap.BaseDN), "CN=MicrosoftDNS,CN=System," + snap.BaseDN} {
-		err := s.each(ctx, base, ldap.ScopeWholeSubtree, "(objectClass=dnsZone)", []string{"name", "cn", "dNSProperty"}, nil, func(e *ldap.Entry) error {
-			o := add(KindDNSZone, e)
-			if n := e.GetAttributeValue("name"); n != "" {
-				o.Name = n
-			}
-			o.AllowUpdate = zoneAllowUpdate(e.GetRawAttributeValues("dNSProperty"))
-			return nil
-		})
+		err := s.each(ctx, base, ldap.ScopeWholeSubtree, "(|(objectClass=dnsZone)(&(objectClass=container)(cn=MicrosoftDNS)))",
+			[]string{"objectClass", "name", "cn", "dNSProperty", "nTSecurityDescriptor"}, sdFlags, func(e *ldap.Entry) error {
+				if !hasClass(e.GetAttributeValues("objectClass"), "dnsZone") {
+					add(KindDNSContainer, e)
+					return nil
+				}
+				o := add(KindDNSZone, e)
+				if n := e.GetAttributeValue("name"); n != "" {
+					o.Name = n
+				}
+				o.AllowUpdate = zoneAllowUpdate(e.GetRawAttributeValues("dNSProperty"))
+				return nil
+			})
 		if err != nil {
 			return err
 		}

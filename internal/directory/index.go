@@ -543,12 +543,14 @@ type dsHeuristic struct {
 // fAllowAnonNSPI or dwAdminSDExMask is not 0; level 2 if fLDAPBlockAnonOps is 2,
 // DoNotVerifyUPNAndOrSPNUniqueness is not 0, AttributeAuthorizationOnLDAPAdd or
 // BlockOwnerImplicitRights is 2 (KB5008383), or
-// DisableConfidentialAttributeEncryptionRequirements is not 0. Positions from
+// DisableConfidentialAttributeEncryptionRequirements is not 0; level 4 unless
+// AttributeAuthorizationOnLDAPAdd and BlockOwnerImplicitRights are set to 1.
+// Positions from
 // [MS-ADTS] 6.1.1.2.4.1.2 (dSHeuristics): 7 fLDAPBlockAnonOps, 8 fAllowAnonNSPI,
 // 16 dwAdminSDExMask, 21 DoNotVerifyUPNAndOrSPNUniqueness, 28
 // AttributeAuthorizationOnLDAPAdd, 29 BlockOwnerImplicitRights, 31
 // DisableConfidentialAttributeEncryptionRequirements. A character past the end of
-// the value is unset: its default applies.
+// the value is unset: its default (0) applies.
 var dsHeuristicFlags = []dsHeuristic{
 	{"fAllowAnonNSPI", 8, 1, func(c byte) bool { return c != '0' }},
 	{"dwAdminSDExMask", 16, 1, func(c byte) bool { return c != '0' }},
@@ -557,14 +559,21 @@ var dsHeuristicFlags = []dsHeuristic{
 	{"AttributeAuthorizationOnLDAPAdd", 28, 2, func(c byte) bool { return c == '2' }},
 	{"BlockOwnerImplicitRights", 29, 2, func(c byte) bool { return c == '2' }},
 	{"DisableConfidentialAttributeEncryptionRequirements", 31, 2, func(c byte) bool { return c != '0' }},
+	// level 4: the KB5008383 protections must be explicitly enforced (1)
+	{"AttributeAuthorizationOnLDAPAdd", 28, 4, func(c byte) bool { return c != '1' }},
+	{"BlockOwnerImplicitRights", 29, 4, func(c byte) bool { return c != '1' }},
 }
 
 func (x *index) dsHeuristics(level int) []string {
 	h := x.s.Domain.DSHeuristics
 	var out []string
 	for _, f := range dsHeuristicFlags {
-		if f.level == level && len(h) >= f.pos && f.bad(h[f.pos-1]) {
-			out = append(out, fmt.Sprintf("dSHeuristics=%s: %s=%c (position %d)", h, f.name, h[f.pos-1], f.pos))
+		c := byte('0') // an unset character keeps its default, 0
+		if len(h) >= f.pos {
+			c = h[f.pos-1]
+		}
+		if f.level == level && f.bad(c) {
+			out = append(out, fmt.Sprintf("dSHeuristics=%s: %s=%c (position %d)", h, f.name, c, f.pos))
 		}
 	}
 	return out

@@ -37,17 +37,18 @@ type Snapshot struct {
 
 // Kinds of configuration objects.
 const (
-	KindTemplate = "template"           // pKICertificateTemplate
-	KindCA       = "enrollment_service" // pKIEnrollmentService: a certification authority
-	KindPKI      = "pki_container"      // Public Key Services and its containers, NTAuthCertificates
-	KindDisplay  = "display_specifier"  // a display specifier with a context menu that runs a program
-	KindDNSZone  = "dns_zone"
-	KindSchema   = "schema"       // the schema head
-	KindKDSKey   = "kds_root_key" // msKds-ProvRootKey: the gMSA root keys
-	KindDPAPI    = "dpapi_key"    // BCKUPKEY_* secrets: the DPAPI domain backup keys
-	KindGPO      = "gpo"          // a group policy linked above a privileged object
-	KindSysvol   = "sysvol"       // the SYSVOL replication settings
-	KindDFSR     = "dfsr"         // DFSR settings of SYSVOL (global and per-DC)
+	KindTemplate     = "template"           // pKICertificateTemplate
+	KindCA           = "enrollment_service" // pKIEnrollmentService: a certification authority
+	KindPKI          = "pki_container"      // Public Key Services and its containers, NTAuthCertificates
+	KindDisplay      = "display_specifier"  // a display specifier with a context menu that runs a program
+	KindDNSZone      = "dns_zone"
+	KindDNSContainer = "dns_container" // a MicrosoftDNS container
+	KindSchema       = "schema"        // the schema head
+	KindKDSKey       = "kds_root_key"  // msKds-ProvRootKey: the gMSA root keys
+	KindDPAPI        = "dpapi_key"     // BCKUPKEY_* secrets: the DPAPI domain backup keys
+	KindGPO          = "gpo"           // a group policy linked above a privileged object
+	KindSysvol       = "sysvol"        // the SYSVOL replication settings
+	KindDFSR         = "dfsr"          // DFSR settings of SYSVOL (global and per-DC)
 )
 
 // ConfigObject is one object of the configuration partition, or of the domain
@@ -96,7 +97,7 @@ type Domain struct {
 	AdminSDHolderSD []byte `json:"adminsdholder_sd,omitempty"`
 }
 
-var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindSysvol, KindDFSR}
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindSysvol, KindDFSR}
 
 // Object classes kept in a snapshot.
 const (
