@@ -305,8 +305,8 @@ seed_config() {
   } | ldb_add "$t"
   # the template's enrollment right for Domain Users (what ESC1 needs)
   set_sd "$t" "CN=CareUser,CN=Certificate Templates,$pki" "$(with_ace "$(sddl_of "$t" "CN=CareUser,CN=Certificate Templates,$pki")" "(OA;;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;;DU)")"
-  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" msdns="CN=MicrosoftDNS,CN=System,$B"
-  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr" "$msdns"; do
+  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" msdns="CN=MicrosoftDNS,CN=System,$B" ou="OU=Lab,$B"
+  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr" "$msdns" "$ou"; do
     sddl_of "$t" "$o" >"$t/sddl/$(echo "$o" | md5sum | cut -c1-12)"
   done
   set_sd "$t" "$dc" "$(with_ace "$(cat "$t/sddl/$(echo "$dc" | md5sum | cut -c1-12)")" "(A;;WD;;;$helpdesk)")"
@@ -314,6 +314,8 @@ seed_config() {
   set_sd "$t" "$schema" "$(with_ace "$(cat "$t/sddl/$(echo "$schema" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
   set_sd "$t" "$dfsr" "$(with_ace "$(cat "$t/sddl/$(echo "$dfsr" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$msdns" "$(with_ace "$(cat "$t/sddl/$(echo "$msdns" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
+  # helpdesk_user may link a GPO on the OU of the privileged lab accounts
+  set_sd "$t" "$ou" "$(with_ace "$(cat "$t/sddl/$(echo "$ou" | md5sum | cut -c1-12)")" "(OA;;WP;f30e3bbe-9ff0-11d1-b603-0000f80367c1;;$helpdesk)")"
   local web="CN=CareWeb,CN=Certificate Templates,$pki" ca="CN=CA1,CN=Enrollment Services,$pki" sa="CN=Schema Admins,CN=Users,$B"
   set_sd "$t" "$web" "$(with_ace "$(cat "$t/sddl/$(echo "$web" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$ca" "$(with_ace "$(cat "$t/sddl/$(echo "$ca" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
@@ -356,7 +358,7 @@ fix_config() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=CA1" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
   for o in "CN=DC1,OU=Domain Controllers,$B" "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" "CN=Schema,CN=Configuration,$B" \
     "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" \
-    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" "CN=MicrosoftDNS,CN=System,$B"; do
+    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" "CN=MicrosoftDNS,CN=System,$B" "OU=Lab,$B"; do
     set_sd "$t" "$o" "$(cat "$t/sddl/$(echo "$o" | md5sum | cut -c1-12)")"
   done
   ldb "$t" <<LDIF

@@ -388,6 +388,18 @@ var permissionLevel2Checkpoints = []checkpoint{
 		}
 		return out, len(x.dcs) > 0
 	}},
+	// ANSSI vuln_permissions_gpo_container_priv: potentially dangerous permissions
+	// (linking a GPO with gPLink among them) on the OUs and containers above a
+	// privileged account or a DC.
+	{"vuln2_permissions_gpo_container_priv", 2, func(x *index) ([]string, bool) {
+		var out []string
+		containers := x.configOfKind(KindContainer)
+		for _, c := range containers {
+			found, _ := x.weakControls(c.DN, c.SD)
+			out = append(out, found...)
+		}
+		return out, len(containers) > 0
+	}},
 	{"vuln2_privileged_members_perm", 2, func(x *index) ([]string, bool) {
 		var out []string
 		for i := range x.s.Objects {

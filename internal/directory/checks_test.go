@@ -197,6 +197,8 @@ func healthy(t *testing.T) *Snapshot {
 			SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1160"}, ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: sidAuthenticated})},
 		{DN: "CN=MicrosoftDNS,DC=DomainDnsZones," + base, Kind: KindDNSContainer, Name: "MicrosoftDNS", SD: adminSD},
 		{DN: "CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindSysvol, FRS: true, DFSRFlags: 48},
+		{DN: "CN=Users," + base, Kind: KindContainer, Name: "Users", SD: buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"},
+			ACE{Type: aceAccessAllowedObject, Mask: rightCreateChild, ObjectType: "bf967aba-0de6-11d0-a285-00aa003049e2", SID: sidAccountOperators})},
 		{DN: "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System," + base, Kind: KindDFSR, SD: adminSD},
 	}
 	return s
@@ -456,6 +458,9 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln2_privileged_members_perm", func(t *testing.T, s *Snapshot) {
 			find(s, "Administrator").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: "00299570-246d-11d0-a768-00aa006e0529", SID: dom + "-1300"})
 		}, "CN=Administrator,CN=Users,DC=care,DC=test: CN=Staff,CN=Users,DC=care,DC=test (User-Force-Change-Password)", nil, nil},
+		{"vuln2_permissions_gpo_container_priv", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Users,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowedObject, Mask: rightWriteProperty, ObjectType: "f30e3bbe-9ff0-11d1-b603-0000f80367c1", SID: dom + "-1101"})
+		}, "CN=Users,DC=care,DC=test: CN=alice,CN=Users,DC=care,DC=test (gPLink)", nil, nil},
 		{"vuln2_rodc_priv_revealed", func(_ *testing.T, s *Snapshot) {
 			o := find(s, "RODC1$")
 			o.Revealed = append(o.Revealed, find(s, "Administrator").DN)

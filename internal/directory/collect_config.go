@@ -187,8 +187,8 @@ func (s *session) sysvol(snap *Snapshot) error {
 	return nil
 }
 
-// gpos reads the group policies linked on the domain head and on every container
-// above a privileged account or a DC, with their descriptors.
+// gpos reads the containers above a privileged account or a DC and the group
+// policies linked on them or on the domain head, with their descriptors.
 func (s *session) gpos(ctx context.Context, snap *Snapshot) error {
 	containers := map[string]bool{strings.ToLower(snap.BaseDN): true}
 	base := strings.ToLower(snap.BaseDN)
@@ -213,12 +213,15 @@ func (s *session) gpos(ctx context.Context, snap *Snapshot) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		e, err := s.base(c, []string{"gPLink"})
+		e, err := s.base(c, []string{"cn", "gPLink", "nTSecurityDescriptor"}, sdFlags)
 		if err != nil {
 			return err
 		}
 		if e == nil {
 			continue
+		}
+		if c != base { // the domain head has its own checkpoints
+			snap.Config = append(snap.Config, ConfigObject{DN: e.DN, Kind: KindContainer, Name: e.GetAttributeValue("cn"), SD: e.GetRawAttributeValue("nTSecurityDescriptor")})
 		}
 		for _, g := range gpLinks(e.GetAttributeValue("gPLink")) {
 			key := strings.ToLower(g)

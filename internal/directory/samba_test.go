@@ -240,6 +240,7 @@ func TestSambaDirectory(t *testing.T) {
 			"vuln1_permissions_msdns":                        "CN=MicrosoftDNS,CN=System,DC=care,DC=test ← CN=helpdesk_user",
 			"vuln2_permissions_dc":                           "CN=DC1,OU=Domain Controllers,DC=care,DC=test: CN=helpdesk_user",
 			"vuln2_privileged_members_perm":                  "CN=Domain Admins,CN=Users,DC=care,DC=test: CN=helpdesk_user",
+			"vuln2_permissions_gpo_container_priv":           "OU=Lab,DC=care,DC=test: CN=helpdesk_user,OU=Lab,DC=care,DC=test (gPLink)",
 			"vuln1_certificates_vuln":                        "RSA 768 bits (CN=CA1 faible)",
 			"vuln2_certificates_vuln":                        "certificat illisible",
 			"vuln3_certificates_vuln":                        "RSA 768 bits",

@@ -47,6 +47,7 @@ const (
 	KindKDSKey       = "kds_root_key"  // msKds-ProvRootKey: the gMSA root keys
 	KindDPAPI        = "dpapi_key"     // BCKUPKEY_* secrets: the DPAPI domain backup keys
 	KindGPO          = "gpo"           // a group policy linked above a privileged object
+	KindContainer    = "container"     // an OU or container above a privileged object
 	KindSysvol       = "sysvol"        // the SYSVOL replication settings
 	KindDFSR         = "dfsr"          // DFSR settings of SYSVOL (global and per-DC)
 )
@@ -97,7 +98,7 @@ type Domain struct {
 	AdminSDHolderSD []byte `json:"adminsdholder_sd,omitempty"`
 }
 
-var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindSysvol, KindDFSR}
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR}
 
 // Object classes kept in a snapshot.
 const (
