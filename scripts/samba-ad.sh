@@ -130,7 +130,9 @@ seed() {
     user sid_user 512
     user dcsync_user 512
     user helpdesk_user 512
-    for i in $(seq -w 1 30); do user "dormant$i" 512 "lastLogonTimestamp: $old2006"; done
+    # dormant: idle since 2006, password back-dated below, and never expiring (31 of
+    # about 100 enabled users, over ANSSI's 10 % for vuln_dont_expire)
+    for i in $(seq -w 1 30); do user "dormant$i" 66048 "lastLogonTimestamp: $old2006"; done
     for i in $(seq -w 1 51); do user "opadm$i" 512 $'adminCount: 1\nlastLogonTimestamp: '"$now"; done
     computer SRV01 528384 "Windows Server 2008 R2 Standard" "6.1 (7601)" "lastLogonTimestamp: $now"
     computer SRV02 16781312 "Windows Server 2019 Standard" "10.0 (17763)" $'msDS-AllowedToDelegateTo: cifs/dc1.care.test\nlastLogonTimestamp: '"$now"
@@ -187,7 +189,7 @@ pwdProperties: 17
 dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,$B
 changetype: modify
 replace: dSHeuristics
-dSHeuristics: 0000002001000001
+dSHeuristics: 0000002101000001
 
 dn: CN=DC1,OU=Domain Controllers,$B
 changetype: modify
@@ -240,6 +242,8 @@ userAccountControl: 2080
 replace: pwdLastSet
 pwdLastSet: $old2012
 
+$(for i in $(seq -w 1 30); do printf 'dn: %s\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: %s\n\n' "$(lab "dormant$i")" "$old2006"; done)
+
 dn: $(lab orphan_user)
 changetype: modify
 add: sIDHistory
@@ -265,11 +269,144 @@ LDIF
   sddl_of "$t" "$da" >"$t/sddl/da"; sddl_of "$t" "$rev" >"$t/sddl/rev"
   local dcsync helpdesk auditor
   dcsync=$(sid_of "$t" dcsync_user); helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
-  set_sd "$t" "$root" "$(with_ace "$(cat "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)")"
+  # the domain head also gets helpdesk_user as owner: the owner checkpoint looks at
+  # every object older than seven days, and everything else here is minutes old
+  set_sd "$t" "$root" "$(with_ace "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)")"
   set_sd "$t" "$holder" "$(with_ace "$(cat "$t/sddl/holder")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$da" "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/da")"
   set_sd "$t" "$rev" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/rev")"
+  seed_config "$t"
   echo "samba-ad: seeded"
+}
+
+# dNSProperty value (MS-DNSP 2.3.2.1): DSPROPERTY_ZONE_ALLOW_UPDATE (id 2) = $1
+zone_update() { python3 -c 'import base64,struct,sys; print(base64.b64encode(struct.pack("<5I", 1, 1, 0, 1, 2) + bytes([int(sys.argv[1]), 0])).decode())' "$1"; }
+
+# seed_config: the permission, certificate-services, DNS, SYSVOL and
+# service-account checkpoints (configuration partition and CN=System).
+seed_config() {
+  local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" helpdesk auditor dc="CN=DC1,OU=Domain Controllers,$B"
+  local gpo="CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" schema="CN=Schema,CN=Configuration,$B"
+  helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
+  # a CA certificate with a 768-bit RSA key, and a value that is no certificate
+  openssl req -x509 -newkey rsa:768 -nodes -days 30 -subj "/CN=CA1 faible" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
+  {
+    # ESC1: enrollee supplies the subject of a client-authentication certificate
+    printf 'dn: CN=CareUser,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\nmsPKI-Enrollment-Flag: 0\nmsPKI-RA-Signature: 0\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.2\n\n' "$pki"
+    printf 'dn: CN=CareWeb,CN=Certificate Templates,%s\nobjectClass: pKICertificateTemplate\nmsPKI-Certificate-Name-Flag: 1\npKIExtendedKeyUsage: 1.3.6.1.5.5.7.3.1\n\n' "$pki"
+    printf 'dn: CN=CA1,CN=Enrollment Services,%s\nobjectClass: pKIEnrollmentService\ncertificateTemplates: CareUser\ncertificateTemplates: CareWeb\ncACertificate:: %s\ncACertificate:: %s\n\n' \
+      "$pki" "$(openssl x509 -in "$t/ca1.pem" -outform DER | base64 -w0)" "$(printf 'not a certificate' | base64 -w0)"
+    printf 'dn: CN=DnsAdmins,CN=Users,%s\nobjectClass: group\nsAMAccountName: DnsAdmins\ngroupType: -2147483644\nmember: %s\n\n' "$B" "$(lab helpdesk_user)"
+    printf 'dn: CN=MicrosoftDNS,CN=System,%s\nobjectClass: container\n\n' "$B"
+    printf 'dn: DC=care.test,CN=MicrosoftDNS,CN=System,%s\nobjectClass: dnsZone\ndNSProperty:: %s\n\n' "$B" "$(zone_update 1)"
+    printf 'dn: CN=Domain System Volume (SYSVOL share),CN=File Replication Service,CN=System,%s\nobjectClass: nTFRSReplicaSet\n\n' "$B"
+    printf 'dn: CN=CLUSTER01,OU=Lab,%s\nobjectClass: computer\nsAMAccountName: CLUSTER01$\nuserAccountControl: 4096\nservicePrincipalName: MSClusterVirtualServer/CLUSTER01\n\n' "$B"
+    printf 'dn: CN=msa_app,CN=Managed Service Accounts,%s\nobjectClass: msDS-ManagedServiceAccount\nsAMAccountName: msa_app$\nuserAccountControl: 4096\n\n' "$B"
+  } | ldb_add "$t"
+  # the template's enrollment right for Domain Users (what ESC1 needs)
+  set_sd "$t" "CN=CareUser,CN=Certificate Templates,$pki" "$(with_ace "$(sddl_of "$t" "CN=CareUser,CN=Certificate Templates,$pki")" "(OA;;CR;0e10c968-78fb-11d2-90d4-00c04f79dc55;;DU)")"
+  local dfsr="CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" msdns="CN=MicrosoftDNS,CN=System,$B" ou="OU=Lab,$B"
+  for o in "$dc" "$gpo" "$schema" "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" "$dfsr" "$msdns" "$ou"; do
+    sddl_of "$t" "$o" >"$t/sddl/$(echo "$o" | md5sum | cut -c1-12)"
+  done
+  set_sd "$t" "$dc" "$(with_ace "$(cat "$t/sddl/$(echo "$dc" | md5sum | cut -c1-12)")" "(A;;WD;;;$helpdesk)")"
+  set_sd "$t" "$gpo" "$(with_ace "$(cat "$t/sddl/$(echo "$gpo" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$schema" "$(with_ace "$(cat "$t/sddl/$(echo "$schema" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
+  set_sd "$t" "$dfsr" "$(with_ace "$(cat "$t/sddl/$(echo "$dfsr" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$msdns" "$(with_ace "$(cat "$t/sddl/$(echo "$msdns" | md5sum | cut -c1-12)")" "(A;;WO;;;$helpdesk)")"
+  # helpdesk_user may link a GPO on the OU of the privileged lab accounts
+  set_sd "$t" "$ou" "$(with_ace "$(cat "$t/sddl/$(echo "$ou" | md5sum | cut -c1-12)")" "(OA;;WP;f30e3bbe-9ff0-11d1-b603-0000f80367c1;;$helpdesk)")"
+  local web="CN=CareWeb,CN=Certificate Templates,$pki" ca="CN=CA1,CN=Enrollment Services,$pki" sa="CN=Schema Admins,CN=Users,$B"
+  set_sd "$t" "$web" "$(with_ace "$(cat "$t/sddl/$(echo "$web" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  set_sd "$t" "$ca" "$(with_ace "$(cat "$t/sddl/$(echo "$ca" | md5sum | cut -c1-12)")" "(A;;GA;;;$helpdesk)")"
+  # Schema Admins unreadable for the auditor: a critical object the analysis cannot read
+  set_sd "$t" "$sa" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/$(echo "$sa" | md5sum | cut -c1-12)")"
+  # Domain Admins: also under helpdesk_user's full control (a privileged group's permissions)
+  set_sd "$t" "CN=Domain Admins,CN=Users,$B" "$(with_ace "$(sddl_of "$t" "CN=Domain Admins,CN=Users,$B")" "(A;;GA;;;$helpdesk)")"
+  ldb "$t" <<LDIF
+dn: CN=user-Display,CN=409,CN=DisplaySpecifiers,CN=Configuration,$B
+changetype: modify
+add: adminContextMenu
+adminContextMenu: 9,Reset Password...,\\\\helpdesk\\tools\\resetpw.bat
+
+dn: CN=DFSR-GlobalSettings,CN=System,$B
+changetype: modify
+replace: msDFSR-Flags
+msDFSR-Flags: 0
+
+dn: $dc
+changetype: modify
+replace: userAccountControl
+userAccountControl: 8192
+LDIF
+  ldb_relaxed "$t" <<LDIF
+dn: CN=CLUSTER01,OU=Lab,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: 130000000000000000
+
+dn: CN=msa_app,CN=Managed Service Accounts,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $(filetime 200)
+LDIF
+}
+
+fix_config() {
+  local t=$1 pki="CN=Public Key Services,CN=Services,CN=Configuration,$B" now o
+  now=$(filetime 1)
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=CA1" -keyout "$t/ca1.key" -out "$t/ca1.pem" >/dev/null 2>&1
+  for o in "CN=DC1,OU=Domain Controllers,$B" "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,$B" "CN=Schema,CN=Configuration,$B" \
+    "CN=CareWeb,CN=Certificate Templates,$pki" "CN=CA1,CN=Enrollment Services,$pki" "CN=Schema Admins,CN=Users,$B" \
+    "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,$B" "CN=MicrosoftDNS,CN=System,$B" "OU=Lab,$B"; do
+    set_sd "$t" "$o" "$(cat "$t/sddl/$(echo "$o" | md5sum | cut -c1-12)")"
+  done
+  ldb "$t" <<LDIF
+dn: CN=CareUser,CN=Certificate Templates,$pki
+changetype: modify
+replace: msPKI-Certificate-Name-Flag
+msPKI-Certificate-Name-Flag: 0
+
+dn: CN=CA1,CN=Enrollment Services,$pki
+changetype: modify
+replace: cACertificate
+cACertificate:: $(openssl x509 -in "$t/ca1.pem" -outform DER | base64 -w0)
+
+dn: CN=DnsAdmins,CN=Users,$B
+changetype: modify
+delete: member
+
+dn: DC=care.test,CN=MicrosoftDNS,CN=System,$B
+changetype: modify
+replace: dNSProperty
+dNSProperty:: $(zone_update 2)
+
+dn: CN=user-Display,CN=409,CN=DisplaySpecifiers,CN=Configuration,$B
+changetype: modify
+delete: adminContextMenu
+adminContextMenu: 9,Reset Password...,\\\\helpdesk\\tools\\resetpw.bat
+
+dn: CN=DFSR-GlobalSettings,CN=System,$B
+changetype: modify
+replace: msDFSR-Flags
+msDFSR-Flags: 48
+
+dn: CN=DC1,OU=Domain Controllers,$B
+changetype: modify
+replace: userAccountControl
+userAccountControl: 532480
+LDIF
+  ldb_relaxed "$t" <<LDIF
+dn: CN=CLUSTER01,OU=Lab,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $now
+
+dn: CN=msa_app,CN=Managed Service Accounts,$B
+changetype: modify
+replace: pwdLastSet
+pwdLastSet: $now
+LDIF
 }
 
 fix() {
@@ -298,8 +435,9 @@ fix() {
     printf 'dn: CN=SRVOLD,OU=Lab,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 4098\n\n' "$B"
     printf 'dn: CN=Guest,CN=Users,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 66082\n\n' "$B"
     printf 'dn: %s\nchangetype: modify\nreplace: pwdProperties\npwdProperties: 1\n-\nreplace: ms-DS-MachineAccountQuota\nms-DS-MachineAccountQuota: 0\n\n' "$B"
-    printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\ndelete: dSHeuristics\n\n' "$B"
-    printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 28\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"
+    # ANSSI's level-5 value: defaults, with the KB5008383 protections enforced
+    printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\nreplace: dSHeuristics\ndSHeuristics: 0000000001000000000200000001130\n\n' "$B"
+    printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 24\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"
     printf 'dn: CN=partner.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 4\n\n' "$B"
     printf 'dn: CN=forest.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"
     printf 'dn: CN=inbound.example,CN=System,%s\nchangetype: modify\nreplace: trustAttributes\ntrustAttributes: 8\n\n' "$B"
@@ -318,6 +456,7 @@ fix() {
   set_sd "$t" "CN=AdminSDHolder,CN=System,$B" "$(cat "$t/sddl/holder")"
   set_sd "$t" "CN=Domain Admins,CN=Users,$B" "$(cat "$t/sddl/da")"
   set_sd "$t" "$(lab rev_admin)" "$(cat "$t/sddl/rev")"
+  fix_config "$t"
   echo "samba-ad: fixed"
 }
 

@@ -89,6 +89,7 @@ func chuDomain(at time.Time, fixed bool) *directory.Snapshot {
 			group("Protected Users", sid+"-525"))
 	}
 	return &directory.Snapshot{Format: directory.SnapshotFormat, CollectedAt: at, Server: "dc01.chu.local:636", BaseDN: base,
-		Domain:  directory.Domain{DNSName: "chu.local", SID: sid, FunctionalLevel: 7, ForestLevel: 7, MachineAccountQuota: 0, SmartcardExpire: "TRUE"},
+		Domain: directory.Domain{DNSName: "chu.local", SID: sid, FunctionalLevel: 7, ForestLevel: 7, MachineAccountQuota: 0, SmartcardExpire: "TRUE",
+			DSHeuristics: "0000000001000000000200000001130"}, // the KB5008383 protections enforced, as ANSSI asks
 		Objects: objects}
 }

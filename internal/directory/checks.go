@@ -36,13 +36,15 @@ const (
 	krbtgtMaxAge       = 366
 	privPasswordMaxAge = 3 * 365
 	dormantAfter       = 365
-	dormantShare       = 25 // percent of enabled users
+	dormantPassword    = 3 * 365
+	dormantShare       = 25 // percent of enabled users and computers
+	dontExpireShare    = 10 // percent of enabled users
 	dcPasswordMaxAge   = 45
 	dcInactiveAfter    = 45
-	serverActiveWithin = 45
 	serverInactive     = 90
 	trustPasswordAge   = 365
 	maxPrivileged      = 50
+	ownerGrace         = 7 // days an object may keep its creator as owner
 )
 
 // checkpoint evaluates one ANSSI checkpoint: the failing objects, or applicable=false.
@@ -92,7 +94,12 @@ func CheckpointIDs() []string {
 	return ids
 }
 
-var checkpoints = []checkpoint{
+// checkpoints is the catalogue, in evaluation order: accounts and domain settings,
+// permissions and configuration objects (checks_perms.go), certificate services
+// (checks_adcs.go).
+var checkpoints = slices.Concat(accountCheckpoints, permissionCheckpoints, permissionLevel2Checkpoints, adcsCheckpoints)
+
+var accountCheckpoints = []checkpoint{
 	{"vuln2_krbtgt", 2, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool {
 			return rid(o.SID) == ridKrbtgt && x.days(o.PwdLastSet, o.Created) > krbtgtMaxAge
@@ -140,23 +147,42 @@ var checkpoints = []checkpoint{
 	{"vuln1_dont_expire_priv", 1, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool { return x.privEnabled(o) && o.UAC&uacDontExpirePassword != 0 }, ClassUser, ClassComputer), true
 	}},
+	// ANSSI vuln_dont_expire: fails only when more than 10 % of the enabled user
+	// accounts have a password that never expires.
 	{"vuln2_dont_expire", 2, func(x *index) ([]string, bool) {
-		return x.accounts(func(o *Object) bool { return o.Enabled() && o.UAC&uacDontExpirePassword != 0 }, ClassUser), true
+		enabled := 0
+		never := x.accounts(func(o *Object) bool {
+			if !o.Enabled() {
+				return false
+			}
+			enabled++
+			return o.UAC&uacDontExpirePassword != 0
+		}, ClassUser)
+		if enabled == 0 {
+			return nil, false
+		}
+		if len(never)*100 <= dontExpireShare*enabled {
+			return nil, true
+		}
+		return never, true
 	}},
 	{"vuln1_password_change_priv", 1, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool {
 			return x.privEnabled(o) && x.days(o.PwdLastSet, o.Created) > privPasswordMaxAge
 		}, ClassUser), true
 	}},
+	// ANSSI vuln_user_accounts_dormant: enabled users and computers whose password
+	// is older than three years and that have not logged on for a year (or never);
+	// fails when they are more than 25 % of the enabled accounts.
 	{"vuln1_user_accounts_dormant", 1, func(x *index) ([]string, bool) {
 		enabled := 0
 		dormant := x.accounts(func(o *Object) bool {
-			if !o.Enabled() || isKrbtgt(o) || strings.HasSuffix(o.Name, "$") {
+			if !o.Enabled() || isKrbtgt(o) || o.UAC&uacInterdomainTrust != 0 {
 				return false
 			}
 			enabled++
-			return x.days(o.LastLogon, o.Created) > dormantAfter
-		}, ClassUser)
+			return x.days(o.PwdLastSet, o.Created) > dormantPassword && x.days(o.LastLogon, o.Created) > dormantAfter
+		}, ClassUser, ClassComputer)
 		if enabled == 0 {
 			return nil, false
 		}
@@ -165,13 +191,8 @@ var checkpoints = []checkpoint{
 		}
 		return dormant, true
 	}},
-	{"vuln2_privileged_members", 2, func(x *index) ([]string, bool) {
-		members := x.accounts(x.privEnabled, ClassUser, ClassComputer)
-		if len(members) <= maxPrivileged {
-			return nil, true
-		}
-		return members, true
-	}},
+	{"vuln1_privileged_members", 1, func(x *index) ([]string, bool) { return x.privilegedMembers(true), true }},
+	{"vuln2_privileged_members", 2, func(x *index) ([]string, bool) { return x.privilegedMembers(false), true }},
 	{"vuln2_privileged_members_no_admincount", 2, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool { return x.privEnabled(o) && o.AdminCount == 0 }, ClassUser, ClassComputer), true
 	}},
@@ -190,9 +211,11 @@ var checkpoints = []checkpoint{
 			})
 		}, ClassUser, ClassComputer, ClassGroup), true
 	}},
-	{"vuln1_functional_level", 1, func(x *index) ([]string, bool) { return x.functionalLevelIn(0, 4), true }},
-	{"vuln3_functional_level", 3, func(x *index) ([]string, bool) { return x.functionalLevelIn(5, 6), true }},
-	{"vuln4_functional_level", 4, func(x *index) ([]string, bool) { return x.functionalLevelIn(7, 9), true }},
+	// ANSSI vuln_functional_level (PingCastle S-FunctionalLevel1/3/4 agree): level 1
+	// below Windows 2008 R2 (4), level 3 below 2012 R2 (6), level 4 below 2016 (7).
+	{"vuln1_functional_level", 1, func(x *index) ([]string, bool) { return x.functionalLevelBelow(levelWin2008R2), true }},
+	{"vuln3_functional_level", 3, func(x *index) ([]string, bool) { return x.functionalLevelBelow(levelWin2012R2), true }},
+	{"vuln4_functional_level", 4, func(x *index) ([]string, bool) { return x.functionalLevelBelow(levelWin2016), true }},
 	{"vuln1_dc_obsolete", 1, func(x *index) ([]string, bool) {
 		var out []string
 		for _, dc := range x.dcs {
@@ -220,6 +243,8 @@ var checkpoints = []checkpoint{
 		}
 		return out, len(x.dcs) > 0
 	}},
+	// ANSSI vuln_password_change_server_no_change_90: every enabled server, whether
+	// or not it logged on recently.
 	{"vuln2_password_change_server_no_change_90", 2, func(x *index) ([]string, bool) { return x.serverPasswords(90) }},
 	{"vuln3_password_change_server_no_change_45", 3, func(x *index) ([]string, bool) { return x.serverPasswords(45) }},
 	{"vuln3_password_change_inactive_servers", 3, func(x *index) ([]string, bool) {
@@ -232,20 +257,9 @@ var checkpoints = []checkpoint{
 		}
 		return out, len(servers) > 0
 	}},
-	{"vuln1_dsheuristics_bad", 1, func(x *index) ([]string, bool) {
-		h := x.s.Domain.DSHeuristics
-		if len(h) >= 16 && h[15] != '0' {
-			return []string{"dSHeuristics=" + h}, true
-		}
-		return nil, true
-	}},
-	{"vuln2_dsheuristics_bad", 2, func(x *index) ([]string, bool) {
-		h := x.s.Domain.DSHeuristics
-		if len(h) >= 7 && h[6] == '2' {
-			return []string{"dSHeuristics=" + h}, true
-		}
-		return nil, true
-	}},
+	{"vuln1_dsheuristics_bad", 1, func(x *index) ([]string, bool) { return x.dsHeuristics(1), true }},
+	{"vuln2_dsheuristics_bad", 2, func(x *index) ([]string, bool) { return x.dsHeuristics(2), true }},
+	{"vuln4_dsheuristics_bad", 4, func(x *index) ([]string, bool) { return x.dsHeuristics(4), true }},
 	{"vuln2_compatible_2000_anonymous", 2, func(x *index) ([]string, bool) {
 		return x.preWin2000(func(sid string) bool { return sid == sidAnonymous || sid == sidEveryone })
 	}},
@@ -277,14 +291,15 @@ var checkpoints = []checkpoint{
 			return o.Enabled() && len(o.SPNs) > 0 && !isKrbtgt(o) && (o.EncTypes == nil || *o.EncTypes&0x18 == 0)
 		}, ClassUser), true
 	}},
+	// ANSSI vuln_dc_crypto: DES allowed on a DC is level 2, no AES level 3, RC4 level 4.
 	{"vuln2_dc_crypto", 2, func(x *index) ([]string, bool) {
-		var out []string
-		for _, dc := range x.dcs {
-			if dc.EncTypes == nil || *dc.EncTypes&0x18 == 0 || *dc.EncTypes&0x3 != 0 {
-				out = append(out, dc.DN)
-			}
-		}
-		return out, len(x.dcs) > 0
+		return x.dcsWhere(func(dc *Object, types int) bool { return types&encDES != 0 || dc.UAC&uacUseDESKeyOnly != 0 })
+	}},
+	{"vuln3_dc_crypto", 3, func(x *index) ([]string, bool) {
+		return x.dcsWhere(func(_ *Object, types int) bool { return types&encAES == 0 })
+	}},
+	{"vuln4_dc_crypto", 4, func(x *index) ([]string, bool) {
+		return x.dcsWhere(func(_ *Object, types int) bool { return types&encRC4 != 0 })
 	}},
 	{"vuln1_primary_group_id_1000", 1, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool {

@@ -275,6 +275,11 @@ func (s *session) close() { s.conn.Close() }
 
 var sdFlags = &ldap.ControlMicrosoftSDFlags{Criticality: true, ControlValue: 7} // owner, group, DACL; never the SACL
 
+// ownerFlag asks only the owner part of each descriptor ([MS-ADTS] 3.1.1.3.4.1.11,
+// OWNER_SECURITY_INFORMATION): the owner checkpoint looks at every object, and an
+// owner SID per object costs little beside full descriptors.
+var ownerFlag = &ldap.ControlMicrosoftSDFlags{Criticality: true, ControlValue: 1}
+
 func (s *session) base(dn string, attrs []string, controls ...ldap.Control) (*ldap.Entry, error) {
 	res, err := s.conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, "(objectClass=*)", attrs, controls))
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
@@ -294,7 +299,7 @@ var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAc
 	"whenCreated", "whenChanged", "pwdLastSet", "lastLogonTimestamp", "adminCount", "servicePrincipalName",
 	"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity", "msDS-SupportedEncryptionTypes",
 	"operatingSystem", "operatingSystemVersion", "dNSHostName", "sIDHistory", "member",
-	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName"}
+	"trustPartner", "trustDirection", "trustAttributes", "trustType", "flatName", "nTSecurityDescriptor", "msDS-RevealedUsers"}
 
 const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
 
@@ -381,41 +386,23 @@ func (s *session) collect(ctx context.Context) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	return snap, s.securityDescriptors(ctx, snap)
+	if err := s.securityDescriptors(ctx, snap); err != nil {
+		return nil, err
+	}
+	return snap, s.configObjects(ctx, snap)
 }
 
-// objects pages through the accounts, groups and trusts of the domain.
+// objects pages through the accounts, groups and trusts of the domain, with the
+// owner of each.
 func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scope int, filter string) error {
-	size := s.cfg.PageSize
-	if size == 0 {
-		size = 1000
-	}
-	paging := ldap.NewControlPaging(uint32(size))
-	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, objectAttrs, []ldap.Control{paging})
-	for {
-		if err := ctx.Err(); err != nil {
+	return s.each(ctx, base, scope, filter, objectAttrs, ownerFlag, func(e *ldap.Entry) error {
+		o := toObject(e)
+		if err := s.rangedMembers(e, &o); err != nil {
 			return err
 		}
-		res, err := s.conn.Search(req)
-		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		for _, e := range res.Entries {
-			o := toObject(e)
-			if err := s.rangedMembers(e, &o); err != nil {
-				return err
-			}
-			snap.Objects = append(snap.Objects, o)
-		}
-		p, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-		if p == nil || len(p.Cookie) == 0 {
-			return nil
-		}
-		paging.SetCookie(p.Cookie)
-	}
+		snap.Objects = append(snap.Objects, o)
+		return nil
+	})
 }
 
 // rangedMembers completes a large group's members: Active Directory returns them in
@@ -453,7 +440,7 @@ func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error
 	}
 	groups := privilegedGroups(snap.Domain.SID)
 	for _, o := range snap.Objects {
-		if o.IsDC() || (o.Class == ClassGroup && slices.Contains(groups, o.SID)) {
+		if o.IsDC() || (o.Class == ClassGroup && (slices.Contains(groups, o.SID) || strings.EqualFold(o.Name, "DnsAdmins"))) {
 			want[o.DN] = true
 		}
 	}
@@ -499,6 +486,7 @@ func toObject(e *ldap.Entry) Object {
 	switch {
 	case hasClass(classes, "computer"):
 		o.Class = ClassComputer
+		o.Managed = hasClass(classes, "msDS-ManagedServiceAccount") || hasClass(classes, "msDS-GroupManagedServiceAccount")
 	case hasClass(classes, "trustedDomain"):
 		o.Class = ClassTrust
 		o.Name = e.GetAttributeValue("trustPartner")
@@ -534,6 +522,14 @@ func toObject(e *ldap.Entry) Object {
 		}
 	}
 	o.Members = e.GetAttributeValues("member")
+	if sd, err := ParseSecurityDescriptor(e.GetRawAttributeValue("nTSecurityDescriptor")); err == nil {
+		o.Owner = sd.Owner
+	}
+	for _, v := range e.GetAttributeValues("msDS-RevealedUsers") {
+		if dn := dnBinaryDN(v); dn != "" && !slices.Contains(o.Revealed, dn) {
+			o.Revealed = append(o.Revealed, dn)
+		}
+	}
 	o.TrustDirection = atoi(e.GetAttributeValue("trustDirection"))
 	o.TrustAttributes = atoi(e.GetAttributeValue("trustAttributes"))
 	o.TrustType = atoi(e.GetAttributeValue("trustType"))
@@ -573,6 +569,16 @@ func filetime(v string) *time.Time {
 	}
 	t := time.Unix(n/10_000_000-11_644_473_600, 0).UTC()
 	return &t
+}
+
+// dnBinaryDN is the DN of a DN-Binary value, B:<hex length>:<hex>:<DN>
+// ([MS-ADTS] 3.1.1.2.2.2.1, Object(DN-Binary)); "" for another form.
+func dnBinaryDN(v string) string {
+	parts := strings.SplitN(v, ":", 4)
+	if len(parts) != 4 || !strings.EqualFold(parts[0], "B") {
+		return ""
+	}
+	return parts[3]
 }
 
 // dnsName turns DC=care,DC=test into care.test.

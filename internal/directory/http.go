@@ -1,11 +1,13 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -244,6 +246,14 @@ type auditData struct {
 	NA      int
 }
 
+// failFirst ranks a status for the lists of an audit: failing, then the rest.
+func failFirst(status string) int {
+	if status == Fail {
+		return 0
+	}
+	return 1
+}
+
 type levelGroup struct {
 	Level  int
 	Checks []CheckView
@@ -282,6 +292,11 @@ func (h *Handler) report(r *http.Request, lang i18n.Lang) (auditData, error) {
 	}
 	for l := 1; l <= 5; l++ {
 		if g := groups[l]; g != nil {
+			// Within a level, what still fails comes before what was fixed; each
+			// part keeps the catalogue order.
+			slices.SortStableFunc(g.Checks, func(a, b CheckView) int {
+				return cmp.Compare(failFirst(a.Status), failFirst(b.Status))
+			})
 			d.Levels = append(d.Levels, *g)
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"care/internal/directory"
 	"care/internal/testkit"
 )
 
@@ -72,5 +74,30 @@ func TestPageChoosesItsNode(t *testing.T) {
 	}
 	if resp := app.PostForm(t, ars, fmt.Sprintf("/annuaire/noeud/%d/cle", chu.ID), url.Values{}); resp.StatusCode != 403 || !strings.Contains(testkit.BodyOf(resp), `id="audits"`) {
 		t.Errorf("the ARS renews the CHU's key: %d", resp.StatusCode)
+	}
+}
+
+// On an audit's page (and in its PDF, built from the same lists) a level shows
+// the checkpoints that still fail before those fixed since the previous audit.
+func TestAuditListsFailuresBeforeFixes(t *testing.T) {
+	app := testkit.NewApp(t, testkit.SQLite(t))
+	ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
+	admin := testkit.As(t, app, "admin@demo.care.test")
+	first := tinyDomain(time.Now().Add(-2 * time.Hour))
+	first.Domain.FunctionalLevel, first.Domain.ForestLevel = 3, 3 // vuln1_functional_level fails
+	first.Domain.DSHeuristics = "00000001"                        // vuln1_dsheuristics_bad fails
+	if _, err := app.Server.Directory.Record(admin, ch.ID, first, directory.SourceImport); err != nil {
+		t.Fatal(err)
+	}
+	second := tinyDomain(time.Now().Add(-time.Hour)) // functional level fixed, dSHeuristics not
+	second.Domain.DSHeuristics = "00000001"
+	a, err := app.Server.Directory.Record(admin, ch.ID, second, directory.SourceImport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := testkit.BodyOf(app.Get(t, app.Login(t, "dsi@demo.care.test"), fmt.Sprintf("/annuaire/audits/%d", a.ID)))
+	failing, fixed := strings.Index(body, `id="vuln1_dsheuristics_bad" data-status="fail"`), strings.Index(body, `id="vuln1_functional_level" data-status="pass" data-change="fixed"`)
+	if failing < 0 || fixed < 0 || failing > fixed {
+		t.Fatalf("level 1: failing at %d, fixed at %d", failing, fixed)
 	}
 }

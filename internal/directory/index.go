@@ -240,8 +240,17 @@ func (x *index) delegationToDC(protocolTransition bool) []string {
 	return out
 }
 
-func (x *index) functionalLevelIn(lo, hi int) []string {
-	if fl := x.functionalLevel(); fl >= lo && fl <= hi {
+// msDS-Behavior-Version values ([MS-ADTS] 6.1.4.2) the functional-level checkpoints name.
+const (
+	levelWin2008R2 = 4
+	levelWin2012R2 = 6
+	levelWin2016   = 7
+)
+
+// functionalLevelBelow names the domain head when the lower of the domain and
+// forest functional levels is below want.
+func (x *index) functionalLevelBelow(want int) []string {
+	if x.functionalLevel() < want {
 		return []string{fmt.Sprintf("%s: msDS-Behavior-Version domain=%d forest=%d", x.s.BaseDN, x.s.Domain.FunctionalLevel, x.s.Domain.ForestLevel)}
 	}
 	return nil
@@ -256,12 +265,13 @@ func osMajor(v string) int {
 	return n
 }
 
+// serverPasswords lists every enabled server whose machine password is older
+// than maxAge days, active or not (ANSSI vuln_password_change_server_no_change_*).
 func (x *index) serverPasswords(maxAge int) ([]string, bool) {
 	var out []string
 	servers := x.servers()
 	for _, o := range servers {
-		active := o.LastLogon != nil && x.days(o.LastLogon, o.Created) <= serverActiveWithin
-		if active && x.days(o.PwdLastSet, o.Created) > maxAge {
+		if x.days(o.PwdLastSet, o.Created) > maxAge {
 			out = append(out, o.DN)
 		}
 	}
@@ -367,20 +377,37 @@ func (x *index) adminSDHolderPermissions() ([]string, bool) {
 	return out, true
 }
 
+// owners lists the objects whose owner is not one of the domain's trustees
+// (ANSSI vuln_owner): the domain head, AdminSDHolder, and every object created
+// more than seven days before the collection (a new object keeps its creator as
+// owner until an administrator takes it over). The owner comes from the object's
+// descriptor when the collector read it, else from the owner it read for every
+// object.
 func (x *index) owners() ([]string, bool) {
 	var out []string
-	check := func(what string, raw []byte) {
-		if sd, err := ParseSecurityDescriptor(raw); err == nil && sd.Owner != "" && !x.trustee(sd.Owner) {
-			out = append(out, fmt.Sprintf("%s ← %s", what, x.name(sd.Owner)))
+	check := func(what, owner string) {
+		if owner != "" && !x.trustee(owner) {
+			out = append(out, fmt.Sprintf("%s ← %s", what, x.name(owner)))
 		}
 	}
-	check(x.s.BaseDN, x.s.Domain.RootSD)
-	check("AdminSDHolder", x.s.Domain.AdminSDHolderSD)
+	sdOwner := func(raw []byte) string {
+		if sd, err := ParseSecurityDescriptor(raw); err == nil {
+			return sd.Owner
+		}
+		return ""
+	}
+	check(x.s.BaseDN, sdOwner(x.s.Domain.RootSD))
+	check("AdminSDHolder", sdOwner(x.s.Domain.AdminSDHolderSD))
 	for i := range x.s.Objects {
 		o := &x.s.Objects[i]
-		if len(o.SD) > 0 && (o.IsDC() || x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
-			check(o.DN, o.SD)
+		if o.Class == ClassForeign || x.days(nil, o.Created) <= ownerGrace {
+			continue
 		}
+		owner := o.Owner
+		if len(o.SD) > 0 {
+			owner = sdOwner(o.SD)
+		}
+		check(o.DN, owner)
 	}
 	return out, true
 }
@@ -438,6 +465,115 @@ func (x *index) groupLoops() []string {
 	for _, g := range groups {
 		if _, seen := idx[g]; !seen {
 			visit(g)
+		}
+	}
+	return out
+}
+
+// privilegedMembers lists the members of the privileged groups when they are more
+// than ANSSI's threshold (vuln_privileged_members): 50 accounts or three times the
+// number of domains of the forest (a snapshot holds one domain). The built-in
+// RID-500 administrator and the domain controllers are left out, each account
+// counts once; at level 1 accounts are deduplicated by sAMAccountName.
+func (x *index) privilegedMembers(byName bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := range x.s.Objects {
+		o := &x.s.Objects[i]
+		if (o.Class != ClassUser && o.Class != ClassComputer) || !x.isPrivileged(o) || o.IsDC() || rid(o.SID) == 500 {
+			continue
+		}
+		key := strings.ToLower(o.DN)
+		if byName && o.Name != "" {
+			key = strings.ToLower(o.Name)
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, o.DN)
+		}
+	}
+	if len(out) <= max(maxPrivileged, 3) {
+		return nil
+	}
+	return out
+}
+
+// Kerberos encryption types (msDS-SupportedEncryptionTypes, [MS-KILE] 2.2.7).
+const (
+	encDES = 0x1 | 0x2 // DES-CBC-CRC, DES-CBC-MD5
+	encRC4 = 0x4
+	encAES = 0x8 | 0x10 // AES128, AES256
+)
+
+// encTypesUnset is what Windows does for an account whose
+// msDS-SupportedEncryptionTypes is absent or 0: the KDC falls back to the domain
+// default (DefaultDomainSupportedEncTypes, Microsoft KB5021131), RC4 tickets with
+// at most AES session keys, and DES is off by default since Windows Server 2008 R2.
+// An absent attribute on a DC therefore reads as RC4 without AES, never as DES:
+// it fails the AES (level 3) and RC4 (level 4) checkpoints, not the DES one.
+const encTypesUnset = encRC4
+
+// dcsWhere lists the domain controllers whose effective encryption types are bad.
+func (x *index) dcsWhere(bad func(dc *Object, types int) bool) ([]string, bool) {
+	var out []string
+	for _, dc := range x.dcs {
+		types := encTypesUnset
+		shown := "absent"
+		if dc.EncTypes != nil && *dc.EncTypes != 0 {
+			types = *dc.EncTypes
+			shown = strconv.Itoa(types)
+		}
+		if bad(dc, types) {
+			out = append(out, fmt.Sprintf("%s (msDS-SupportedEncryptionTypes=%s)", dc.DN, shown))
+		}
+	}
+	return out, len(x.dcs) > 0
+}
+
+// dsHeuristic is one flag of dSHeuristics, read by its 1-based character position
+// as [MS-ADTS] 6.1.1.2.4.1.2 lays them out.
+type dsHeuristic struct {
+	name  string
+	pos   int
+	level int
+	bad   func(c byte) bool
+}
+
+// dsHeuristicFlags are the settings ANSSI's vuln_dsheuristics_bad reads: level 1 if
+// fAllowAnonNSPI or dwAdminSDExMask is not 0; level 2 if fLDAPBlockAnonOps is 2,
+// DoNotVerifyUPNAndOrSPNUniqueness is not 0, AttributeAuthorizationOnLDAPAdd or
+// BlockOwnerImplicitRights is 2 (KB5008383), or
+// DisableConfidentialAttributeEncryptionRequirements is not 0; level 4 unless
+// AttributeAuthorizationOnLDAPAdd and BlockOwnerImplicitRights are set to 1.
+// Positions from
+// [MS-ADTS] 6.1.1.2.4.1.2 (dSHeuristics): 7 fLDAPBlockAnonOps, 8 fAllowAnonNSPI,
+// 16 dwAdminSDExMask, 21 DoNotVerifyUPNAndOrSPNUniqueness, 28
+// AttributeAuthorizationOnLDAPAdd, 29 BlockOwnerImplicitRights, 31
+// DisableConfidentialAttributeEncryptionRequirements. A character past the end of
+// the value is unset: its default (0) applies.
+var dsHeuristicFlags = []dsHeuristic{
+	{"fAllowAnonNSPI", 8, 1, func(c byte) bool { return c != '0' }},
+	{"dwAdminSDExMask", 16, 1, func(c byte) bool { return c != '0' }},
+	{"fLDAPBlockAnonOps", 7, 2, func(c byte) bool { return c == '2' }},
+	{"DoNotVerifyUPNAndOrSPNUniqueness", 21, 2, func(c byte) bool { return c != '0' }},
+	{"AttributeAuthorizationOnLDAPAdd", 28, 2, func(c byte) bool { return c == '2' }},
+	{"BlockOwnerImplicitRights", 29, 2, func(c byte) bool { return c == '2' }},
+	{"DisableConfidentialAttributeEncryptionRequirements", 31, 2, func(c byte) bool { return c != '0' }},
+	// level 4: the KB5008383 protections must be explicitly enforced (1)
+	{"AttributeAuthorizationOnLDAPAdd", 28, 4, func(c byte) bool { return c != '1' }},
+	{"BlockOwnerImplicitRights", 29, 4, func(c byte) bool { return c != '1' }},
+}
+
+func (x *index) dsHeuristics(level int) []string {
+	h := x.s.Domain.DSHeuristics
+	var out []string
+	for _, f := range dsHeuristicFlags {
+		c := byte('0') // an unset character keeps its default, 0
+		if len(h) >= f.pos {
+			c = h[f.pos-1]
+		}
+		if f.level == level && f.bad(c) {
+			out = append(out, fmt.Sprintf("dSHeuristics=%s: %s=%c (position %d)", h, f.name, c, f.pos))
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,55 @@ type Snapshot struct {
 	BaseDN      string    `json:"base_dn"`
 	Domain      Domain    `json:"domain"`
 	Objects     []Object  `json:"objects"`
+	// Config holds the other objects some checkpoints read: certificate services,
+	// display specifiers, DNS zones, GPOs, keys, the schema head.
+	Config []ConfigObject `json:"config,omitempty"`
+}
+
+// Kinds of configuration objects.
+const (
+	KindTemplate     = "template"           // pKICertificateTemplate
+	KindCA           = "enrollment_service" // pKIEnrollmentService: a certification authority
+	KindPKI          = "pki_container"      // Public Key Services and its containers, NTAuthCertificates
+	KindDisplay      = "display_specifier"  // a display specifier with a context menu that runs a program
+	KindDNSZone      = "dns_zone"
+	KindDNSContainer = "dns_container" // a MicrosoftDNS container
+	KindSchema       = "schema"        // the schema head
+	KindKDSKey       = "kds_root_key"  // msKds-ProvRootKey: the gMSA root keys
+	KindDPAPI        = "dpapi_key"     // BCKUPKEY_* secrets: the DPAPI domain backup keys
+	KindGPO          = "gpo"           // a group policy linked above a privileged object
+	KindContainer    = "container"     // an OU or container above a privileged object
+	KindSysvol       = "sysvol"        // the SYSVOL replication settings
+	KindDFSR         = "dfsr"          // DFSR settings of SYSVOL (global and per-DC)
+)
+
+// ConfigObject is one object of the configuration partition, or of the domain
+// outside its accounts, with the attributes its checkpoint reads.
+type ConfigObject struct {
+	DN   string `json:"dn"`
+	Kind string `json:"kind"`
+	Name string `json:"name,omitempty"`
+	// Certificate templates: msPKI-Certificate-Name-Flag, msPKI-Enrollment-Flag,
+	// msPKI-RA-Signature, pKIExtendedKeyUsage.
+	NameFlag     int      `json:"name_flag,omitempty"`
+	EnrollFlag   int      `json:"enroll_flag,omitempty"`
+	RASignatures int      `json:"ra_signatures,omitempty"`
+	EKUs         []string `json:"ekus,omitempty"`
+	// Templates is certificateTemplates of a certification authority.
+	Templates []string `json:"templates,omitempty"`
+	// Certs are the cACertificate values (DER) of a CA or PKI container.
+	Certs [][]byte `json:"certs,omitempty"`
+	// Menus are the context-menu values of a display specifier.
+	Menus []string `json:"menus,omitempty"`
+	// AllowUpdate is DSPROPERTY_ZONE_ALLOW_UPDATE of a DNS zone ([MS-DNSP] 2.3.2.1.1).
+	AllowUpdate *int `json:"allow_update,omitempty"`
+	// LinkedOn names the containers a GPO is linked on.
+	LinkedOn []string `json:"linked_on,omitempty"`
+	// SYSVOL: FRS says the FRS replica set of SYSVOL exists; DFSRFlags is msDFSR-Flags
+	// of DFSR-GlobalSettings (-1 when absent).
+	FRS       bool   `json:"frs,omitempty"`
+	DFSRFlags int    `json:"dfsr_flags,omitempty"`
+	SD        []byte `json:"sd,omitempty"`
 }
 
 // Domain holds the settings of the domain head and of the configuration partition.
@@ -47,6 +97,8 @@ type Domain struct {
 	RootSD          []byte `json:"root_sd,omitempty"`
 	AdminSDHolderSD []byte `json:"adminsdholder_sd,omitempty"`
 }
+
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR}
 
 // Object classes kept in a snapshot.
 const (
@@ -84,6 +136,13 @@ type Object struct {
 	// SDUnreadable says the collector asked and the server gave nothing.
 	SD           []byte `json:"sd,omitempty"`
 	SDUnreadable bool   `json:"sd_unreadable,omitempty"`
+	// Owner is the owner SID of the object's descriptor, read for every object.
+	Owner string `json:"owner,omitempty"`
+	// Managed says a (group) managed service account.
+	Managed bool `json:"managed,omitempty"`
+	// Revealed are the accounts whose secrets a read-only DC holds
+	// (msDS-RevealedUsers, the DN part of each value).
+	Revealed []string `json:"revealed,omitempty"`
 	// Trust attributes (trustedDomain objects).
 	TrustDirection  int    `json:"trust_direction,omitempty"`
 	TrustAttributes int    `json:"trust_attributes,omitempty"`
@@ -147,9 +206,23 @@ func (s *Snapshot) Validate() error {
 			c.Add("snapshot", "directory.error.snapshot_class", o.DN)
 		case o.SID != "" && !validSID(o.SID):
 			c.Add("snapshot", "directory.error.snapshot_sid", o.SID)
+		case o.Owner != "" && !validSID(o.Owner):
+			c.Add("snapshot", "directory.error.snapshot_sid", o.Owner)
 		}
 		seen[dn] = true
 		if len(c.Fields()) > 20 { // enough to tell a broken file
+			break
+		}
+	}
+	for _, o := range s.Config {
+		dn := strings.ToLower(o.DN)
+		switch {
+		case !strings.HasSuffix(dn, ","+base) && !(config != "" && strings.HasSuffix(dn, ","+config)) && !strings.Contains(dn, "dnszones,"):
+			c.Add("snapshot", "directory.error.snapshot_object", o.DN)
+		case !slices.Contains(configKinds, o.Kind):
+			c.Add("snapshot", "directory.error.snapshot_class", o.DN)
+		}
+		if len(c.Fields()) > 20 {
 			break
 		}
 	}
