@@ -37,7 +37,6 @@ func TestCategoryOf(t *testing.T) {
 	}
 }
 
-
 func day(s string) time.Time {
 	t, _ := time.Parse(time.DateOnly, s)
 	return t

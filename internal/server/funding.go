@@ -74,4 +74,3 @@ func (s *Server) fundingIndicators() map[string]funding.Indicator {
 		},
 	}
 }
-
