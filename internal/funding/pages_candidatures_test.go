@@ -114,6 +114,11 @@ func TestCandidatureAPIShape(t *testing.T) {
 	if len(rules) != 4 {
 		t.Errorf("D1 aims' indicators: %v", rules)
 	}
+	// The page says so in words.
+	body = testkit.BodyOf(app.Get(t, app.Login(t, "admin@demo.care.test"), fmt.Sprintf("/financement/candidatures/%d", d1.ID)))
+	if !strings.Contains(body, `data-rule="exercise.yearly" data-available="false"`) || !strings.Contains(body, "pas encore disponible") {
+		t.Errorf("the page does not say the yearly exercise is not available yet")
+	}
 }
 
 // Who sees what on the candidature pages and API.
