@@ -153,6 +153,8 @@ func TestCandidatureScenarios(t *testing.T) {
 		{Name: "the RSSI candidates from the page", As: "rssi@demo.care.test", Method: "POST", Path: fmt.Sprintf("/financement/candidatures?org=%d", chuOrg.ID), Form: url.Values{"call": {"d2-test"}}, Status: 303},
 		{Name: "twice is refused on the page", As: "rssi@demo.care.test", Method: "POST", Path: fmt.Sprintf("/financement/candidatures?org=%d", chuOrg.ID), Form: url.Values{"call": {"d2-test"}}, Status: 409,
 			Contains: []string{"a déjà une candidature"}},
+		{Name: "a candidature without its node", As: "rssi@demo.care.test", Method: "POST", Path: "/api/v1/funding/candidatures", Body: map[string]any{"domain": "d2"}, Status: 422, Contains: []string{`"field":"org"`}},
+		{Name: "an unknown field", As: "rssi@demo.care.test", Method: "POST", Path: "/api/v1/funding/candidatures", Body: map[string]any{"org": chuOrg.ID, "domain": "d2", "amount": 3}, Status: 422},
 		{Name: "anonymous", Path: "/api/v1/funding/candidatures", Status: 401},
 	})
 }

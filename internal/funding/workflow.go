@@ -34,6 +34,9 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Candidacy, error) 
 	if err != nil {
 		return Candidacy{}, err
 	}
+	if in.Org <= 0 {
+		return Candidacy{}, refused("org", "funding.error.org_required")
+	}
 	now := s.now()
 	call, err := p.PickCall(strings.TrimSpace(in.Domain), strings.TrimSpace(in.Call), now)
 	if err != nil {
