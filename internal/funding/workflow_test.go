@@ -13,6 +13,7 @@ import (
 	"care/internal/authz"
 	"care/internal/demo"
 	"care/internal/funding"
+	"care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/testkit"
 )
@@ -251,14 +252,27 @@ func TestCandidatureWorkflow(t *testing.T) {
 		})
 
 		// The GHT candidates for its health establishments without a live
-		// candidature of their own: the CH (withdrawn), not the CHU nor the EHPAD.
+		// candidature of their own: the CH (withdrawn) and a new local hospital,
+		// not the CHU nor the EHPAD.
 		var g candidatureJSON
 		ght := app.Org(t, "GHT Littoral Émeraude")
+		local, err := app.Server.Orgs.Create(authz.WithSubject(t.Context(), app.Root(t)), org.Org{ParentID: ght.ID, Level: org.LegalEntity, Name: "Hôpital local des Grèves",
+			FINESS: org.CompleteFINESS("35000901"), Kind: org.ES, Category: org.Public, ActivityWeight: 0.05})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if resp := app.API(t, app.Token(t, "rssi.ght@demo.care.test"), "POST", "/api/v1/funding/candidatures", map[string]any{"org": ght.ID, "domain": "d2"}, &g); resp.StatusCode != 201 {
 			t.Fatalf("GHT submits: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
-		if g.Category != "ght" || len(g.Members) != 1 || g.Members[0].Org != ch.ID {
+		if g.Category != "ght" || len(g.Members) != 2 || g.Members[0].Org != ch.ID || g.Members[1].Org != local.ID {
 			t.Errorf("the GHT's candidature: %+v", g)
+		}
+		// The local hospital is carried by its GHT's candidature: not on its own.
+		p = refusedUnchanged(t, app, g.ID, 409, "a member carried by its GHT", func() *http.Response {
+			return app.API(t, app.Token(t, "rssi.ght@demo.care.test"), "POST", "/api/v1/funding/candidatures", map[string]any{"org": local.ID, "domain": "d2"}, nil)
+		})
+		if !strings.Contains(p.Detail, "GHT") {
+			t.Errorf("the carried member's message: %q", p.Detail)
 		}
 		// A medico-social structure does not candidate.
 		refusedUnchanged(t, app, 0, 422, "an EHPAD's candidature", func() *http.Response {
