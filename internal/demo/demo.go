@@ -128,6 +128,9 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedExposure(ctx, edge, ids); err != nil {
 		return false, err
 	}
+	if err := seedFunding(ctx, d, accounts, ids); err != nil {
+		return false, err
+	}
 	return true, seedDirectory(ctx, dir, ids)
 }
 

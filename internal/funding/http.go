@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/platform/docs"
 	"care/internal/platform/i18n"
@@ -24,6 +25,7 @@ var Templates embed.FS
 type Handler struct {
 	web.Pages
 	Funding *Service
+	Orgs    *org.Service
 }
 
 // In is the text in the language asked for: the English one when there is one.

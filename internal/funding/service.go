@@ -10,14 +10,27 @@ import (
 	"care/internal/audit"
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/mail"
 	"care/internal/platform/problem"
 )
 
-// Service keeps the programme content: the versions stored, the newest in force.
-// The content is readable by every logged-in person; only content managers
-// import. No node is involved.
+// Service keeps the programme content (the versions stored, the newest in
+// force: readable by every logged-in person, imported by content managers) and
+// the candidatures to its calls (workflow.go).
 type Service struct {
 	DB *db.DB
+	// Mail tells the ARS referents of a new candidature and the submitter of the
+	// decision; BaseURL makes the links of those messages. Nothing is sent when
+	// Mail is nil.
+	Mail    mail.Sender
+	BaseURL string
+	// Indicators are the platform's checks of an objective, by rule name (Rules),
+	// wired by the server from the capabilities that hold them: a rule without
+	// one shows as not available, never as a value.
+	Indicators map[string]Indicator
+	// Now is the clock of the workflow's deadlines; db.Now when nil (the demo
+	// seeds past candidatures with its own).
+	Now func() time.Time
 
 	mu     sync.Mutex
 	parsed map[int]Programme // by version: a stored text never changes
@@ -126,4 +139,11 @@ func (s *Service) Import(ctx context.Context, source []byte) (Version, error) {
 			Changes: map[string]audit.Change{"version": {Before: latest, After: p.Version}, "domains": {After: len(p.Domains)}, "calls": {After: len(p.Calls)}}})
 	})
 	return v, err
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return db.Now()
 }

@@ -62,7 +62,7 @@ func (s *Server) Routes() []Route {
 	expo := &exposure.Handler{Pages: pages, Exposure: s.Exposure, Orgs: s.Orgs, PDF: s.PDF}
 	mat := &maturity.Handler{Pages: pages, Assessments: s.Maturity, Orgs: s.Orgs, PDF: s.PDF}
 	ex := &exercise.Handler{Pages: pages, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
-	fund := &funding.Handler{Pages: pages, Funding: s.Funding}
+	fund := &funding.Handler{Pages: pages, Funding: s.Funding, Orgs: s.Orgs}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -204,6 +204,11 @@ func (s *Server) Routes() []Route {
 		{"GET /financement/programme", f(fund.Page), login},
 		{"POST /financement/programme", upTo(funding.MaxFileSize+64<<10, f(fund.Import)), login},
 		{"GET /financement/programme/versions/{version}", f(fund.Source), login},
+		{"GET /financement/candidatures", f(fund.CandidaturesPage), login},
+		{"POST /financement/candidatures", f(fund.SubmitForm), login},
+		{"GET /financement/candidatures/{id}", f(fund.CandidaturePage), login},
+		{"POST /financement/candidatures/{id}/decision", f(fund.DecideForm), login},
+		{"POST /financement/candidatures/{id}/retrait", f(fund.WithdrawForm), login},
 
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
@@ -300,6 +305,11 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/funding/domains", f(fund.APIDomains), api},
 		{"GET /api/v1/funding/calls", f(fund.APICalls), api},
 		{"POST /api/v1/funding/programme", upTo(funding.MaxFileSize, f(fund.APIImport)), api},
+		{"GET /api/v1/funding/candidatures", f(fund.APICandidatures), api},
+		{"POST /api/v1/funding/candidatures", f(fund.APISubmit), api},
+		{"GET /api/v1/funding/candidatures/{id}", f(fund.APICandidature), api},
+		{"POST /api/v1/funding/candidatures/{id}/decision", f(fund.APIDecide), api},
+		{"POST /api/v1/funding/candidatures/{id}/withdraw", f(fund.APIWithdraw), api},
 	}
 }
 

@@ -1,0 +1,175 @@
+package funding
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"care/internal/platform/web"
+)
+
+// CandidatureJSON is a candidature as the API shows it.
+type CandidatureJSON struct {
+	ID               int64        `json:"id"`
+	Org              int64        `json:"org"`
+	OrgName          string       `json:"org_name"`
+	Call             string       `json:"call"`
+	Domain           string       `json:"domain"`
+	Category         string       `json:"category"`
+	ProgrammeVersion int          `json:"programme_version"`
+	Status           string       `json:"status"`
+	Reason           string       `json:"reason"`
+	SubmittedBy      string       `json:"submitted_by"`
+	SubmittedAt      time.Time    `json:"submitted_at"`
+	DecidedBy        string       `json:"decided_by,omitempty"`
+	DecidedAt        *time.Time   `json:"decided_at"`
+	WithdrawnAt      *time.Time   `json:"withdrawn_at"`
+	Members          []MemberJSON `json:"members"`
+}
+
+// MemberJSON is an establishment a GHT's candidature carries.
+type MemberJSON struct {
+	Org  int64  `json:"org"`
+	Name string `json:"name"`
+}
+
+// SheetJSON is a candidature with its objectives and their indicators.
+type SheetJSON struct {
+	CandidatureJSON
+	Objectives []ObjectiveStateJSON `json:"objectives"`
+	Aims       []AimStateJSON       `json:"aims"`
+}
+
+// ObjectiveStateJSON is an objective of a candidature: evidence deposited (none
+// yet) and the platform's indicators.
+type ObjectiveStateJSON struct {
+	Code         string          `json:"code"`
+	Year         *int            `json:"year"`
+	Title        string          `json:"title"`
+	Prerequisite bool            `json:"prerequisite"`
+	Evidence     []string        `json:"evidence"`
+	Indicators   []IndicatorJSON `json:"indicators"`
+}
+
+// AimStateJSON is an aim of a domain whose objectives are not public.
+type AimStateJSON struct {
+	Title      string          `json:"title"`
+	Indicators []IndicatorJSON `json:"indicators"`
+}
+
+// IndicatorJSON is one indicator: its value, or available false.
+type IndicatorJSON struct {
+	Name      string `json:"name"`
+	Source    string `json:"source"`
+	Value     any    `json:"value,omitempty"`
+	Available *bool  `json:"available,omitempty"`
+}
+
+// ToCandidatureJSON is the API form of a candidature.
+func ToCandidatureJSON(c Candidacy) CandidatureJSON {
+	j := CandidatureJSON{ID: c.ID, Org: c.OrgID, OrgName: c.OrgName, Call: c.Call, Domain: c.Domain, Category: c.Category, ProgrammeVersion: c.ProgrammeVersion,
+		Status: c.Status, Reason: c.Reason, SubmittedBy: c.SubmittedBy, SubmittedAt: c.SubmittedAt, DecidedBy: c.DecidedBy, DecidedAt: c.DecidedAt,
+		WithdrawnAt: c.WithdrawnAt, Members: []MemberJSON{}}
+	for _, m := range c.Members {
+		j.Members = append(j.Members, MemberJSON{Org: m.OrgID, Name: m.Name})
+	}
+	return j
+}
+
+func indicatorsJSON(list []Reading) []IndicatorJSON {
+	out := []IndicatorJSON{}
+	for _, r := range list {
+		j := IndicatorJSON{Name: r.Name, Source: r.Source}
+		if r.Available {
+			j.Value = r.Value
+		} else {
+			no := false
+			j.Available = &no
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// ToSheetJSON is the API form of a candidature with its objectives.
+func ToSheetJSON(sh Sheet) SheetJSON {
+	j := SheetJSON{CandidatureJSON: ToCandidatureJSON(sh.Candidacy), Objectives: []ObjectiveStateJSON{}, Aims: []AimStateJSON{}}
+	for _, o := range sh.Objectives {
+		j.Objectives = append(j.Objectives, ObjectiveStateJSON{Code: o.Code, Year: optional(o.Year), Title: o.Title, Prerequisite: o.Prerequisite,
+			Evidence: o.Evidence, Indicators: indicatorsJSON(o.Indicators)})
+	}
+	for _, a := range sh.Aims {
+		j.Aims = append(j.Aims, AimStateJSON{Title: a.Title, Indicators: indicatorsJSON(a.Indicators)})
+	}
+	return j
+}
+
+type submitJSON struct {
+	Org    int64  `json:"org"`
+	Call   string `json:"call"`
+	Domain string `json:"domain"`
+}
+
+// APISubmit answers POST /api/v1/funding/candidatures ({org, call, domain};
+// call may be left out when one call of the domain is open).
+func (h *Handler) APISubmit(w http.ResponseWriter, r *http.Request) {
+	in, err := web.Decoded[submitJSON](w, r)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	c, err := h.Funding.Submit(r.Context(), Submission{Org: in.Org, Domain: in.Domain, Call: in.Call})
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusCreated, ToCandidatureJSON(c))
+}
+
+type decisionJSON struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+// APIDecide answers POST /api/v1/funding/candidatures/{id}/decision
+// ({decision: accept|reject, reason}).
+func (h *Handler) APIDecide(w http.ResponseWriter, r *http.Request) {
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
+		in, err := web.Decoded[decisionJSON](w, r)
+		if err != nil {
+			return CandidatureJSON{}, err
+		}
+		c, err := h.Funding.Decide(ctx, id, in.Decision, in.Reason)
+		return ToCandidatureJSON(c), err
+	})
+}
+
+// APIWithdraw answers POST /api/v1/funding/candidatures/{id}/withdraw.
+func (h *Handler) APIWithdraw(w http.ResponseWriter, r *http.Request) {
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
+		c, err := h.Funding.Withdraw(ctx, id)
+		return ToCandidatureJSON(c), err
+	})
+}
+
+// APICandidature answers GET /api/v1/funding/candidatures/{id}: the
+// candidature with its objectives, their evidence and indicators.
+func (h *Handler) APICandidature(w http.ResponseWriter, r *http.Request) {
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (SheetJSON, error) {
+		sh, err := h.Funding.Sheet(ctx, id)
+		return ToSheetJSON(sh), err
+	})
+}
+
+// APICandidatures answers GET /api/v1/funding/candidatures?org=…: the
+// candidatures the caller sees, under the node when given.
+func (h *Handler) APICandidatures(w http.ResponseWriter, r *http.Request) {
+	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[CandidatureJSON], error) {
+		list, err := h.Funding.Candidatures(ctx, org)
+		var out []CandidatureJSON
+		for _, c := range list {
+			out = append(out, ToCandidatureJSON(c))
+		}
+		return items(out), err
+	})
+}
