@@ -77,6 +77,28 @@ func (l Lang) T(key string, args ...any) string {
 	return fmt.Sprintf(msg, args...)
 }
 
+// N translates key for a count n, in the plural form that n takes in language l:
+// key+".one" for the singular when the catalogue has it, key otherwise. French puts 0
+// and 1 in the singular ("0 entrée", "1 entrée"), English only 1 (CLDR plural rules,
+// https://www.unicode.org/cldr/charts/latest/supplemental/language_plural_rules.html).
+// n is the message's first argument; args follow it.
+func (l Lang) N(key string, n int, args ...any) string {
+	all := append([]any{n}, args...)
+	if singular(l, n) {
+		if _, ok := catalogues[l][key+".one"]; ok {
+			return l.T(key+".one", all...)
+		}
+	}
+	return l.T(key, all...)
+}
+
+func singular(l Lang, n int) bool {
+	if l == EN {
+		return n == 1
+	}
+	return n == 0 || n == 1
+}
+
 var matcher = language.NewMatcher([]language.Tag{language.French, language.English})
 
 // FromRequest picks the language: the "lang" cookie if set, then Accept-Language, then French.
