@@ -97,4 +97,3 @@ func (s *Service) Report(ctx context.Context, id int64, format, lang string, t f
 	c.Add("format", "exercise.error.format")
 	return nil, "", c.Err()
 }
-
