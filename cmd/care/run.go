@@ -181,14 +181,14 @@ func describe(err error) error {
 func userCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("user create", "user create --email E --name N --role R --org ORG [--db …]", stderr)
 	dsn := dbFlag(fs, getenv)
-	email := fs.String("email", "", "adresse e-mail (identifiant de connexion)")
+	email := fs.String("email", "", "adresse de courriel (identifiant de connexion)")
 	name := fs.String("name", "", "nom affiché")
 	roles := make([]string, len(authz.Roles))
 	for i, r := range authz.Roles {
 		roles[i] = string(r)
 	}
 	role := fs.String("role", "", "rôle : "+strings.Join(roles, ", "))
-	orgRef := fs.String("org", "", "nœud où le rôle est tenu : identifiant, numéro FINESS ou « national »")
+	orgRef := fs.String("org", "", "structure où le rôle est tenu : identifiant, numéro FINESS ou « national »")
 	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
 		o, err := srv.Orgs.Resolve(ctx, *orgRef)
 		if err != nil {
@@ -210,7 +210,7 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("token create", "token create --user EMAIL [--name NOM] [--days N] [--db …]", stderr)
 	dsn := dbFlag(fs, getenv)
-	email := fs.String("user", "", "adresse e-mail du compte")
+	email := fs.String("user", "", "adresse de courriel du compte")
 	name := fs.String("name", "ligne de commande", "nom du jeton")
 	days := fs.Int("days", 90, "durée de validité en jours (0 : sans expiration)")
 	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
@@ -250,9 +250,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dsn := dbFlag(fs, getenv)
 	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute")
 	withDemo := fs.Bool("demo", false, "remplit une base vide avec des données de démonstration")
-	baseURL := fs.String("base-url", getenv("CARE_BASE_URL"), "adresse publique, pour les liens des e-mails (par défaut http://ADDR)")
+	baseURL := fs.String("base-url", getenv("CARE_BASE_URL"), "adresse publique, pour les liens des courriels (par défaut http://ADDR)")
 	smtpAddr := fs.String("smtp", getenv("CARE_SMTP_ADDR"), "serveur SMTP hôte:port (env CARE_SMTP_ADDR)")
-	smtpFrom := fs.String("smtp-from", envOr(getenv, "CARE_SMTP_FROM", "care@localhost"), "expéditeur des e-mails")
+	smtpFrom := fs.String("smtp-from", envOr(getenv, "CARE_SMTP_FROM", "care@localhost"), "expéditeur des courriels")
 	smtpUser := fs.String("smtp-user", getenv("CARE_SMTP_USER"), "identifiant SMTP (le mot de passe se donne par CARE_SMTP_PASSWORD)")
 	metricsAddr := fs.String("metrics-addr", "", "adresse d'un second port qui sert /metrics sans jeton (ex. 127.0.0.1:9090)")
 	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
