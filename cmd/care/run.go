@@ -258,7 +258,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
 	sileneMinimum := fs.Int("silene-minimum", 0, "niveau SILENE minimum de l'indicateur Domaine 1, non public : à renseigner quand l'ARS le communique (0 : inconnu)")
 	exposureLab := fs.Bool("exposure-lab", false, "permet aux administrateurs d'auditer des adresses non publiques (démonstrations, tests)")
-	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des analyses d'impact, ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
+	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des bilans d'impact sur l'activité (BIA), ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
 	krb5Conf := fs.String("krb5-conf", getenv("CARE_KRB5_CONF"), "configuration Kerberos (krb5.conf) : permet aux audits d'annuaire de s'authentifier par Kerberos (env CARE_KRB5_CONF)")
 	dirNets := fs.String("directory-networks", getenv("CARE_DIRECTORY_NETWORKS"), "réseaux non publics que les audits d'annuaire lancés depuis la plateforme peuvent joindre, ex. private ou 10.20.0.0/16,192.168.5.0/24 (env CARE_DIRECTORY_NETWORKS)")
 	keyFile := fs.String("secret-key-file", "", "fichier de la clé secrète de l'instance (32 octets en base64, openssl rand -base64 32 ; ou env CARE_SECRET_KEY) : chiffre les mots de passe des audits d'annuaire programmés")
