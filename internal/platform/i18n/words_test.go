@@ -124,3 +124,19 @@ func TestNoticeSaysCaReIsNotAnANSTool(t *testing.T) {
 		}
 	}
 }
+
+// Role descriptions promise only what the platform does: it has no incident
+// declarations, no candidatures or funding workflow, no passkeys and no single
+// sign-on yet (the programme page /financement/programme does exist).
+func TestRoleDescriptionsPromiseOnlyWhatExists(t *testing.T) {
+	absent := regexp.MustCompile(`(?i)incident|candidature|déclaration|preuve|signe|catalogue|passkey|clé d'accès|OIDC|SSO|declaration|evidence|signs`)
+	for _, l := range Langs {
+		for _, k := range Keys(l) {
+			if strings.HasPrefix(k, "role_desc.") {
+				if m := absent.FindString(l.T(k)); m != "" {
+					t.Errorf("%s %s = %q promises %q, which the platform does not have", l, k, l.T(k), m)
+				}
+			}
+		}
+	}
+}
