@@ -51,6 +51,7 @@ func TestFrenchPagesShowFrenchWords(t *testing.T) {
 			{"rssi@demo.care.test", fmt.Sprintf("/continuite?org=%d", chu)},
 			{"rssi@demo.care.test", "/autoevaluations"},
 			{"rssi@demo.care.test", "/exercices"},
+			{"rssi@demo.care.test", fmt.Sprintf("/annuaire?org=%d", chu)},
 			{"ars@demo.care.test", "/"},
 			{"cert@demo.care.test", "/"},
 		}
