@@ -181,14 +181,14 @@ func describe(err error) error {
 func userCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("user create", "user create --email E --name N --role R --org ORG [--db …]", stderr)
 	dsn := dbFlag(fs, getenv)
-	email := fs.String("email", "", "adresse e-mail (identifiant de connexion)")
+	email := fs.String("email", "", "adresse de courriel (identifiant de connexion)")
 	name := fs.String("name", "", "nom affiché")
 	roles := make([]string, len(authz.Roles))
 	for i, r := range authz.Roles {
 		roles[i] = string(r)
 	}
 	role := fs.String("role", "", "rôle : "+strings.Join(roles, ", "))
-	orgRef := fs.String("org", "", "nœud où le rôle est tenu : identifiant, numéro FINESS ou « national »")
+	orgRef := fs.String("org", "", "structure où le rôle est tenu : identifiant, numéro FINESS ou « national »")
 	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
 		o, err := srv.Orgs.Resolve(ctx, *orgRef)
 		if err != nil {
@@ -210,7 +210,7 @@ func userCreate(ctx context.Context, args []string, getenv func(string) string, 
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("token create", "token create --user EMAIL [--name NOM] [--days N] [--db …]", stderr)
 	dsn := dbFlag(fs, getenv)
-	email := fs.String("user", "", "adresse e-mail du compte")
+	email := fs.String("user", "", "adresse de courriel du compte")
 	name := fs.String("name", "ligne de commande", "nom du jeton")
 	days := fs.Int("days", 90, "durée de validité en jours (0 : sans expiration)")
 	return onServer(ctx, fs, args, dsn, func(_ *db.DB, srv *server.Server) error {
@@ -250,15 +250,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dsn := dbFlag(fs, getenv)
 	addr := fs.String("addr", "127.0.0.1:8080", "adresse d'écoute")
 	withDemo := fs.Bool("demo", false, "remplit une base vide avec des données de démonstration")
-	baseURL := fs.String("base-url", getenv("CARE_BASE_URL"), "adresse publique, pour les liens des e-mails (par défaut http://ADDR)")
+	baseURL := fs.String("base-url", getenv("CARE_BASE_URL"), "adresse publique, pour les liens des courriels (par défaut http://ADDR)")
 	smtpAddr := fs.String("smtp", getenv("CARE_SMTP_ADDR"), "serveur SMTP hôte:port (env CARE_SMTP_ADDR)")
-	smtpFrom := fs.String("smtp-from", envOr(getenv, "CARE_SMTP_FROM", "care@localhost"), "expéditeur des e-mails")
+	smtpFrom := fs.String("smtp-from", envOr(getenv, "CARE_SMTP_FROM", "care@localhost"), "expéditeur des courriels")
 	smtpUser := fs.String("smtp-user", getenv("CARE_SMTP_USER"), "identifiant SMTP (le mot de passe se donne par CARE_SMTP_PASSWORD)")
 	metricsAddr := fs.String("metrics-addr", "", "adresse d'un second port qui sert /metrics sans jeton (ex. 127.0.0.1:9090)")
 	secure := fs.Bool("secure-cookies", false, "cookies marqués Secure (à activer derrière HTTPS)")
 	sileneMinimum := fs.Int("silene-minimum", 0, "niveau SILENE minimum de l'indicateur Domaine 1, non public : à renseigner quand l'ARS le communique (0 : inconnu)")
 	exposureLab := fs.Bool("exposure-lab", false, "permet aux administrateurs d'auditer des adresses non publiques (démonstrations, tests)")
-	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des analyses d'impact, ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
+	horizons := fs.String("bia-horizons", getenv("CARE_BIA_HORIZONS"), "horizons des bilans d'impact sur l'activité (BIA), ex. 1h,4h,24h,72h,1w,1m (par défaut ceux de l'échelle livrée)")
 	krb5Conf := fs.String("krb5-conf", getenv("CARE_KRB5_CONF"), "configuration Kerberos (krb5.conf) : permet aux audits d'annuaire de s'authentifier par Kerberos (env CARE_KRB5_CONF)")
 	dirNets := fs.String("directory-networks", getenv("CARE_DIRECTORY_NETWORKS"), "réseaux non publics que les audits d'annuaire lancés depuis la plateforme peuvent joindre, ex. private ou 10.20.0.0/16,192.168.5.0/24 (env CARE_DIRECTORY_NETWORKS)")
 	keyFile := fs.String("secret-key-file", "", "fichier de la clé secrète de l'instance (32 octets en base64, openssl rand -base64 32 ; ou env CARE_SECRET_KEY) : chiffre les mots de passe des audits d'annuaire programmés")

@@ -14,6 +14,7 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/i18n"
 	"care/internal/platform/web"
 )
 
@@ -35,6 +36,21 @@ type Entry struct {
 	ObjectID   string
 	OrgPath    string // the node the object belongs to: who may read the entry
 	Changes    map[string]Change
+}
+
+// ActionLabel names the entry's action in words, in language l: the trail stores a
+// code ("account.login"), a page shows "connexion". An action without a label shows
+// its code, so that a new one is visible rather than hidden.
+func (e Entry) ActionLabel(l i18n.Lang) string { return label(l, "audit.act.", e.Action) }
+
+// ObjectLabel names the kind of object the entry is about, in language l.
+func (e Entry) ObjectLabel(l i18n.Lang) string { return label(l, "audit.obj.", e.ObjectType) }
+
+func label(l i18n.Lang, prefix, code string) string {
+	if s := l.T(prefix + code); s != prefix+code {
+		return s
+	}
+	return code
 }
 
 // Record writes e within tx, filling the actor and address from ctx.

@@ -12,6 +12,7 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/i18n"
 )
 
 // Filter narrows the trail. The caller's scope is always applied.
@@ -90,7 +91,8 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	return out, total, rows.Err()
 }
 
-// ChangesText renders an entry's changes on one line: field: before → after.
+// ChangesText renders an entry's changes on one line, with the stored field names
+// (for the CSV export): field: before → after.
 func (e Entry) ChangesText() string {
 	var parts []string
 	for k, c := range e.Changes {
@@ -98,6 +100,27 @@ func (e Entry) ChangesText() string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, "; ")
+}
+
+// ChangesLabel renders an entry's changes on one line for a page in language l:
+// field names and yes/no in words ("niveau : — → 2 ; archivée : non → oui").
+func (e Entry) ChangesLabel(l i18n.Lang) string {
+	word := func(v any) any {
+		if b, ok := v.(bool); ok {
+			return l.T(map[bool]string{true: "audit.yes", false: "audit.no"}[b])
+		}
+		return orDash(v)
+	}
+	sep, colon := "; ", ": "
+	if l != i18n.EN {
+		sep, colon = " ; ", " : " // French puts a space before a colon or semicolon
+	}
+	var parts []string
+	for k, c := range e.Changes {
+		parts = append(parts, fmt.Sprintf("%s%s%v → %v", label(l, "audit.field.", k), colon, word(c.Before), word(c.After)))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, sep)
 }
 
 func orDash(v any) any {

@@ -127,6 +127,10 @@ func BuildPlan(l i18n.Lang, cat Catalogue, orgName string, at time.Time, p Plan,
 
 	d.H(1, l.T("continuity.doc.s7"))
 	d.P(l.T("continuity.doc.contacts_intro"))
+	// continuity.doc.cert: what must be reported are the "incidents significatifs ou
+	// graves" of décret n° 2022-715 of 27 April 2022 (CSP art. L.1111-8-2, D.1111-16-2),
+	// on the portail de signalement; the CERT Santé's 24/7 emergency number is the
+	// one the ANS page of the CaRE programme gives ("09 72 43 91 25 en cas d'urgence").
 	d.List(l.T("continuity.doc.rpcra", or(p.RPCRAName), or(p.RPCRAEmail)), l.T("continuity.doc.cert"), l.T("continuity.doc.ars"))
 
 	d.H(1, l.T("continuity.doc.s8"))

@@ -47,7 +47,7 @@ func TestImportApplicationsCSV(t *testing.T) {
 		}
 		want := []string{
 			"Ligne 2 : durée invalide « x ».",
-			"Ligne 3 : 2 colonnes au lieu de 7 (nom, type, RTO, RPO, schéma, copie hors ligne, dernier test).",
+			"Ligne 3 : nombre de colonnes (2) différent des 7 attendues (nom, type, RTO, RPO, schéma, copie hors ligne, dernier test).",
 			"Ligne 4 : CSV illisible.",
 		}
 		if got := details(p); !slices.Equal(got, want) {

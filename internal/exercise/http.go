@@ -139,6 +139,8 @@ type pageData struct {
 	Ticking      bool             // the clock runs: the exercise runs, not paused
 	At           map[int64]string // each stimulus's exercise time (hh:mm) and simulated time of day
 	Channels     string           // JSON: channel id → label, for the live script
+	Kinds        string           // JSON: log entry kind → label, for the live script
+	CellNames    string           // JSON: cell id → name, for the live script
 	Cells        map[string]string
 	Announcement string          // the kit's announcement, filled once the exercise is planned with its place
 	Simulated    map[string]bool // the cells the animation team plays (Kit.Simulated)
@@ -228,6 +230,14 @@ func pageFor(room Room, v *web.View) pageData {
 	for _, c := range e.Kit.Cells {
 		d.Cells[c.ID] = c.Name
 	}
+	kinds := map[string]string{}
+	for _, k := range LogKinds {
+		kinds[k] = v.T("exercise.kind." + k)
+	}
+	b, _ = json.Marshal(kinds)
+	d.Kinds = string(b)
+	b, _ = json.Marshal(d.Cells)
+	d.CellNames = string(b)
 	if _, err := e.details(); err == nil {
 		d.Announcement = e.communication(seat).Announcement
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"care/internal/platform/docs"
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 )
 
@@ -52,7 +53,7 @@ func (r Retex) Document(lang string, t func(key string, args ...any) string) doc
 		for _, c := range r.Criteria {
 			avg := "—"
 			if len(c.Marks) > 0 {
-				avg = fmt.Sprintf("%.1f / 3 (%d)", c.Average, len(c.Marks))
+				avg = fmt.Sprintf("%s / 3 (%d)", i18n.Lang(lang).Decimal(c.Average, 1), len(c.Marks))
 			}
 			notes := ""
 			for _, m := range c.Marks {

@@ -15,6 +15,7 @@ import (
 	"care/internal/authz"
 	"care/internal/org"
 	"care/internal/platform/docs"
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -253,13 +254,14 @@ func (h *Handler) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 	defer f.Close()
 	sheet := "Constats"
 	_ = f.SetSheetName("Sheet1", sheet)
+	fr := i18n.FR // the workbook's headers are French: so are its severities and statuses
 	rows := [][]any{{"Adresse", "Port", "Contrôle", "Gravité", "Constat", "Preuve", "Remédiation", "Statut", "Vu la première fois", "Vu la dernière fois", "Corrigé le"}}
 	for _, x := range findings {
 		fixed := ""
 		if x.FixedAt != nil {
 			fixed = x.FixedAt.Format("2006-01-02")
 		}
-		rows = append(rows, []any{x.Address, x.Port, x.Check, x.Severity, x.Title, x.Evidence, x.Remediation, x.Status,
+		rows = append(rows, []any{x.Address, x.Port, x.Check, fr.T("exposure.sev." + x.Severity), x.Title, x.Evidence, x.Remediation, fr.T("exposure.finding." + x.Status),
 			x.FirstSeen.Format("2006-01-02"), x.LastSeen.Format("2006-01-02"), fixed})
 	}
 	if err := docs.WriteRows(f, sheet, rows); err != nil {
@@ -289,23 +291,7 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	ev := ov.Evidence
-	d := docs.Doc{Title: "Exposition sur Internet — " + ov.Org.Name, Subtitle: "Rapport du " + time.Now().Format("02/01/2006")}
-	level := "—"
-	if ev.Level != nil {
-		level = strconv.Itoa(*ev.Level)
-	}
-	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
-	d.P("Les analyses de la plateforme ne sont pas les audits SILENE de l'ANSSI sur lesquels le programme CaRE définit l'indicateur du Domaine 1. " + sileneSentence(ev.Silene))
-	var rows [][]string
-	for _, x := range ov.Findings {
-		if x.Status == StatusFixed {
-			continue
-		}
-		rows = append(rows, []string{x.Address + ":" + strconv.Itoa(x.Port), x.Severity, x.Title, x.Status, x.Remediation})
-	}
-	d.H(1, "Constats à traiter")
-	d.Table([]string{"Cible", "Gravité", "Constat", "Statut", "Remédiation"}, rows)
+	d := ReportForARS(ov, time.Now())
 	out, err := h.PDF.Render(r.Context(), d.HTML())
 	if err != nil {
 		h.Fail(w, r, problem.New(problem.Conflict, "maturity.error.no_pdf"))
@@ -314,4 +300,28 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="exposition-%d.pdf"`, id))
 	_, _ = w.Write(out)
+}
+
+// ReportForARS writes the findings report for the ARS, in French: severities and
+// statuses in words, open findings only.
+func ReportForARS(ov Overview, now time.Time) docs.Doc {
+	fr := i18n.FR
+	ev := ov.Evidence
+	d := docs.Doc{Title: "Exposition sur Internet — " + ov.Org.Name, Subtitle: "Rapport du " + now.Format("02/01/2006")}
+	level := "—"
+	if ev.Level != nil {
+		level = strconv.Itoa(*ev.Level)
+	}
+	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun constat critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
+	d.P("Les analyses de la plateforme ne sont pas les audits SILENE de l'ANSSI sur lesquels le programme CaRE définit l'indicateur du Domaine 1. " + sileneSentence(ev.Silene))
+	var rows [][]string
+	for _, x := range ov.Findings {
+		if x.Status == StatusFixed {
+			continue
+		}
+		rows = append(rows, []string{x.Address + ":" + strconv.Itoa(x.Port), fr.T("exposure.sev." + x.Severity), x.Title, fr.T("exposure.finding." + x.Status), x.Remediation})
+	}
+	d.H(1, "Constats à traiter")
+	d.Table([]string{"Cible", "Gravité", "Constat", "Statut", "Remédiation"}, rows)
+	return d
 }

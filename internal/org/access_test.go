@@ -38,7 +38,7 @@ func TestWhoSeesTheOrganisations(t *testing.T) {
 			{Name: "a negative activity share is refused", As: "rssi@demo.care.test", Method: "PATCH", Path: api, Body: map[string]any{"activity_weight": -1}, Status: 422},
 			{Name: "a node may not move under its own child", As: "rssi@demo.care.test", Method: "PATCH", Path: api, Body: map[string]any{"parent_id": north}, Status: 422},
 			{Name: "a bad FINESS is refused", As: "rssi@demo.care.test", Method: "POST", Path: "/api/v1/orgs", Body: site(chu, "350001049"), Status: 422},
-			{Name: "a parent out of sight reads as unknown", As: "rssi@demo.care.test", Method: "POST", Path: "/api/v1/orgs", Body: site(far, ""), Status: 422, Contains: []string{"Nœud parent inconnu"}},
+			{Name: "a parent out of sight reads as unknown", As: "rssi@demo.care.test", Method: "POST", Path: "/api/v1/orgs", Body: site(far, ""), Status: 422, Contains: []string{"Structure de rattachement inconnue"}},
 			{Name: "the ARS referent may not create", As: "ars@demo.care.test", Method: "POST", Path: "/api/v1/orgs", Body: site(chu, ""), Status: 403},
 			{Name: "the RSSI's page", As: "rssi@demo.care.test", Path: page, Status: 200, Contains: []string{"CHU de Port-Émeraude"}},
 			{Name: "the reader's page", As: "lecteur@demo.care.test", Path: page, Status: 404, Excludes: []string{"CHU de Port-Émeraude"}},

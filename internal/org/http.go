@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
 )
@@ -171,10 +172,12 @@ type formData struct {
 	NewParent  Org         // the parent chosen for a move, if any
 }
 
-func formValues(o Org) map[string]string {
+// formValues fills the form from o. The activity share is shown as a percentage
+// with the page's decimal separator ("62,5" in French).
+func formValues(l i18n.Lang, o Org) map[string]string {
 	return map[string]string{
 		"name": o.Name, "code": o.Code, "finess": o.FINESS, "kind": string(o.Kind), "category": string(o.Category),
-		"activity_weight": strconv.FormatFloat(o.ActivityWeight, 'f', -1, 64), "level": string(o.Level),
+		"activity_weight": l.Decimal(o.ActivityPercent(), 2), "level": string(o.Level),
 		"parent_id": strconv.FormatInt(o.ParentID, 10),
 	}
 }
@@ -221,25 +224,32 @@ func (h *Handler) NewPage(w http.ResponseWriter, r *http.Request) {
 	if len(levels) > 0 {
 		o.Level = levels[len(levels)-1]
 	}
-	v.Form = formValues(o)
+	v.Form = formValues(v.Lang, o)
 	h.renderForm(w, r, v, formData{Org: o, Parent: parent, New: true, Levels: levels}, nil)
 }
 
-// readForm reads the node form. A weight that is not a number is reported together
-// with every other fault of the form, so the user corrects everything at once.
+// readForm reads the node form. The activity share is typed as a percentage, with a
+// decimal comma or point ("62,5"), and stored as a fraction (0.625) like the API's
+// activity_weight. A share that is not a number, or not between 0 and 100, is
+// reported together with every other fault of the form, so the user corrects
+// everything at once.
 func readForm(r *http.Request) (Org, error) {
 	o := Org{
 		Name: r.PostFormValue("name"), Code: r.PostFormValue("code"), FINESS: r.PostFormValue("finess"),
 		Kind: Kind(r.PostFormValue("kind")), Category: Category(r.PostFormValue("category")), Level: Level(r.PostFormValue("level")),
 	}
-	s := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("activity_weight"), ",", "."))
+	s := strings.TrimSpace(r.PostFormValue("activity_weight"))
 	if s == "" {
 		return o, nil
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	f, err := i18n.ParseDecimal(s)
+	if err != nil || f < 0 || f > 100 {
 		var c problem.Checks
-		c.Add("activity_weight", "org.error.weight_number")
+		if err != nil {
+			c.Add("activity_weight", "org.error.weight_number")
+		} else {
+			c.Add("activity_weight", "org.error.weight_percent")
+		}
 		normalise(&o)
 		if e, ok := problem.As(o.Validate()); ok {
 			for _, f := range e.Fields {
@@ -248,7 +258,7 @@ func readForm(r *http.Request) (Org, error) {
 		}
 		return o, c.Err()
 	}
-	o.ActivityWeight = f
+	o.ActivityWeight = f / 100
 	return o, nil
 }
 
@@ -276,7 +286,7 @@ func (h *Handler) Create(w http.ResponseWriter, r *http.Request) {
 // createAgain shows the creation form again with what was typed and its errors.
 func (h *Handler) createAgain(w http.ResponseWriter, r *http.Request, parent, o Org, err error) {
 	v := h.View(r, "org.new_title")
-	v.Form = formValues(o)
+	v.Form = formValues(v.Lang, o)
 	v.Form["finess"], v.Form["activity_weight"] = r.PostFormValue("finess"), r.PostFormValue("activity_weight")
 	h.renderForm(w, r, v, formData{Org: o, Parent: parent, New: true, Levels: childLevels(parent.Level)}, err)
 }
@@ -289,7 +299,7 @@ func (h *Handler) EditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := h.View(r, "org.edit_title")
-	v.Form = formValues(o)
+	v.Form = formValues(v.Lang, o)
 	if parent := r.URL.Query().Get("parent"); parent != "" {
 		v.Form["parent_id"] = parent // chosen in the move selector
 	}
@@ -323,7 +333,7 @@ func (h *Handler) Edit(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) editAgain(w http.ResponseWriter, r *http.Request, o Org, err error) {
 	v := h.View(r, "org.edit_title")
 	v.Form = map[string]string{}
-	for k := range formValues(o) {
+	for k := range formValues(v.Lang, o) {
 		v.Form[k] = r.PostFormValue(k)
 	}
 	v.Form["level"] = string(o.Level)

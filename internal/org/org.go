@@ -72,6 +72,9 @@ type Org struct {
 	UpdatedAt      time.Time
 }
 
+// ActivityPercent is the activity share as a percentage, as pages show it.
+func (o Org) ActivityPercent() float64 { return o.ActivityWeight * 100 }
+
 // IsEstablishment reports whether the node is a legal entity or a site.
 func (o Org) IsEstablishment() bool { return o.Level == LegalEntity || o.Level == Site }
 

@@ -267,7 +267,7 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 	}
 	region := app.Org(t, "R01")
 	resp = app.API(t, admin, "PATCH", "/api/v1/orgs/"+strconv.FormatInt(region.ID, 10), map[string]any{"parent_id": ght.ID}, &prob)
-	if resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "sous lui-même") {
+	if resp.StatusCode != 422 || !strings.Contains(testkit.BodyOf(resp), "rattachée à elle-même") {
 		t.Errorf("cycle: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 	}
 	resp = app.API(t, admin, "POST", "/api/v1/users", map[string]any{"email": "x@demo.care.test", "name": "X", "role": "chef", "org_id": before.ID}, &prob)

@@ -132,7 +132,7 @@ func TestJourneyExerciseRehearsal(t *testing.T) {
 	animator.open(fmt.Sprintf("/exercices/%d", id))
 	animator.submit("finishing", `button[name="step"][value="finish"]`)
 	animator.open(fmt.Sprintf("/exercices/%d/retex", id))
-	if got := animator.text("#retex-grid"); !strings.Contains(got, "2.0 / 3") {
+	if got := animator.text("#retex-grid"); !strings.Contains(got, "2 / 3 (1)") {
 		t.Errorf("the RETEX grid: %q", got)
 	}
 	if got := animator.text("#retex-timeline"); !strings.Contains(got, "mode dégradé papier") {

@@ -6,8 +6,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"time"
+
+	"care/internal/platform/i18n"
 )
 
 // Doc is a small document model — headings, paragraphs, bullet lists, tables — that
@@ -64,6 +67,13 @@ func (d *Doc) Table(header []string, rows [][]string) {
 	d.Blocks = append(d.Blocks, Block{Kind: Table, Header: header, Rows: rows})
 }
 
+// blocks is the document as written: its blocks, then the notice that says whose
+// tool produced it (CaRE is not a tool of the ANS), in the document's language.
+func (d Doc) blocks() []Block {
+	notice := Block{Kind: Paragraph, Text: i18n.Lang(d.lang()).T("docs.notice")}
+	return append(slices.Clip(d.Blocks), notice)
+}
+
 func esc(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
@@ -89,7 +99,7 @@ func (d Doc) DOCX() ([]byte, error) {
 	if d.Subtitle != "" {
 		para("Subtitle", d.Subtitle)
 	}
-	for _, b := range d.Blocks {
+	for _, b := range d.blocks() {
 		switch b.Kind {
 		case Heading:
 			para(fmt.Sprintf("Heading%d", min(max(b.Level, 1), 3)), b.Text)
@@ -189,7 +199,7 @@ func (d Doc) ODT() ([]byte, error) {
 		fmt.Fprintf(&body, `<text:p text:style-name="Subtitle">%s</text:p>`, odtText(d.Subtitle))
 	}
 	tables := 0
-	for _, b := range d.Blocks {
+	for _, b := range d.blocks() {
 		switch b.Kind {
 		case Heading:
 			lvl := min(max(b.Level, 1), 3)
@@ -311,7 +321,7 @@ tr { break-inside: avoid; }
 		fmt.Fprintf(&b, `<p class="subtitle">%s</p>`, html.EscapeString(d.Subtitle))
 	}
 	text := func(s string) string { return strings.ReplaceAll(html.EscapeString(s), "\n", "<br>") }
-	for _, bl := range d.Blocks {
+	for _, bl := range d.blocks() {
 		switch bl.Kind {
 		case Heading:
 			lvl := min(max(bl.Level, 1), 3)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"html"
 	"io"
 	"os"
 	"os/exec"
@@ -116,5 +117,39 @@ func TestLibreOfficeOpensTheFiles(t *testing.T) {
 	}
 	if content := unzip(t, back)["content.xml"]; !strings.Contains(content, "Écarts") || !strings.Contains(content, "DPI") {
 		t.Errorf("LibreOffice lost the DOCX content")
+	}
+}
+
+// Every generated document ends with the notice that CaRE is neither published nor
+// endorsed by the ANS, in the document's language (issue 13, point 19).
+func TestDocumentsSayTheyAreNotFromTheANS(t *testing.T) {
+	for _, c := range []struct{ lang, want string }{
+		{"", "ni édité ni validé par l'Agence du numérique en santé (ANS)"},
+		{"fr", "ni édité ni validé par l'Agence du numérique en santé (ANS)"},
+		{"en", "neither published nor endorsed by the Agence du numérique en santé (ANS)"},
+	} {
+		d := sample()
+		d.Lang = c.lang
+		want := html.EscapeString(c.want)
+		if !strings.Contains(d.HTML(), want) {
+			t.Errorf("lang %q: the HTML (and so the PDF) lacks the notice", c.lang)
+		}
+		docx, err := d.DOCX()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(unzip(t, docx)["word/document.xml"], want) {
+			t.Errorf("lang %q: the DOCX lacks the notice", c.lang)
+		}
+		odt, err := d.ODT()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(unzip(t, odt)["content.xml"], want) {
+			t.Errorf("lang %q: the ODT lacks the notice", c.lang)
+		}
+		if n := len(d.Blocks); n != len(sample().Blocks) {
+			t.Errorf("writing the notice changed the document's blocks (%d)", n)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -75,6 +76,54 @@ func (l Lang) T(key string, args ...any) string {
 		return msg
 	}
 	return fmt.Sprintf(msg, args...)
+}
+
+// N translates key for a count n, in the plural form that n takes in language l:
+// key+".one" for the singular when the catalogue has it, key otherwise. French puts 0
+// and 1 in the singular ("0 entrée", "1 entrée"), English only 1 (CLDR plural rules,
+// https://www.unicode.org/cldr/charts/latest/supplemental/language_plural_rules.html).
+// n is the message's first argument; args follow it.
+func (l Lang) N(key string, n int, args ...any) string {
+	all := append([]any{n}, args...)
+	if singular(l, n) {
+		if _, ok := catalogues[l][key+".one"]; ok {
+			return l.T(key+".one", all...)
+		}
+	}
+	return l.T(key, all...)
+}
+
+func singular(l Lang, n int) bool {
+	if l == EN {
+		return n == 1
+	}
+	return n == 0 || n == 1
+}
+
+// Decimal writes f with at most digits decimals (trailing zeros dropped; -1: as many
+// as needed), with the decimal separator of language l: a comma in French ("62,5"),
+// a point in English (Imprimerie nationale, Lexique des règles typographiques).
+func (l Lang) Decimal(f float64, digits int) string {
+	s := strconv.FormatFloat(f, 'f', digits, 64)
+	if digits > 0 && strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if l != EN {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// ParseDecimal reads a number typed with a decimal comma or a decimal point, spaces
+// (thousands separators) ignored.
+func ParseDecimal(s string) (float64, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+	return strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
 }
 
 var matcher = language.NewMatcher([]language.Tag{language.French, language.English})

@@ -139,6 +139,9 @@ type View struct {
 // T translates a key in the page's language.
 func (v *View) T(key string, args ...any) string { return v.Lang.T(key, args...) }
 
+// N translates a key for a count n (the message's first argument), singular or plural.
+func (v *View) N(key string, n int, args ...any) string { return v.Lang.N(key, n, args...) }
+
 // Other is the language the switch offers.
 func (v *View) Other() i18n.Lang {
 	if v.Lang == i18n.EN {

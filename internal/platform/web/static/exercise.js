@@ -36,6 +36,9 @@
   if (!live || !live.dataset.stream) { return; }
   var channels = {};
   try { channels = JSON.parse(live.dataset.channels || "{}"); } catch (e) { channels = {}; }
+  var kinds = {}, cells = {};
+  try { kinds = JSON.parse(live.dataset.kinds || "{}"); } catch (e) { kinds = {}; }
+  try { cells = JSON.parse(live.dataset.cells || "{}"); } catch (e) { cells = {}; }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -80,9 +83,9 @@
     if (!list || has(list, l.id)) { return; }
     var li = el("li");
     li.dataset.id = l.id;
-    li.appendChild(el("span", "small muted", clock(l.at) + " · " + l.author + (l.cell ? " (" + l.cell + ")" : "")));
+    li.appendChild(el("span", "small muted", clock(l.at) + " · " + l.author + (l.cell ? " (" + (cells[l.cell] || l.cell) + ")" : "")));
     li.appendChild(document.createTextNode(" "));
-    li.appendChild(el("span", "badge", l.kind));
+    li.appendChild(el("span", "badge", kinds[l.kind] || l.kind));
     li.appendChild(document.createTextNode(" " + l.body));
     list.appendChild(li);
   });
