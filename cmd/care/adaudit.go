@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"care/internal/directory"
+	"care/internal/platform/i18n"
 )
 
 // adauditCmd collects an Active Directory over LDAP, evaluates the ANSSI checkpoints
@@ -105,8 +106,9 @@ func adauditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			failed++
 		}
 	}
-	fmt.Fprintf(stdout, "Domaine %s (%s), %d objets lus le %s\nNiveau ANSSI : %d/5 — %d points de contrôle en échec sur %d\n\n",
-		snap.Domain.DNSName, snap.Server, len(snap.Objects), snap.CollectedAt.Format("02/01/2006 15:04 MST"), ev.Level, failed, len(ev.Checks))
+	fmt.Fprintf(stdout, "Domaine %s (%s), %s lus le %s\nNiveau ANSSI : %d/5 — %s sur %d\n\n",
+		snap.Domain.DNSName, snap.Server, i18n.FR.N("directory.objects_count", len(snap.Objects)), snap.CollectedAt.Format("02/01/2006 15:04 MST"),
+		ev.Level, i18n.FR.N("directory.count_failed", failed), len(ev.Checks))
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NIVEAU\tÉTAT\tPOINT DE CONTRÔLE\tOBJETS\tINTITULÉ")
 	for _, r := range ev.Checks {

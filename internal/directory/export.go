@@ -45,7 +45,8 @@ func workbook(d auditData) ([]byte, error) {
 		if cv.FollowUp != nil {
 			owner, due = cv.FollowUp.Owner, cv.FollowUp.DueOn
 		}
-		rows = append(rows, []any{cv.ID, cv.ANSSI, cv.Level, cv.Status, cv.Change, len(cv.Objects), cv.Title, cv.Remediation, owner, due})
+		rows = append(rows, []any{cv.ID, cv.ANSSI, cv.Level, i18n.FR.T("directory.result." + cv.Status), i18n.FR.T("directory.change." + cv.Change),
+			len(cv.Objects), cv.Title, cv.Remediation, owner, due})
 		for _, o := range cv.Objects {
 			objects = append(objects, []any{cv.ID, o})
 		}
@@ -71,8 +72,9 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	a := d.Audit
 	doc := docs.Doc{Title: "Audit Active Directory — " + d.OrgName, Subtitle: fmt.Sprintf("Domaine %s, collecte du %s", a.Domain, a.CollectedAt.Format("02/01/2006 15:04"))}
-	doc.P(fmt.Sprintf("Niveau ANSSI du domaine : %d sur 5 (le plus bas des niveaux des points de contrôle en échec). %d points de contrôle en échec, %d réussis, %d sans objet, sur %d objets lus.",
-		a.Level, a.Failed, d.Passed, d.NA, a.Objects))
+	doc.P(fmt.Sprintf("Niveau ANSSI du domaine : %d sur 5 (le plus bas des niveaux des points de contrôle en échec). %s, %s, %s, sur %s lus.",
+		a.Level, i18n.FR.N("directory.count_failed", a.Failed), i18n.FR.N("directory.count_passed", d.Passed), i18n.FR.N("directory.count_na", d.NA),
+		i18n.FR.N("directory.objects_count", a.Objects)))
 	for _, g := range d.Levels {
 		doc.H(1, fmt.Sprintf("Niveau %d", g.Level))
 		for _, cv := range g.Checks {

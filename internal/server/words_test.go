@@ -75,7 +75,7 @@ func TestFrenchPagesShowFrenchWords(t *testing.T) {
 			if !strings.Contains(text, notice) {
 				t.Errorf("%s %s: the footer lacks the ANS notice", p.as, p.path)
 			}
-			if regexp.MustCompile(`\b1 (entrées|comptes|résultats|établissements)\b`).MatchString(text) {
+			if regexp.MustCompile(`\b1 (entrées|comptes|résultats|établissements|objets)\b`).MatchString(text) {
 				t.Errorf("%s %s: a count of one with a plural noun", p.as, p.path)
 			}
 		}
