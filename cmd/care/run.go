@@ -128,20 +128,30 @@ func parse(fs *flag.FlagSet, args []string) (bool, error) {
 	return err == nil, err
 }
 
+// openMigrated opens the database and applies the migrations it lacks.
+func openMigrated(ctx context.Context, dsn string) (*db.DB, error) {
+	d, err := db.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
 // onServer parses args, opens and migrates the database, makes sure the national
 // root exists, and runs do with the database and the server.
 func onServer(ctx context.Context, fs *flag.FlagSet, args []string, dsn *string, do func(*db.DB, *server.Server) error) error {
 	if ok, err := parse(fs, args); !ok {
 		return err
 	}
-	d, err := db.Open(ctx, *dsn)
+	d, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		return err
-	}
 	srv, err := server.New(d, server.Config{})
 	if err != nil {
 		return err
@@ -289,14 +299,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
 
-	d, err := db.Open(ctx, *dsn)
+	d, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if err := d.Migrate(ctx); err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

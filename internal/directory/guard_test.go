@@ -15,6 +15,7 @@ import (
 	"care/internal/platform/db"
 	"care/internal/server"
 	"care/internal/testkit"
+	"care/internal/testkit/tcp"
 )
 
 // trap is an LDAP port that records every byte sent to it and answers a bind with
@@ -28,21 +29,8 @@ type trap struct {
 
 func newTrap(t *testing.T, addr string, garbage bool) *trap {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen %s (the test needs root for an LDAP port): %v", addr, err)
-	}
-	tr := &trap{ln: ln, garbage: garbage}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go tr.serve(c)
-		}
-	}()
+	tr := &trap{garbage: garbage}
+	tr.ln = tcp.Listen(t, addr, tr.serve) // an LDAP port: the test needs root
 	return tr
 }
 

@@ -146,7 +146,8 @@ func (s *Service) Decide(ctx context.Context, id int64, decision, reason string)
 			}
 			return problem.New(problem.Conflict, "funding.error.step."+c.Status)
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "funding.candidature_" + decision, ObjectType: "funding_candidature", ObjectID: audit.ID(id), OrgPath: c.OrgPath,
+		action := map[string]string{Accept: "funding.candidature_accept", Reject: "funding.candidature_reject"}[decision]
+		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "funding_candidature", ObjectID: audit.ID(id), OrgPath: c.OrgPath,
 			Changes: map[string]audit.Change{"status": {Before: Submitted, After: to}, "reason": {After: reason}}})
 	})
 	if err != nil {

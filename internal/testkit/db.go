@@ -30,7 +30,13 @@ func Missing(t testing.TB, what, install string) {
 // SQLite returns a migrated database in a fresh file.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(t.Context(), filepath.Join(t.TempDir(), "care.db"))
+	return migrated(t, filepath.Join(t.TempDir(), "care.db"))
+}
+
+// migrated opens the database at dsn for the test's life and migrates it.
+func migrated(t testing.TB, dsn string) *db.DB {
+	t.Helper()
+	d, err := db.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +83,7 @@ func PostgresURL(t testing.TB) string {
 // Postgres returns a migrated database of its own on the test PostgreSQL server.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(t.Context(), PostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return migrated(t, PostgresURL(t))
 }
 
 // Engines runs fn once on SQLite and once on PostgreSQL, each with a fresh database.
