@@ -103,11 +103,19 @@ func (e Entry) ChangesText() string {
 }
 
 // ChangesLabel renders an entry's changes on one line for a page in language l:
-// field names and yes/no in words ("niveau : — → 2 ; archivée : non → oui").
+// field names, yes/no and the coded values the catalogue names in words
+// (audit.value.<object type>.<field>.<value>): "niveau : — → 2 ; archivée : non →
+// oui ; statut : déposée → acceptée".
 func (e Entry) ChangesLabel(l i18n.Lang) string {
+	var field string
 	word := func(v any) any {
 		if b, ok := v.(bool); ok {
 			return l.T(map[bool]string{true: "audit.yes", false: "audit.no"}[b])
+		}
+		if s, ok := v.(string); ok && s != "" {
+			if key := "audit.value." + e.ObjectType + "." + field + "." + s; l.T(key) != key {
+				return l.T(key)
+			}
 		}
 		return orDash(v)
 	}
@@ -117,6 +125,7 @@ func (e Entry) ChangesLabel(l i18n.Lang) string {
 	}
 	var parts []string
 	for k, c := range e.Changes {
+		field = k
 		parts = append(parts, fmt.Sprintf("%s%s%v → %v", label(l, "audit.field.", k), colon, word(c.Before), word(c.After)))
 	}
 	slices.Sort(parts)
