@@ -164,7 +164,7 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 				case <-ctx.Done():
 				}
 			}
-			timeout := hosts[next.addr].timeout(o.MinTimeout, initialTimeout, o.Timeout)
+			timeout := hosts[next.addr].timeout(next.try, o.MinTimeout, initialTimeout, o.Timeout)
 			inFlight++
 			go func() {
 				state, rtt := connect(ctx, next.probe, timeout)

@@ -6,7 +6,8 @@ import "time"
 // (RFC 6298) and nmap's scan engine do (nmap's "Timing and Performance"
 // documentation): the answers a host gives — an accepted connection or a reset —
 // measure its round trip; the wait for an attempt is the smoothed round trip plus
-// four times its variation, kept between a floor and a ceiling; a port that gave
+// four times its variation, doubled for each repeated attempt and kept between a
+// floor and a ceiling; a port that gave
 // no answer is tried again only as often as retries have been seen to pay on that
 // host; the number of attempts in flight grows while answers come back and is
 // halved when an answer shows that an earlier attempt was lost.
@@ -39,13 +40,17 @@ func (h *hostTiming) observe(rtt time.Duration, try int) {
 	h.srtt = (7*h.srtt + rtt) / 8
 }
 
-// timeout is how long an attempt on the host may wait: SRTT + 4·RTTVAR (RFC 6298
-// §2.3) between floor and ceiling; initial before any answer.
-func (h *hostTiming) timeout(floor, initial, ceiling time.Duration) time.Duration {
-	if !h.sampled {
-		return min(max(initial, floor), ceiling)
+// timeout is how long attempt try (0 for the first) on the host may wait:
+// SRTT + 4·RTTVAR (RFC 6298 §2.3), initial before any answer, at least floor;
+// doubled for each repeated attempt, as TCP backs its timer off (§5.5), so that
+// a service too busy to answer at once is not taken for a dropped port; at most
+// ceiling.
+func (h *hostTiming) timeout(try int, floor, initial, ceiling time.Duration) time.Duration {
+	base := initial
+	if h.sampled {
+		base = h.srtt + 4*h.rttvar
 	}
-	return min(max(h.srtt+4*h.rttvar, floor), ceiling)
+	return min(max(base, floor)<<min(try, 8), ceiling)
 }
 
 // retries is how many more attempts a port that gave no answer deserves: one

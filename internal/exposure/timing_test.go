@@ -11,23 +11,30 @@ import (
 func TestHostTimingFollowsRFC6298(t *testing.T) {
 	ms := time.Millisecond
 	h := newHostTiming()
-	if got := h.timeout(100*ms, time.Second, 1500*ms); got != time.Second {
+	if got := h.timeout(0, 100*ms, time.Second, 1500*ms); got != time.Second {
 		t.Errorf("before any answer: %v, want the initial 1s", got)
 	}
 	h.observe(100*ms, 0)
-	if h.srtt != 100*ms || h.rttvar != 50*ms || h.timeout(10*ms, time.Second, 1500*ms) != 300*ms {
-		t.Errorf("after 100ms: srtt %v rttvar %v timeout %v, want 100ms 50ms 300ms", h.srtt, h.rttvar, h.timeout(10*ms, time.Second, 1500*ms))
+	if h.srtt != 100*ms || h.rttvar != 50*ms || h.timeout(0, 10*ms, time.Second, 1500*ms) != 300*ms {
+		t.Errorf("after 100ms: srtt %v rttvar %v timeout %v, want 100ms 50ms 300ms", h.srtt, h.rttvar, h.timeout(0, 10*ms, time.Second, 1500*ms))
 	}
 	h.observe(60*ms, 0)
 	// RTTVAR = 3/4·50 + 1/4·40 = 47.5 ms; SRTT = 7/8·100 + 1/8·60 = 95 ms.
-	if h.rttvar != 47500*time.Microsecond || h.srtt != 95*ms || h.timeout(10*ms, time.Second, 1500*ms) != 285*ms {
+	if h.rttvar != 47500*time.Microsecond || h.srtt != 95*ms || h.timeout(0, 10*ms, time.Second, 1500*ms) != 285*ms {
 		t.Errorf("after 60ms: srtt %v rttvar %v, want 95ms 47.5ms", h.srtt, h.rttvar)
 	}
-	if got := h.timeout(400*ms, time.Second, 1500*ms); got != 400*ms {
+	if got := h.timeout(0, 400*ms, time.Second, 1500*ms); got != 400*ms {
 		t.Errorf("the floor: %v", got)
 	}
-	if got := h.timeout(10*ms, time.Second, 200*ms); got != 200*ms {
+	if got := h.timeout(0, 10*ms, time.Second, 200*ms); got != 200*ms {
 		t.Errorf("the ceiling: %v", got)
+	}
+	// RFC 6298 §5.5: each repeated attempt doubles the wait, up to the ceiling.
+	if got := h.timeout(1, 10*ms, time.Second, 1500*ms); got != 570*ms {
+		t.Errorf("a second attempt: %v, want 570ms", got)
+	}
+	if got := h.timeout(3, 10*ms, time.Second, 1500*ms); got != 1500*ms {
+		t.Errorf("a fourth attempt: %v, want the 1.5s ceiling", got)
 	}
 }
 
