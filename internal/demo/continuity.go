@@ -154,6 +154,21 @@ func seedContinuity(ctx context.Context, s *continuity.Service, ids map[string]i
 			DoneOn: &done, Result: "Procédures papier des urgences tenues ; relais laboratoire par téléphone à formaliser."}); err != nil {
 			return err
 		}
+		if e.entity == "chu" {
+			// A PCA put into practice on a site in the operational phase (O1.D), and a
+			// backup restored to production (O4).
+			field, restore := now.AddDate(0, -1, 0), now.AddDate(0, 0, -20)
+			for _, t := range []continuity.PlanTest{
+				{OrgID: ids["chu-n"], Title: "Exercice terrain : urgences en mode dégradé, DPI indisponible pendant 4 h", Kind: continuity.TestExercise,
+					DoneOn: &field, Result: "Fiches papier et circuit des prescriptions tenus ; retour à la normale et ressaisie en 2 h.", Actions: "Imprimer les fiches de liaison à l'avance."},
+				{OrgID: ids[e.entity], Title: "Restauration en production du serveur du laboratoire", Kind: continuity.TestTechnical,
+					DoneOn: &restore, Result: "Restauré en 5 h depuis la copie hors ligne ; validé par la biologiste référente."},
+			} {
+				if _, err := s.AddTest(ctx, t); err != nil {
+					return err
+				}
+			}
+		}
 		if _, err := s.NewVersion(ctx, ids[e.entity], i18n.FR); err != nil {
 			return fmt.Errorf("demo: plan: %w", err)
 		}
