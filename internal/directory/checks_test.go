@@ -523,6 +523,9 @@ func TestEachCheckpointFails(t *testing.T) {
 			s := healthy(t)
 			c.break_(t, s)
 			ev := Evaluate(s)
+			if !slices.ContainsFunc(ev.Checks, func(r Result) bool { return r.ID == c.id }) {
+				t.Fatalf("no checkpoint %s", c.id)
+			}
 			level := 5
 			for _, r := range ev.Checks {
 				want := Pass
