@@ -111,6 +111,7 @@ members() { # group DN, member DNs…
   printf '\n'
 }
 lab() { echo "CN=$1,OU=Lab,$B"; }
+PSO="CN=weak-admins,CN=Password Settings Container,CN=System,$B"
 
 seed() {
   local t=$1 now old2006 old2012 i
@@ -148,6 +149,10 @@ seed() {
       printf 'dn: CN=%s,CN=System,%s\nobjectClass: trustedDomain\ntrustPartner: %s\nflatName: %s\ntrustDirection: %s\ntrustType: 2\ntrustAttributes: %s\n\n' \
         "$name" "$B" "$name" "${name%%.*}" "$dir" "$attrs"
     done
+    # a fine-grained password policy on an administrator: 6 characters, never expires
+    # (vuln_privileged_members_password); the domain's own minimum is Samba's 7
+    printf 'dn: %s\nobjectClass: msDS-PasswordSettings\nmsDS-PasswordSettingsPrecedence: 1\nmsDS-PasswordReversibleEncryptionEnabled: FALSE\nmsDS-PasswordHistoryLength: 24\nmsDS-PasswordComplexityEnabled: TRUE\nmsDS-MinimumPasswordLength: 6\nmsDS-MinimumPasswordAge: -864000000000\nmsDS-MaximumPasswordAge: -9223372036854775808\nmsDS-LockoutThreshold: 0\nmsDS-LockoutObservationWindow: -18000000000\nmsDS-LockoutDuration: -18000000000\nmsDS-PSOAppliesTo: %s\n\n' \
+      "$PSO" "$(lab asrep_admin)"
   } | ldb_add "$t"
   local ops=() helpdesk_rid srv02_sid dc_sddl
   for i in $(seq -w 1 51); do ops+=("$(lab "opadm$i")"); done
@@ -275,6 +280,11 @@ LDIF
   set_sd "$t" "$holder" "$(with_ace "$(cat "$t/sddl/holder")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$da" "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/da")"
   set_sd "$t" "$rev" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/rev")"
+  # PSOs are readable by administrators only, as on Windows: let the audit account
+  # read the administrators' PSO, as a site would grant it for the audit
+  local psc="CN=Password Settings Container,CN=System,$B"
+  set_sd "$t" "$psc" "$(with_ace "$(sddl_of "$t" "$psc")" "(A;;RPLCLORC;;;$auditor)")"
+  set_sd "$t" "$PSO" "$(with_ace "$(sddl_of "$t" "$PSO")" "(A;;RPLCLORC;;;$auditor)")"
   seed_config "$t"
   echo "samba-ad: seeded"
 }
@@ -434,7 +444,9 @@ fix() {
     printf 'dn: CN=SRV02,OU=Lab,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 4096\n-\ndelete: msDS-AllowedToDelegateTo\n\n' "$B"
     printf 'dn: CN=SRVOLD,OU=Lab,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 4098\n\n' "$B"
     printf 'dn: CN=Guest,CN=Users,%s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 66082\n\n' "$B"
-    printf 'dn: %s\nchangetype: modify\nreplace: pwdProperties\npwdProperties: 1\n-\nreplace: ms-DS-MachineAccountQuota\nms-DS-MachineAccountQuota: 0\n\n' "$B"
+    printf 'dn: %s\nchangetype: modify\nreplace: pwdProperties\npwdProperties: 1\n-\nreplace: ms-DS-MachineAccountQuota\nms-DS-MachineAccountQuota: 0\n-\nreplace: minPwdLength\nminPwdLength: 12\n\n' "$B"
+    # the administrators' PSO: 12 characters, passwords expire after 90 days
+    printf 'dn: %s\nchangetype: modify\nreplace: msDS-MinimumPasswordLength\nmsDS-MinimumPasswordLength: 12\n-\nreplace: msDS-MaximumPasswordAge\nmsDS-MaximumPasswordAge: -77760000000000\n\n' "$PSO"
     # ANSSI's level-5 value: defaults, with the KB5008383 protections enforced
     printf 'dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,%s\nchangetype: modify\nreplace: dSHeuristics\ndSHeuristics: 0000000001000000000200000001130\n\n' "$B"
     printf 'dn: CN=DC1,OU=Domain Controllers,%s\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: Windows Server 2022 Standard\n-\nreplace: operatingSystemVersion\noperatingSystemVersion: 10.0 (20348)\n-\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 24\n-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: %s\n-\ndelete: msDS-AllowedToActOnBehalfOfOtherIdentity\n\n' "$B" "$now"

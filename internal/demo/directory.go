@@ -90,6 +90,8 @@ func chuDomain(at time.Time, fixed bool) *directory.Snapshot {
 	}
 	return &directory.Snapshot{Format: directory.SnapshotFormat, CollectedAt: at, Server: "dc01.chu.local:636", BaseDN: base,
 		Domain: directory.Domain{DNSName: "chu.local", SID: sid, FunctionalLevel: 7, ForestLevel: 7, MachineAccountQuota: 0, SmartcardExpire: "TRUE",
-			DSHeuristics: "0000000001000000000200000001130"}, // the KB5008383 protections enforced, as ANSSI asks
+			DSHeuristics: "0000000001000000000200000001130", // the KB5008383 protections enforced, as ANSSI asks
+			// 12 characters, passwords expire after a year (maxPwdAge in 100-ns intervals)
+			PasswordPolicy: &directory.PasswordPolicy{MinPwdLength: 12, MaxPwdAge: -365 * 864_000_000_000}},
 		Objects: objects}
 }

@@ -193,6 +193,7 @@ var accountCheckpoints = []checkpoint{
 	}},
 	{"vuln1_privileged_members", 1, func(x *index) ([]string, bool) { return x.privilegedMembers(true), true }},
 	{"vuln2_privileged_members", 2, func(x *index) ([]string, bool) { return x.privilegedMembers(false), true }},
+	{"vuln2_privileged_members_password", 2, func(x *index) ([]string, bool) { return x.privilegedPasswordPolicy() }},
 	{"vuln2_privileged_members_no_admincount", 2, func(x *index) ([]string, bool) {
 		return x.accounts(func(o *Object) bool { return x.privEnabled(o) && o.AdminCount == 0 }, ClassUser, ClassComputer), true
 	}},

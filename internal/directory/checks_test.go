@@ -98,6 +98,15 @@ const dom = "S-1-5-21-1-2-3"
 
 var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
+// day is one day in the 100-ns intervals of maxPwdAge.
+const day = 864_000_000_000
+
+// pso is a password settings object of the test domain.
+func pso(name string, precedence, minLength int, maxAge int64, appliesTo ...string) ConfigObject {
+	return ConfigObject{DN: "CN=" + name + ",CN=Password Settings Container,CN=System,DC=care,DC=test", Kind: KindPSO, Name: name,
+		Precedence: precedence, MinPwdLength: minLength, MaxPwdAge: maxAge, AppliesTo: appliesTo}
+}
+
 func ago(days int) *time.Time { t := now.AddDate(0, 0, -days); return &t }
 func ptr(n int) *int          { return &n }
 
@@ -120,7 +129,8 @@ func healthy(t *testing.T) *Snapshot {
 	adminSD := buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-512"})
 	s := &Snapshot{Format: SnapshotFormat, CollectedAt: now, Server: "dc1.care.test:636", BaseDN: base,
 		Domain: Domain{DNSName: "care.test", SID: dom, FunctionalLevel: 10, ForestLevel: 10, SmartcardExpire: "TRUE",
-			DSHeuristics: "0000000001000000000200000001130", // ANSSI's level-5 example
+			DSHeuristics:   "0000000001000000000200000001130", // ANSSI's level-5 example
+			PasswordPolicy: &PasswordPolicy{MinPwdLength: 12, MaxPwdAge: -365 * day},
 			RootSD: buildSD(t, dom+"-512",
 				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChangesAll, SID: sidAdministrators},
 				ACE{Type: aceAccessAllowedObject, Mask: rightControlAccess, ObjectType: rightGetChanges, SID: dom + "-498"},
@@ -321,6 +331,16 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_privileged_members", func(_ *testing.T, s *Snapshot) { addAdmins(s, 51, "") }, "CN=admin50", []string{"vuln2_privileged_members"}, nil},
 		// two of the 51 accounts share a sAMAccountName: 50 at level 1, 51 at level 2
 		{"vuln2_privileged_members", func(_ *testing.T, s *Snapshot) { addAdmins(s, 51, "admin0") }, "CN=admin50", nil, nil},
+		// the domain's policy: 7 characters are not enough for an administrator
+		{"vuln2_privileged_members_password", func(_ *testing.T, s *Snapshot) {
+			addAdmins(s, 1, "")
+			s.Domain.PasswordPolicy.MinPwdLength = 7
+		}, "CN=admin0,OU=Admins,DC=care,DC=test (domain: minPwdLength=7, maxPwdAge=365 days)", nil, nil},
+		// a PSO on Domain Admins whose passwords never expire overrides a good domain policy
+		{"vuln2_privileged_members_password", func(_ *testing.T, s *Snapshot) {
+			addAdmins(s, 1, "")
+			s.Config = append(s.Config, pso("Admins", 10, 14, 0, find(s, "Domain Admins").DN))
+		}, "CN=admin0,OU=Admins,DC=care,DC=test (CN=Admins,CN=Password Settings Container,CN=System,DC=care,DC=test: minPwdLength=14, maxPwdAge=never)", nil, nil},
 		{"vuln2_privileged_members_no_admincount", func(_ *testing.T, s *Snapshot) {
 			g := find(s, "Domain Admins")
 			g.Members = append(g.Members, find(s, "Staff").DN) // alice and bob become admins
@@ -503,6 +523,9 @@ func TestEachCheckpointFails(t *testing.T) {
 			s := healthy(t)
 			c.break_(t, s)
 			ev := Evaluate(s)
+			if !slices.ContainsFunc(ev.Checks, func(r Result) bool { return r.ID == c.id }) {
+				t.Fatalf("no checkpoint %s", c.id)
+			}
 			level := 5
 			for _, r := range ev.Checks {
 				want := Pass

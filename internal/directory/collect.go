@@ -342,7 +342,7 @@ func (s *session) collect(ctx context.Context) (*Snapshot, error) {
 	d.ForestLevel, _ = strconv.Atoi(root.GetAttributeValue("forestFunctionality"))
 
 	head, err := s.base(snap.BaseDN, []string{"objectSid", "msDS-Behavior-Version", "ms-DS-MachineAccountQuota", "pwdProperties",
-		"msDS-ExpirePasswordsOnSmartCardOnlyAccounts", "nTSecurityDescriptor"}, sdFlags)
+		"minPwdLength", "maxPwdAge", "msDS-ExpirePasswordsOnSmartCardOnlyAccounts", "nTSecurityDescriptor"}, sdFlags)
 	if err != nil {
 		return nil, err
 	}
@@ -359,6 +359,8 @@ func (s *session) collect(ctx context.Context) (*Snapshot, error) {
 	}
 	d.MachineAccountQuota, _ = strconv.Atoi(head.GetAttributeValue("ms-DS-MachineAccountQuota"))
 	d.PwdProperties, _ = strconv.Atoi(head.GetAttributeValue("pwdProperties"))
+	d.PasswordPolicy = &PasswordPolicy{MinPwdLength: atoi(head.GetAttributeValue("minPwdLength"))}
+	d.PasswordPolicy.MaxPwdAge, _ = strconv.ParseInt(head.GetAttributeValue("maxPwdAge"), 10, 64)
 	d.SmartcardExpire = head.GetAttributeValue("msDS-ExpirePasswordsOnSmartCardOnlyAccounts")
 	d.RootSD = head.GetRawAttributeValue("nTSecurityDescriptor")
 

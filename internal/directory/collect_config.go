@@ -100,6 +100,21 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 			return err
 		}
 	}
+	// Fine-grained password policies: ordinary accounts may not read them (Windows
+	// grants it to administrators by default); then the domain's policy is all we see.
+	err = s.each(ctx, "CN=Password Settings Container,CN=System,"+snap.BaseDN, ldap.ScopeSingleLevel, "(objectClass=msDS-PasswordSettings)",
+		[]string{"cn", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength", "msDS-MaximumPasswordAge", "msDS-PSOAppliesTo"}, nil,
+		func(e *ldap.Entry) error {
+			o := add(KindPSO, e)
+			o.Precedence = atoi(e.GetAttributeValue("msDS-PasswordSettingsPrecedence"))
+			o.MinPwdLength = atoi(e.GetAttributeValue("msDS-MinimumPasswordLength"))
+			o.MaxPwdAge, _ = strconv.ParseInt(e.GetAttributeValue("msDS-MaximumPasswordAge"), 10, 64)
+			o.AppliesTo = e.GetAttributeValues("msDS-PSOAppliesTo")
+			return nil
+		})
+	if err != nil {
+		return err
+	}
 	if err := s.sysvol(snap); err != nil {
 		return err
 	}

@@ -480,7 +480,7 @@ func (x *index) privilegedMembers(byName bool) []string {
 	var out []string
 	for i := range x.s.Objects {
 		o := &x.s.Objects[i]
-		if (o.Class != ClassUser && o.Class != ClassComputer) || !x.isPrivileged(o) || o.IsDC() || rid(o.SID) == 500 {
+		if (o.Class != ClassUser && o.Class != ClassComputer) || !x.countedPrivileged(o) {
 			continue
 		}
 		key := strings.ToLower(o.DN)
@@ -496,6 +496,13 @@ func (x *index) privilegedMembers(byName bool) []string {
 		return nil
 	}
 	return out
+}
+
+// countedPrivileged is a privileged account as ANSSI counts them for
+// vuln_privileged_members: neither a domain controller nor the built-in
+// administrator (RID 500).
+func (x *index) countedPrivileged(o *Object) bool {
+	return x.isPrivileged(o) && !o.IsDC() && rid(o.SID) != 500
 }
 
 // Kerberos encryption types (msDS-SupportedEncryptionTypes, [MS-KILE] 2.2.7).

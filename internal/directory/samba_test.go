@@ -252,6 +252,7 @@ func TestSambaDirectory(t *testing.T) {
 			"vuln1_primary_group_id_1000":                    "CN=pg_admin,OU=Lab",
 			"vuln2_sidhistory_dangerous":                     "CN=sid_user,OU=Lab",
 			"vuln2_privileged_members":                       "CN=opadm51,OU=Lab",
+			"vuln2_privileged_members_password":              "CN=asrep_admin,OU=Lab,DC=care,DC=test (CN=weak-admins,CN=Password Settings Container,CN=System,DC=care,DC=test: minPwdLength=6, maxPwdAge=never)",
 			"vuln1_trusts_forest_sidhistory":                 "CN=forest.example,CN=System",
 		} {
 			if r := result(first, id); !slices.ContainsFunc(r.Objects, func(o string) bool { return strings.Contains(o, object) }) {

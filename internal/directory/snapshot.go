@@ -50,6 +50,7 @@ const (
 	KindContainer    = "container"     // an OU or container above a privileged object
 	KindSysvol       = "sysvol"        // the SYSVOL replication settings
 	KindDFSR         = "dfsr"          // DFSR settings of SYSVOL (global and per-DC)
+	KindPSO          = "pso"           // msDS-PasswordSettings: a fine-grained password policy
 )
 
 // ConfigObject is one object of the configuration partition, or of the domain
@@ -79,6 +80,22 @@ type ConfigObject struct {
 	FRS       bool   `json:"frs,omitempty"`
 	DFSRFlags int    `json:"dfsr_flags,omitempty"`
 	SD        []byte `json:"sd,omitempty"`
+	// Password settings objects: msDS-PasswordSettingsPrecedence,
+	// msDS-MinimumPasswordLength, msDS-MaximumPasswordAge (as maxPwdAge) and
+	// msDS-PSOAppliesTo (the users and groups it applies to).
+	Precedence   int      `json:"precedence,omitempty"`
+	MinPwdLength int      `json:"min_pwd_length,omitempty"`
+	MaxPwdAge    int64    `json:"max_pwd_age,omitempty"`
+	AppliesTo    []string `json:"applies_to,omitempty"`
+}
+
+// PasswordPolicy is the domain's own password policy (attributes of the domain
+// head), the one that applies to an account no password settings object covers.
+type PasswordPolicy struct {
+	MinPwdLength int `json:"min_pwd_length"`
+	// MaxPwdAge is maxPwdAge as stored: a negative count of 100-ns intervals, 0 or
+	// the minimum int64 when passwords never expire.
+	MaxPwdAge int64 `json:"max_pwd_age"`
 }
 
 // Domain holds the settings of the domain head and of the configuration partition.
@@ -96,9 +113,11 @@ type Domain struct {
 	// RootSD and AdminSDHolderSD are the raw security descriptors (owner, group, DACL).
 	RootSD          []byte `json:"root_sd,omitempty"`
 	AdminSDHolderSD []byte `json:"adminsdholder_sd,omitempty"`
+	// PasswordPolicy is nil in a snapshot collected before it was read.
+	PasswordPolicy *PasswordPolicy `json:"password_policy,omitempty"`
 }
 
-var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR}
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR, KindPSO}
 
 // Object classes kept in a snapshot.
 const (
