@@ -68,10 +68,10 @@ type certProblem struct {
 }
 
 // certProblems reads a DER certificate as ANSSI's vuln_certificates_vuln does:
-// level 1 for a DSA key or an RSA modulus under 1,024 bits; level 2 for a
-// certificate that cannot be decoded; level 3 for an RSA modulus under 2,048 bits
-// (the RGS minimum), a public exponent under 65,537 or a signature that is not
-// SHA-2 or SHA-3 based. The ROCA test is not made.
+// level 1 for a DSA key, an RSA modulus under 1,024 bits or one with the ROCA
+// fingerprint (roca.go); level 2 for a certificate that cannot be decoded; level
+// 3 for an RSA modulus under 2,048 bits (the RGS minimum), a public exponent
+// under 65,537 or a signature that is not SHA-2 or SHA-3 based.
 func certProblems(der []byte) []certProblem {
 	c, err := x509.ParseCertificate(der)
 	if err != nil {
@@ -89,6 +89,9 @@ func certProblems(der []byte) []certProblem {
 		}
 		if k.E < 65537 {
 			out = append(out, certProblem{3, fmt.Sprintf("exposant RSA %d", k.E)})
+		}
+		if rocaVulnerable(k.N) {
+			out = append(out, certProblem{1, "clé RSA vulnérable à ROCA (CVE-2017-15361)"})
 		}
 	}
 	if c.PublicKeyAlgorithm == x509.DSA {
