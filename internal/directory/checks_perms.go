@@ -412,10 +412,26 @@ var permissionLevel2Checkpoints = []checkpoint{
 		}
 		return out, true
 	}},
-	// ANSSI vuln_permissions_naming_context and vuln_permissions_adminsdholder at
-	// level 2: every potentially dangerous permission, not only full control.
+	// ANSSI vuln_permissions_naming_context, vuln_permissions_adminsdholder and
+	// vuln_permissions_dfsr_sysvol at level 2: every potentially dangerous
+	// permission, not only full control. The naming contexts read are the domain
+	// head and the schema head (the configuration head is not collected).
 	{"vuln2_permissions_naming_context", 2, func(x *index) ([]string, bool) {
-		return x.weakControls(x.s.BaseDN, x.s.Domain.RootSD)
+		out, ok := x.weakControls(x.s.BaseDN, x.s.Domain.RootSD)
+		for _, schema := range x.configOfKind(KindSchema) {
+			found, _ := x.weakControls(schema.DN, schema.SD)
+			out = append(out, found...)
+		}
+		return out, ok
+	}},
+	{"vuln2_permissions_dfsr_sysvol", 2, func(x *index) ([]string, bool) {
+		var out []string
+		objects := x.configOfKind(KindDFSR)
+		for _, o := range objects {
+			found, _ := x.weakControls(o.DN, o.SD)
+			out = append(out, found...)
+		}
+		return out, len(objects) > 0
 	}},
 	{"vuln2_permissions_adminsdholder", 2, func(x *index) ([]string, bool) {
 		return x.weakControls("AdminSDHolder", x.s.Domain.AdminSDHolderSD)

@@ -433,7 +433,11 @@ func TestEachCheckpointFails(t *testing.T) {
 		}, "← CN=bob", nil, nil},
 		{"vuln1_permissions_schema", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteOwner, SID: sidAuthenticated})
-		}, "CN=Schema,CN=Configuration,DC=care,DC=test ← CN=S-1-5-11", nil, nil},
+		}, "CN=Schema,CN=Configuration,DC=care,DC=test ← CN=S-1-5-11", []string{"vuln2_permissions_naming_context"}, nil},
+		// the schema head is a naming context too: a control path on it counts at level 2
+		{"vuln2_permissions_naming_context", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: dom + "-1101"})
+		}, "CN=Schema,CN=Configuration,DC=care,DC=test: CN=alice", nil, nil},
 		{"vuln1_permissions_dpapi", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=BCKUPKEY").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
 		}, "BCKUPKEY_P Secret", nil, nil},
@@ -468,7 +472,11 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln2_sysvol_ntfrs", func(_ *testing.T, s *Snapshot) { config(s, "CN=DFSR-GlobalSettings").DFSRFlags = 32 }, "msDFSR-Flags=32", nil, nil},
 		{"vuln1_permissions_dfsr_sysvol", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Domain System Volume,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
-		}, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test ← CN=alice", nil, nil},
+		}, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test ← CN=alice", []string{"vuln2_permissions_dfsr_sysvol"}, nil},
+		// creating children is no full control (level 1) but a control path (level 2)
+		{"vuln2_permissions_dfsr_sysvol", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Domain System Volume,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: dom + "-1101"})
+		}, "CN=Domain System Volume,CN=DFSR-GlobalSettings,CN=System,DC=care,DC=test: CN=alice", nil, nil},
 		{"vuln1_permissions_msdns", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=MicrosoftDNS,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
 		}, "CN=MicrosoftDNS,DC=DomainDnsZones,DC=care,DC=test ← CN=alice", nil, nil},
