@@ -344,7 +344,11 @@ var accountCheckpoints = []checkpoint{
 	{"vuln2_trusts_accounts", 2, func(x *index) ([]string, bool) {
 		return x.trustsWhere(func(t *Object) bool { return x.trustPasswordDays(t) > trustPasswordAge })
 	}},
-	{"vuln1_permissions_naming_context", 1, func(x *index) ([]string, bool) { return x.rootPermissions() }},
+	{"vuln1_permissions_naming_context", 1, func(x *index) ([]string, bool) {
+		out, ok := x.rootPermissions()
+		found, _ := x.configWhere(nil, nil, KindConfigHead) // the configuration head's control
+		return append(out, found...), ok
+	}},
 	{"vuln1_permissions_adminsdholder", 1, func(x *index) ([]string, bool) { return x.adminSDHolderPermissions() }},
 	{"vuln3_owner", 3, func(x *index) ([]string, bool) { return x.owners() }},
 	{"vuln3_sd_failed_sd_read_on_priv", 3, func(x *index) ([]string, bool) {

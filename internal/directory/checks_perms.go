@@ -414,13 +414,15 @@ var permissionLevel2Checkpoints = []checkpoint{
 	}},
 	// ANSSI vuln_permissions_naming_context, vuln_permissions_adminsdholder and
 	// vuln_permissions_dfsr_sysvol at level 2: every potentially dangerous
-	// permission, not only full control. The naming contexts read are the domain
-	// head and the schema head (the configuration head is not collected).
+	// permission, not only full control, on every naming context read: the
+	// domain, configuration and schema heads.
 	{"vuln2_permissions_naming_context", 2, func(x *index) ([]string, bool) {
 		out, ok := x.weakControls(x.s.BaseDN, x.s.Domain.RootSD)
-		for _, schema := range x.configOfKind(KindSchema) {
-			found, _ := x.weakControls(schema.DN, schema.SD)
-			out = append(out, found...)
+		for _, kind := range []string{KindConfigHead, KindSchema} {
+			for _, head := range x.configOfKind(kind) {
+				found, _ := x.weakControls(head.DN, head.SD)
+				out = append(out, found...)
+			}
 		}
 		return out, ok
 	}},

@@ -200,6 +200,7 @@ func healthy(t *testing.T) *Snapshot {
 		{DN: "CN=WebServer,CN=Certificate Templates," + pki, Kind: KindTemplate, Name: "WebServer", NameFlag: ctFlagEnrolleeSuppliesSubject,
 			EKUs: []string{"1.3.6.1.5.5.7.3.1"}, SD: enrollSD},
 		{DN: "CN=Schema," + cfg, Kind: KindSchema, Name: "Schema", SD: adminSD},
+		{DN: cfg, Kind: KindConfigHead, Name: "Configuration", SD: adminSD},
 		{DN: "CN=k1,CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services," + cfg, Kind: KindKDSKey, Name: "k1", SD: adminSD},
 		{DN: "CN=BCKUPKEY_P Secret,CN=System," + base, Kind: KindDPAPI, Name: "BCKUPKEY_P Secret", SD: adminSD},
 		{DN: "CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System," + base, Kind: KindGPO, Name: "Default Domain Policy", LinkedOn: []string{base}, SD: enrollSD},
@@ -434,6 +435,14 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_permissions_schema", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteOwner, SID: sidAuthenticated})
 		}, "CN=Schema,CN=Configuration,DC=care,DC=test ← CN=S-1-5-11", []string{"vuln2_permissions_naming_context"}, nil},
+		// the configuration head is a naming context: full control on it is level 1,
+		// a control path level 2
+		{"vuln1_permissions_naming_context", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Configuration,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-1101"})
+		}, "CN=Configuration,DC=care,DC=test ← CN=alice", []string{"vuln2_permissions_naming_context"}, nil},
+		{"vuln2_permissions_naming_context", func(t *testing.T, s *Snapshot) {
+			config(s, "CN=Configuration,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: dom + "-1101"})
+		}, "CN=Configuration,DC=care,DC=test: CN=alice", nil, nil},
 		// the schema head is a naming context too: a control path on it counts at level 2
 		{"vuln2_permissions_naming_context", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightCreateChild, SID: dom + "-1101"})

@@ -70,6 +70,11 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 		} else if e != nil {
 			add(KindSchema, e)
 		}
+		if e, err := s.base(config, []string{"cn", "nTSecurityDescriptor"}, sdFlags); err != nil {
+			return err
+		} else if e != nil {
+			add(KindConfigHead, e)
+		}
 		err = s.each(ctx, "CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services,"+config, ldap.ScopeSingleLevel,
 			"(objectClass=msKds-ProvRootKey)", []string{"cn", "nTSecurityDescriptor"}, sdFlags, func(e *ldap.Entry) error { add(KindKDSKey, e); return nil })
 		if err != nil {

@@ -44,6 +44,7 @@ const (
 	KindDNSZone      = "dns_zone"
 	KindDNSContainer = "dns_container" // a MicrosoftDNS container
 	KindSchema       = "schema"        // the schema head
+	KindConfigHead   = "configuration" // the configuration partition's head
 	KindKDSKey       = "kds_root_key"  // msKds-ProvRootKey: the gMSA root keys
 	KindDPAPI        = "dpapi_key"     // BCKUPKEY_* secrets: the DPAPI domain backup keys
 	KindGPO          = "gpo"           // a group policy linked above a privileged object
@@ -117,7 +118,7 @@ type Domain struct {
 	PasswordPolicy *PasswordPolicy `json:"password_policy,omitempty"`
 }
 
-var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR, KindPSO}
+var configKinds = []string{KindTemplate, KindCA, KindPKI, KindDisplay, KindDNSZone, KindDNSContainer, KindSchema, KindConfigHead, KindKDSKey, KindDPAPI, KindGPO, KindContainer, KindSysvol, KindDFSR, KindPSO}
 
 // Object classes kept in a snapshot.
 const (
