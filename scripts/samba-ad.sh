@@ -276,7 +276,7 @@ LDIF
   dcsync=$(sid_of "$t" dcsync_user); helpdesk=$(sid_of "$t" helpdesk_user); auditor=$(sid_of "$t" auditor)
   # the domain head also gets helpdesk_user as owner: the owner checkpoint looks at
   # every object older than seven days, and everything else here is minutes old
-  set_sd "$t" "$root" "$(with_ace "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)")"
+  set_sd "$t" "$root" "$(with_ace "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/root")" "(OA;;CR;1131f6aa-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(OA;;CR;1131f6ad-9c07-11d1-f79f-00c04fc2dcd2;;$dcsync)(A;;GA;;;$(sid_of "$t" Administrator | sed 's/-500$/-527/'))")"
   set_sd "$t" "$holder" "$(with_ace "$(cat "$t/sddl/holder")" "(A;;GA;;;$helpdesk)")"
   set_sd "$t" "$da" "$(sed "s/^O:[^G]*G:/O:${helpdesk}G:/" "$t/sddl/da")"
   set_sd "$t" "$rev" "$(sed "s/D:\([A-Z]*\)/D:\1(D;;RC;;;$auditor)/" "$t/sddl/rev")"

@@ -435,7 +435,35 @@ var permissionLevel2Checkpoints = []checkpoint{
 		}
 		return out, len(objects) > 0
 	}},
+	// ANSSI vuln_adupdate_bad ("mauvaises versions de l'Active Directory"): the
+	// Windows Server 2016 domain preparation gave Key Admins and Enterprise Key
+	// Admins full control of the domain head instead of the write of
+	// msDS-KeyCredentialLink alone; a later update narrows it. Read as PingCastle's
+	// P-DelegationKeyAdmin does (mapped to adupdate_bad): those groups holding more
+	// than that one write on the domain head. The domain update revision that
+	// ADS-Open also reads (CN=ActiveDirectoryUpdate, revision 15 or less) is not
+	// collected.
+	{"vuln2_adupdate_bad", 2, func(x *index) ([]string, bool) { return x.keyAdminsControl() }},
 	{"vuln2_permissions_adminsdholder", 2, func(x *index) ([]string, bool) {
 		return x.weakControls("AdminSDHolder", x.s.Domain.AdminSDHolderSD)
 	}},
+}
+
+// keyAdminsControl lists what Key Admins (RID 526) and Enterprise Key Admins
+// (RID 527) may do on the domain head beyond writing msDS-KeyCredentialLink.
+func (x *index) keyAdminsControl() ([]string, bool) {
+	sd, err := ParseSecurityDescriptor(x.s.Domain.RootSD)
+	if err != nil {
+		return nil, false
+	}
+	var out []string
+	for _, a := range sd.DACL {
+		if a.Type != aceAccessAllowed && a.Type != aceAccessAllowedObject || (rid(a.SID) != 526 && rid(a.SID) != 527) {
+			continue
+		}
+		if a.Mask&(rightGenericAll|rightWriteDACL|rightWriteOwner) != 0 || a.Mask&(rightGenericWrite|rightWriteProperty) != 0 && a.ObjectType == "" {
+			out = append(out, fmt.Sprintf("%s: %s (0x%x)", x.s.BaseDN, x.name(a.SID), a.Mask))
+		}
+	}
+	return out, true
 }

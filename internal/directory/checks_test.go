@@ -435,6 +435,13 @@ func TestEachCheckpointFails(t *testing.T) {
 		{"vuln1_permissions_schema", func(t *testing.T, s *Snapshot) {
 			config(s, "CN=Schema,").SD = buildSD(t, dom+"-512", ACE{Type: aceAccessAllowed, Mask: rightWriteOwner, SID: sidAuthenticated})
 		}, "CN=Schema,CN=Configuration,DC=care,DC=test ← CN=S-1-5-11", []string{"vuln2_permissions_naming_context"}, nil},
+		// Windows Server 2016's faulty domain preparation: Enterprise Key Admins (RID 527)
+		// with full control of the domain head; their narrow write is fine (below).
+		{"vuln2_adupdate_bad", func(t *testing.T, s *Snapshot) {
+			s.Domain.RootSD = buildSD(t, dom+"-512",
+				ACE{Type: aceAccessAllowedObject, Mask: 0x10 | rightWriteProperty, ObjectType: "5b47d60f-6090-40b2-9f37-2a4de88f3063", SID: dom + "-526"},
+				ACE{Type: aceAccessAllowed, Mask: rightGenericAll, SID: dom + "-527"})
+		}, "-527 (0x10000000)", []string{"vuln1_permissions_naming_context"}, nil},
 		// the configuration head is a naming context: full control on it is level 1,
 		// a control path level 2
 		{"vuln1_permissions_naming_context", func(t *testing.T, s *Snapshot) {
