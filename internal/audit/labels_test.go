@@ -66,3 +66,26 @@ func TestEveryRecordedActionHasAWord(t *testing.T) {
 		t.Errorf("an unlabelled action shows %q, not its code", got)
 	}
 }
+
+// Coded values show in the words of the capability that records them, in both
+// languages; a value the catalogue does not know shows as it is.
+func TestCodedValuesInWords(t *testing.T) {
+	e := Entry{ObjectType: "assessment", Changes: map[string]Change{"status": {Before: "draft", After: "validated"}}}
+	if got := e.ChangesLabel(i18n.FR); got != "statut : brouillon → validée" {
+		t.Errorf("fr: %q", got)
+	}
+	if got := (Entry{ObjectType: "exposure_finding", Changes: map[string]Change{"status": {Before: "open", After: "accepted"}}}).ChangesLabel(i18n.FR); got != "statut : ouvert → risque accepté" {
+		t.Errorf("finding: %q", got)
+	}
+	if got := (Entry{ObjectType: "funding_candidature", Changes: map[string]Change{"status": {Before: "submitted", After: "accepted"}}}).ChangesLabel(i18n.FR); got != "statut : en instruction → acceptée" {
+		t.Errorf("candidature: %q", got)
+	}
+	if got := (Entry{ObjectType: "assessment", Changes: map[string]Change{"status": {After: "inconnu"}}}).ChangesLabel(i18n.FR); got != "statut : — → inconnu" {
+		t.Errorf("unknown value: %q", got)
+	}
+	for prefix := range valueWords {
+		if !strings.Contains(prefix, ".") {
+			t.Errorf("%s: want object.field", prefix)
+		}
+	}
+}

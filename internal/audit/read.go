@@ -102,10 +102,20 @@ func (e Entry) ChangesText() string {
 	return strings.Join(parts, "; ")
 }
 
+// valueWords names, for an object type and a field whose values are codes, the
+// catalogue prefix under which the capability that records them already has the
+// words (the audit trail shows "validée", not "validated").
+var valueWords = map[string]string{
+	"assessment.status":            "maturity.status.",
+	"exposure_finding.status":      "exposure.finding.",
+	"exercise.status":              "exercise.action_status.",
+	"funding_candidature.status":   "funding.state.",
+	"funding_candidature.category": "funding.category.",
+}
+
 // ChangesLabel renders an entry's changes on one line for a page in language l:
-// field names, yes/no and the coded values the catalogue names in words
-// (audit.value.<object type>.<field>.<value>): "niveau : — → 2 ; archivée : non →
-// oui ; statut : déposée → acceptée".
+// field names, yes/no and coded values in words (valueWords): "niveau : — → 2 ;
+// archivée : non → oui ; statut : brouillon → validée".
 func (e Entry) ChangesLabel(l i18n.Lang) string {
 	var field string
 	word := func(v any) any {
@@ -113,8 +123,8 @@ func (e Entry) ChangesLabel(l i18n.Lang) string {
 			return l.T(map[bool]string{true: "audit.yes", false: "audit.no"}[b])
 		}
 		if s, ok := v.(string); ok && s != "" {
-			if key := "audit.value." + e.ObjectType + "." + field + "." + s; l.T(key) != key {
-				return l.T(key)
+			if prefix, coded := valueWords[e.ObjectType+"."+field]; coded && l.T(prefix+s) != prefix+s {
+				return strings.ToLower(l.T(prefix + s))
 			}
 		}
 		return orDash(v)
