@@ -113,9 +113,12 @@ func (s *Service) SileneReport(ctx context.Context, orgID, id int64) (Silene, []
 
 const sileneColumns = "s.id, s.audited_on, s.level, s.filename, s.content_type, s.size, s.sha256, COALESCE(u.name, ''), s.recorded_at"
 
-func scanSilene(row db.Row) (Silene, error) {
+func scanSilene(row db.Row) (Silene, error) { return scanSileneWith(row) }
+
+// scanSileneWith reads sileneColumns, then the extra columns into extra.
+func scanSileneWith(row db.Row, extra ...any) (Silene, error) {
 	var x Silene
-	err := row.Scan(&x.ID, &x.AuditedOn, &x.Level, &x.Filename, &x.ContentType, &x.Size, &x.SHA256, &x.By, &x.At)
+	err := row.Scan(append([]any{&x.ID, &x.AuditedOn, &x.Level, &x.Filename, &x.ContentType, &x.Size, &x.SHA256, &x.By, &x.At}, extra...)...)
 	return x, err
 }
 
@@ -137,10 +140,8 @@ func listSilene(ctx context.Context, q db.Querier, orgID int64) ([]Silene, error
 
 func sileneReport(ctx context.Context, q db.Querier, orgID, id int64) (Silene, []byte, error) {
 	var data []byte
-	x, err := db.One(ctx, q, fmt.Sprintf("exposure: read SILENE report %d of %d", id, orgID), func(row db.Row) (Silene, error) {
-		var x Silene
-		err := row.Scan(&x.ID, &x.AuditedOn, &x.Level, &x.Filename, &x.ContentType, &x.Size, &x.SHA256, &data)
-		return x, err
-	}, `SELECT id, audited_on, level, filename, content_type, size, sha256, data FROM exposure_silene WHERE id = $1 AND org_id = $2`, id, orgID)
+	x, err := db.One(ctx, q, fmt.Sprintf("exposure: read SILENE report %d of %d", id, orgID),
+		func(row db.Row) (Silene, error) { return scanSileneWith(row, &data) },
+		`SELECT `+sileneColumns+`, s.data FROM exposure_silene s LEFT JOIN users u ON u.id = s.recorded_by WHERE s.id = $1 AND s.org_id = $2`, id, orgID)
 	return x, data, err
 }
