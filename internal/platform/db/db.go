@@ -223,3 +223,26 @@ func One[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T,
 	}
 	return v, nil
 }
+
+// InsertRows writes rows into table(columns) ("assessments (org_id, level)"), each
+// row followed by the constant values of tail, in multi-row statements. Batches
+// stay small: SQLite looks $N parameters up in a list, slow past a few hundred.
+func InsertRows(ctx context.Context, tx *sql.Tx, into string, rows [][]any, tail ...any) error {
+	const batch = 50
+	for start := 0; start < len(rows); start += batch {
+		var values []string
+		var args []any
+		for _, r := range rows[start:min(start+batch, len(rows))] {
+			var ph []string
+			for _, v := range append(r, tail...) {
+				args = append(args, v)
+				ph = append(ph, fmt.Sprintf("$%d", len(args)))
+			}
+			values = append(values, "("+strings.Join(ph, ", ")+")")
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+into+" VALUES "+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("db: insert into %s: %w", into, err)
+		}
+	}
+	return nil
+}
