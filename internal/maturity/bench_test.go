@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,24 +36,7 @@ func BenchmarkNationalRollUp(b *testing.B) {
 			if resp := app.Get(b, c, path); resp.StatusCode != 200 || !strings.Contains(testkit.BodyOf(resp), "38") {
 				b.Fatalf("roll-up page: %d", resp.StatusCode)
 			}
-			durations := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
-				resp, err := c.Get(app.URL + path)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					b.Fatalf("roll-up page: %v", err)
-				}
-				resp.Body.Close()
-				durations = append(durations, time.Since(t0))
-			}
-			b.StopTimer()
-			slices.Sort(durations)
-			p := func(q float64) float64 {
-				return float64(durations[int(q*float64(len(durations)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(p(0.50), "p50-ms")
-			b.ReportMetric(p(0.95), "p95-ms")
+			testkit.PageLatency(b, c, app.URL+path)
 		})
 	}
 }
