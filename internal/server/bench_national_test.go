@@ -53,10 +53,12 @@ func BenchmarkNational(b *testing.B) {
 				{"national/maturity", "pilot", fmt.Sprintf("/syntheses?noeud=%d&questionnaire=questionnaire-maturite", root)},
 				{"national/directory", "pilot", fmt.Sprintf("/annuaire?org=%d", root)},
 				{"national/candidatures", "pilot", "/financement/candidatures"},
+				{"national/programme", "pilot", fmt.Sprintf("/programme?org=%d", root)},
 				{"region/home", "ars", "/"},
 				{"region/maturity", "ars", fmt.Sprintf("/syntheses?noeud=%d&questionnaire=questionnaire-maturite", bretagne)},
 				{"region/directory", "ars", fmt.Sprintf("/annuaire?org=%d", bretagne)},
 				{"region/candidatures", "ars", "/financement/candidatures"},
+				{"region/programme", "ars", fmt.Sprintf("/programme?org=%d", bretagne)},
 			} {
 				c := pilot
 				if v.as == "ars" {

@@ -192,23 +192,35 @@ func NullID(id int64) any {
 // List runs query and reads every row with scan. Its errors say what was being
 // done (doing, such as "exercise: list stimuli of 12").
 func List[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", doing, err)
-	}
-	defer rows.Close()
 	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", doing, err)
-		}
+	err := Each(ctx, q, doing, func(r Row) error {
+		v, err := scan(r)
 		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", doing, err)
+		return err
+	}, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// Each runs query and hands every row to read as it comes, holding none: a
+// roll-up over tens of thousands of rows. Its errors say what was being done.
+func Each(ctx context.Context, q Querier, doing string, read func(Row) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := read(rows); err != nil {
+			return fmt.Errorf("%s: %w", doing, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	return nil
 }
 
 // One runs query for a single row read with scan: no row is problem.ErrNotFound.
