@@ -107,14 +107,25 @@ func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
 	web.JSON(w, http.StatusCreated, toExerciseJSON(e, Seat{Role: RoleAnimator}))
 }
 
-// APIList answers GET /api/v1/exercises.
+// APIList answers GET /api/v1/exercises[?org=ID][&limit=&offset=]: a page of the
+// exercises the caller sees, under a node when one is given.
 func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
-	list, err := h.Exercises.List(r.Context())
+	node, err := web.OrgParam(r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
 	}
-	web.JSON(w, http.StatusOK, page(mapJSON(list, func(e Exercise) exerciseJSON { return toExerciseJSON(e, Seat{}) })))
+	limit, offset, err := web.Pagination(r, 100, 1000)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	list, total, err := h.Exercises.List(r.Context(), node, limit, offset)
+	if err != nil {
+		web.Problem(w, r, err)
+		return
+	}
+	web.JSON(w, http.StatusOK, web.Page[exerciseJSON]{Items: mapJSON(list, func(e Exercise) exerciseJSON { return toExerciseJSON(e, Seat{}) }), Total: total, Limit: limit, Offset: offset})
 }
 
 // APIGet answers GET /api/v1/exercises/{id}.

@@ -56,6 +56,10 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, title, name strin
 // kit), a GHT, an establishment or a site.
 var levels = []org.Level{org.Region, org.GHT, org.LegalEntity, org.Site}
 
+// pageSize is how many exercises a page of the list shows: a region or the
+// nation holds thousands.
+const pageSize = 50
+
 type listData struct {
 	Lobby
 	Chooser web.Chooser
@@ -83,7 +87,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, orgID int64, refu
 		if orgID == 0 && len(chooser.Few) > 0 {
 			orgID = chooser.Few[0].ID
 		}
-		lobby, err := h.Exercises.Lobby(ctx, orgID)
+		limit, offset, err := web.Pagination(r, pageSize, pageSize)
+		if err != nil {
+			return err
+		}
+		lobby, err := h.Exercises.Lobby(ctx, orgID, limit, offset)
 		if err != nil {
 			return err
 		}

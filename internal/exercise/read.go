@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"care/internal/authz"
+	"care/internal/org"
 	"care/internal/platform/db"
 )
 
@@ -17,27 +18,47 @@ func (s *Service) Get(ctx context.Context, id int64) (Exercise, Seat, error) {
 }
 
 // List returns the exercises the caller takes part in or whose establishment they
-// may read, newest first, without their kit copy.
-func (s *Service) List(ctx context.Context) ([]Exercise, error) {
-	sub := authz.Current(ctx)
-	return listExercises(ctx, s.DB.Read, sub.UserID, sub.Scope(authz.OrgRead))
+// List is a page of the exercises the caller takes part in and those it may
+// read, under node (0: its whole scope), newest first, with the count of all.
+func (s *Service) List(ctx context.Context, node int64, limit, offset int) ([]Exercise, int, error) {
+	var o org.Org
+	if node != 0 {
+		var err error
+		if o, err = org.Load(ctx, s.DB.Read, node, authz.OrgRead); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.under(ctx, o, limit, offset)
 }
 
-// Lobby is what the exercises page shows: the caller's exercises and, for the
-// node chosen, the kits to start one from.
+// under is List for a node already read (the zero Org: the whole scope).
+func (s *Service) under(ctx context.Context, o org.Org, limit, offset int) ([]Exercise, int, error) {
+	sub := authz.Current(ctx)
+	roots := sub.Scope(authz.OrgRead)
+	if o.ID != 0 {
+		roots = authz.Narrow(roots, o.Path)
+	}
+	return listExercises(ctx, s.DB.Read, sub.UserID, roots, limit, offset)
+}
+
+// Lobby is what the exercises page shows: a page of the caller's exercises and,
+// for the node chosen, the kits to start one from.
 type Lobby struct {
 	Catalogue
-	Exercises []Exercise
+	Exercises            []Exercise
+	Total, Limit, Offset int
 }
 
-// Lobby returns the exercises page for node orgID (0: none chosen yet).
-func (s *Service) Lobby(ctx context.Context, orgID int64) (Lobby, error) {
+// Lobby returns the exercises page for node orgID (0: none chosen yet): the
+// exercises under it, limit from offset; the node is read once, by the catalogue.
+func (s *Service) Lobby(ctx context.Context, orgID int64, limit, offset int) (Lobby, error) {
 	c, err := s.Catalogue(ctx, orgID)
 	if err != nil {
 		return Lobby{}, err
 	}
-	list, err := s.List(ctx)
-	return Lobby{Catalogue: c, Exercises: list}, err
+	l := Lobby{Catalogue: c, Limit: limit, Offset: offset}
+	l.Exercises, l.Total, err = s.under(ctx, c.Node, limit, offset)
+	return l, err
 }
 
 // Room is an exercise's page as the caller's seat allows: the summary to a

@@ -89,13 +89,21 @@ func stateOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) 
 	return status, paused.Valid, nil
 }
 
-// listExercises lists, newest first and without their kit copy, the exercises user
-// takes part in and those of the live nodes under roots.
-func listExercises(ctx context.Context, q db.Querier, user int64, roots []string) ([]Exercise, error) {
+// listExercises lists a page of the exercises user takes part in and those of
+// the live nodes under roots, newest first and without their kit copy, with how
+// many there are in all.
+func listExercises(ctx context.Context, q db.Querier, user int64, roots []string, limit, offset int) ([]Exercise, int, error) {
 	scope, args := authz.ScopeClause("o.path", roots, 2)
-	return db.List(ctx, q, fmt.Sprintf("exercise: list the exercises of user %d", user), func(row db.Row) (Exercise, error) { return scanExercise(row, false) },
-		"SELECT "+exerciseColumns+" FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND "+
-			"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR "+scope+") ORDER BY e.id DESC", append([]any{user}, args...)...)
+	where := " FROM exercises e JOIN orgs o ON o.id = e.org_id WHERE o.archived_at IS NULL AND " +
+		"(e.id IN (SELECT exercise_id FROM exercise_participants WHERE user_id = $1) OR " + scope + ")"
+	args = append([]any{user}, args...)
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*)"+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("exercise: count the exercises of user %d: %w", user, err)
+	}
+	list, err := db.List(ctx, q, fmt.Sprintf("exercise: list the exercises of user %d", user), func(row db.Row) (Exercise, error) { return scanExercise(row, false) },
+		"SELECT "+exerciseColumns+where+fmt.Sprintf(" ORDER BY e.id DESC LIMIT %d OFFSET %d", limit, offset), args...)
+	return list, total, err
 }
 
 // insertExercise stores a draft exercise of org from kit (its stimuli apart) and

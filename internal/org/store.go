@@ -228,3 +228,19 @@ func EachEntity(ctx context.Context, q db.Querier, roots []string, fn func(path 
 		return nil
 	}, "SELECT path, kind FROM orgs WHERE level = 'legal_entity' AND archived_at IS NULL AND "+scope, args...)
 }
+
+// EachUnder runs query — a SELECT of a node's path and a text value over "orgs o"
+// joined to a capability's rows, ending in a WHERE clause, its parameters args —
+// on the live nodes under roots, and calls fn with each row: a capability's
+// figure for a roll-up. doing names the work in errors.
+func EachUnder(ctx context.Context, q db.Querier, doing string, roots []string, fn func(path, value string), query string, args ...any) error {
+	scope, scopeArgs := authz.ScopeClause("o.path", roots, len(args)+1)
+	return db.Each(ctx, q, fmt.Sprintf("%s under %v", doing, roots), func(r db.Row) error {
+		var path, value string
+		if err := r.Scan(&path, &value); err != nil {
+			return err
+		}
+		fn(path, value)
+		return nil
+	}, query+" AND o.archived_at IS NULL AND "+scope, append(args, scopeArgs...)...)
+}

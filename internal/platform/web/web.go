@@ -67,6 +67,7 @@ var funcs = template.FuncMap{
 	// day prints a calendar date (stored as midnight UTC) without a time.
 	"day":  func(t time.Time) string { return t.UTC().Format("02/01/2006") },
 	"add":  func(a, b int) int { return a + b },
+	"sub":  func(a, b int) int { return a - b },
 	"dict": dict,
 	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
 	// percent shows a percentage (a float64 or a *float64) rounded, "—" when absent.
