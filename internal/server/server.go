@@ -22,6 +22,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/incident"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -72,6 +73,7 @@ type Server struct {
 	Directory  *directory.Service
 	Exercises  *exercise.Service
 	Funding    *funding.Service
+	Incidents  *incident.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -85,7 +87,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, incident.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +108,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		Funding:    &funding.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Incidents:  &incident.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -130,7 +133,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		return from, to, ok, nil
 	}
 	s.Funding.Indicators = s.fundingIndicators()
-	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
+	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies, Widen: s.Incidents.Widen}
 	s.initMetrics()
 	return s, nil
 }
@@ -200,7 +203,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/incidents", Key: "nav.incidents"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}
