@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"care/internal/account"
-	"care/internal/authz"
 	"care/internal/incident"
 	"care/internal/platform/db"
 )
@@ -16,13 +15,7 @@ import (
 // CH's incident at its appointment-booking provider, declared by its DSI and
 // waiting for CERT Santé.
 func seedIncidents(ctx context.Context, d *db.DB, accounts *account.Service, ids map[string]int64) error {
-	as := func(email string) (context.Context, error) {
-		u, err := accounts.ByEmail(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("demo: %s: %w", email, err)
-		}
-		return authz.WithSubject(ctx, u.Subject()), nil
-	}
+	as := func(email string) (context.Context, error) { return actingAs(ctx, accounts, email) }
 	at := func(month time.Month, day, hour int) *time.Time {
 		t := time.Date(2025, month, day, hour, 0, 0, 0, time.UTC)
 		return &t

@@ -71,9 +71,7 @@ func ToJSON(i Incident) JSON {
 	return j
 }
 
-func toEntryJSON(e Entry) EntryJSON {
-	return EntryJSON{ID: e.ID, Side: e.Side, Text: e.Text, Author: e.Author, CreatedAt: e.CreatedAt}
-}
+func toEntryJSON(e Entry) EntryJSON { return EntryJSON(e) }
 
 type declarationJSON struct {
 	Org int64 `json:"org"`

@@ -98,13 +98,9 @@ func (s *Service) Attach(ctx context.Context, id int64, name string, data []byte
 	now := s.now()
 	sub := authz.Current(ctx)
 	f := File{Attachment: a, Author: sub.Name, CreatedAt: now}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needFollow)
-		if err != nil {
+	_, err = s.change(ctx, id, needFollow, func(tx *sql.Tx, i Incident) error {
+		if err := followed(i); err != nil {
 			return err
-		}
-		if !i.Open() {
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
 		}
 		f.Side = sideOf(sub, i.OrgPath)
 		if err := tx.QueryRowContext(ctx, `INSERT INTO incident_attachments (incident_id, side, filename, content_type, size, sha256, data, author_id, created_at)

@@ -225,14 +225,9 @@ func readDeclaration(r *http.Request) (Declaration, error) {
 // Save is the draft's autosave (htmx, on each change of the form) and its
 // plain save: the whole form replaces the draft.
 func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, err := h.saveForm(w, r)
+	if id == 0 {
 		return
-	}
-	d, err := readDeclaration(r)
-	if err == nil {
-		_, err = h.Incidents.Update(r.Context(), id, 0, d)
 	}
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("HX-Reswap", "none")
@@ -252,6 +247,21 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 	web.Done(w, r, "incident.saved", fmt.Sprintf("/incidents/%d", id))
 }
 
+// saveForm saves the posted declaration form over draft {id}: the id (0 when
+// it is not one, the error page then written) and the refusal of the save.
+func (h *Handler) saveForm(w http.ResponseWriter, r *http.Request) (int64, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.Fail(w, r, err)
+		return 0, err
+	}
+	d, err := readDeclaration(r)
+	if err == nil {
+		_, err = h.Incidents.Update(r.Context(), id, 0, d)
+	}
+	return id, err
+}
+
 // again shows the incident page with the errors of a refused form; the values
 // sent are shown again.
 func (h *Handler) again(w http.ResponseWriter, r *http.Request, err error) {
@@ -265,14 +275,9 @@ func (h *Handler) again(w http.ResponseWriter, r *http.Request, err error) {
 // Submit saves the form and submits the draft: refused (the draft kept as
 // saved, not submitted) when incomplete.
 func (h *Handler) Submit(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, err := h.saveForm(w, r)
+	if id == 0 {
 		return
-	}
-	d, err := readDeclaration(r)
-	if err == nil {
-		_, err = h.Incidents.Update(r.Context(), id, 0, d)
 	}
 	if err == nil {
 		_, err = h.Incidents.Submit(r.Context(), id)

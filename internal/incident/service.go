@@ -127,11 +127,7 @@ func (s *Service) Create(ctx context.Context, orgID int64, d Declaration) (Incid
 func (s *Service) Update(ctx context.Context, id, orgID int64, d Declaration) (Incident, error) {
 	d = d.Normalise()
 	now := s.now()
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needDeclare)
-		if err != nil {
-			return err
-		}
+	return s.change(ctx, id, needDeclare, func(tx *sql.Tx, i Incident) error {
 		if i.Status != Draft {
 			return problem.New(problem.Conflict, "incident.error.frozen")
 		}
@@ -143,18 +139,11 @@ func (s *Service) Update(ctx context.Context, id, orgID int64, d Declaration) (I
 		if err := d.Check(now); err != nil {
 			return err
 		}
-		if ok, err := updateDraft(ctx, tx, id, d, now); err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			return problem.New(problem.Conflict, "incident.error.frozen")
+		if err := moved(updateDraft(ctx, tx, id, d, now)); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "incident.update", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath})
 	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
 }
 
 // Submit submits a draft: complete (Declaration.CheckComplete), it is frozen
@@ -163,11 +152,7 @@ func (s *Service) Update(ctx context.Context, id, orgID int64, d Declaration) (I
 func (s *Service) Submit(ctx context.Context, id int64) (Incident, error) {
 	now := s.now()
 	sub := authz.Current(ctx)
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needDeclare)
-		if err != nil {
-			return err
-		}
+	i, err := s.change(ctx, id, needDeclare, func(tx *sql.Tx, i Incident) error {
 		if i.Status != Draft {
 			return problem.New(problem.Conflict, "incident.error.frozen")
 		}
@@ -178,25 +163,50 @@ func (s *Service) Submit(ctx context.Context, id int64) (Incident, error) {
 		if err != nil {
 			return fmt.Errorf("incident: freeze %d: %w", id, err)
 		}
-		ok, err := setStatus(ctx, tx, id, Draft, Submitted, "submitted_by = $1, submitted_at = $2, snapshot = $3, updated_at = $2,", db.NullID(sub.UserID), now, string(frozen))
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			return problem.New(problem.Conflict, "incident.error.frozen")
+		if err := moved(setStatus(ctx, tx, id, Draft, Submitted, "submitted_by = $1, submitted_at = $2, snapshot = $3, updated_at = $2,",
+			db.NullID(sub.UserID), now, string(frozen))); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "incident.submit", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
 			Changes: map[string]audit.Change{"status": {Before: Draft, After: Submitted}}})
 	})
+	if err == nil {
+		s.tellSubmitted(ctx, i)
+	}
+	return i, err
+}
+
+// change runs do on incident id, loaded for need, in one transaction, and reads
+// the incident back once it is written.
+func (s *Service) change(ctx context.Context, id int64, need authz.Action, do func(tx *sql.Tx, i Incident) error) (Incident, error) {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		i, err := load(ctx, tx, id, need)
+		if err != nil {
+			return err
+		}
+		return do(tx, i)
+	})
 	if err != nil {
 		return Incident{}, err
 	}
-	i, err := getIncident(ctx, s.DB.Read, id)
-	if err != nil {
-		return i, err
+	return getIncident(ctx, s.DB.Read, id)
+}
+
+// moved is the outcome of a write that expects the incident where it was read:
+// when it was no longer (a concurrent step), a conflict.
+func moved(ok bool, err error) error {
+	if err == nil && !ok {
+		return problem.New(problem.Conflict, "incident.error.concurrent")
 	}
-	s.tellSubmitted(ctx, i)
-	return i, nil
+	return err
+}
+
+// followed refuses a step of the follow-up on an incident that is not open.
+func followed(i Incident) error {
+	if !i.Open() {
+		return problem.New(problem.Conflict, "incident.error.step."+i.Status)
+	}
+	return nil
 }
 
 // Incident reads one incident the caller sees.
@@ -258,177 +268,6 @@ func minimal(roots []string) []string {
 		grants = append(grants, authz.Grant{Role: authz.Lecteur, OrgPath: r})
 	}
 	return authz.Subject{Grants: grants}.Scope(authz.OrgRead)
-}
-
-// AddEntry adds an entry to the shared timeline of a submitted incident, from
-// the establishment's side or CERT Santé's.
-func (s *Service) AddEntry(ctx context.Context, id int64, text string) (Entry, error) {
-	text = strings.TrimSpace(text)
-	now := s.now()
-	sub := authz.Current(ctx)
-	var e Entry
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needFollow)
-		if err != nil {
-			return err
-		}
-		if err := CheckEntry(text); err != nil {
-			return err
-		}
-		if !i.Open() {
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		e = Entry{Side: sideOf(sub, i.OrgPath), Text: text, Author: sub.Name, CreatedAt: now}
-		if e.ID, err = insertEntry(ctx, tx, id, e.Side, text, sub.UserID, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.entry", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"side": {After: e.Side}}})
-	})
-	return e, err
-}
-
-// Qualify records CERT Santé's qualification of a submitted (or already
-// qualified) incident: severity and category.
-func (s *Service) Qualify(ctx context.Context, id int64, severity, category string) (Incident, error) {
-	now := s.now()
-	sub := authz.Current(ctx)
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needHandle)
-		if err != nil {
-			return err
-		}
-		if err := CheckQualification(severity, category); err != nil {
-			return err
-		}
-		if !i.Open() {
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		ok, err := setStatus(ctx, tx, id, i.Status, Qualified, "severity = $1, qualified_category = $2, qualified_by = $3, qualified_at = $4, updated_at = $4,",
-			severity, category, db.NullID(sub.UserID), now)
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.qualify", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"status": {Before: i.Status, After: Qualified}, "severity": {Before: i.Severity, After: severity},
-				"category": {Before: i.QualifiedCategory, After: category}}})
-	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
-}
-
-// Close closes a submitted or qualified incident (either side). The sharing
-// with CERT Santé ends with it (Incident.SharedNow).
-func (s *Service) Close(ctx context.Context, id int64) (Incident, error) {
-	now := s.now()
-	sub := authz.Current(ctx)
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needFollow)
-		if err != nil {
-			return err
-		}
-		if !i.Open() {
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		ok, err := setStatus(ctx, tx, id, i.Status, Closed, "closed_by = $1, closed_at = $2, updated_at = $2, shared = $3,", db.NullID(sub.UserID), now, false)
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.close", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"status": {Before: i.Status, After: Closed}, "shared": {Before: i.Shared, After: false}}})
-	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
-}
-
-// Share opens (or closes) the establishment's other pages — assessments,
-// plans, audits — to CERT Santé for this incident, until it is closed (the
-// establishment's declarants).
-func (s *Service) Share(ctx context.Context, id int64, on bool) (Incident, error) {
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needDeclare)
-		if err != nil {
-			return err
-		}
-		if !i.Open() {
-			return problem.New(problem.Conflict, "incident.error.step."+i.Status)
-		}
-		if err := update(ctx, tx, id, "share", "shared = $1, updated_at = $2", on, s.now()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.share", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"shared": {Before: i.Shared, After: on}}})
-	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
-}
-
-// RecordPortal records that the declaration was made on the national
-// reporting portal: when, and under which reference (the declarants).
-func (s *Service) RecordPortal(ctx context.Context, id int64, at time.Time, reference string) (Incident, error) {
-	reference = strings.TrimSpace(reference)
-	now := s.now()
-	sub := authz.Current(ctx)
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needDeclare)
-		if err != nil {
-			return err
-		}
-		if err := CheckPortal(at, reference, now); err != nil {
-			return err
-		}
-		if i.Status == Draft {
-			return problem.New(problem.Conflict, "incident.error.step.draft")
-		}
-		if err := update(ctx, tx, id, "portal record", "portal_at = $1, portal_by = $2, portal_reference = $3, updated_at = $4",
-			at.UTC(), db.NullID(sub.UserID), reference, now); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.portal", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"reference": {Before: i.PortalReference, After: reference}}})
-	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
-}
-
-// Link records the exercise whose RETEX this incident relates to and the PCRA
-// version activated (0 removes a link); the ids are those of the other
-// capabilities, shown as links (the declarants).
-func (s *Service) Link(ctx context.Context, id, exercise int64, pcraVersion int) (Incident, error) {
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		i, err := load(ctx, tx, id, needDeclare)
-		if err != nil {
-			return err
-		}
-		if exercise < 0 || pcraVersion < 0 {
-			var c problem.Checks
-			c.Add("exercise", "incident.error.link")
-			return c.Err()
-		}
-		if err := update(ctx, tx, id, "links", "exercise_id = $1, pcra_version = $2, updated_at = $3", db.NullID(exercise), db.NullID(int64(pcraVersion)), s.now()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "incident.link", ObjectType: "incident", ObjectID: audit.ID(id), OrgPath: i.OrgPath,
-			Changes: map[string]audit.Change{"exercise": {Before: i.ExerciseID, After: exercise}, "pcra_version": {Before: i.PCRAVersion, After: pcraVersion}}})
-	})
-	if err != nil {
-		return Incident{}, err
-	}
-	return getIncident(ctx, s.DB.Read, id)
 }
 
 // Widen gives a CERT Santé member read access (authz.Lecteur) to the nodes
