@@ -82,7 +82,7 @@ func TestJourneyIncidentDeclarationToQualification(t *testing.T) {
 	}
 
 	// CERT Santé's list shows the new declaration by itself (it polls).
-	cert.waitFor("the new declaration on CERT Santé's list", fmt.Sprintf(`document.querySelectorAll('#incidents tbody tr').length > %d`, before), 25*time.Second)
+	cert.waitFor("the new declaration on CERT Santé's list", fmt.Sprintf(`document.querySelectorAll('#incidents tbody tr').length > %d`, before), 15*time.Second)
 	cert.open(page)
 	if got := cert.text("#declarant"); !strings.Contains(got, "rssi@demo.care.test") {
 		t.Errorf("the declarant as CERT Santé sees it: %q", got)
