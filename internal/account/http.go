@@ -28,6 +28,19 @@ type Handler struct {
 	web.Pages
 	Accounts      *Service
 	SecureCookies bool
+	// Widen adds to a subject the grants it holds for a while rather than by
+	// role (an establishment's sharing with CERT Santé for an incident); wired
+	// by the server, nil for none.
+	Widen func(context.Context, authz.Subject) authz.Subject
+}
+
+// subject is the user's subject, widened.
+func (h *Handler) subject(ctx context.Context, u User) authz.Subject {
+	s := u.Subject()
+	if h.Widen != nil {
+		s = h.Widen(ctx, s)
+	}
+	return s
 }
 
 // Current is the logged-in user of a request and how they came in.
@@ -68,7 +81,7 @@ func (h *Handler) Identify(next http.Handler) http.Handler {
 				_, err := h.Accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
 				return err
 			})
-			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, u.Subject())))
+			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, h.subject(ctx, u))))
 			return
 		}
 		if c, _ := r.Cookie(CookieName); c != nil && c.Value != "" {
@@ -94,7 +107,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, token string) 
 	}
 	ctx = context.WithValue(ctx, currentKey{}, Current{User: u, Session: sess, Token: token})
 	if sess.Stage == StageFull {
-		ctx = authz.WithSubject(ctx, u.Subject())
+		ctx = authz.WithSubject(ctx, h.subject(ctx, u))
 	}
 	return web.WithRecheck(ctx, func(ctx context.Context) error {
 		now, _, err := h.Accounts.Lookup(ctx, token)

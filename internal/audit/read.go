@@ -111,6 +111,10 @@ var valueWords = map[string]string{
 	"exercise.status":              "exercise.action_status.",
 	"funding_candidature.status":   "funding.state.",
 	"funding_candidature.category": "funding.category.",
+	"incident.status":              "incident.status.",
+	"incident.severity":            "incident.severity.",
+	"incident.category":            "incident.category.",
+	"incident.side":                "incident.side.",
 }
 
 // ChangesLabel renders an entry's changes on one line for a page in language l:

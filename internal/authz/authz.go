@@ -87,23 +87,32 @@ const (
 	ProgrammeWrite Action = "programme.write" // run the establishment's programme: assessments, audits, plans
 	Validate       Action = "validate"        // validate candidatures and evidence (ARS)
 	SignOff        Action = "signoff"         // sign off the establishment's assessments, declarations, plans
+	// IncidentDeclare is declaring the establishment's security incidents: the
+	// declaration is made by the director or a delegate (décret 2022-715, CSP
+	// D.1111-16-3), here the direction, RSSI and DSI.
+	IncidentDeclare Action = "incident.declare"
+	// IncidentHandle is CERT Santé's part: reading the submitted declarations
+	// and what handling them needs, qualifying them, following them up. It does
+	// not read the establishments' assessments, plans and audits (OrgRead),
+	// which an establishment shares for one incident (internal/incident).
+	IncidentHandle Action = "incident.handle"
 )
 
 // Actions lists every action, for the permission matrix.
-var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff}
+var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, IncidentDeclare, IncidentHandle}
 
 // grants is the roles table of DESIGN.md made explicit: what each role may do on the
 // subtree of the node where it is held.
 var grants = map[Role][]Action{
-	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff},
+	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, IncidentDeclare, IncidentHandle},
 	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage},
-	CertSante:       {OrgRead},
+	CertSante:       {IncidentHandle},
 	ReferentARS:     {OrgRead, UserRead, AuditRead, Validate},
 	Grades:          {OrgRead, ProgrammeWrite},
 	RSSIGHT:         {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite},
-	Direction:       {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite, SignOff},
-	RSSI:            {OrgRead, OrgWrite, UserRead, ProgrammeWrite},
-	DSI:             {OrgRead, OrgWrite, UserRead, ProgrammeWrite},
+	Direction:       {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ProgrammeWrite, SignOff, IncidentDeclare},
+	RSSI:            {OrgRead, OrgWrite, UserRead, ProgrammeWrite, IncidentDeclare},
+	DSI:             {OrgRead, OrgWrite, UserRead, ProgrammeWrite, IncidentDeclare},
 	ResponsablePCRA: {OrgRead, ProgrammeWrite},
 	Lecteur:         {OrgRead},
 }

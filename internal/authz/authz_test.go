@@ -8,15 +8,15 @@ import (
 // expected is the roles table of DESIGN.md, written out by hand: for each role, the
 // actions it allows on its own subtree. The grants table must agree with it.
 var expected = map[Role]string{
-	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff",
+	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff incident.declare incident.handle",
 	PiloteNational:  "org.read user.read audit.read content.manage",
-	CertSante:       "org.read",
+	CertSante:       "incident.handle",
 	ReferentARS:     "org.read user.read audit.read validate",
 	Grades:          "org.read programme.write",
 	RSSIGHT:         "org.read org.write user.read user.manage audit.read programme.write",
-	Direction:       "org.read org.write user.read user.manage audit.read programme.write signoff",
-	RSSI:            "org.read org.write user.read programme.write",
-	DSI:             "org.read org.write user.read programme.write",
+	Direction:       "org.read org.write user.read user.manage audit.read programme.write signoff incident.declare",
+	RSSI:            "org.read org.write user.read programme.write incident.declare",
+	DSI:             "org.read org.write user.read programme.write incident.declare",
 	ResponsablePCRA: "org.read programme.write",
 	Lecteur:         "org.read",
 }

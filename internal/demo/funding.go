@@ -25,13 +25,7 @@ var candidatures = []struct {
 }
 
 func seedFunding(ctx context.Context, d *db.DB, accounts *account.Service, ids map[string]int64) error {
-	as := func(email string) (context.Context, error) {
-		u, err := accounts.ByEmail(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("demo: %s: %w", email, err)
-		}
-		return authz.WithSubject(ctx, u.Subject()), nil
-	}
+	as := func(email string) (context.Context, error) { return actingAs(ctx, accounts, email) }
 	for _, c := range candidatures {
 		at := c.on
 		s := &funding.Service{DB: d, Now: func() time.Time { return at }}
@@ -56,4 +50,13 @@ func seedFunding(ctx context.Context, d *db.DB, accounts *account.Service, ids m
 		}
 	}
 	return nil
+}
+
+// actingAs is ctx acting as the demo account email.
+func actingAs(ctx context.Context, accounts *account.Service, email string) (context.Context, error) {
+	u, err := accounts.ByEmail(ctx, email)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %s: %w", email, err)
+	}
+	return authz.WithSubject(ctx, u.Subject()), nil
 }

@@ -17,6 +17,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/incident"
 	"care/internal/insight"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -65,6 +66,7 @@ func (s *Server) Routes() []Route {
 	ex := &exercise.Handler{Pages: pages, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
 	fund := &funding.Handler{Pages: pages, Funding: s.Funding, Orgs: s.Orgs}
 	view := &insight.Handler{Pages: pages, Insight: s.Insight, Orgs: s.Orgs, Now: time.Now}
+	inc := &incident.Handler{Pages: pages, Incidents: s.Incidents, Orgs: s.Orgs, PDF: s.PDF}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -215,6 +217,24 @@ func (s *Server) Routes() []Route {
 		{"POST /financement/candidatures/{id}/decision", f(fund.DecideForm), login},
 		{"POST /financement/candidatures/{id}/retrait", f(fund.WithdrawForm), login},
 
+		// Security incidents: declaration, follow-up with CERT Santé, statistics
+		{"GET /incidents", f(inc.ListPage), login},
+		{"GET /incidents/nouveau", f(inc.NewPage), login},
+		{"POST /incidents/nouveau", f(inc.Create), login},
+		{"GET /incidents/statistiques", f(inc.StatsPage), login},
+		{"GET /incidents/{id}", f(inc.Page), login},
+		{"POST /incidents/{id}/brouillon", f(inc.Save), login},
+		{"POST /incidents/{id}/soumettre", f(inc.Submit), login},
+		{"POST /incidents/{id}/suivi", f(inc.AddEntry), login},
+		{"POST /incidents/{id}/qualification", f(inc.Qualify), login},
+		{"POST /incidents/{id}/cloture", f(inc.CloseIncident), login},
+		{"POST /incidents/{id}/partage", f(inc.ShareIncident), login},
+		{"POST /incidents/{id}/portail", f(inc.Portal), login},
+		{"POST /incidents/{id}/liens", f(inc.Links), login},
+		{"POST /incidents/{id}/pieces", upTo(docs.MaxAttachment+64<<10, f(inc.AttachFile)), login},
+		{"GET /incidents/{id}/pieces/{file}", f(inc.Download), login},
+		{"GET /incidents/{id}/declaration.pdf", f(inc.DocumentPDF), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -316,6 +336,17 @@ func (s *Server) Routes() []Route {
 		{"GET /api/v1/funding/candidatures/{id}", f(fund.APICandidature), api},
 		{"POST /api/v1/funding/candidatures/{id}/decision", f(fund.APIDecide), api},
 		{"POST /api/v1/funding/candidatures/{id}/withdraw", f(fund.APIWithdraw), api},
+		{"GET /api/v1/incidents", f(inc.APIList), api},
+		{"POST /api/v1/incidents", f(inc.APICreate), api},
+		{"GET /api/v1/incidents/stats", f(inc.APIStats), api},
+		{"GET /api/v1/incidents/{id}", f(inc.APIGet), api},
+		{"PUT /api/v1/incidents/{id}", f(inc.APIUpdate), api},
+		{"POST /api/v1/incidents/{id}/submit", f(inc.APISubmit), api},
+		{"POST /api/v1/incidents/{id}/timeline", f(inc.APIEntry), api},
+		{"POST /api/v1/incidents/{id}/qualification", f(inc.APIQualify), api},
+		{"POST /api/v1/incidents/{id}/close", f(inc.APIClose), api},
+		{"POST /api/v1/incidents/{id}/share", f(inc.APIShare), api},
+		{"POST /api/v1/incidents/{id}/portal", f(inc.APIPortal), api},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/incident"
 	"care/internal/insight"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -74,6 +75,7 @@ type Server struct {
 	Exercises  *exercise.Service
 	Funding    *funding.Service
 	Insight    *insight.Service
+	Incidents  *incident.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -87,7 +89,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates, incident.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +110,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		Funding:    &funding.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Incidents:  &incident.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -140,7 +143,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		insight.Directory:    s.Directory.LatestLevels,
 		insight.Exposure:     s.Exposure.LatestLevels,
 	}}
-	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
+	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies, Widen: s.Incidents.Widen}
 	s.initMetrics()
 	return s, nil
 }
@@ -210,7 +213,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/incidents", Key: "nav.incidents"}}
 	if programmeWide(sub) {
 		items = append(items, web.NavItem{Href: "/programme", Key: "nav.insight"})
 	}

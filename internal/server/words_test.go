@@ -54,6 +54,11 @@ func TestFrenchPagesShowFrenchWords(t *testing.T) {
 			{"rssi@demo.care.test", fmt.Sprintf("/annuaire?org=%d", chu)},
 			{"ars@demo.care.test", "/"},
 			{"cert@demo.care.test", "/"},
+			{"cert@demo.care.test", "/incidents"},
+			{"cert@demo.care.test", "/incidents/1"}, // the demo's first incident, qualified
+			{"cert@demo.care.test", "/incidents/statistiques"},
+			{"rssi@demo.care.test", "/incidents/1"},
+			{"rssi@demo.care.test", fmt.Sprintf("/incidents/nouveau?org=%d", chu)},
 		}
 		browsers := map[string]*http.Client{} // one login per account: a TOTP code serves once
 		for _, p := range pages {
