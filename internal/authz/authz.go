@@ -87,16 +87,17 @@ const (
 	ProgrammeWrite Action = "programme.write" // run the establishment's programme: assessments, audits, plans
 	Validate       Action = "validate"        // validate candidatures and evidence (ARS)
 	SignOff        Action = "signoff"         // sign off the establishment's assessments, declarations, plans
+	Control        Action = "control"         // national control of funding declarations and their payment
 )
 
 // Actions lists every action, for the permission matrix.
-var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff}
+var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, Control}
 
 // grants is the roles table of DESIGN.md made explicit: what each role may do on the
 // subtree of the node where it is held.
 var grants = map[Role][]Action{
-	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff},
-	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage},
+	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, Control},
+	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage, Control},
 	CertSante:       {OrgRead},
 	ReferentARS:     {OrgRead, UserRead, AuditRead, Validate},
 	Grades:          {OrgRead, ProgrammeWrite},

@@ -8,8 +8,8 @@ import (
 // expected is the roles table of DESIGN.md, written out by hand: for each role, the
 // actions it allows on its own subtree. The grants table must agree with it.
 var expected = map[Role]string{
-	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff",
-	PiloteNational:  "org.read user.read audit.read content.manage",
+	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff control",
+	PiloteNational:  "org.read user.read audit.read content.manage control",
 	CertSante:       "org.read",
 	ReferentARS:     "org.read user.read audit.read validate",
 	Grades:          "org.read programme.write",

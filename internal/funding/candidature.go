@@ -51,12 +51,26 @@ type Candidacy struct {
 	DecidedAt        *time.Time
 	WithdrawnAt      *time.Time
 	Members          []Member // the establishments a GHT's candidature carries
+
+	// The declaration, the national control and the payment (progress.go):
+	// amounts in integer euros, nil until set.
+	AmountRequested *int64
+	DeclaredBy      string
+	DeclaredAt      *time.Time
+	ControlReason   string
+	AmountGranted   *int64
+	ControlledBy    string
+	ControlledAt    *time.Time
+	PaymentStatus   string
+	AmountPaid      *int64
+	PaidOn          *time.Time
 }
 
 // Member is an establishment a GHT's candidature carries.
 type Member struct {
 	OrgID int64
 	Name  string
+	Path  string
 }
 
 // CategoryOf derives the candidate category of node o whose parent is at level

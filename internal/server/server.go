@@ -166,7 +166,8 @@ func (s *Server) Prepare(ctx context.Context) error {
 }
 
 // startLoops starts the background work every instance does: delivering the
-// stimuli of running exercises (within a second of their time).
+// stimuli of running exercises (within a second of their time), the scheduled
+// directory audits, the reminders before the funding deadlines.
 func (s *Server) startLoops() {
 	if s.stopLoops != nil {
 		return
@@ -175,6 +176,7 @@ func (s *Server) startLoops() {
 	s.stopLoops = cancel
 	s.loops.Go(func() { s.Exercises.Run(ctx, 200*time.Millisecond) })
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
+	s.loops.Go(func() { s.Funding.Loop(ctx, s.cfg.Logger) })
 }
 
 // Close waits for the running scans and frees what the server started.
