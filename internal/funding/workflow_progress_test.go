@@ -331,8 +331,12 @@ func TestPaymentWorkflow(t *testing.T) {
 			return app.API(t, token, "POST", base+"/control", body, nil)
 		}
 		clk.set("2030-11-10 10:00")
-		unchanged(t, app, c.ID, 403, "a control by the ARS", func() *http.Response { return control(ars, map[string]any{"result": "passed", "amount_granted": 50000}) })
-		unchanged(t, app, c.ID, 422, "a grant above the request", func() *http.Response { return control(pilot, map[string]any{"result": "passed", "amount_granted": 60001}) })
+		unchanged(t, app, c.ID, 403, "a control by the ARS", func() *http.Response {
+			return control(ars, map[string]any{"result": "passed", "amount_granted": 50000})
+		})
+		unchanged(t, app, c.ID, 422, "a grant above the request", func() *http.Response {
+			return control(pilot, map[string]any{"result": "passed", "amount_granted": 60001})
+		})
 		unchanged(t, app, c.ID, 422, "a grant below zero", func() *http.Response { return control(pilot, map[string]any{"result": "passed", "amount_granted": -5}) })
 		unchanged(t, app, c.ID, 422, "a failure without reason", func() *http.Response { return control(pilot, map[string]any{"result": "failed"}) })
 		unchanged(t, app, c.ID, 409, "a payment before the control", func() *http.Response {
