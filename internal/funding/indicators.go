@@ -2,8 +2,11 @@ package funding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"care/internal/platform/problem"
 )
 
 // Indicator is the platform's check behind a rule of the programme content, for
@@ -73,6 +76,11 @@ func (s *Service) readings(ctx context.Context, rule string, org int64, call Cal
 	r.Link = SourceLink(r.Source, org)
 	if ind := s.Indicators[rule]; ind != nil {
 		v, ok, err := ind(ctx, org, call)
+		if errors.Is(err, problem.ErrNotFound) {
+			// A member establishment reading its GHT's candidature does not see
+			// the GHT's own data: not available to it.
+			v, ok, err = nil, false, nil
+		}
 		if err != nil {
 			return nil, err
 		}
