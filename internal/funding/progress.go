@@ -221,17 +221,7 @@ func CheckDeclaration(objectives []string, known []string, amount int64, ceiling
 // refuse; a reason required to ask for more or to refuse.
 func CheckVerification(decision, reason string) error {
 	var c problem.Checks
-	switch decision {
-	case VerifyAccept, VerifyMore, VerifyRefuse:
-	default:
-		c.Add("decision", "funding.error.verification")
-	}
-	if decision != VerifyAccept && strings.TrimSpace(reason) == "" {
-		c.Add("reason", "funding.error.reason_required")
-	}
-	if utf8.RuneCountInString(reason) > MaxReason {
-		c.Add("reason", "funding.error.reason_too_long", MaxReason)
-	}
+	checkChoice(&c, "decision", "funding.error.verification", decision, []string{VerifyAccept, VerifyMore, VerifyRefuse}, decision != VerifyAccept, reason)
 	return c.Err()
 }
 
@@ -258,17 +248,7 @@ func AllVerified(states map[string]string) bool {
 // fail, the amount granted between 0 and the amount requested (0 when failed).
 func CheckControl(result, reason string, granted, requested int64) error {
 	var c problem.Checks
-	switch result {
-	case ControlPassed, ControlFail:
-	default:
-		c.Add("result", "funding.error.control_result")
-	}
-	if result == ControlFail && strings.TrimSpace(reason) == "" {
-		c.Add("reason", "funding.error.reason_required")
-	}
-	if utf8.RuneCountInString(reason) > MaxReason {
-		c.Add("reason", "funding.error.reason_too_long", MaxReason)
-	}
+	checkChoice(&c, "result", "funding.error.control_result", result, []string{ControlPassed, ControlFail}, result == ControlFail, reason)
 	switch {
 	case granted < 0:
 		c.Add("amount_granted", "funding.error.amount_below_zero")

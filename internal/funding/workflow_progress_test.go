@@ -16,27 +16,6 @@ import (
 	"care/internal/testkit"
 )
 
-// The test call "d2-pay" of Domaine 2, every phase dated in 2030, its ceiling
-// public: 100 000 €.
-const payCall = `
-  - id: d2-pay
-    domain: d2
-    title: "Appel de test jusqu'au paiement"
-    source: "%[1]s"
-    categories: [ght, public_hors_ght, prive_non_lucratif, prive_lucratif]
-    amounts:
-      envelope: {eur: 1000000, source: "%[1]s"}
-      ceiling: {eur: 100000, source: "%[1]s"}
-    phases:
-      - {phase: candidature, from: "2030-01-01", to: "2030-01-31", source: "%[1]s"}
-      - {phase: instruction, from: "2030-01-01", to: "2030-02-28", source: "%[1]s"}
-      - {phase: operational, from: "2030-03-01", to: "2030-09-30", source: "%[1]s"}
-      - {phase: declaration, from: "2030-09-01", to: "2030-09-30", source: "%[1]s"}
-      - {phase: verification, from: "2030-09-01", to: "2030-10-31", source: "%[1]s"}
-      - {phase: control, from: "2030-10-01", to: "2030-11-30", source: "%[1]s"}
-      - {phase: payment, from: "2030-11-01", to: "2030-12-31", source: "%[1]s"}
-`
-
 // clock is the funding service's clock, moved by the test.
 type clock struct{ at atomic.Int64 }
 
@@ -50,18 +29,12 @@ func (c *clock) set(s string) {
 
 func (c *clock) now() time.Time { return time.Unix(0, c.at.Load()).UTC() }
 
-// withPayCall imports the programme with the call d2-pay and puts the funding
+// withPayCall imports the programme with the call d2-pay (testkit.DatedCall:
+// every phase in 2030, a public ceiling of 100 000 €) and puts the funding
 // service on a clock the test moves.
 func withPayCall(t *testing.T, app *testkit.App) *clock {
 	t.Helper()
-	_, data, err := funding.Shipped()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(data), "\nversion: 1\n", "\nversion: 2\n", 1) + fmt.Sprintf(payCall, "https://esante.gouv.fr/strategie-nationale/cybersecurite/axe-4")
-	if _, err := app.Server.Funding.Import(authz.WithSubject(t.Context(), app.Root(t)), []byte(text)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.FundingCalls(t, app, testkit.DatedCall("d2-pay"))
 	c := &clock{}
 	c.set("2030-01-10 09:00")
 	app.Server.Funding.Now = c.now
@@ -101,17 +74,7 @@ FROM funding_candidatures WHERE id = $1`, id).Scan(&status, &requested, &granted
 // nothing of the candidature changed; it returns the problem.
 func unchanged(t *testing.T, app *testkit.App, id int64, status int, what string, do func() *http.Response) problemJSON {
 	t.Helper()
-	before := progress(t, app.DB, id)
-	resp := do()
-	if resp.StatusCode != status {
-		t.Errorf("%s: %d, want %d: %s", what, resp.StatusCode, status, testkit.BodyOf(resp))
-	}
-	if after := progress(t, app.DB, id); after != before {
-		t.Errorf("%s changed %s into %s", what, before, after)
-	}
-	var p problemJSON
-	_ = jsonInto(testkit.BodyOf(resp), &p)
-	return p
+	return refusedSame(t, func() string { return progress(t, app.DB, id) }, status, what, do)
 }
 
 // postFile sends a multipart API call with a bearer token.

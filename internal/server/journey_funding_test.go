@@ -12,29 +12,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"care/internal/authz"
 	"care/internal/demo"
-	"care/internal/funding"
 	"care/internal/testkit"
 )
-
-// A call of Domaine 2 dated in 2030, for the journey's clock.
-const journeyCall = `
-  - id: d2-journey
-    domain: d2
-    title: "Appel du parcours"
-    source: "%[1]s"
-    categories: [ght, public_hors_ght, prive_non_lucratif, prive_lucratif]
-    amounts:
-      envelope: {eur: 1000000, source: "%[1]s"}
-      ceiling: {eur: 100000, source: "%[1]s"}
-    phases:
-      - {phase: candidature, from: "2030-01-01", to: "2030-01-31", source: "%[1]s"}
-      - {phase: instruction, from: "2030-01-01", to: "2030-02-28", source: "%[1]s"}
-      - {phase: operational, from: "2030-03-01", to: "2030-09-30", source: "%[1]s"}
-      - {phase: declaration, from: "2030-09-01", to: "2030-09-30", source: "%[1]s"}
-      - {phase: verification, from: "2030-09-01", to: "2030-10-31", source: "%[1]s"}
-`
 
 // A candidature in the browser from its submission to the ARS validation
 // (issue 14 point 9): the CHU's RSSI candidates to the open call; the ARS
@@ -48,14 +28,7 @@ func TestJourneyFundingCandidature(t *testing.T) {
 	t.Cleanup(cancel)
 	app := testkit.NewApp(t, testkit.SQLite(t))
 	rssi := &journey{t: t, app: app, ctx: ctx}
-	_, data, err := funding.Shipped()
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Replace(string(data), "\nversion: 1\n", "\nversion: 2\n", 1) + fmt.Sprintf(journeyCall, "https://esante.gouv.fr/strategie-nationale/cybersecurite/axe-4")
-	if _, err := app.Server.Funding.Import(authz.WithSubject(t.Context(), app.Root(t)), []byte(text)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.FundingCalls(t, app, testkit.DatedCall("d2-journey"))
 	var clock atomic.Int64
 	move := func(s string) { d, _ := time.Parse(time.DateOnly, s); clock.Store(d.Add(10 * time.Hour).UnixNano()) }
 	app.Server.Funding.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
