@@ -29,6 +29,8 @@ func TestProgressPages(t *testing.T) {
 				fmt.Sprintf(`href="/continuite?org=%d"`, chuOrg.ID), "voir la page", "Accepté par l&#39;ARS", "Déclaré, à vérifier", "180\u202f000\u00a0€",
 				page + "/objectifs/P2/verification", page + "/objectifs/O1.C/verification", `value="more"`},
 			Excludes: []string{page + "/objectifs/P1/verification", `id="evidence-form"`, `id="declaration-form"`, `id="control-form"`}},
+		{Name: "the ARS opens the continuity indicator's page", As: "ars@demo.care.test", Path: fmt.Sprintf("/continuite?org=%d", chuOrg.ID), Status: 200},
+		{Name: "and the directory's", As: "ars@demo.care.test", Path: fmt.Sprintf("/annuaire?org=%d", chuOrg.ID), Status: 200},
 		{Name: "the RSSI may add evidence, not verify", As: "rssi@demo.care.test", Path: page, Status: 200,
 			Contains: []string{`id="evidence-form"`, `value="O1.C"`}, Excludes: []string{`value="P1"`, "/verification", `id="declaration-form"`}},
 		{Name: "the direction has nothing to sign again", As: "direction@demo.care.test", Path: page, Status: 200, Excludes: []string{`id="declaration-form"`, "/verification"}},

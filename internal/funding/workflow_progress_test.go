@@ -308,6 +308,11 @@ func TestPaymentWorkflow(t *testing.T) {
 		if resp := control(pilot, map[string]any{"result": "passed", "amount_granted": 40000, "reason": "O1.C non atteint."}); resp.StatusCode != 200 {
 			t.Fatalf("control: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 		}
+		m = app.Mail.Wait(t, mails+2) // the submitter and the direction
+		mails += 2
+		if !strings.Contains(m.Data, "Contr=C3=B4le satisfait") && !strings.Contains(m.Data, "Contrôle satisfait") {
+			t.Errorf("the establishment's mail of the control: %s", m.Data)
+		}
 		pay := func(body map[string]any) *http.Response { return app.API(t, pilot, "POST", base+"/payment", body, nil) }
 		clk.set("2030-12-01 10:00")
 		unchanged(t, app, c.ID, 422, "a payment above the grant", func() *http.Response {
@@ -321,6 +326,9 @@ func TestPaymentWorkflow(t *testing.T) {
 		}
 		if resp := pay(map[string]any{"status": "paid", "amount_paid": 40000, "paid_on": "2030-11-30"}); resp.StatusCode != 200 {
 			t.Fatalf("paid: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		if m = app.Mail.Wait(t, mails+4); !strings.Contains(m.Data, "Pay") { // to pay, then paid: each to the submitter and the direction
+			t.Errorf("the establishment's mail of the payment: %s", m.Data)
 		}
 		app.API(t, rssi, "GET", base, nil, &sh)
 		if sh.Status != funding.Paid || sh.PaymentStatus != "paid" || *sh.AmountRequested != 60000 || *sh.AmountGranted != 40000 || *sh.AmountPaid != 40000 || *sh.PaidOn != "2030-11-30" {
