@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/platform/db"
 	"care/internal/platform/i18n"
 )
 
@@ -97,13 +98,13 @@ func (s *Service) Remind(ctx context.Context, now time.Time) (int, error) {
 }
 
 // Loop sends the reminders due, every hour until ctx ends (the server's
-// background work; the tests call Remind with their own clock).
+// background work, on the wall clock; the tests call Remind with their own).
 func (s *Service) Loop(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	sys := authz.WithSubject(ctx, authz.Subject{})
 	for {
-		if n, err := s.Remind(sys, s.now()); err != nil && ctx.Err() == nil {
+		if n, err := s.Remind(sys, db.Now()); err != nil && ctx.Err() == nil {
 			log.Error("funding: reminders", "err", err)
 		} else if n > 0 {
 			log.Info("funding: reminders sent", "count", n)
