@@ -36,6 +36,7 @@ Utilisation : care <commande> [options]
 Commandes :
   serve          lance le serveur web (--demo pour des données de démonstration)
   migrate        applique les migrations de la base de données
+  demo           remplit une base vide (--scale demo, ou national : 18 régions, 38 000 structures, 5 ans d'historique)
   user create    crée un compte (--email, --name, --role, --org) et affiche un mot de passe à usage unique
   token create   crée un jeton d'API pour un compte (--user) et l'affiche une seule fois
   totp           affiche le code à usage unique courant d'un secret TOTP (--secret)
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errors.New("usage: care user create --email E --name N --role R --org ORG")
@@ -152,7 +155,7 @@ func onServer(ctx context.Context, fs *flag.FlagSet, args []string, dsn *string,
 		return err
 	}
 	defer d.Close()
-	srv, err := server.New(d, server.Config{})
+	srv, err := server.New(d, server.Config{NoLoops: true}) // a command does not deliver stimuli nor run audits
 	if err != nil {
 		return err
 	}
@@ -172,6 +175,40 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprintf(stdout, "base à jour (%s, version %d)\n", d.Engine, applied)
 		return nil
+	})
+}
+
+// demoCmd fills an empty database with the small demo, or with a programme at
+// national scale for exploring and measuring the roll-ups, and says how long it took.
+func demoCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", "demo [--scale demo|national] [--db …]", stderr)
+	dsn := dbFlag(fs, getenv)
+	scale := fs.String("scale", "demo", "demo (quelques structures fictives) ou national (18 régions, 135 GHT, 3 000 établissements de santé, 35 000 structures médico-sociales)")
+	return onServer(ctx, fs, args, dsn, func(d *db.DB, srv *server.Server) error {
+		switch *scale {
+		case "demo":
+			seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+			if err != nil {
+				return err
+			}
+			printDemo(stdout, seeded)
+			return nil
+		case "national":
+			g, err := demo.National(ctx, d, demo.Services{Orgs: srv.Orgs, Accounts: srv.Accounts, Maturity: srv.Maturity, Exercises: srv.Exercises, Funding: srv.Funding}, demo.NationalScale, time.Now().UTC())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Programme national généré en %s (%s) : %d régions, %d GHT, %d établissements de santé, %d structures médico-sociales ;\n",
+				g.Took.Round(100*time.Millisecond), d.Engine, g.Regions, g.GHT, g.Health, g.MedicoSocial)
+			fmt.Fprintf(stdout, "historique : %d autoévaluations validées, %d exercices terminés, %d audits d'annuaire, %d audits d'exposition, %d PCRA, %d candidatures.\n",
+				g.Assessments, g.Exercises, g.DirectoryAudits, g.ExposureScans, g.Plans, g.Candidatures)
+			fmt.Fprintf(stdout, "Comptes — mot de passe commun : %s, second facteur : care totp --secret %s\n", demo.Password, demo.TOTPSecret)
+			for _, a := range demo.NationalAccounts {
+				fmt.Fprintf(stdout, "  %s\n", a.Email)
+			}
+			return nil
+		}
+		return fmt.Errorf("échelle inconnue %q : demo ou national", *scale)
 	})
 }
 

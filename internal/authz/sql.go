@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -42,4 +43,16 @@ func Narrow(roots []string, path string) []string {
 		}
 	}
 	return out
+}
+
+// ChildUnder is the id of the child of the node at root whose subtree holds
+// path, 0 when path is root itself: a roll-up adds each row to that child.
+func ChildUnder(root, path string) int64 {
+	rest, ok := strings.CutPrefix(path, root)
+	if !ok || rest == "" {
+		return 0
+	}
+	seg, _, _ := strings.Cut(rest, "/")
+	id, _ := strconv.ParseInt(seg, 10, 64)
+	return id
 }

@@ -114,7 +114,7 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 			return false, err
 		}
 		if a.TOTP {
-			if _, err := d.Write.ExecContext(ctx, "UPDATE users SET totp_secret = $1, totp_enabled = TRUE WHERE id = $2", TOTPSecret, u.ID); err != nil {
+			if err := enableTOTP(ctx, d, u.ID); err != nil {
 				return false, err
 			}
 		}
@@ -132,6 +132,12 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 		return false, err
 	}
 	return true, seedDirectory(ctx, dir, ids)
+}
+
+// enableTOTP gives a demo account the shared second-factor secret.
+func enableTOTP(ctx context.Context, d *db.DB, user int64) error {
+	_, err := d.Write.ExecContext(ctx, "UPDATE users SET totp_secret = $1, totp_enabled = TRUE WHERE id = $2", TOTPSecret, user)
+	return err
 }
 
 // Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;

@@ -114,3 +114,39 @@ func TestLargeSnapshotThroughTheAPI(t *testing.T) {
 		t.Fatalf("%d-byte snapshot through the API: %d %.300s", file.Len(), resp.StatusCode, testkit.BodyOf(resp))
 	}
 }
+
+// Each node has one latest audit, moved in the transaction that stores a newer
+// one: the roll-up reads that row, whatever the history behind it.
+func TestLatestAuditMovesWithEachAudit(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")
+		admin := testkit.As(t, app, "admin@demo.care.test")
+		latest := func() (ids []int64) {
+			rows, err := d.Read.Query("SELECT id FROM directory_audits WHERE org_id = $1 AND latest", chv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				_ = rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		var newest int64
+		for i, hoursAgo := range []int{30, 20, 10} {
+			snap := tinyDomain(time.Now().Add(-time.Duration(hoursAgo) * time.Hour))
+			snap.Domain.MachineAccountQuota = i // a different snapshot each time
+			a, err := app.Server.Directory.Record(admin, chv.ID, snap, directory.SourceImport)
+			if err != nil {
+				t.Fatal(err)
+			}
+			newest = a.ID
+			if got := latest(); len(got) != 1 || got[0] != newest {
+				t.Fatalf("after audit %d the latest rows are %v", newest, got)
+			}
+		}
+	})
+}

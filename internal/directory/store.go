@@ -68,7 +68,7 @@ func notFound(err error) error {
 
 // latestAudit is a node's most recent audit; ok is false when it has none.
 func latestAudit(ctx context.Context, q db.Querier, org int64) (l Latest, ok bool, err error) {
-	ok, err = found(q.QueryRowContext(ctx, "SELECT id, level, collected_at FROM directory_audits WHERE org_id = $1 ORDER BY collected_at DESC, id DESC LIMIT 1", org).
+	ok, err = found(q.QueryRowContext(ctx, "SELECT id, level, collected_at FROM directory_audits WHERE org_id = $1 AND latest", org).
 		Scan(&l.AuditID, &l.Level, &l.CollectedAt), fmt.Sprintf("latest audit of %d", org))
 	return l, ok, err
 }
@@ -110,7 +110,20 @@ func insertAudit(ctx context.Context, tx *sql.Tx, a AuditRow, results string, sn
 	if err != nil {
 		return 0, fmt.Errorf("directory: store audit of %d: %w", a.OrgID, err)
 	}
-	return id, nil
+	return id, markLatest(ctx, tx, a.OrgID)
+}
+
+// markLatest flags the node's most recent audit as its latest, in the
+// transaction that stored an audit: roll-ups then read one row per node. The
+// flag moves in two statements, as one node holds one latest row (unique index).
+func markLatest(ctx context.Context, tx *sql.Tx, org int64) error {
+	for _, query := range []string{"UPDATE directory_audits SET latest = FALSE WHERE org_id = $1 AND latest",
+		"UPDATE directory_audits SET latest = TRUE WHERE id = (SELECT l.id FROM directory_audits l WHERE l.org_id = $1 ORDER BY l.collected_at DESC, l.id DESC LIMIT 1)"} {
+		if _, err := tx.ExecContext(ctx, query, org); err != nil {
+			return fmt.Errorf("directory: mark the latest audit of %d: %w", org, err)
+		}
+	}
+	return nil
 }
 
 // openCheckpoints is the set of a node's checkpoints followed as open.
@@ -203,6 +216,6 @@ func rollUpRows(ctx context.Context, q db.Querier, roots []string) ([]RollUpRow,
 		(SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')
 		FROM directory_audits a JOIN orgs o ON o.id = a.org_id
 		WHERE o.archived_at IS NULL AND `+scope+`
-		AND a.id = (SELECT l.id FROM directory_audits l WHERE l.org_id = a.org_id ORDER BY l.collected_at DESC, l.id DESC LIMIT 1)
+		AND a.latest
 		ORDER BY a.level, o.name`, args...)
 }

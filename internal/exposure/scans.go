@@ -174,8 +174,10 @@ func (s *Service) run(ctx context.Context, id, orgID int64, addrs []netip.Addr, 
 	close(stopBeat)
 	<-beating
 	finish := func(status, msg string, level *int) {
-		if _, err := s.DB.Write.ExecContext(context.WithoutCancel(ctx), "UPDATE exposure_scans SET status = $1, error = $2, level = $3, done = $4, finished_at = $5 WHERE id = $6",
-			status, msg, level, done.Load(), db.Now(), id); err != nil {
+		attempts := done.Load()
+		if err := s.DB.Tx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+			return finishScan(context.WithoutCancel(ctx), tx, orgID, id, status, msg, level, &attempts, db.Now())
+		}); err != nil {
 			slog.Error("exposure scan", "scan", id, "err", err)
 		}
 	}
@@ -217,7 +219,7 @@ func (s *Service) RecordPast(ctx context.Context, orgID int64, portSpec string, 
 	if err != nil {
 		return ScanRow{}, err
 	}
-	if _, err := s.DB.Write.ExecContext(ctx, "UPDATE exposure_scans SET status = 'done', level = $1, finished_at = $2 WHERE id = $3", level, at, id); err != nil {
+	if err := s.DB.Tx(ctx, func(tx *sql.Tx) error { return finishScan(ctx, tx, o.ID, id, "done", "", &level, nil, at) }); err != nil {
 		return ScanRow{}, err
 	}
 	return getScan(ctx, s.DB.Read, id)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +203,38 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 			t.Errorf("the dead instance's scan: %d failed (%v)", failed, err)
 		}
 		runner.Wait()
+	})
+}
+
+// A finished scan becomes its node's latest in the transaction that finishes it,
+// unless a scan that finished later exists: one latest row per node.
+func TestLatestScanIsTheLastFinished(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
+		admin := testkit.As(t, app, "admin@demo.care.test")
+		addrs := []netip.Addr{netip.MustParseAddr("192.0.2.10")}
+		now := time.Now()
+		later, err := app.Server.Exposure.RecordPast(admin, ch.ID, "top", addrs, nil, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Server.Exposure.RecordPast(admin, ch.ID, "top", addrs, nil, now.Add(-48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		rows, err := d.Read.Query("SELECT id FROM exposure_scans WHERE org_id = $1 AND latest", ch.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			_ = rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		if len(ids) != 1 || ids[0] != later.ID {
+			t.Fatalf("latest scans %v, want only %d (finished last)", ids, later.ID)
+		}
 	})
 }

@@ -78,6 +78,27 @@ func listScans(ctx context.Context, q db.Querier, org int64) ([]ScanRow, error) 
 // taken for dead: many heartbeats, so a busy database does not kill a live scan.
 const staleAfter = time.Minute
 
+// finishScan records how a scan ended (done, when not nil, is the attempts made);
+// a scan done becomes its node's latest in the same transaction, so that a
+// roll-up reads one row per node. The flag moves in two statements, as one node
+// holds one latest row (unique index).
+func finishScan(ctx context.Context, tx *sql.Tx, org, id int64, status, msg string, level *int, done *int64, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE exposure_scans SET status = $1, error = $2, level = $3, done = COALESCE($4, done), finished_at = $5 WHERE id = $6",
+		status, msg, level, done, at, id); err != nil {
+		return fmt.Errorf("exposure: finish scan %d: %w", id, err)
+	}
+	if status != "done" {
+		return nil
+	}
+	for _, query := range []string{"UPDATE exposure_scans SET latest = FALSE WHERE org_id = $1 AND latest",
+		"UPDATE exposure_scans SET latest = TRUE WHERE id = (SELECT l.id FROM exposure_scans l WHERE l.org_id = $1 AND l.status = 'done' ORDER BY l.finished_at DESC, l.id DESC LIMIT 1)"} {
+		if _, err := tx.ExecContext(ctx, query, org); err != nil {
+			return fmt.Errorf("exposure: mark the latest scan of %d: %w", org, err)
+		}
+	}
+	return nil
+}
+
 // insertScan records a queued scan of org, after closing the scans whose instance
 // stopped beating; it refuses while another scan of org is queued or running.
 func insertScan(ctx context.Context, tx *sql.Tx, org int64, ports string, lab bool, addresses, total int, by any) (int64, error) {

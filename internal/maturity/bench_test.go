@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,24 +36,7 @@ func BenchmarkNationalRollUp(b *testing.B) {
 			if resp := app.Get(b, c, path); resp.StatusCode != 200 || !strings.Contains(testkit.BodyOf(resp), "38") {
 				b.Fatalf("roll-up page: %d", resp.StatusCode)
 			}
-			durations := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for b.Loop() {
-				t0 := time.Now()
-				resp, err := c.Get(app.URL + path)
-				if err != nil || resp.StatusCode != http.StatusOK {
-					b.Fatalf("roll-up page: %v", err)
-				}
-				resp.Body.Close()
-				durations = append(durations, time.Since(t0))
-			}
-			b.StopTimer()
-			slices.Sort(durations)
-			p := func(q float64) float64 {
-				return float64(durations[int(q*float64(len(durations)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(p(0.50), "p50-ms")
-			b.ReportMetric(p(0.95), "p95-ms")
+			testkit.PageLatency(b, c, app.URL+path)
 		})
 	}
 }
@@ -122,35 +103,13 @@ func generate(b *testing.B, app *testkit.App, n int) (int64, string) {
 		}
 	}
 	err = d.Tx(ctx, func(tx *sql.Tx) error {
-		if err := insertRows(ctx, tx, "orgs (id, parent_id, path, level, name, code, finess, kind, category, created_at, updated_at)", orgs, now, now); err != nil {
+		if err := db.InsertRows(ctx, tx, "orgs (id, parent_id, path, level, name, code, finess, kind, category, created_at, updated_at)", orgs, now, now); err != nil {
 			return err
 		}
-		return insertRows(ctx, tx, "assessments (id, org_id, questionnaire_id, level, percent, theme_scores, status, latest, created_at, updated_at, validated_at)", assessments, "validated", true, now, now, now)
+		return db.InsertRows(ctx, tx, "assessments (id, org_id, questionnaire_id, level, percent, theme_scores, status, latest, created_at, updated_at, validated_at)", assessments, "validated", true, now, now, now)
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return root.ID, "questionnaire-maturite"
-}
-
-// insertRows writes rows in batches, each row followed by the constant values tail.
-// Batches stay small: SQLite looks $N parameters up in a list, slow past a few hundred.
-func insertRows(ctx context.Context, tx *sql.Tx, into string, rows [][]any, tail ...any) error {
-	const batch = 50
-	for start := 0; start < len(rows); start += batch {
-		var values []string
-		var args []any
-		for _, r := range rows[start:min(start+batch, len(rows))] {
-			var ph []string
-			for _, v := range append(r, tail...) {
-				args = append(args, v)
-				ph = append(ph, fmt.Sprintf("$%d", len(args)))
-			}
-			values = append(values, "("+strings.Join(ph, ", ")+")")
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+into+" VALUES "+strings.Join(values, ", "), args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -90,7 +90,7 @@ func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, 
 	roots := authz.Narrow(authz.Current(ctx).Scope(authz.OrgRead), o.Path)
 	err = eachLatest(ctx, s.DB.Read, slug, roots, func(path, level string, percent float64, themes string) {
 		r.Total.add(level, percent, themes)
-		if i, ok := children[childUnder(o.Path, path)]; ok {
+		if i, ok := children[authz.ChildUnder(o.Path, path)]; ok {
 			r.Children[i].Tally.add(level, percent, themes)
 		}
 	})
@@ -107,18 +107,6 @@ func (s *Service) RollUp(ctx context.Context, node int64, slug string) (RollUp, 
 	}
 	r.Children = kept
 	return r, nil
-}
-
-// childUnder is the id of the child of the node at root whose subtree holds path,
-// 0 for root itself.
-func childUnder(root, path string) int64 {
-	rest := path[min(len(root), len(path)):]
-	if rest == "" {
-		return 0
-	}
-	seg, _, _ := strings.Cut(rest, "/")
-	id, _ := strconv.ParseInt(seg, 10, 64)
-	return id
 }
 
 // formatThemes stores theme scores as "theme=percent;…".

@@ -32,23 +32,15 @@ func childNodes(ctx context.Context, q db.Querier, node int64) ([]RollUpRow, err
 // frozen result.
 func eachLatest(ctx context.Context, q db.Querier, slug string, roots []string, fn func(path, level string, percent float64, themes string)) error {
 	scope, args := authz.ScopeClause("o.path", roots, 2)
-	rows, err := q.QueryContext(ctx, `SELECT o.path, a.level, a.percent, a.theme_scores FROM assessments a
-		JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
-		WHERE a.latest = TRUE AND o.archived_at IS NULL AND q.slug = $1 AND `+scope, append([]any{slug}, args...)...)
-	if err != nil {
-		return fmt.Errorf("maturity: list the latest %s assessments: %w", slug, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return db.Each(ctx, q, fmt.Sprintf("maturity: list the latest %s assessments", slug), func(r db.Row) error {
 		var path, level, themes string
 		var percent sql.NullFloat64
-		if err := rows.Scan(&path, &level, &percent, &themes); err != nil {
-			return fmt.Errorf("maturity: read a latest %s assessment: %w", slug, err)
+		if err := r.Scan(&path, &level, &percent, &themes); err != nil {
+			return err
 		}
 		fn(path, level, percent.Float64, themes)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("maturity: list the latest %s assessments: %w", slug, err)
-	}
-	return nil
+		return nil
+	}, `SELECT o.path, a.level, a.percent, a.theme_scores FROM assessments a
+		JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
+		WHERE a.latest = TRUE AND o.archived_at IS NULL AND q.slug = $1 AND `+scope, append([]any{slug}, args...)...)
 }

@@ -213,3 +213,18 @@ func setArchived(ctx context.Context, tx *sql.Tx, path string, archive bool) err
 	}
 	return nil
 }
+
+// EachEntity calls fn with the path and kind of every live legal entity under
+// roots (a roll-up's denominator), in one query.
+func EachEntity(ctx context.Context, q db.Querier, roots []string, fn func(path string, kind Kind)) error {
+	scope, args := authz.ScopeClause("path", roots, 1)
+	return db.Each(ctx, q, fmt.Sprintf("org: list the legal entities under %v", roots), func(r db.Row) error {
+		var path string
+		var kind Kind
+		if err := r.Scan(&path, &kind); err != nil {
+			return err
+		}
+		fn(path, kind)
+		return nil
+	}, "SELECT path, kind FROM orgs WHERE level = 'legal_entity' AND archived_at IS NULL AND "+scope, args...)
+}

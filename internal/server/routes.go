@@ -17,6 +17,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/insight"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/docs"
@@ -63,6 +64,7 @@ func (s *Server) Routes() []Route {
 	mat := &maturity.Handler{Pages: pages, Assessments: s.Maturity, Orgs: s.Orgs, PDF: s.PDF}
 	ex := &exercise.Handler{Pages: pages, Exercises: s.Exercises, Orgs: s.Orgs, PDF: s.PDF}
 	fund := &funding.Handler{Pages: pages, Funding: s.Funding, Orgs: s.Orgs}
+	view := &insight.Handler{Pages: pages, Insight: s.Insight, Orgs: s.Orgs, Now: time.Now}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -205,6 +207,9 @@ func (s *Server) Routes() []Route {
 		{"POST /financement/programme", upTo(funding.MaxFileSize+64<<10, f(fund.Import)), login},
 		{"GET /financement/programme/versions/{version}", f(fund.Source), login},
 		{"GET /financement/candidatures", f(fund.CandidaturesPage), login},
+		{"GET /programme", f(view.Page), login},
+		{"GET /programme/export.csv", f(view.Export), login},
+		{"GET /programme/export.xlsx", f(view.Export), login},
 		{"POST /financement/candidatures", f(fund.SubmitForm), login},
 		{"GET /financement/candidatures/{id}", f(fund.CandidaturePage), login},
 		{"POST /financement/candidatures/{id}/decision", f(fund.DecideForm), login},
@@ -309,6 +314,7 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/exercises/{id}/actions", f(ex.APISaveAction), api},
 		{"PUT /api/v1/exercises/{id}/actions/{aid}", f(ex.APISaveAction), api},
 		{"GET /api/v1/funding/domains", f(fund.APIDomains), api},
+		{"GET /api/v1/insight/{org}", f(view.API), api},
 		{"GET /api/v1/funding/calls", f(fund.APICalls), api},
 		{"POST /api/v1/funding/programme", upTo(funding.MaxFileSize, f(fund.APIImport)), api},
 		{"GET /api/v1/funding/candidatures", f(fund.APICandidatures), api},

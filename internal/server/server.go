@@ -22,6 +22,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/insight"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -72,6 +73,7 @@ type Server struct {
 	Directory  *directory.Service
 	Exercises  *exercise.Service
 	Funding    *funding.Service
+	Insight    *insight.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -85,7 +87,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +132,14 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		return from, to, ok, nil
 	}
 	s.Funding.Indicators = s.fundingIndicators()
+	// The programme's view adds up what each capability reports of the structures.
+	s.Insight = &insight.Service{DB: d, Sources: map[string]insight.Source{
+		insight.Candidatures: s.Funding.CandidatureStates,
+		insight.Exercise:     s.Exercises.FinishedIn,
+		insight.Maturity:     s.Maturity.LatestLevels,
+		insight.Directory:    s.Directory.LatestLevels,
+		insight.Exposure:     s.Exposure.LatestLevels,
+	}}
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()
 	return s, nil
@@ -203,6 +213,9 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 	}
 	v.Viewer = viewer
 	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}}
+	if programmeWide(sub) {
+		items = append(items, web.NavItem{Href: "/programme", Key: "nav.insight"})
+	}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}
@@ -237,3 +250,15 @@ type readyError string
 func (e readyError) Error() string { return string(e) }
 
 const errNotMigrated = readyError("database not migrated")
+
+// programmeWide reports whether the subject follows structures above an
+// establishment (a GHT, a region, the nation): the programme's view is theirs.
+func programmeWide(sub authz.Subject) bool {
+	for _, g := range sub.Grants {
+		switch g.Role {
+		case authz.Admin, authz.PiloteNational, authz.ReferentARS, authz.Grades, authz.RSSIGHT:
+			return true
+		}
+	}
+	return false
+}

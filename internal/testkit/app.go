@@ -38,6 +38,15 @@ type App struct {
 // change the server's configuration.
 func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	t.Helper()
+	return NewAppSeeded(t, d, func(ctx context.Context, d *db.DB, srv *server.Server) error {
+		_, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+		return err
+	}, options...)
+}
+
+// NewAppSeeded is NewApp with other data: seed fills the empty database.
+func NewAppSeeded(t testing.TB, d *db.DB, seed func(context.Context, *db.DB, *server.Server) error, options ...func(*server.Config)) *App {
+	t.Helper()
 	sink := NewSMTPSink(t)
 	app := &App{DB: d, Mail: sink}
 	ts := httptest.NewUnstartedServer(nil)
@@ -56,7 +65,7 @@ func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	if err := srv.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory); err != nil {
+	if err := seed(t.Context(), d, srv); err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()

@@ -192,23 +192,35 @@ func NullID(id int64) any {
 // List runs query and reads every row with scan. Its errors say what was being
 // done (doing, such as "exercise: list stimuli of 12").
 func List[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", doing, err)
-	}
-	defer rows.Close()
 	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", doing, err)
-		}
+	err := Each(ctx, q, doing, func(r Row) error {
+		v, err := scan(r)
 		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", doing, err)
+		return err
+	}, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// Each runs query and hands every row to read as it comes, holding none: a
+// roll-up over tens of thousands of rows. Its errors say what was being done.
+func Each(ctx context.Context, q Querier, doing string, read func(Row) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := read(rows); err != nil {
+			return fmt.Errorf("%s: %w", doing, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", doing, err)
+	}
+	return nil
 }
 
 // One runs query for a single row read with scan: no row is problem.ErrNotFound.
@@ -222,4 +234,27 @@ func One[T any](ctx context.Context, q Querier, doing string, scan func(Row) (T,
 		return v, fmt.Errorf("%s: %w", doing, err)
 	}
 	return v, nil
+}
+
+// InsertRows writes rows into table(columns) ("assessments (org_id, level)"), each
+// row followed by the constant values of tail, in multi-row statements. Batches
+// stay small: SQLite looks $N parameters up in a list, slow past a few hundred.
+func InsertRows(ctx context.Context, tx *sql.Tx, into string, rows [][]any, tail ...any) error {
+	const batch = 50
+	for start := 0; start < len(rows); start += batch {
+		var values []string
+		var args []any
+		for _, r := range rows[start:min(start+batch, len(rows))] {
+			var ph []string
+			for _, v := range append(r, tail...) {
+				args = append(args, v)
+				ph = append(ph, fmt.Sprintf("$%d", len(args)))
+			}
+			values = append(values, "("+strings.Join(ph, ", ")+")")
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+into+" VALUES "+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("db: insert into %s: %w", into, err)
+		}
+	}
+	return nil
 }
