@@ -123,7 +123,7 @@ func (s *Service) AddEvidence(ctx context.Context, id int64, in EvidenceIn, file
 			what += " <" + e.URL + ">"
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "funding.evidence_add", ObjectType: "funding_candidature", ObjectID: audit.ID(id), OrgPath: c.OrgPath,
-			Changes: map[string]audit.Change{in.Objective + ".evidence." + e.Kind: {After: what}}})
+			Changes: map[string]audit.Change{"objective": {After: in.Objective}, "evidence_kind": {After: e.Kind}, "evidence": {After: what}}})
 	})
 	return e, err
 }
@@ -287,7 +287,7 @@ func (s *Service) Verify(ctx context.Context, id int64, objective, decision, rea
 			return outOfStep(c)
 		}
 		states[objective] = to
-		changes := map[string]audit.Change{objective + ".status": {Before: ObjectiveDeclared, After: to}, objective + ".reason": {After: reason}}
+		changes := map[string]audit.Change{"objective": {After: objective}, "objective_status": {Before: ObjectiveDeclared, After: to}, "reason": {After: reason}}
 		if done = AllVerified(states); done {
 			if _, err := setStatus(ctx, tx, id, Declared, Verified); err != nil {
 				return err
