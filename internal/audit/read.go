@@ -106,15 +106,18 @@ func (e Entry) ChangesText() string {
 // catalogue prefix under which the capability that records them already has the
 // words (the audit trail shows "validée", not "validated").
 var valueWords = map[string]string{
-	"assessment.status":            "maturity.status.",
-	"exposure_finding.status":      "exposure.finding.",
-	"exercise.status":              "exercise.action_status.",
-	"funding_candidature.status":   "funding.state.",
-	"funding_candidature.category": "funding.category.",
-	"incident.status":              "incident.status.",
-	"incident.severity":            "incident.severity.",
-	"incident.category":            "incident.category.",
-	"incident.side":                "incident.side.",
+	"assessment.status":                    "maturity.status.",
+	"exposure_finding.status":              "exposure.finding.",
+	"exercise.status":                      "exercise.action_status.",
+	"funding_candidature.status":           "funding.state.",
+	"funding_candidature.category":         "funding.category.",
+	"incident.status":                      "incident.status.",
+	"incident.severity":                    "incident.severity.",
+	"incident.category":                    "incident.category.",
+	"incident.side":                        "incident.side.",
+	"funding_candidature.objective_status": "funding.objective_state.",
+	"funding_candidature.evidence_kind":    "funding.evidence_kind.",
+	"funding_candidature.payment_status":   "funding.payment.",
 }
 
 // ChangesLabel renders an entry's changes on one line for a page in language l:

@@ -87,6 +87,7 @@ const (
 	ProgrammeWrite Action = "programme.write" // run the establishment's programme: assessments, audits, plans
 	Validate       Action = "validate"        // validate candidatures and evidence (ARS)
 	SignOff        Action = "signoff"         // sign off the establishment's assessments, declarations, plans
+	Control        Action = "control"         // national control of funding declarations and their payment
 	// IncidentDeclare is declaring the establishment's security incidents: the
 	// declaration is made by the director or a delegate (décret 2022-715, CSP
 	// D.1111-16-3), here the direction, RSSI and DSI.
@@ -99,13 +100,13 @@ const (
 )
 
 // Actions lists every action, for the permission matrix.
-var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, IncidentDeclare, IncidentHandle}
+var Actions = []Action{OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, Control, IncidentDeclare, IncidentHandle}
 
 // grants is the roles table of DESIGN.md made explicit: what each role may do on the
 // subtree of the node where it is held.
 var grants = map[Role][]Action{
-	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, IncidentDeclare, IncidentHandle},
-	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage},
+	Admin:           {OrgRead, OrgWrite, UserRead, UserManage, AuditRead, ContentManage, MetricsRead, ProgrammeWrite, Validate, SignOff, Control, IncidentDeclare, IncidentHandle},
+	PiloteNational:  {OrgRead, UserRead, AuditRead, ContentManage, Control},
 	CertSante:       {IncidentHandle},
 	ReferentARS:     {OrgRead, UserRead, AuditRead, Validate},
 	Grades:          {OrgRead, ProgrammeWrite},

@@ -8,8 +8,8 @@ import (
 // expected is the roles table of DESIGN.md, written out by hand: for each role, the
 // actions it allows on its own subtree. The grants table must agree with it.
 var expected = map[Role]string{
-	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff incident.declare incident.handle",
-	PiloteNational:  "org.read user.read audit.read content.manage",
+	Admin:           "org.read org.write user.read user.manage audit.read content.manage metrics.read programme.write validate signoff control incident.declare incident.handle",
+	PiloteNational:  "org.read user.read audit.read content.manage control",
 	CertSante:       "incident.handle",
 	ReferentARS:     "org.read user.read audit.read validate",
 	Grades:          "org.read programme.write",

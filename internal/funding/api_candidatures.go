@@ -25,6 +25,16 @@ type CandidatureJSON struct {
 	DecidedAt        *time.Time   `json:"decided_at"`
 	WithdrawnAt      *time.Time   `json:"withdrawn_at"`
 	Members          []MemberJSON `json:"members"`
+	AmountRequested  *int64       `json:"amount_requested"`
+	DeclaredBy       string       `json:"declared_by,omitempty"`
+	DeclaredAt       *time.Time   `json:"declared_at"`
+	ControlReason    string       `json:"control_reason"`
+	AmountGranted    *int64       `json:"amount_granted"`
+	ControlledBy     string       `json:"controlled_by,omitempty"`
+	ControlledAt     *time.Time   `json:"controlled_at"`
+	PaymentStatus    string       `json:"payment_status"`
+	AmountPaid       *int64       `json:"amount_paid"`
+	PaidOn           *string      `json:"paid_on"`
 }
 
 // MemberJSON is an establishment a GHT's candidature carries.
@@ -40,15 +50,18 @@ type SheetJSON struct {
 	Aims       []AimStateJSON       `json:"aims"`
 }
 
-// ObjectiveStateJSON is an objective of a candidature: evidence deposited (none
-// yet) and the platform's indicators.
+// ObjectiveStateJSON is an objective of a candidature: the evidence deposited,
+// the platform's indicators, its verification once declared (null before). Key
+// names it in the declaration and the verification path.
 type ObjectiveStateJSON struct {
-	Code         string          `json:"code"`
-	Year         *int            `json:"year"`
-	Title        string          `json:"title"`
-	Prerequisite bool            `json:"prerequisite"`
-	Evidence     []string        `json:"evidence"`
-	Indicators   []IndicatorJSON `json:"indicators"`
+	Code         string            `json:"code"`
+	Key          string            `json:"key"`
+	Year         *int              `json:"year"`
+	Title        string            `json:"title"`
+	Prerequisite bool              `json:"prerequisite"`
+	Evidence     []EvidenceJSON    `json:"evidence"`
+	Indicators   []IndicatorJSON   `json:"indicators"`
+	Verification *VerificationJSON `json:"verification"`
 }
 
 // AimStateJSON is an aim of a domain whose objectives are not public.
@@ -63,13 +76,20 @@ type IndicatorJSON struct {
 	Source    string `json:"source"`
 	Value     any    `json:"value,omitempty"`
 	Available *bool  `json:"available,omitempty"`
+	Link      string `json:"link,omitempty"`
 }
 
 // ToCandidatureJSON is the API form of a candidature.
 func ToCandidatureJSON(c Candidacy) CandidatureJSON {
 	j := CandidatureJSON{ID: c.ID, Org: c.OrgID, OrgName: c.OrgName, Call: c.Call, Domain: c.Domain, Category: c.Category, ProgrammeVersion: c.ProgrammeVersion,
 		Status: c.Status, Reason: c.Reason, SubmittedBy: c.SubmittedBy, SubmittedAt: c.SubmittedAt, DecidedBy: c.DecidedBy, DecidedAt: c.DecidedAt,
-		WithdrawnAt: c.WithdrawnAt, Members: []MemberJSON{}}
+		WithdrawnAt: c.WithdrawnAt, Members: []MemberJSON{}, AmountRequested: c.AmountRequested, DeclaredBy: c.DeclaredBy, DeclaredAt: c.DeclaredAt,
+		ControlReason: c.ControlReason, AmountGranted: c.AmountGranted, ControlledBy: c.ControlledBy, ControlledAt: c.ControlledAt,
+		PaymentStatus: c.PaymentStatus, AmountPaid: c.AmountPaid}
+	if c.PaidOn != nil {
+		on := c.PaidOn.UTC().Format(time.DateOnly)
+		j.PaidOn = &on
+	}
 	for _, m := range c.Members {
 		j.Members = append(j.Members, MemberJSON{Org: m.OrgID, Name: m.Name})
 	}
@@ -79,7 +99,7 @@ func ToCandidatureJSON(c Candidacy) CandidatureJSON {
 func indicatorsJSON(list []Reading) []IndicatorJSON {
 	out := []IndicatorJSON{}
 	for _, r := range list {
-		j := IndicatorJSON{Name: r.Name, Source: r.Source}
+		j := IndicatorJSON{Name: r.Name, Source: r.Source, Link: r.Link}
 		if r.Available {
 			j.Value = r.Value
 		} else {
@@ -95,8 +115,8 @@ func indicatorsJSON(list []Reading) []IndicatorJSON {
 func ToSheetJSON(sh Sheet) SheetJSON {
 	j := SheetJSON{CandidatureJSON: ToCandidatureJSON(sh.Candidacy), Objectives: []ObjectiveStateJSON{}, Aims: []AimStateJSON{}}
 	for _, o := range sh.Objectives {
-		j.Objectives = append(j.Objectives, ObjectiveStateJSON{Code: o.Code, Year: optional(o.Year), Title: o.Title, Prerequisite: o.Prerequisite,
-			Evidence: o.Evidence, Indicators: indicatorsJSON(o.Indicators)})
+		j.Objectives = append(j.Objectives, ObjectiveStateJSON{Code: o.Code, Key: o.Key(), Year: optional(o.Year), Title: o.Title, Prerequisite: o.Prerequisite,
+			Evidence: evidenceJSON(sh.ID, o.Evidence), Indicators: indicatorsJSON(o.Indicators), Verification: verificationJSON(o.State)})
 	}
 	for _, a := range sh.Aims {
 		j.Aims = append(j.Aims, AimStateJSON{Title: a.Title, Indicators: indicatorsJSON(a.Indicators)})
@@ -161,15 +181,19 @@ func (h *Handler) APICandidature(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// APICandidatures answers GET /api/v1/funding/candidatures?org=…: the
-// candidatures the caller sees, under the node when given.
+// APICandidatures answers GET /api/v1/funding/candidatures?org=…&limit=…&offset=…:
+// the candidatures the caller sees, under the node when given, a page at a time.
 func (h *Handler) APICandidatures(w http.ResponseWriter, r *http.Request) {
 	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, org int64) (web.Page[CandidatureJSON], error) {
-		list, err := h.Funding.Candidatures(ctx, org)
-		var out []CandidatureJSON
-		for _, c := range list {
-			out = append(out, ToCandidatureJSON(c))
+		limit, offset, err := web.Pagination(r, 100, 1000)
+		if err != nil {
+			return web.Page[CandidatureJSON]{}, err
 		}
-		return items(out), err
+		list, total, err := h.Funding.Candidatures(ctx, org, limit, offset)
+		page := web.Page[CandidatureJSON]{Items: []CandidatureJSON{}, Total: total, Limit: limit, Offset: offset}
+		for _, c := range list {
+			page.Items = append(page.Items, ToCandidatureJSON(c))
+		}
+		return page, err
 	})
 }

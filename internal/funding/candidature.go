@@ -51,12 +51,26 @@ type Candidacy struct {
 	DecidedAt        *time.Time
 	WithdrawnAt      *time.Time
 	Members          []Member // the establishments a GHT's candidature carries
+
+	// The declaration, the national control and the payment (progress.go):
+	// amounts in integer euros, nil until set.
+	AmountRequested *int64
+	DeclaredBy      string
+	DeclaredAt      *time.Time
+	ControlReason   string
+	AmountGranted   *int64
+	ControlledBy    string
+	ControlledAt    *time.Time
+	PaymentStatus   string
+	AmountPaid      *int64
+	PaidOn          *time.Time
 }
 
 // Member is an establishment a GHT's candidature carries.
 type Member struct {
 	OrgID int64
 	Name  string
+	Path  string
 }
 
 // CategoryOf derives the candidate category of node o whose parent is at level
@@ -157,18 +171,22 @@ func (c Call) InstructionOpen(at time.Time) bool {
 // to reject, bounded.
 func CheckDecision(decision, reason string) error {
 	var c problem.Checks
-	switch decision {
-	case Accept, Reject:
-	default:
-		c.Add("decision", "funding.error.decision")
+	checkChoice(&c, "decision", "funding.error.decision", decision, []string{Accept, Reject}, decision == Reject, reason)
+	return c.Err()
+}
+
+// checkChoice checks a choice among allowed (refused on field with key) and its
+// reason: required when needed, bounded.
+func checkChoice(c *problem.Checks, field, key, choice string, allowed []string, needReason bool, reason string) {
+	if !slices.Contains(allowed, choice) {
+		c.Add(field, key)
 	}
-	if decision == Reject && strings.TrimSpace(reason) == "" {
+	if needReason && strings.TrimSpace(reason) == "" {
 		c.Add("reason", "funding.error.reason_required")
 	}
 	if utf8.RuneCountInString(reason) > MaxReason {
 		c.Add("reason", "funding.error.reason_too_long", MaxReason)
 	}
-	return c.Err()
 }
 
 // StatusAfter is the status a decision leads to.

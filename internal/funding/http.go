@@ -230,7 +230,12 @@ func (a Amount) Euros() string {
 	if a.EUR == nil || !a.IsPublic() {
 		return ""
 	}
-	s := strconv.FormatInt(*a.EUR, 10)
+	return Euros(*a.EUR)
+}
+
+// Euros writes an amount in euros the French way: 65 000 000 €.
+func Euros(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
 	for i, r := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {

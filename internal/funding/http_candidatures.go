@@ -18,7 +18,10 @@ type candidaturesData struct {
 	Org        org.Org
 	Rows       []candidatureRow
 	Total      int
-	ToInstruct int // submitted ones the caller may decide on
+	Limit      int
+	Offset     int
+	Prev       int // the previous page's offset
+	ToInstruct int // submitted ones the caller may decide on (on this page)
 	Open       []openCall
 	CanSubmit  bool
 }
@@ -73,7 +76,10 @@ func (h *Handler) candidatures(w http.ResponseWriter, r *http.Request, refused e
 		}
 	}
 	d.Chooser.Current = d.Org.Choice()
-	list, err := h.Funding.Candidatures(ctx, id)
+	d.Limit = 50
+	d.Offset, _ = strconv.Atoi(r.URL.Query().Get("offset"))
+	d.Offset = max(d.Offset, 0)
+	list, total, err := h.Funding.Candidatures(ctx, id, d.Limit, d.Offset)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
@@ -91,7 +97,7 @@ func (h *Handler) candidatures(w http.ResponseWriter, r *http.Request, refused e
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.Total = len(list)
+	d.Total, d.Prev = total, max(d.Offset-d.Limit, 0)
 	if d.Org.ID != 0 && (d.Org.Level == org.GHT || d.Org.Level == org.LegalEntity) && sub.Can(authz.ProgrammeWrite, d.Org.Path) {
 		d.CanSubmit = true
 		now := h.Funding.now()
@@ -130,9 +136,19 @@ func (h *Handler) SubmitForm(w http.ResponseWriter, r *http.Request) {
 
 type sheetData struct {
 	Sheet
+	turns
 	CallTitle   string
 	CanDecide   bool
 	CanWithdraw bool
+	Ceiling     *int64
+}
+
+// Eur writes an amount in euros, "—" when absent.
+func (sheetData) Eur(n *int64) string {
+	if n == nil {
+		return "—"
+	}
+	return Euros(*n)
 }
 
 // CandidaturePage shows a candidature: its state, the objectives of its domain
@@ -164,7 +180,8 @@ func (h *Handler) candidature(w http.ResponseWriter, r *http.Request, refused er
 	sub := authz.Current(ctx)
 	d := sheetData{Sheet: sh, CallTitle: In(v.Lang, sh.Call.Title, sh.Call.TitleEN),
 		CanDecide:   sh.Status == Submitted && sub.Can(authz.Validate, sh.OrgPath),
-		CanWithdraw: sh.Status == Submitted && sub.Can(authz.ProgrammeWrite, sh.OrgPath)}
+		CanWithdraw: sh.Status == Submitted && sub.Can(authz.ProgrammeWrite, sh.OrgPath),
+		turns:       turnsOf(sub, sh), Ceiling: sh.Call.Ceiling()}
 	h.Show(w, r, "funding-candidature", v, d, refused)
 }
 

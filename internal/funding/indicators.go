@@ -2,7 +2,11 @@ package funding
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+
+	"care/internal/platform/problem"
 )
 
 // Indicator is the platform's check behind a rule of the programme content, for
@@ -21,15 +25,30 @@ type Reading struct {
 	Available bool
 	Value     any
 	Text      string // the value in words, filled by the page
+	Link      string // the platform's page behind it, which the ARS may open read-only
+}
+
+// sourcePages are the platform's pages of each indicator source, for a node.
+var sourcePages = map[string]string{"continuity": "/continuite", "exposure": "/exposition", "directory": "/annuaire",
+	"maturity": "/autoevaluations", "exercise": "/exercices"}
+
+// SourceLink is the page of source for node org, "" for an unknown source.
+func SourceLink(source string, org int64) string {
+	if p, ok := sourcePages[source]; ok {
+		return fmt.Sprintf("%s?org=%d", p, org)
+	}
+	return ""
 }
 
 // ObjectiveView is an objective (or a prerequisite) of a candidature's domain,
-// with its evidence (none deposited yet in this version) and its indicators.
+// with its evidence, its indicators, and its state in the declaration (nil when
+// not declared).
 type ObjectiveView struct {
 	Objective
 	Prerequisite bool
-	Evidence     []string
+	Evidence     []Evidence
 	Indicators   []Reading
+	State        *ObjectiveState
 }
 
 // AimView is a stated aim of a domain whose numbered objectives are not public,
@@ -54,8 +73,14 @@ func (s *Service) readings(ctx context.Context, rule string, org int64, call Cal
 		return []Reading{}, nil
 	}
 	r := Reading{Name: rule, Source: strings.SplitN(rule, ".", 2)[0]}
+	r.Link = SourceLink(r.Source, org)
 	if ind := s.Indicators[rule]; ind != nil {
 		v, ok, err := ind(ctx, org, call)
+		if errors.Is(err, problem.ErrNotFound) {
+			// A member establishment reading its GHT's candidature does not see
+			// the GHT's own data: not available to it.
+			v, ok, err = nil, false, nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -84,12 +109,31 @@ func (s *Service) Sheet(ctx context.Context, id int64) (Sheet, error) {
 		sh.Call = Call{ID: c.Call, Domain: c.Domain, Title: c.Call}
 	}
 	sh.Domain, _ = p.Domain(c.Domain)
+	evidence, err := listEvidence(ctx, s.DB.Read, id)
+	if err != nil {
+		return Sheet{}, err
+	}
+	states, err := objectiveStates(ctx, s.DB.Read, id)
+	if err != nil {
+		return Sheet{}, err
+	}
 	add := func(o Objective, pre bool) error {
 		ind, err := s.readings(ctx, o.Rule, c.OrgID, sh.Call)
 		if err != nil {
 			return err
 		}
-		sh.Objectives = append(sh.Objectives, ObjectiveView{Objective: o, Prerequisite: pre, Evidence: []string{}, Indicators: ind})
+		v := ObjectiveView{Objective: o, Prerequisite: pre, Evidence: []Evidence{}, Indicators: ind}
+		for _, e := range evidence {
+			if e.Objective == o.Key() {
+				v.Evidence = append(v.Evidence, e)
+			}
+		}
+		for i := range states {
+			if states[i].Objective == o.Key() {
+				v.State = &states[i]
+			}
+		}
+		sh.Objectives = append(sh.Objectives, v)
 		return nil
 	}
 	for _, o := range sh.Domain.Prerequisites {

@@ -2,6 +2,8 @@ package funding
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"care/internal/org"
 )
@@ -11,4 +13,19 @@ import (
 func (s *Service) CandidatureStates(ctx context.Context, roots []string, _ int, fn func(path, key string, n int64)) error {
 	return org.EachUnder(ctx, s.DB.Read, "funding: candidatures", roots, func(path, key string) { fn(path, key, 1) },
 		"SELECT o.path, c.call_id || '/' || c.status FROM funding_candidatures c JOIN orgs o ON o.id = c.org_id WHERE TRUE")
+}
+
+// Amounts is funding's money for the programme's view: the euros requested,
+// granted and paid of each candidature of a live node under roots.
+func (s *Service) Amounts(ctx context.Context, roots []string, _ int, fn func(path, key string, n int64)) error {
+	return org.EachUnder(ctx, s.DB.Read, "funding: amounts", roots, func(path, amounts string) {
+		for _, key := range []string{"requested", "granted", "paid"} {
+			part, rest, _ := strings.Cut(amounts, "/")
+			if n, err := strconv.ParseInt(part, 10, 64); err == nil {
+				fn(path, key, n)
+			}
+			amounts = rest
+		}
+	}, `SELECT o.path, CAST(COALESCE(c.amount_requested, 0) AS TEXT) || '/' || CAST(COALESCE(c.amount_granted, 0) AS TEXT) || '/' || CAST(COALESCE(c.amount_paid, 0) AS TEXT)
+		FROM funding_candidatures c JOIN orgs o ON o.id = c.org_id WHERE TRUE`)
 }

@@ -43,7 +43,7 @@ func TestCandidatureAPIShape(t *testing.T) {
 		candidatureJSON
 		Objectives []struct {
 			Code       string           `json:"code"`
-			Evidence   []string         `json:"evidence"`
+			Evidence   []map[string]any `json:"evidence"`
 			Indicators []map[string]any `json:"indicators"`
 		} `json:"objectives"`
 		Aims []struct {
@@ -51,7 +51,7 @@ func TestCandidatureAPIShape(t *testing.T) {
 		} `json:"aims"`
 	}
 	resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "GET", fmt.Sprintf("/api/v1/funding/candidatures/%d", chu), nil, &sheet)
-	if resp.StatusCode != 200 || sheet.Status != "accepted" || sheet.Call != "d2-2025" || sheet.Category != "ght" {
+	if resp.StatusCode != 200 || sheet.Status != "declared" || sheet.Call != "d2-2025" || sheet.Category != "ght" {
 		t.Fatalf("the CHU's candidature: %d %+v", resp.StatusCode, sheet.candidatureJSON)
 	}
 	body := testkit.BodyOf(resp)
@@ -132,12 +132,12 @@ func TestCandidatureScenarios(t *testing.T) {
 	api := func(id int64) string { return fmt.Sprintf("/api/v1/funding/candidatures/%d", id) }
 	testkit.Play(t, app, []testkit.Scenario{
 		{Name: "the RSSI sees its candidature and the open call", As: "rssi@demo.care.test", Path: "/financement/candidatures", Status: 200,
-			Contains: []string{"CHU de Port-Émeraude", "Appel à financement du Domaine 2 (2025)", "Acceptée", "Appel de test du Domaine 2", `name="call"`},
+			Contains: []string{"CHU de Port-Émeraude", "Appel à financement du Domaine 2 (2025)", "Déclaration signée", "Appel de test du Domaine 2", `name="call"`},
 			Excludes: []string{"Saint-Aubin-des-Landes", `value="accept"`}},
 		{Name: "the ARS referent has the region's one to instruct", As: "ars@demo.care.test", Path: fmt.Sprintf("/financement/candidatures?org=%d", r1.ID), Status: 200,
 			Contains: []string{"1 à instruire sur 2 candidature(s)", "Saint-Aubin-des-Landes", `value="accept"`, `value="reject"`}, Excludes: []string{`name="call"`}},
 		{Name: "the candidature page with its objectives and indicators", As: "ars@demo.care.test", Path: page(chu), Status: 200,
-			Contains: []string{"Candidature de CHU de Port-Émeraude", "O1.C", "Indicateurs de la plateforme", "Dossier complet", "Acceptée"}, Excludes: []string{`value="accept"`}},
+			Contains: []string{"Candidature de CHU de Port-Émeraude", "O1.C", "Indicateurs de la plateforme", "Dossier complet", "Déclaration signée"}, Excludes: []string{`value="reject"`}},
 		{Name: "the waiting one offers the decision to the ARS", As: "ars@demo.care.test", Path: page(ch), Status: 200, Contains: []string{`value="accept"`, "En instruction"}},
 		{Name: "the waiting one offers the withdrawal to its DSI only", As: "dsi@demo.care.test", Path: page(ch), Status: 200, Contains: []string{"Retirer la candidature"}, Excludes: []string{`value="accept"`}},
 		{Name: "the EHPAD's reader does not see the CHU's", As: "lecteur@demo.care.test", Path: page(chu), Status: 404},

@@ -62,10 +62,13 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Candidacy, error) 
 		if why := call.CandidatureWindow(now); why != "" {
 			return problem.New(problem.Conflict, why, call.Title)
 		}
-		if other, err := candidatureOf(ctx, tx, o.ID, call.ID); err != nil || other != 0 {
-			if err != nil {
-				return err
-			}
+		// A withdrawn candidature does not block a new one: the same row is
+		// submitted again.
+		other, was, err := candidatureOf(ctx, tx, o.ID, call.ID)
+		if err != nil {
+			return err
+		}
+		if other != 0 && was != Withdrawn {
 			return problem.New(problem.Conflict, "funding.error.duplicate", o.Name, call.Title)
 		}
 		c := Candidacy{OrgID: o.ID, Call: call.ID, Domain: call.Domain, Category: cat, ProgrammeVersion: p.Version, Status: Submitted, SubmittedAt: now}
@@ -84,15 +87,18 @@ func (s *Service) Submit(ctx context.Context, in Submission) (Candidacy, error) 
 				return problem.New(problem.Conflict, "funding.error.carried", o.Name, call.Title)
 			}
 		}
-		if id, err = insertCandidature(ctx, tx, c, authz.Current(ctx).UserID); err != nil {
+		if id, err = insertCandidature(ctx, tx, c, authz.Current(ctx).UserID, other); err != nil {
 			return err
 		}
 		members := []int64{}
 		for _, m := range c.Members {
 			members = append(members, m.OrgID)
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "funding.candidature_submit", ObjectType: "funding_candidature", ObjectID: audit.ID(id), OrgPath: o.Path,
-			Changes: map[string]audit.Change{"status": {After: Submitted}, "call": {After: call.ID}, "category": {After: cat}, "members": {After: members}}})
+		changes := map[string]audit.Change{"status": {After: Submitted}, "call": {After: call.ID}, "category": {After: cat}, "members": {After: members}}
+		if was != "" {
+			changes["status"] = audit.Change{Before: was, After: Submitted}
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "funding.candidature_submit", ObjectType: "funding_candidature", ObjectID: audit.ID(id), OrgPath: o.Path, Changes: changes})
 	})
 	if err != nil {
 		return Candidacy{}, err
@@ -188,30 +194,39 @@ func (s *Service) Withdraw(ctx context.Context, id int64) (Candidacy, error) {
 	return getCandidature(ctx, s.DB.Read, id)
 }
 
-// Candidature reads one candidature the caller sees (its node readable).
+// Candidature reads one candidature the caller sees: its node readable, or,
+// for a GHT's candidature, one of the establishments it carries.
 func (s *Service) Candidature(ctx context.Context, id int64) (Candidacy, error) {
 	c, err := getCandidature(ctx, s.DB.Read, id)
 	if err != nil {
 		return c, err
 	}
 	if _, err := org.Load(ctx, s.DB.Read, c.OrgID, authz.OrgRead); err != nil {
+		if !errors.Is(err, problem.ErrNotFound) {
+			return Candidacy{}, err
+		}
+		if Sees(authz.Current(ctx), c) {
+			return c, nil
+		}
 		return Candidacy{}, err
 	}
 	return c, nil
 }
 
 // Candidatures lists the candidatures the caller sees, under node orgID when it
-// is not 0 (a node out of sight is absent).
-func (s *Service) Candidatures(ctx context.Context, orgID int64) ([]Candidacy, error) {
+// is not 0 (a node out of sight is absent): those of the nodes in sight and the
+// GHT's candidatures that carry an establishment in sight; limit from offset,
+// with the total.
+func (s *Service) Candidatures(ctx context.Context, orgID int64, limit, offset int) ([]Candidacy, int, error) {
 	roots := authz.Current(ctx).Scope(authz.OrgRead)
 	if orgID != 0 {
 		o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		roots = authz.Narrow(roots, o.Path)
 	}
-	return listCandidatures(ctx, s.DB.Read, roots)
+	return listCandidatures(ctx, s.DB.Read, roots, limit, offset)
 }
 
 // link is the page of candidature id.
@@ -222,22 +237,7 @@ func (s *Service) link(id int64) string {
 // tellReferents e-mails the ARS referents of o's region that c was submitted.
 // The candidature stands whether or not the message leaves.
 func (s *Service) tellReferents(ctx context.Context, o org.Org, c Candidacy, call Call) {
-	if s.Mail == nil {
-		return
-	}
-	ids := org.PathIDs(o.Path)
-	if len(ids) < 2 {
-		return
-	}
-	to, err := referents(ctx, s.DB.Read, ids[1])
-	if err != nil {
-		slog.Error("funding: ARS referents", "err", err)
-		return
-	}
-	for _, addr := range to {
-		s.send(ctx, mail.Message{To: addr, Subject: i18n.FR.T("funding.mail.submitted_subject", o.Name),
-			Body: i18n.FR.T("funding.mail.submitted_body", o.Name, call.Title, i18n.FR.T("funding.category."+c.Category), s.link(c.ID))})
-	}
+	s.tell(ctx, s.regionReferents(ctx, c), "funding.mail.submitted", o.Name, call.Title, i18n.FR.T("funding.category."+c.Category), s.link(c.ID))
 }
 
 // tellSubmitter e-mails the submitter of c the ARS decision.

@@ -23,14 +23,10 @@ import (
 // and a D1 call open today to private clinics only.
 func withOpenCalls(t *testing.T, app *testkit.App) {
 	t.Helper()
-	_, data, err := funding.Shipped()
-	if err != nil {
-		t.Fatal(err)
-	}
 	today := time.Now().UTC()
 	d := func(days int) string { return today.AddDate(0, 0, days).Format(time.DateOnly) }
 	src := "https://esante.gouv.fr/strategie-nationale/cybersecurite/axe-4"
-	text := strings.Replace(string(data), "\nversion: 1\n", "\nversion: 2\n", 1) + fmt.Sprintf(`
+	testkit.FundingCalls(t, app, fmt.Sprintf(`
   - id: d2-test
     domain: d2
     title: "Appel de test du Domaine 2"
@@ -53,14 +49,7 @@ func withOpenCalls(t *testing.T, app *testkit.App) {
       ceiling: {eur: 100, source: "%[1]s"}
     phases:
       - {phase: candidature, from: "%[2]s", to: "%[3]s", source: "%[1]s"}
-`, src, d(-10), d(10), d(30))
-	if !strings.Contains(text, "version: 2") {
-		t.Fatal("the shipped file's version line moved")
-	}
-	ctx := authz.WithSubject(t.Context(), app.Root(t))
-	if _, err := app.Server.Funding.Import(ctx, []byte(text)); err != nil {
-		t.Fatal(err)
-	}
+`, src, d(-10), d(10), d(30)))
 }
 
 // ars2 creates an ARS referent of the other demo region and returns their token.
@@ -122,12 +111,19 @@ func state(t *testing.T, d *db.DB, id int64) string {
 // that nothing changed.
 func refusedUnchanged(t *testing.T, app *testkit.App, id int64, status int, what string, do func() *http.Response) problemJSON {
 	t.Helper()
-	before := state(t, app.DB, id)
+	return refusedSame(t, func() string { return state(t, app.DB, id) }, status, what, do)
+}
+
+// refusedSame runs a request that must be refused with status and checks that
+// the snapshot taken before and after is the same.
+func refusedSame(t *testing.T, snapshot func() string, status int, what string, do func() *http.Response) problemJSON {
+	t.Helper()
+	before := snapshot()
 	resp := do()
 	if resp.StatusCode != status {
 		t.Errorf("%s: %d, want %d: %s", what, resp.StatusCode, status, testkit.BodyOf(resp))
 	}
-	if after := state(t, app.DB, id); after != before {
+	if after := snapshot(); after != before {
 		t.Errorf("%s changed %s into %s", what, before, after)
 	}
 	var p problemJSON

@@ -216,6 +216,12 @@ func (s *Server) Routes() []Route {
 		{"GET /financement/candidatures/{id}", f(fund.CandidaturePage), login},
 		{"POST /financement/candidatures/{id}/decision", f(fund.DecideForm), login},
 		{"POST /financement/candidatures/{id}/retrait", f(fund.WithdrawForm), login},
+		{"POST /financement/candidatures/{id}/preuves", upTo(docs.MaxAttachment+64<<10, f(fund.EvidenceForm)), login},
+		{"GET /financement/candidatures/{id}/preuves/{eid}", f(fund.EvidenceDownload), login},
+		{"POST /financement/candidatures/{id}/declaration", f(fund.DeclareForm), login},
+		{"POST /financement/candidatures/{id}/objectifs/{code}/verification", f(fund.VerifyForm), login},
+		{"POST /financement/candidatures/{id}/controle", f(fund.ControlForm), login},
+		{"POST /financement/candidatures/{id}/paiement", f(fund.PaymentForm), login},
 
 		// Security incidents: declaration, follow-up with CERT Santé, statistics
 		{"GET /incidents", f(inc.ListPage), login},
@@ -347,6 +353,12 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/incidents/{id}/close", f(inc.APIClose), api},
 		{"POST /api/v1/incidents/{id}/share", f(inc.APIShare), api},
 		{"POST /api/v1/incidents/{id}/portal", f(inc.APIPortal), api},
+		{"POST /api/v1/funding/candidatures/{id}/evidence", upTo(docs.MaxAttachment+64<<10, f(fund.APIAddEvidence)), api},
+		{"GET /api/v1/funding/candidatures/{id}/evidence/{eid}", f(fund.APIEvidenceFile), api},
+		{"POST /api/v1/funding/candidatures/{id}/declaration", f(fund.APIDeclare), api},
+		{"POST /api/v1/funding/candidatures/{id}/objectives/{code}/verification", f(fund.APIVerify), api},
+		{"POST /api/v1/funding/candidatures/{id}/control", f(fund.APIControl), api},
+		{"POST /api/v1/funding/candidatures/{id}/payment", f(fund.APIPayment), api},
 	}
 }
 

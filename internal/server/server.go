@@ -138,6 +138,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	// The programme's view adds up what each capability reports of the structures.
 	s.Insight = &insight.Service{DB: d, Sources: map[string]insight.Source{
 		insight.Candidatures: s.Funding.CandidatureStates,
+		insight.Amounts:      s.Funding.Amounts,
 		insight.Exercise:     s.Exercises.FinishedIn,
 		insight.Maturity:     s.Maturity.LatestLevels,
 		insight.Directory:    s.Directory.LatestLevels,
@@ -179,7 +180,8 @@ func (s *Server) Prepare(ctx context.Context) error {
 }
 
 // startLoops starts the background work every instance does: delivering the
-// stimuli of running exercises (within a second of their time).
+// stimuli of running exercises (within a second of their time), the scheduled
+// directory audits, the reminders before the funding deadlines.
 func (s *Server) startLoops() {
 	if s.stopLoops != nil {
 		return
@@ -188,6 +190,7 @@ func (s *Server) startLoops() {
 	s.stopLoops = cancel
 	s.loops.Go(func() { s.Exercises.Run(ctx, 200*time.Millisecond) })
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
+	s.loops.Go(func() { s.Funding.Loop(ctx, s.cfg.Logger) })
 }
 
 // Close waits for the running scans and frees what the server started.
