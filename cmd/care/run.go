@@ -328,7 +328,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if *withDemo {
-		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory, srv.Exercises)
 		if err != nil {
 			return err
 		}

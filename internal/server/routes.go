@@ -183,6 +183,9 @@ func (s *Server) Routes() []Route {
 		// Crisis exercises
 		{"GET /exercices", f(ex.List), login},
 		{"POST /exercices", f(ex.Create), login},
+		{"GET /exercices/annuel", f(ex.YearlyPage), login},
+		{"GET /exercices/annuel.csv", f(ex.YearlyCSV), login},
+		{"GET /exercices/annuel.xlsx", f(ex.YearlyXLSX), login},
 		{"GET /exercices/{id}", f(ex.Page), login},
 		{"GET /exercices/{id}/flux", f(ex.APIEvents), login},
 		{"POST /exercices/{id}/etat", f(ex.Step), login},
@@ -274,6 +277,7 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/kits", f(ex.APIImportKit), api},
 		{"GET /api/v1/exercises", f(ex.APIList), api},
 		{"POST /api/v1/exercises", f(ex.APICreate), api},
+		{"GET /api/v1/exercises/yearly", f(ex.APIYearly), api},
 		{"GET /api/v1/exercises/{id}", f(ex.APIGet), api},
 		{"POST /api/v1/exercises/{id}/participants", f(ex.APIAddParticipant), api},
 		{"POST /api/v1/exercises/{id}/guests", f(ex.APIInviteGuest), api},

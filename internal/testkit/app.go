@@ -56,7 +56,7 @@ func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	if err := srv.Prepare(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory); err != nil {
+	if _, err := demo.Seed(t.Context(), d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory, srv.Exercises); err != nil {
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()
