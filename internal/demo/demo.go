@@ -135,7 +135,10 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedExercises(ctx, d, ex, accounts, ids); err != nil {
 		return false, err
 	}
-	return true, seedDirectory(ctx, dir, ids)
+	if err := seedDirectory(ctx, dir, ids); err != nil {
+		return false, err
+	}
+	return true, seedConvergence(ctx, dir, accounts, ids)
 }
 
 // Demo self-assessments: a profile from 0 (weak) to 3 (strong) per establishment;

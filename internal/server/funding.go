@@ -70,6 +70,19 @@ func (s *Server) fundingIndicators() map[string]funding.Indicator {
 			}
 			return map[string]any{"finished_on": e.FinishedAt, "title": e.Title}, true, nil
 		},
+		// The GHT's directory convergence (Domaine 1, public establishments): its
+		// target and milestones done, its members' audited directories.
+		"directory.convergence": func(ctx context.Context, org int64, _ funding.Call) (any, bool, error) {
+			c, ok, err := s.Directory.Convergence(ctx, org)
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			v := map[string]any{"target": c.Target, "milestones": c.Milestones, "milestones_done": c.MilestonesDone, "members": c.Members, "audited": c.Audited}
+			if c.Lowest > 0 {
+				v["level"] = c.Lowest
+			}
+			return v, true, nil
+		},
 		"maturity.validated": func(ctx context.Context, org int64, _ funding.Call) (any, bool, error) {
 			list, _, err := s.Maturity.List(ctx, maturity.Filter{OrgID: org, Limit: 100})
 			if err != nil {
