@@ -57,12 +57,8 @@ type yearlyJSON struct {
 
 func toYearlyJSON(y Yearly) yearlyJSON {
 	return yearlyJSON{Org: y.Node.ID, Year: y.Year, Total: y.Total, WithExercise: y.WithExercise, MissingTotal: y.MissingTotal(), Limit: y.Limit, Offset: y.Offset,
-		ByCategory: mapJSON(y.ByCategory, func(c YearlyCategory) yearlyCategoryJSON {
-			return yearlyCategoryJSON{Category: c.Category, Total: c.Total, WithExercise: c.WithExercise}
-		}),
-		Missing: mapJSON(y.Missing, func(m Missing) missingJSON {
-			return missingJSON{ID: m.ID, Name: m.Name, FINESS: m.FINESS, Category: m.Category, Parent: m.Parent}
-		})}
+		ByCategory: mapJSON(y.ByCategory, func(c YearlyCategory) yearlyCategoryJSON { return yearlyCategoryJSON(c) }),
+		Missing:    mapJSON(y.Missing, func(m Missing) missingJSON { return missingJSON(m) })}
 }
 
 // APIYearly answers GET /api/v1/exercises/yearly?org=…&year=…: the establishments
