@@ -187,7 +187,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return onServer(ctx, fs, args, dsn, func(d *db.DB, srv *server.Server) error {
 		switch *scale {
 		case "demo":
-			seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+			seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory, srv.Exercises)
 			if err != nil {
 				return err
 			}
@@ -365,7 +365,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if *withDemo {
-		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+		seeded, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory, srv.Exercises)
 		if err != nil {
 			return err
 		}

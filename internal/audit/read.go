@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"care/internal/authz"
 	"care/internal/platform/db"
+	"care/internal/platform/docs"
 	"care/internal/platform/i18n"
 )
 
@@ -157,22 +157,11 @@ func orDash(v any) any {
 }
 
 // WriteCSV writes entries as CSV, with a header line. Cells that a spreadsheet would
-// take for a formula are prefixed with a quote.
+// take for a formula are prefixed with a quote (docs.WriteCSV).
 func WriteCSV(w io.Writer, entries []Entry) error {
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	_ = cw.Write([]string{"id", "date", "auteur", "adresse", "action", "objet", "identifiant", "changements"})
+	rows := [][]string{{"id", "date", "auteur", "adresse", "action", "objet", "identifiant", "changements"}}
 	for _, e := range entries {
-		rec := []string{fmt.Sprint(e.ID), e.At.UTC().Format(time.RFC3339), e.Actor, e.IP, e.Action, e.ObjectType, e.ObjectID, e.ChangesText()}
-		for i, c := range rec {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				rec[i] = "'" + c
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+		rows = append(rows, []string{fmt.Sprint(e.ID), e.At.UTC().Format(time.RFC3339), e.Actor, e.IP, e.Action, e.ObjectType, e.ObjectID, e.ChangesText()})
 	}
-	cw.Flush()
-	return cw.Error()
+	return docs.WriteCSV(w, rows)
 }

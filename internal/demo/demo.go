@@ -11,6 +11,7 @@ import (
 	"care/internal/authz"
 	"care/internal/continuity"
 	"care/internal/directory"
+	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/maturity"
 	"care/internal/org"
@@ -79,7 +80,7 @@ var names = map[authz.Role]string{
 
 // Seed fills an empty database (only the national root) with the demo programme.
 // It reports false and does nothing when the database already holds more.
-func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service, edge *exposure.Service, dir *directory.Service) (bool, error) {
+func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Service, assessments *maturity.Service, plans *continuity.Service, edge *exposure.Service, dir *directory.Service, ex *exercise.Service) (bool, error) {
 	var n int
 	if err := d.Read.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM orgs) + (SELECT COUNT(*) FROM users)").Scan(&n); err != nil {
 		return false, err
@@ -134,7 +135,13 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedIncidents(ctx, d, accounts, ids); err != nil {
 		return false, err
 	}
-	return true, seedDirectory(ctx, dir, ids)
+	if err := seedExercises(ctx, d, ex, accounts, ids); err != nil {
+		return false, err
+	}
+	if err := seedDirectory(ctx, dir, ids); err != nil {
+		return false, err
+	}
+	return true, seedConvergence(ctx, dir, accounts, ids)
 }
 
 // enableTOTP gives a demo account the shared second-factor secret.

@@ -63,6 +63,7 @@ const pageSize = 50
 type listData struct {
 	Lobby
 	Chooser web.Chooser
+	Yearly  int64 // the node of the yearly view, 0 when the viewer reads no node at the level of a GHT or above
 }
 
 // List shows the exercises the viewer takes part in or may read, and the form to
@@ -98,7 +99,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, orgID int64, refu
 		if orgID != 0 {
 			chooser.Current = lobby.Node.Choice()
 		}
-		v.Data = listData{Lobby: lobby, Chooser: chooser}
+		v.Data = listData{Lobby: lobby, Chooser: chooser, Yearly: YearlyNode(ctx)}
 		return nil
 	})
 }

@@ -111,7 +111,7 @@ func TestCandidatureAPIShape(t *testing.T) {
 	if v, ok := rules["maturity.validated"]["value"].(map[string]any); !ok || v["level"] == nil || v["validated_on"] == nil {
 		t.Errorf("the validated maturity assessment: %v", rules["maturity.validated"])
 	}
-	if len(rules) != 4 {
+	if len(rules) != 5 {
 		t.Errorf("D1 aims' indicators: %v", rules)
 	}
 	// The page says so in words.

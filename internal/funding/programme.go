@@ -36,6 +36,7 @@ var Rules = []string{
 	"continuity.coverage",       // BIA and PCRA coverage per legal entity (D2 O1.C, the 66 % rule)
 	"continuity.pca_field_test", // a PCA tested in a field exercise (D2 O1.D)
 	"continuity.restore_test",   // a backup restored to production (D2 O4)
+	"directory.convergence",     // the GHT's directory convergence: target, milestones, members' levels (D1)
 	"directory.level",           // the latest directory audit level (D1, D2 O3.A)
 	"exposure.silene",           // SILENE results recorded by the establishment (D1)
 	"exercise.yearly",           // a crisis exercise this year

@@ -64,7 +64,7 @@ func line(v View, id int64, name, level, code string, t Tally) Line {
 		Candidatures: map[string]int64{}, CandidaturesByCall: map[string]int64{}}
 	if v.Available(Exercise) {
 		with := t.Get(Exercise, "with")
-		l.ExerciseWith, l.ExerciseShare = &with, t.Share(Exercise, "with")
+		l.ExerciseWith, l.ExerciseShare = &with, t.Share(Exercise, "with", "es")
 	}
 	for _, k := range t.Keys(Candidatures) {
 		call, status := cut(k)

@@ -55,9 +55,10 @@ func (t Tally) Keys(figure string) []string {
 	return keys
 }
 
-// Share is key's part of the structures, in percent (0 when there are none).
-func (t Tally) Share(figure, key string) int {
-	all := t.Get(Structures, "all")
+// Share is key's part of the structures of kind of ("all", "es", "essms"), in
+// percent (0 when there are none).
+func (t Tally) Share(figure, key, of string) int {
+	all := t.Get(Structures, of)
 	if all == 0 {
 		return 0
 	}

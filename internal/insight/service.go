@@ -16,7 +16,7 @@ import (
 const (
 	Candidatures = "candidatures" // keys "call/status"
 	Amounts      = "amounts"      // keys requested, granted, paid (euros)
-	Exercise     = "exercise"     // key "with": a crisis exercise finished in the year
+	Exercise     = "exercise"     // key "with": a health establishment that finished a crisis exercise in the year
 	Maturity     = "maturity"     // keys: level codes of the latest validated assessment
 	Directory    = "directory"    // keys "1" to "5": the latest audit's level
 	Exposure     = "exposure"     // keys "1" to "5": the latest finished scan's level

@@ -10,7 +10,7 @@ import (
 
 // fundingIndicators wires the platform's checks behind the rules of the
 // programme content, from the capabilities that hold them: funding imports none.
-// A rule left out here (exercise.yearly) shows as not available yet.
+// A rule left out here shows as not available yet.
 func (s *Server) fundingIndicators() map[string]funding.Indicator {
 	coverage := func(read func(continuity.Coverage) (any, bool)) funding.Indicator {
 		return func(ctx context.Context, org int64, _ funding.Call) (any, bool, error) {
@@ -55,6 +55,33 @@ func (s *Server) fundingIndicators() map[string]funding.Indicator {
 				return nil, false, err
 			}
 			return map[string]any{"level": l.Level, "collected_on": l.CollectedAt}, true, nil
+		},
+		// A crisis exercise finished during the operational phase of the call:
+		// its date and title, or nothing when none finished then (or the phase's
+		// start is not published).
+		"exercise.yearly": func(ctx context.Context, org int64, call funding.Call) (any, bool, error) {
+			from, to, ok := call.OperationalPhase()
+			if !ok {
+				return nil, false, nil
+			}
+			e, ok, err := s.Exercises.FinishedIn(ctx, org, from, to)
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			return map[string]any{"finished_on": e.FinishedAt, "title": e.Title}, true, nil
+		},
+		// The GHT's directory convergence (Domaine 1, public establishments): its
+		// target and milestones done, its members' audited directories.
+		"directory.convergence": func(ctx context.Context, org int64, _ funding.Call) (any, bool, error) {
+			c, ok, err := s.Directory.Convergence(ctx, org)
+			if err != nil || !ok {
+				return nil, false, err
+			}
+			v := map[string]any{"target": c.Target, "milestones": c.Milestones, "milestones_done": c.MilestonesDone, "members": c.Members, "audited": c.Audited}
+			if c.Lowest > 0 {
+				v["level"] = c.Lowest
+			}
+			return v, true, nil
 		},
 		"maturity.validated": func(ctx context.Context, org int64, _ funding.Call) (any, bool, error) {
 			list, _, err := s.Maturity.List(ctx, maturity.Filter{OrgID: org, Limit: 100})

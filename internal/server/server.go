@@ -139,7 +139,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	s.Insight = &insight.Service{DB: d, Sources: map[string]insight.Source{
 		insight.Candidatures: s.Funding.CandidatureStates,
 		insight.Amounts:      s.Funding.Amounts,
-		insight.Exercise:     s.Exercises.FinishedIn,
+		insight.Exercise:     s.Exercises.ExercisedIn,
 		insight.Maturity:     s.Maturity.LatestLevels,
 		insight.Directory:    s.Directory.LatestLevels,
 		insight.Exposure:     s.Exposure.LatestLevels,

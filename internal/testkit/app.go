@@ -39,7 +39,7 @@ type App struct {
 func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {
 	t.Helper()
 	return NewAppSeeded(t, d, func(ctx context.Context, d *db.DB, srv *server.Server) error {
-		_, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory)
+		_, err := demo.Seed(ctx, d, srv.Orgs, srv.Accounts, srv.Maturity, srv.Continuity, srv.Exposure, srv.Directory, srv.Exercises)
 		return err
 	}, options...)
 }
