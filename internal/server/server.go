@@ -22,6 +22,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/home"
 	"care/internal/maturity"
 	"care/internal/org"
 	"care/internal/platform/db"
@@ -72,6 +73,7 @@ type Server struct {
 	Directory  *directory.Service
 	Exercises  *exercise.Service
 	Funding    *funding.Service
+	Sources    []home.Source // the status card of each capability (home.go)
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -85,7 +87,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, home.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +132,8 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		return from, to, ok, nil
 	}
 	s.Funding.Indicators = s.fundingIndicators()
+	s.Sources = s.statusSources()
+	s.Orgs.Cards = s.cardsOf
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()
 	return s, nil
