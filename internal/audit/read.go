@@ -13,6 +13,7 @@ import (
 	"care/internal/authz"
 	"care/internal/platform/db"
 	"care/internal/platform/i18n"
+	"care/internal/platform/web"
 )
 
 // Filter narrows the trail. The caller's scope is always applied.
@@ -166,9 +167,7 @@ func WriteCSV(w io.Writer, entries []Entry) error {
 	for _, e := range entries {
 		rec := []string{fmt.Sprint(e.ID), e.At.UTC().Format(time.RFC3339), e.Actor, e.IP, e.Action, e.ObjectType, e.ObjectID, e.ChangesText()}
 		for i, c := range rec {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				rec[i] = "'" + c
-			}
+			rec[i] = web.CSVCell(c)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

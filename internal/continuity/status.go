@@ -18,43 +18,36 @@ type progress struct {
 // the degraded-mode sheets still to write for assessed activities, and whether
 // the PCRA was framed and generated. One query for the whole set.
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
-	scope, args := set.Clause("o.path", 1)
 	type row struct {
 		kind, path   string
 		bia, written int
 	}
-	rows, err := db.List(ctx, s.DB.Read, "continuity: status", func(r db.Row) (x row, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "continuity: status", func(r db.Row) (x row, err error) {
 		return x, r.Scan(&x.kind, &x.path, &x.bia, &x.written)
-	}, `SELECT 'a', o.path,
+	}, func(scope string, _ int) string {
+		return `SELECT 'a', o.path,
 		CASE WHEN a.bia_updated_at IS NOT NULL AND EXISTS (SELECT 1 FROM activity_impacts i WHERE i.activity_id = a.id) THEN 1 ELSE 0 END,
 		CASE WHEN d.activity_id IS NULL THEN 0 ELSE 1 END
 		FROM activities a JOIN orgs o ON o.id = a.org_id LEFT JOIN degraded_sheets d ON d.activity_id = a.id
-		WHERE a.archived_at IS NULL AND `+scope+`
-		UNION ALL SELECT 'f', o.path, 0, 0 FROM continuity_plans p JOIN orgs o ON o.id = p.org_id WHERE `+scope+`
-		UNION ALL SELECT 'v', o.path, 0, 0 FROM plan_versions v JOIN orgs o ON o.id = v.org_id WHERE `+scope, args...)
+		WHERE a.archived_at IS NULL AND ` + scope + `
+		UNION ALL SELECT 'f', o.path, 0, 0 FROM continuity_plans p JOIN orgs o ON o.id = p.org_id WHERE ` + scope + `
+		UNION ALL SELECT 'v', o.path, 0, 0 FROM plan_versions v JOIN orgs o ON o.id = v.org_id WHERE ` + scope
+	})
 	if err != nil {
 		return nil, err
 	}
-	by := map[int64]*progress{}
-	for _, x := range rows {
-		for _, node := range set.Owners(x.path) {
-			p := by[node]
-			if p == nil {
-				p = &progress{}
-				by[node] = p
-			}
-			switch x.kind {
-			case "a":
-				p.activities++
-				p.assessed += x.bia
-				p.sheets += x.bia * x.written
-			case "f":
-				p.framed = true
-			case "v":
-				p.generated = true
-			}
+	by := home.Collect(set, rows, func(x row) string { return x.path }, func(p *progress, x row) {
+		switch x.kind {
+		case "a":
+			p.activities++
+			p.assessed += x.bia
+			p.sheets += x.bia * x.written
+		case "f":
+			p.framed = true
+		case "v":
+			p.generated = true
 		}
-	}
+	})
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		out[n.ID] = statusCard(n.ID, by[n.ID])

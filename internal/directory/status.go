@@ -12,33 +12,28 @@ import (
 // latest audit — the lowest of its directories when it has several — and the
 // checkpoints still to fix. One query for the whole set.
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
-	scope, args := set.Clause("o.path", 1)
 	type row struct {
 		path        string
 		level, open int
 	}
-	rows, err := db.List(ctx, s.DB.Read, "directory: status", func(r db.Row) (x row, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "directory: status", func(r db.Row) (x row, err error) {
 		return x, r.Scan(&x.path, &x.level, &x.open)
-	}, `SELECT o.path, a.level, (SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')
+	}, func(scope string, _ int) string {
+		return `SELECT o.path, a.level, (SELECT COUNT(*) FROM directory_checkpoints c WHERE c.org_id = o.id AND c.status = 'open')
 		FROM directory_audits a JOIN orgs o ON o.id = a.org_id
-		WHERE o.archived_at IS NULL AND `+scope+`
-		AND a.id = (SELECT l.id FROM directory_audits l WHERE l.org_id = a.org_id ORDER BY l.collected_at DESC, l.id DESC LIMIT 1)`, args...)
+		WHERE o.archived_at IS NULL AND ` + scope + `
+		AND a.id = (SELECT l.id FROM directory_audits l WHERE l.org_id = a.org_id ORDER BY l.collected_at DESC, l.id DESC LIMIT 1)`
+	})
 	if err != nil {
 		return nil, err
 	}
 	type state struct{ level, open int }
-	by := map[int64]*state{}
-	for _, x := range rows {
-		for _, node := range set.Owners(x.path) {
-			st := by[node]
-			if st == nil {
-				st = &state{level: x.level}
-				by[node] = st
-			}
-			st.level = min(st.level, x.level)
-			st.open += x.open
+	by := home.Collect(set, rows, func(x row) string { return x.path }, func(st *state, x row) {
+		if st.level == 0 || x.level < st.level {
+			st.level = x.level
 		}
-	}
+		st.open += x.open
+	})
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		link := fmt.Sprintf("/annuaire?org=%d", n.ID)

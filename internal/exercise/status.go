@@ -15,28 +15,21 @@ import (
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
 	now := db.Now()
 	year := time.Date(now.Year(), time.January, 1, 0, 0, 0, 0, time.UTC)
-	scope, args := set.Clause("o.path", 1)
-	args = append(args, year)
 	type row struct {
 		path          string
 		id            int64
 		status, level string
 	}
-	rows, err := db.List(ctx, s.DB.Read, "exercise: status", func(r db.Row) (x row, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "exercise: status", func(r db.Row) (x row, err error) {
 		return x, r.Scan(&x.path, &x.id, &x.status, &x.level)
-	}, fmt.Sprintf(`SELECT o.path, e.id, e.status, e.level FROM exercises e JOIN orgs o ON o.id = e.org_id
-		WHERE %s AND (e.created_at >= $%d OR e.finished_at >= $%d)`, scope, len(args), len(args)), args...)
+	}, func(scope string, next int) string {
+		return fmt.Sprintf(`SELECT o.path, e.id, e.status, e.level FROM exercises e JOIN orgs o ON o.id = e.org_id
+		WHERE %s AND (e.created_at >= $%d OR e.finished_at >= $%d)`, scope, next, next)
+	}, year)
 	if err != nil {
 		return nil, err
 	}
-	latest := map[int64]row{}
-	for _, x := range rows {
-		for _, node := range set.Owners(x.path) {
-			if x.id > latest[node].id {
-				latest[node] = x
-			}
-		}
-	}
+	latest := home.Latest(set, rows, func(x row) (string, int64) { return x.path, x.id })
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		e, ok := latest[n.ID]

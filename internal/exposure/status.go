@@ -13,19 +13,20 @@ import (
 // the latest finished scan and the critical findings still open. One query for
 // the whole set.
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
-	scope, args := set.Clause("o.path", 1)
 	type row struct {
 		kind, path string
 		id         int64
 		level      int
 	}
-	rows, err := db.List(ctx, s.DB.Read, "exposure: status", func(r db.Row) (x row, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "exposure: status", func(r db.Row) (x row, err error) {
 		return x, r.Scan(&x.kind, &x.path, &x.id, &x.level)
-	}, `SELECT 's', o.path, s.id, COALESCE(s.level, 0) FROM exposure_scans s JOIN orgs o ON o.id = s.org_id
-		WHERE s.status = 'done' AND `+scope+`
-		UNION ALL SELECT 'l', o.path, x.id, x.level FROM exposure_silene x JOIN orgs o ON o.id = x.org_id WHERE `+scope+`
+	}, func(scope string, _ int) string {
+		return `SELECT 's', o.path, s.id, COALESCE(s.level, 0) FROM exposure_scans s JOIN orgs o ON o.id = s.org_id
+		WHERE s.status = 'done' AND ` + scope + `
+		UNION ALL SELECT 'l', o.path, x.id, x.level FROM exposure_silene x JOIN orgs o ON o.id = x.org_id WHERE ` + scope + `
 		UNION ALL SELECT 'c', o.path, f.id, 0 FROM exposure_findings f JOIN orgs o ON o.id = f.org_id
-		WHERE f.severity = 'critical' AND f.status IN ('`+StatusOpen+`', '`+StatusInProgress+`') AND `+scope, args...)
+		WHERE f.severity = 'critical' AND f.status IN ('` + StatusOpen + `', '` + StatusInProgress + `') AND ` + scope
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -34,27 +35,19 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 		scan, level int64
 		critical    int
 	}
-	by := map[int64]*state{}
-	for _, x := range rows {
-		for _, node := range set.Owners(x.path) {
-			st := by[node]
-			if st == nil {
-				st = &state{}
-				by[node] = st
+	by := home.Collect(set, rows, func(x row) string { return x.path }, func(st *state, x row) {
+		switch x.kind {
+		case "s":
+			st.audited = true
+			if x.id > st.scan {
+				st.scan, st.level = x.id, int64(x.level)
 			}
-			switch x.kind {
-			case "s":
-				st.audited = true
-				if x.id > st.scan {
-					st.scan, st.level = x.id, int64(x.level)
-				}
-			case "l":
-				st.audited = true
-			case "c":
-				st.critical++
-			}
+		case "l":
+			st.audited = true
+		case "c":
+			st.critical++
 		}
-	}
+	})
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		link := fmt.Sprintf("/exposition?org=%d", n.ID)

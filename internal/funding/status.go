@@ -14,30 +14,24 @@ import (
 // ARS's decision (what an ARS referent has to validate), accepted or rejected.
 // One query for the whole set.
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
-	scope, args := set.Clause("o.path", 1)
 	type row struct {
 		path         string
 		id           int64
 		status, call string
 	}
-	rows, err := db.List(ctx, s.DB.Read, "funding: status", func(r db.Row) (x row, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "funding: status", func(r db.Row) (x row, err error) {
 		return x, r.Scan(&x.path, &x.id, &x.status, &x.call)
-	}, `SELECT o.path, c.id, c.status, c.call_id FROM funding_candidatures c JOIN orgs o ON o.id = c.org_id
-		WHERE c.status <> '`+Withdrawn+`' AND `+scope+`
+	}, func(scope string, _ int) string {
+		return `SELECT o.path, c.id, c.status, c.call_id FROM funding_candidatures c JOIN orgs o ON o.id = c.org_id
+		WHERE c.status <> '` + Withdrawn + `' AND ` + scope + `
 		UNION ALL SELECT o.path, c.id, c.status, c.call_id FROM funding_candidature_members m
 		JOIN funding_candidatures c ON c.id = m.candidature_id JOIN orgs o ON o.id = m.org_id
-		WHERE c.status <> '`+Withdrawn+`' AND `+scope, args...)
+		WHERE c.status <> '` + Withdrawn + `' AND ` + scope
+	})
 	if err != nil {
 		return nil, err
 	}
-	latest := map[int64]row{}
-	for _, x := range rows {
-		for _, node := range set.Owners(x.path) {
-			if x.id > latest[node].id {
-				latest[node] = x
-			}
-		}
-	}
+	latest := home.Latest(set, rows, func(x row) (string, int64) { return x.path, x.id })
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		c, ok := latest[n.ID]

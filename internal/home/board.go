@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"care/internal/platform/i18n"
+	"care/internal/platform/web"
 )
 
 // Count is how far the structures of a table are with one capability: "x sur N".
@@ -109,9 +110,7 @@ func WriteCSV(w io.Writer, l i18n.Lang, rows []Row, sources []Source) error {
 			rec = append(rec, l.T(c.State.Key()), c.Level.In(l))
 		}
 		for i, c := range rec {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				rec[i] = "'" + c
-			}
+			rec[i] = web.CSVCell(c)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -227,3 +227,45 @@ func Gather(ctx context.Context, set Set, sources []Source) ([]Row, error) {
 //
 //go:embed templates/*.html
 var Templates embed.FS
+
+// Read runs a source's one query over set: query gets the SQL condition that
+// keeps the rows of the set's subtrees (on the column o.path) and the number of
+// the first placeholder after it, for the arguments more.
+func Read[T any](ctx context.Context, q db.Querier, set Set, doing string, scan func(db.Row) (T, error), query func(scope string, next int) string, more ...any) ([]T, error) {
+	scope, args := set.Clause("o.path", 1)
+	next := len(args) + 1
+	return db.List(ctx, q, doing, scan, query(scope, next), append(args, more...)...)
+}
+
+// Latest keeps, for each node of set, the row with the highest id among the
+// rows recorded in its subtree; key reads a row's node path and id.
+func Latest[T any](set Set, rows []T, key func(T) (path string, id int64)) map[int64]T {
+	out := map[int64]T{}
+	ids := map[int64]int64{}
+	for _, r := range rows {
+		path, id := key(r)
+		for _, node := range set.Owners(path) {
+			if id > ids[node] {
+				ids[node], out[node] = id, r
+			}
+		}
+	}
+	return out
+}
+
+// Collect folds, for each node of set, the rows recorded in its subtree into a
+// state of its own; path reads a row's node path.
+func Collect[T, S any](set Set, rows []T, path func(T) string, add func(*S, T)) map[int64]*S {
+	out := map[int64]*S{}
+	for _, r := range rows {
+		for _, node := range set.Owners(path(r)) {
+			st := out[node]
+			if st == nil {
+				st = new(S)
+				out[node] = st
+			}
+			add(st, r)
+		}
+	}
+	return out
+}

@@ -25,37 +25,34 @@ type statusRow struct {
 // level. One query for the whole set: the assessments and the answers of those
 // still open.
 func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
-	scope, args := set.Clause("o.path", 1)
-	args = append(args, KindMaturity)
-	k := fmt.Sprintf("$%d", len(args))
-	rows, err := db.List(ctx, s.DB.Read, "maturity: status", func(r db.Row) (x statusRow, err error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "maturity: status", func(r db.Row) (x statusRow, err error) {
 		return x, r.Scan(&x.kind, &x.path, &x.id, &x.status, &x.level, &x.questionnaire, &x.question, &x.option)
-	}, `SELECT 'a', o.path, a.id, a.status, a.level, a.questionnaire_id, '', ''
+	}, func(scope string, next int) string {
+		k := fmt.Sprintf("$%d", next)
+		return `SELECT 'a', o.path, a.id, a.status, a.level, a.questionnaire_id, '', ''
 		FROM assessments a JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
-		WHERE q.kind = `+k+` AND `+scope+`
+		WHERE q.kind = ` + k + ` AND ` + scope + `
 		UNION ALL
 		SELECT 'r', '', n.assessment_id, '', '', 0, n.question_id, n.option_id
 		FROM answers n JOIN assessments a ON a.id = n.assessment_id JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
-		WHERE q.kind = `+k+` AND a.status IN ('draft', 'review') AND n.option_id <> '' AND `+scope, args...)
+		WHERE q.kind = ` + k + ` AND a.status IN ('draft', 'review') AND n.option_id <> '' AND ` + scope
+	}, KindMaturity)
 	if err != nil {
 		return nil, err
 	}
-	latest := map[int64]statusRow{} // node → its newest assessment
-	answers := map[int64]Answers{}  // open assessment → its choices
+	answers := map[int64]Answers{} // open assessment → its choices
+	var assessments []statusRow
 	for _, x := range rows {
-		if x.kind == "r" {
-			if answers[x.id] == nil {
-				answers[x.id] = Answers{}
-			}
-			answers[x.id][x.question] = x.option
+		if x.kind == "a" {
+			assessments = append(assessments, x)
 			continue
 		}
-		for _, node := range set.Owners(x.path) {
-			if x.id > latest[node].id {
-				latest[node] = x
-			}
+		if answers[x.id] == nil {
+			answers[x.id] = Answers{}
 		}
+		answers[x.id][x.question] = x.option
 	}
+	latest := home.Latest(set, assessments, func(x statusRow) (string, int64) { return x.path, x.id }) // node → its newest assessment
 	out := make(map[int64]home.Card, len(set.Nodes))
 	for _, n := range set.Nodes {
 		a, ok := latest[n.ID]
