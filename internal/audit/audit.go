@@ -36,6 +36,53 @@ type Entry struct {
 	ObjectID   string
 	OrgPath    string // the node the object belongs to: who may read the entry
 	Changes    map[string]Change
+	// Names read with the entry (List): the actor's, the node's, and the object's
+	// when it is a person or a structure.
+	ActorName, OrgName, ObjectName string
+}
+
+// Who names the actor in language l: their name, else the label recorded (an
+// address of an account since removed), "the system" for work no one asked.
+func (e Entry) Who(l i18n.Lang) string {
+	switch {
+	case e.ActorName != "":
+		return e.ActorName
+	case e.ActorID == 0:
+		return l.T("audit.system")
+	}
+	return e.Actor
+}
+
+// About names what the entry is about: the person or structure it changed and
+// the structure it belongs to, without repeating one name.
+func (e Entry) About() string {
+	if e.ObjectType == "user" && e.ObjectID == ID(e.ActorID) {
+		e.ObjectName = "" // a person's own account: their name is already the subject
+	}
+	if e.ObjectName != "" && e.OrgName != "" && e.ObjectName != e.OrgName {
+		return e.ObjectName + ", " + e.OrgName
+	}
+	if e.ObjectName != "" {
+		return e.ObjectName
+	}
+	return e.OrgName
+}
+
+// Sentence tells the entry in words, in language l: "Jean Direction a validé
+// l'autoévaluation — CHU de Port-Émeraude". An action without a sentence of its
+// own uses its label.
+func (e Entry) Sentence(l i18n.Lang) string {
+	what, key := l.T("audit.say."+e.Action), "audit.sentence"
+	if what == "audit.say."+e.Action {
+		what, key = e.ActionLabel(l), "audit.sentence.generic"
+	}
+	if about := e.About(); about != "" {
+		if key == "audit.sentence" {
+			return l.T("audit.sentence.about", e.Who(l), what, about)
+		}
+		return l.T("audit.sentence.generic_about", e.Who(l), what, about)
+	}
+	return l.T(key, e.Who(l), what)
 }
 
 // ActionLabel names the entry's action in words, in language l: the trail stores a

@@ -67,7 +67,14 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := r.DB.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
-	q := "SELECT id, at, COALESCE(actor_id, 0), actor, ip, action, object_type, object_id, org_path, changes FROM audit_log WHERE " + where + " ORDER BY id DESC"
+	// The names of the people and structures are joined here, so that a page says
+	// "Jean Direction a validé l'autoévaluation — CHU de Port-Émeraude", never ids.
+	q := `SELECT l.id, l.at, COALESCE(l.actor_id, 0), l.actor, l.ip, l.action, l.object_type, l.object_id, l.org_path, l.changes,
+		COALESCE(u.name, ''), COALESCE(o.name, ''), COALESCE(ou.name, oo.name, '')
+		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id LEFT JOIN orgs o ON o.path = l.org_path
+		LEFT JOIN users ou ON l.object_type = 'user' AND CAST(ou.id AS TEXT) = l.object_id
+		LEFT JOIN orgs oo ON l.object_type = 'org' AND CAST(oo.id AS TEXT) = l.object_id
+		WHERE ` + where + " ORDER BY l.id DESC"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
 	}
@@ -80,7 +87,8 @@ func (r *Reader) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	for rows.Next() {
 		var e Entry
 		var changes string
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.Actor, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgPath, &changes); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorID, &e.Actor, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &e.OrgPath, &changes,
+			&e.ActorName, &e.OrgName, &e.ObjectName); err != nil {
 			return nil, 0, err
 		}
 		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/home"
 	"care/internal/platform/i18n"
 	"care/internal/platform/problem"
 	"care/internal/platform/web"
@@ -133,6 +134,7 @@ type detailData struct {
 	CanUsers       bool
 	HasChildLevels bool // whether any level may hang under this node
 	Archived       bool
+	Cards          []home.Card // where each capability stands for this structure
 }
 
 // Detail shows a node, its ancestors and its children.
@@ -155,6 +157,12 @@ func (h *Handler) Detail(w http.ResponseWriter, r *http.Request) {
 	d.CanWrite = s.Can(authz.OrgWrite, o.Path)
 	d.CanUsers = s.Can(authz.UserManage, o.Path)
 	d.HasChildLevels = len(childLevels(o.Level)) > 0
+	if h.Orgs.Cards != nil && (o.Level == LegalEntity || o.Level == Site) && o.ArchivedAt == nil {
+		if d.Cards, err = h.Orgs.Cards(r.Context(), o.ID); err != nil {
+			h.Fail(w, r, err)
+			return
+		}
+	}
 	v := h.View(r, "")
 	v.Title = "org.detail_title"
 	v.Flash = web.TakeFlash(w, r)

@@ -7,6 +7,7 @@ import (
 
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/home"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 )
@@ -15,6 +16,9 @@ import (
 // the context and sees only the caller's subtrees: anything else is "not found".
 type Service struct {
 	DB *db.DB
+	// Cards reads where each capability stands for one structure, for its page;
+	// the server sets it from the capabilities' status sources (org imports none).
+	Cards func(ctx context.Context, id int64) ([]home.Card, error)
 }
 
 // Get returns the node id if the caller may read it, archived or not (see load).

@@ -95,6 +95,7 @@ func (s *Server) Routes() []Route {
 
 		// Home and profile
 		{"GET /{$}", f(s.home), login},
+		{"GET /accueil.csv", f(s.homeCSV), login},
 		{"GET /profil", f(a.Profile), login},
 		{"POST /profil/mot-de-passe", f(a.ChangePassword), login},
 		{"GET /profil/double-facteur", f(a.EnrolPage), login},

@@ -22,6 +22,7 @@ import (
 	"care/internal/exercise"
 	"care/internal/exposure"
 	"care/internal/funding"
+	"care/internal/home"
 	"care/internal/incident"
 	"care/internal/insight"
 	"care/internal/maturity"
@@ -76,6 +77,7 @@ type Server struct {
 	Funding    *funding.Service
 	Insight    *insight.Service
 	Incidents  *incident.Service
+	Sources    []home.Source // the status card of each capability (home.go)
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -89,7 +91,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates, incident.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates, incident.Templates, home.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +147,8 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		insight.Exposure:     s.Exposure.LatestLevels,
 	}}
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies, Widen: s.Incidents.Widen}
+	s.Sources = s.statusSources()
+	s.Orgs.Cards = s.cardsOf
 	s.initMetrics()
 	return s, nil
 }

@@ -2,10 +2,8 @@ package docs
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -41,21 +39,15 @@ func (t Download) Send(w http.ResponseWriter, format string) error {
 		}
 	} else {
 		buf.WriteString("\ufeff")
-		cw := csv.NewWriter(&buf)
-		cw.Comma = ';'
-		_ = cw.Write(t.Header)
+		rows := [][]string{t.Header}
 		for _, row := range t.Rows {
 			rec := make([]string, len(row))
 			for i, v := range row {
 				rec[i] = fmt.Sprint(v)
-				if rec[i] != "" && strings.ContainsRune("=+-@\t\r", rune(rec[i][0])) {
-					rec[i] = "'" + rec[i]
-				}
 			}
-			_ = cw.Write(rec)
+			rows = append(rows, rec)
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		if err := WriteCSV(&buf, rows); err != nil {
 			return err
 		}
 	}

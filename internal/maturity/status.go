@@ -1,0 +1,95 @@
+package maturity
+
+import (
+	"context"
+	"fmt"
+
+	"care/internal/authz"
+	"care/internal/home"
+	"care/internal/platform/db"
+)
+
+// statusRow is one line of the status query: an assessment ('a') or one answer
+// ('r') of an assessment still being filled.
+type statusRow struct {
+	kind, path       string
+	id               int64
+	status, level    string
+	questionnaire    int64
+	question, option string
+}
+
+// Status is the self-assessment card of every establishment of set: its latest
+// maturity assessment — none, being filled (with the share of the visible
+// questions answered), awaiting the direction's signature, or validated with its
+// level. One query for the whole set: the assessments and the answers of those
+// still open.
+func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card, error) {
+	rows, err := home.Read(ctx, s.DB.Read, set, "maturity: status", func(r db.Row) (x statusRow, err error) {
+		return x, r.Scan(&x.kind, &x.path, &x.id, &x.status, &x.level, &x.questionnaire, &x.question, &x.option)
+	}, func(scope string, next int) string {
+		k := fmt.Sprintf("$%d", next)
+		return `SELECT 'a', o.path, a.id, a.status, a.level, a.questionnaire_id, '', ''
+		FROM assessments a JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
+		WHERE q.kind = ` + k + ` AND ` + scope + `
+		UNION ALL
+		SELECT 'r', '', n.assessment_id, '', '', 0, n.question_id, n.option_id
+		FROM answers n JOIN assessments a ON a.id = n.assessment_id JOIN orgs o ON o.id = a.org_id JOIN questionnaires q ON q.id = a.questionnaire_id
+		WHERE q.kind = ` + k + ` AND a.status IN ('draft', 'review') AND n.option_id <> '' AND ` + scope
+	}, KindMaturity)
+	if err != nil {
+		return nil, err
+	}
+	answers := map[int64]Answers{} // open assessment → its choices
+	var assessments []statusRow
+	for _, x := range rows {
+		if x.kind == "a" {
+			assessments = append(assessments, x)
+			continue
+		}
+		if answers[x.id] == nil {
+			answers[x.id] = Answers{}
+		}
+		answers[x.id][x.question] = x.option
+	}
+	latest := home.Latest(set, assessments, func(x statusRow) (string, int64) { return x.path, x.id }) // node → its newest assessment
+	out := make(map[int64]home.Card, len(set.Nodes))
+	for _, n := range set.Nodes {
+		a, ok := latest[n.ID]
+		if !ok {
+			out[n.ID] = home.Card{State: home.NotStarted, Summary: home.T("maturity.card.none"),
+				Next: home.Action{Label: home.T("maturity.next.start"), URL: fmt.Sprintf("/autoevaluations?org=%d", n.ID)}}
+			continue
+		}
+		link := fmt.Sprintf("/autoevaluations/%d", a.id)
+		switch Status(a.status) {
+		case Draft, Review:
+			q, err := s.questionnaire(ctx, s.DB.Read, a.questionnaire)
+			if err != nil {
+				return nil, err
+			}
+			progress := q.Score(answers[a.id]).Progress()
+			c := home.Card{State: home.InProgress, Level: home.T("maturity.card.progress", progress),
+				Summary: home.T("maturity.card.draft", progress), Next: home.Action{Label: home.T("maturity.next.resume"), URL: link}}
+			if Status(a.status) == Review {
+				c.Summary = home.T("maturity.card.review")
+				c.Next = home.Action{Label: home.T("maturity.next.validate"), URL: link, Needs: authz.SignOff}
+			}
+			out[n.ID] = c
+		default:
+			q, err := s.questionnaire(ctx, s.DB.Read, a.questionnaire)
+			if err != nil {
+				return nil, err
+			}
+			label := a.level
+			for _, l := range q.Levels {
+				if l.Code == a.level {
+					label = l.Label
+				}
+			}
+			out[n.ID] = home.Card{State: home.Done, Level: home.T("maturity.card.level", label), Summary: home.T("maturity.card.validated", label),
+				Next: home.Action{Label: home.T("maturity.next.results"), URL: link + "/resultats"}}
+		}
+	}
+	return out, nil
+}
