@@ -2,6 +2,9 @@ package exercise
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -108,9 +111,10 @@ func (s *Service) Stop() {
 	s.watching.Wait()
 }
 
-// Wait returns a channel closed at the next local event of the exercise; clients
-// also poll, for events written by other instances. All waiters of an exercise
-// share one channel, replaced at each event.
+// Wait returns a channel closed at the next event of the exercise: written by
+// this instance, announced by another one (PostgreSQL) or seen by the watcher's
+// look (Watch). All waiters of an exercise share one channel, replaced at each
+// event.
 func (s *Service) Wait(id int64) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,9 +130,13 @@ func (s *Service) Wait(id int64) <-chan struct{} {
 }
 
 // watcher looks for an exercise's new events on behalf of every open stream of this
-// instance: one indexed query per period, whatever the number of players.
+// instance: one indexed query per period, whatever the number of players. On
+// PostgreSQL the notifications of the other instances' events wake the streams
+// first (notified), and the look is the fallback for a lost one; on SQLite, one
+// process, it is the only way another process's event is seen.
 type watcher struct {
 	streams int
+	seen    int64 // the last event number the streams were woken for; -1 before the first look
 	cancel  context.CancelFunc
 }
 
@@ -145,7 +153,7 @@ func (s *Service) Watch(id int64) (stop func()) {
 	w := s.watchers[id]
 	if w == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		w = &watcher{cancel: cancel}
+		w = &watcher{cancel: cancel, seen: -1}
 		s.watchers[id] = w
 		every := s.WatchEvery
 		if every <= 0 {
@@ -170,15 +178,11 @@ func (s *Service) Watch(id int64) (stop func()) {
 func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	last := int64(-1)
 	for {
+		// The first look wakes too (seen is -1): a stream that opened just before
+		// may have read the feed before an event this look sees.
 		if seq, err := lastSeq(ctx, s.DB.Read, id); err == nil {
-			// The first look wakes too: a stream that opened just before may have
-			// read the feed before an event this look sees.
-			if seq != last {
-				s.wake(id)
-			}
-			last = seq
+			s.saw(id, seq)
 		}
 		select {
 		case <-ctx.Done():
@@ -187,6 +191,53 @@ func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64,
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// saw wakes the local streams of exercise id for its event seq, unless they were
+// already woken for it or a later one, by the look or a notification.
+func (s *Service) saw(id, seq int64) {
+	s.mu.Lock()
+	w := s.watchers[id]
+	fresh := w != nil && seq > w.seen
+	if fresh {
+		w.seen = seq
+	}
+	s.mu.Unlock()
+	if fresh {
+		s.wake(id)
+	}
+}
+
+// notifyChannel is the PostgreSQL channel on which an instance announces each
+// event it writes, as "exercise seq kind", to the others.
+const notifyChannel = "care_exercise"
+
+// emit appends an event to the exercise's stream and, on PostgreSQL, announces it
+// to every instance when the transaction commits: their streams of the exercise
+// wake without waiting for their watcher's look, and a change of state re-arms
+// their delivery timers.
+func (s *Service) emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) error {
+	seq, err := appendEvent(ctx, tx, exercise, kind, ref, audience)
+	if err != nil {
+		return err
+	}
+	return s.DB.Notify(ctx, tx, notifyChannel, fmt.Sprintf("%d %d %s", exercise, seq, kind))
+}
+
+// notified handles an event announced on notifyChannel, by this instance or
+// another one: its streams wake, and a start, pause, resume, outage or delivery
+// makes the delivery loop look again at what is due.
+func (s *Service) notified(payload string) {
+	var id, seq int64
+	var kind string
+	if _, err := fmt.Sscanf(payload, "%d %d %s", &id, &seq, &kind); err != nil {
+		slog.Warn("exercise: unreadable notification", "payload", payload)
+		return
+	}
+	s.saw(id, seq)
+	if kind == "state" || kind == "stimulus" {
+		s.Rearm()
 	}
 }
 

@@ -55,6 +55,8 @@ type Service struct {
 	WatchEvery time.Duration
 
 	mu       sync.Mutex
+	rearm    chan struct{} // asks the delivery loop to look again at once
+	armed    time.Time     // when the delivery loop next looks for a due stimulus; zero: none left
 	signals  map[int64]chan struct{}
 	watchers map[int64]*watcher
 	watching sync.WaitGroup
