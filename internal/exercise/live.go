@@ -2,6 +2,7 @@ package exercise
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -182,7 +183,7 @@ func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64,
 		// The first look wakes too (seen is -1): a stream that opened just before
 		// may have read the feed before an event this look sees.
 		if seq, err := lastSeq(ctx, s.DB.Read, id); err == nil {
-			s.saw(id, seq)
+			s.saw(id, seq, false)
 		}
 		select {
 		case <-ctx.Done():
@@ -195,8 +196,10 @@ func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64,
 }
 
 // saw wakes the local streams of exercise id for its event seq, unless they were
-// already woken for it or a later one, by the look or a notification.
-func (s *Service) saw(id, seq int64) {
+// already woken for it or a later one: by this instance's write, the look or a
+// notification. mine tells that this instance wrote the event and woke its
+// streams itself: the event is only marked seen.
+func (s *Service) saw(id, seq int64, mine bool) {
 	s.mu.Lock()
 	w := s.watchers[id]
 	fresh := w != nil && seq > w.seen
@@ -204,14 +207,25 @@ func (s *Service) saw(id, seq int64) {
 		w.seen = seq
 	}
 	s.mu.Unlock()
-	if fresh {
-		s.wake(id)
+	if fresh && !mine {
+		s.signal(id)
 	}
 }
 
 // notifyChannel is the PostgreSQL channel on which an instance announces each
-// event it writes, as "exercise seq kind", to the others.
+// event it writes, as "exercise seq kind instance", to every instance (itself
+// included).
 const notifyChannel = "care_exercise"
+
+// instance names this instance in its notifications.
+func (s *Service) instance() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.name == "" {
+		s.name = rand.Text()
+	}
+	return s.name
+}
 
 // emit appends an event to the exercise's stream and, on PostgreSQL, announces it
 // to every instance when the transaction commits: their streams of the exercise
@@ -222,26 +236,49 @@ func (s *Service) emit(ctx context.Context, tx *sql.Tx, exercise int64, kind str
 	if err != nil {
 		return err
 	}
-	return s.DB.Notify(ctx, tx, notifyChannel, fmt.Sprintf("%d %d %s", exercise, seq, kind))
+	return s.DB.Notify(ctx, tx, notifyChannel, fmt.Sprintf("%d %d %s %s", exercise, seq, kind, s.instance()))
 }
 
-// notified handles an event announced on notifyChannel, by this instance or
-// another one: its streams wake, and a start, pause, resume, outage or delivery
-// makes the delivery loop look again at what is due.
+// notified handles an event announced on notifyChannel. Another instance's wakes
+// this instance's streams, and a start, pause, resume, outage or delivery makes
+// the delivery loop look again at what is due; this instance's own is only
+// marked seen (its writer woke the streams and re-armed the loop after the
+// commit), so that the streams are not woken twice.
 func (s *Service) notified(payload string) {
 	var id, seq int64
-	var kind string
-	if _, err := fmt.Sscanf(payload, "%d %d %s", &id, &seq, &kind); err != nil {
+	var kind, from string
+	if _, err := fmt.Sscanf(payload, "%d %d %s %s", &id, &seq, &kind, &from); err != nil {
 		slog.Warn("exercise: unreadable notification", "payload", payload)
 		return
 	}
-	s.saw(id, seq)
-	if kind == "state" || kind == "stimulus" {
+	mine := from == s.instance()
+	s.saw(id, seq, mine)
+	if !mine && (kind == "state" || kind == "stimulus") {
 		s.Rearm()
 	}
 }
 
+// wake wakes the local streams of exercise id after this instance wrote an event
+// of it (the transaction committed). The last event number is read first, when
+// streams watch the exercise, so that neither the watcher's next look nor the
+// notification of the same event wakes them again.
 func (s *Service) wake(id int64) {
+	s.mu.Lock()
+	_, watched := s.watchers[id]
+	s.mu.Unlock()
+	if watched {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		seq, err := lastSeq(ctx, s.DB.Read, id)
+		cancel()
+		if err == nil {
+			s.saw(id, seq, true)
+		}
+	}
+	s.signal(id)
+}
+
+// signal closes the channel the local streams of exercise id wait on.
+func (s *Service) signal(id int64) {
 	s.mu.Lock()
 	ch, ok := s.signals[id]
 	delete(s.signals, id)

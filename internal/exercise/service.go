@@ -57,6 +57,7 @@ type Service struct {
 	mu       sync.Mutex
 	rearm    chan struct{} // asks the delivery loop to look again at once
 	armed    time.Time     // when the delivery loop next looks for a due stimulus; zero: none left
+	name     string        // names this instance in its notifications
 	signals  map[int64]chan struct{}
 	watchers map[int64]*watcher
 	watching sync.WaitGroup
