@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"care/internal/platform/db"
 )
 
 // The live side of an exercise: the stream of its events, the feed each seat
@@ -35,24 +37,52 @@ type FeedItem struct {
 
 // Feed returns what happened in the exercise after seq, for the caller's seat, to
 // its participants. Live streams call it at every wake-up: it opens the exercise
-// without its kit copy.
+// without its kit copy, as the caller, then filters for their seat the events
+// read once for all the streams woken together (sharedEvents).
 func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
-	q := s.DB.Read
-	o, err := open(ctx, q, id, false, participant)
+	o, err := open(ctx, s.DB.Read, id, false, participant)
 	if err != nil {
 		return nil, err
 	}
-	events, err := listEvents(ctx, q, id, after)
+	events, err := s.sharedEvents(ctx, id, after)
 	if err != nil {
 		return nil, err
 	}
 	out := []FeedItem{}
+	for _, ev := range events {
+		if !o.Seat.Sees(ev.Event) {
+			continue
+		}
+		it := ev.item
+		if it.Stimulus != nil {
+			st, ok := o.Seat.Shown(*it.Stimulus)
+			if !ok {
+				continue
+			}
+			it.Stimulus = &st
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// feedEvent is an event with what it carries, for every seat: a stimulus whole
+// (Feed hides what the seat may not read).
+type feedEvent struct {
+	Event
+	item FeedItem
+}
+
+// readEvents reads the events of exercise id after seq with what they carry.
+func readEvents(ctx context.Context, q db.Querier, id, after int64) ([]feedEvent, error) {
+	events, err := listEvents(ctx, q, id, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]feedEvent, 0, len(events))
 	var status string
 	var paused bool
 	for _, ev := range events {
-		if !o.Seat.Sees(ev) {
-			continue
-		}
 		it := FeedItem{Seq: ev.Seq, Kind: ev.Kind}
 		switch ev.Kind {
 		case "stimulus":
@@ -60,11 +90,7 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			if err != nil {
 				return nil, err
 			}
-			if st, ok := o.Seat.Shown(st); ok {
-				it.Stimulus = &st
-			} else {
-				continue
-			}
+			it.Stimulus = &st
 		case "log":
 			l, err := getLogEntry(ctx, q, id, ev.RefID)
 			if err != nil {
@@ -87,9 +113,53 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			}
 			it.Status, it.Paused = status, paused
 		}
-		out = append(out, it)
+		out = append(out, feedEvent{Event: ev, item: it})
 	}
 	return out, nil
+}
+
+// A wake-up sends the streams of an exercise to read its new events together:
+// one of them reads them (readEvents), the others wait for that read and share
+// it. A read serves the streams of its generation (the number of wake-ups of the
+// exercise when it began) for sharedFresh at most: a stream woken after it began
+// reads anew, so that no stream misses an event committed during the read.
+type sharedRead struct {
+	gen    uint64
+	after  int64
+	at     time.Time
+	done   chan struct{}
+	events []feedEvent
+	err    error
+}
+
+const sharedFresh = time.Second
+
+// sharedEvents returns the events of exercise id after seq, read by this call or
+// by another one of the same wake-up.
+func (s *Service) sharedEvents(ctx context.Context, id, after int64) ([]feedEvent, error) {
+	s.mu.Lock()
+	r := s.reads[id]
+	if r != nil && r.gen == s.gens[id] && r.after == after && time.Since(r.at) < sharedFresh {
+		s.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.events, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if s.reads == nil {
+		s.reads = map[int64]*sharedRead{}
+	}
+	r = &sharedRead{gen: s.gens[id], after: after, at: time.Now(), done: make(chan struct{})}
+	s.reads[id] = r
+	s.mu.Unlock()
+	// The read serves others: it does not end with this caller's request.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	r.events, r.err = readEvents(rctx, s.DB.Read, id, after)
+	close(r.done)
+	return r.events, r.err
 }
 
 // Stopping is closed when the instance shuts down, so that live streams end and
@@ -171,6 +241,8 @@ func (s *Service) Watch(id int64) (stop func()) {
 			if w.streams--; w.streams == 0 {
 				w.cancel()
 				delete(s.watchers, id)
+				delete(s.reads, id)
+				delete(s.gens, id)
 			}
 		})
 	}
@@ -280,6 +352,10 @@ func (s *Service) wake(id int64) {
 // signal closes the channel the local streams of exercise id wait on.
 func (s *Service) signal(id int64) {
 	s.mu.Lock()
+	if s.gens == nil {
+		s.gens = map[int64]uint64{}
+	}
+	s.gens[id]++ // before the streams wake: they read anew
 	ch, ok := s.signals[id]
 	delete(s.signals, id)
 	s.mu.Unlock()
