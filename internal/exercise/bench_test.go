@@ -45,6 +45,9 @@ import (
 // Each benchmark reports, in milliseconds over all (player, stimulus) pairs:
 //   - sched_p50_ms, sched_p95_ms, sched_p99_ms: stimuli of the kit delivered on
 //     schedule, due at T0 + offset/speed;
+//   - sched_claim_p50_ms, sched_claim_max_ms: how long after their due moments
+//     those stimuli were recorded sent, the delivery loop's share of the delay
+//     (now_claim_… likewise for the stimuli sent now);
 //   - now_p50_ms, now_p95_ms, now_p99_ms: stimuli the animator sends now (POST
 //     …/stimuli/{sid}/send), due when that request is sent; benchRound of them per
 //     iteration, one at a time, each waited for by every player, then a random
@@ -62,8 +65,9 @@ import (
 const (
 	benchPlayers = 500
 	// benchSpeed plays the kit's stimuli (five exercise minutes apart) 1.07 s
-	// apart: not a multiple of the delivery loop's 200 ms tick, so that the wait
-	// for the next tick varies from one stimulus to the next.
+	// apart: not a multiple of the 200 ms tick the delivery loop had before its
+	// timer nor of the watcher's 100 ms, so that the due moments fall anywhere in
+	// their cycles.
 	benchSpeed = 280
 	// benchScheduled bounds the scheduled stimuli measured: those of the first 70
 	// exercise minutes (15 s of wall time); the exercise is paused afterwards so
@@ -709,6 +713,7 @@ func (r *benchRig) report(kind string, due map[int64]time.Time) {
 		}
 	}
 	r.arrivals.mu.Unlock()
+	r.reportClaims(kind, due)
 	if twice > 0 {
 		r.b.Errorf("%s: %d stimulus events read twice by the same player", kind, twice)
 	}
@@ -731,6 +736,24 @@ func (r *benchRig) report(kind string, due map[int64]time.Time) {
 		}
 		r.b.Logf("%s, by the instance the players are connected to: %s", kind, strings.Join(parts, "; "))
 	}
+}
+
+// reportClaims logs how long after their due moments the stimuli were recorded
+// sent (the claim's delivered_at): the delivery loop's share of the delay, before
+// the streams carry them to the players.
+func (r *benchRig) reportClaims(kind string, due map[int64]time.Time) {
+	r.b.Helper()
+	var lags []time.Duration
+	for id, d := range due {
+		var at time.Time
+		if err := r.apps[0].DB.Read.QueryRowContext(r.ctx, "SELECT delivered_at FROM exercise_stimuli WHERE id = $1", id).Scan(&at); err != nil {
+			r.b.Fatalf("delivery of stimulus %d: %v", id, err)
+		}
+		lags = append(lags, at.Sub(d))
+	}
+	p := benchPercentiles(lags)
+	r.b.Logf("%s: recorded sent after their due moment: p50 %.1f ms, max %.1f ms", kind, p.p50, p.worst)
+	r.metrics[kind+"_claim_p50_ms"], r.metrics[kind+"_claim_max_ms"] = p.p50, p.worst
 }
 
 // benchQuantiles are delays in ms: nearest-rank percentiles and the maximum.
