@@ -50,7 +50,7 @@ func (s *Service) Run(ctx context.Context, safety time.Duration) {
 		s.arm(next)
 		wait := safety
 		if !next.IsZero() {
-			wait = min(wait, max(next.Sub(time.Now()), 0))
+			wait = min(wait, max(time.Until(next), 0))
 		}
 		timer.Reset(wait)
 	}

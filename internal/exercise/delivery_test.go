@@ -18,14 +18,17 @@ import (
 // a delivery. The limits of their waits are far below that hour and say nothing
 // of how fast a delivery is.
 
-// deliveryLoop runs the delivery loop of app (started without its loops) with a
-// safety look every hour, until the test ends.
-func deliveryLoop(t *testing.T, app *testkit.App) {
+// timerApp starts the product on d without its loops, runs its delivery loop
+// with a safety look every hour until the test ends, and returns the app and the
+// animator's token.
+func timerApp(t *testing.T, d *db.DB) (*testkit.App, string) {
 	t.Helper()
+	app := testkit.NewApp(t, d, testkit.WithoutLoops)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { app.Server.Exercises.Run(ctx, time.Hour) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	return app, app.Token(t, "rssi@demo.care.test")
 }
 
 // timedExercise creates an exercise of the CHU at speed whose chronogramme holds
@@ -101,9 +104,7 @@ func reaches(t *testing.T, d *db.DB, id int64, speed, offset int) time.Time {
 // look being an hour away.
 func TestTimerDeliversDueStimulus(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
-		deliveryLoop(t, app)
-		rssi := app.Token(t, "rssi@demo.care.test")
+		app, rssi := timerApp(t, d)
 		id, sids := timedExercise(t, app, rssi, 200, 60) // 60 s of exercise at ×200: 300 ms
 		step(t, app, rssi, id, "start")
 		eventually(t, 20*time.Second, "the stimulus due at T0 + 300 ms recorded sent", func() bool { return isDelivered(t, d, sids[0]) })
@@ -115,10 +116,8 @@ func TestTimerDeliversDueStimulus(t *testing.T) {
 // it to the next stimulus, later by the time spent paused.
 func TestTimerPauseDisarmsResumeRearms(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
-		deliveryLoop(t, app)
+		app, rssi := timerApp(t, d)
 		ex := app.Server.Exercises
-		rssi := app.Token(t, "rssi@demo.care.test")
 		// At ×200: the first at T0 + 300 ms, the second at T0 + 30 s.
 		id, sids := timedExercise(t, app, rssi, 200, 60, 6000)
 		step(t, app, rssi, id, "start")
@@ -158,10 +157,8 @@ func TestTimerPauseDisarmsResumeRearms(t *testing.T) {
 // speed the delivery loop sees.)
 func TestTimerFollowsSpeed(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
-		deliveryLoop(t, app)
+		app, rssi := timerApp(t, d)
 		ex := app.Server.Exercises
-		rssi := app.Token(t, "rssi@demo.care.test")
 		slow, _ := timedExercise(t, app, rssi, 1, 3600)  // T0 + 1 h
 		fast, _ := timedExercise(t, app, rssi, 60, 3600) // T0 + 1 min
 		step(t, app, rssi, slow, "start")
