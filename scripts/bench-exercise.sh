@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Live play under load: 500 players following one exercise over SSE, on one
-# instance (SQLite) and on two instances sharing one PostgreSQL. Prints the
-# delivery delays (p50/p99, scheduled and sent-now stimuli), the CPU of idle
+# instance (SQLite, then PostgreSQL) and on two instances sharing one PostgreSQL.
+# Prints the delivery delays (p50/p95/p99, scheduled and sent-now stimuli), the
+# machine's load average before and after (other work on the cores shows in the
+# delays), the CPU of idle
 # streams and the memory per connected player (see internal/exercise/bench_test.go).
 # Usage: scripts/bench-exercise.sh [go test flags...]
 #   default flags: -bench Players -benchtime 1x -count 1
@@ -41,3 +43,4 @@ flags=("$@")
 (( ${#flags[@]} )) || flags=(-bench Players -benchtime 1x -count 1)
 echo "# exercise live-play benchmark — $(date -u +%Y-%m-%d) — $(nproc) cores — load average $(cut -d' ' -f1-3 /proc/loadavg)"
 go test ./internal/exercise -run '^$' -timeout 30m "${flags[@]}"
+echo "# load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

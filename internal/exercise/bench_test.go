@@ -26,6 +26,7 @@ import (
 
 	"care/internal/account"
 	"care/internal/authz"
+	"care/internal/platform/db"
 	"care/internal/platform/mail"
 	"care/internal/testkit"
 )
@@ -37,24 +38,26 @@ import (
 // of the measured delay and of the memory, which is why the client-only cost is
 // measured apart.
 //
-// Run them with (the second one needs TEST_DATABASE_URL, see scripts/bench-exercise.sh):
+// Run them with (those on PostgreSQL need TEST_DATABASE_URL, see scripts/bench-exercise.sh):
 //
 //	go test ./internal/exercise -run '^$' -bench Players -benchtime 1x
 //
 // Each benchmark reports, in milliseconds over all (player, stimulus) pairs:
-//   - sched_p50_ms, sched_p99_ms: stimuli of the kit delivered on schedule, due at
-//     T0 + offset/speed; the delivery loop ticks every 200 ms, so these include up
-//     to one tick of waiting;
-//   - now_p50_ms, now_p99_ms: stimuli the animator sends now (POST …/stimuli/{sid}/send),
-//     due when that request is sent; benchRound of them per iteration, one at a time,
-//     each waited for by every player, then a random pause of up to a second (not
-//     timed) before the next;
+//   - sched_p50_ms, sched_p95_ms, sched_p99_ms: stimuli of the kit delivered on
+//     schedule, due at T0 + offset/speed;
+//   - sched_claim_p50_ms, sched_claim_max_ms: how long after their due moments
+//     those stimuli were recorded sent, the delivery loop's share of the delay
+//     (now_claim_… likewise for the stimuli sent now);
+//   - now_p50_ms, now_p95_ms, now_p99_ms: stimuli the animator sends now (POST
+//     …/stimuli/{sid}/send), due when that request is sent; benchRound of them per
+//     iteration, one at a time, each waited for by every player, then a random
+//     pause of up to a second (not timed) before the next;
 //   - idle_cores: the CPU the process (server and clients) uses while every stream
 //     waits and there is nothing to deliver (Linux only);
 //   - ns/op: how long benchRound stimuli sent now take to reach every player,
 //     pauses between them excluded.
 //
-// BenchmarkPlayersOneInstance also reports the memory per connected player: the
+// The one-instance benchmarks also report the memory per connected player: the
 // whole process's, the client side's alone, and the server's by difference. The
 // logs (-v not needed) give the setup times, the allocation of idle streams, the
 // delays by bucket and, for two instances, by instance.
@@ -62,8 +65,9 @@ import (
 const (
 	benchPlayers = 500
 	// benchSpeed plays the kit's stimuli (five exercise minutes apart) 1.07 s
-	// apart: not a multiple of the delivery loop's 200 ms tick, so that the wait
-	// for the next tick varies from one stimulus to the next.
+	// apart: not a multiple of the 200 ms tick the delivery loop had before its
+	// timer nor of the watcher's 100 ms, so that the due moments fall anywhere in
+	// their cycles.
 	benchSpeed = 280
 	// benchScheduled bounds the scheduled stimuli measured: those of the first 70
 	// exercise minutes (15 s of wall time); the exercise is paused afterwards so
@@ -81,11 +85,22 @@ const (
 
 // BenchmarkPlayersOneInstance: 500 players connected to one instance on SQLite.
 func BenchmarkPlayersOneInstance(b *testing.B) {
+	benchOneInstance(b, testkit.SQLite(b))
+}
+
+// BenchmarkPlayersOneInstancePostgres: the same on PostgreSQL (needs
+// TEST_DATABASE_URL, see scripts/bench-exercise.sh).
+func BenchmarkPlayersOneInstancePostgres(b *testing.B) {
+	benchLoopbackDatabase(b)
+	benchOneInstance(b, testkit.Postgres(b))
+}
+
+func benchOneInstance(b *testing.B, d *db.DB) {
 	client := benchClient()
 	// The client side alone first, before any server of the product runs.
 	clientOnly := benchClientOnly(b, client, benchPlayers)
 
-	app := testkit.NewApp(b, testkit.SQLite(b))
+	app := testkit.NewApp(b, d)
 	rig := newBenchRig(b, client, app)
 
 	m0 := benchMem()
@@ -108,15 +123,7 @@ func BenchmarkPlayersOneInstance(b *testing.B) {
 // one PostgreSQL database; either instance's loop may claim a scheduled stimulus,
 // and the animator sends "now" through the first instance.
 func BenchmarkPlayersTwoInstances(b *testing.B) {
-	if dsn := os.Getenv("TEST_DATABASE_URL"); dsn != "" {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if h := u.Hostname(); h != "" && h != "localhost" { // empty: a Unix socket
-			benchLoopback(b, "http://"+u.Host)
-		}
-	}
+	benchLoopbackDatabase(b)
 	d := testkit.Postgres(b)
 	client := benchClient()
 	first, second := testkit.NewApp(b, d), testkit.NewApp(b, d)
@@ -137,6 +144,21 @@ func benchClient() *http.Client {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}}
+}
+
+// benchLoopbackDatabase stops the benchmark unless TEST_DATABASE_URL, when set,
+// names a database on this machine.
+func benchLoopbackDatabase(b *testing.B) {
+	b.Helper()
+	if dsn := os.Getenv("TEST_DATABASE_URL"); dsn != "" {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if h := u.Hostname(); h != "" && h != "localhost" { // empty: a Unix socket
+			benchLoopback(b, "http://"+u.Host)
+		}
+	}
 }
 
 // benchLoopback stops the benchmark unless base is on the loopback interface.
@@ -691,41 +713,63 @@ func (r *benchRig) report(kind string, due map[int64]time.Time) {
 		}
 	}
 	r.arrivals.mu.Unlock()
+	r.reportClaims(kind, due)
 	if twice > 0 {
 		r.b.Errorf("%s: %d stimulus events read twice by the same player", kind, twice)
 	}
-	p50, p99, worst := benchPercentiles(all)
-	r.b.Logf("%s: %d stimuli × %d players = %d delays: p50 %.1f ms, p99 %.1f ms, max %.1f ms; by bucket: %s",
-		kind, len(due), benchPlayers, len(all), p50, p99, worst, benchHistogram(all))
-	r.metrics[kind+"_p50_ms"], r.metrics[kind+"_p99_ms"] = p50, p99
+	p := benchPercentiles(all)
+	r.b.Logf("%s: %d stimuli × %d players = %d delays: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; by bucket: %s",
+		kind, len(due), benchPlayers, len(all), p.p50, p.p95, p.p99, p.worst, benchHistogram(all))
+	r.metrics[kind+"_p50_ms"], r.metrics[kind+"_p95_ms"], r.metrics[kind+"_p99_ms"] = p.p50, p.p95, p.p99
 	if len(r.apps) > 1 {
 		var parts []string
 		for i, ds := range per {
-			p50, p99, worst := benchPercentiles(ds)
-			parts = append(parts, fmt.Sprintf("instance %d: p50 %.1f ms, p99 %.1f ms, max %.1f ms", i+1, p50, p99, worst))
+			p := benchPercentiles(ds)
+			parts = append(parts, fmt.Sprintf("instance %d: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms", i+1, p.p50, p.p95, p.p99, p.worst))
 			if kind == "now" {
 				where := "same"
 				if i > 0 {
 					where = "other"
 				}
-				r.metrics[kind+"_p50_ms_"+where], r.metrics[kind+"_p99_ms_"+where] = p50, p99
+				r.metrics[kind+"_p50_ms_"+where], r.metrics[kind+"_p95_ms_"+where], r.metrics[kind+"_p99_ms_"+where] = p.p50, p.p95, p.p99
 			}
 		}
 		r.b.Logf("%s, by the instance the players are connected to: %s", kind, strings.Join(parts, "; "))
 	}
 }
 
-// benchPercentiles returns the nearest-rank p50 and p99 and the maximum, in ms.
-func benchPercentiles(ds []time.Duration) (p50, p99, worst float64) {
+// reportClaims logs how long after their due moments the stimuli were recorded
+// sent (the claim's delivered_at): the delivery loop's share of the delay, before
+// the streams carry them to the players.
+func (r *benchRig) reportClaims(kind string, due map[int64]time.Time) {
+	r.b.Helper()
+	var lags []time.Duration
+	for id, d := range due {
+		var at time.Time
+		if err := r.apps[0].DB.Read.QueryRowContext(r.ctx, "SELECT delivered_at FROM exercise_stimuli WHERE id = $1", id).Scan(&at); err != nil {
+			r.b.Fatalf("delivery of stimulus %d: %v", id, err)
+		}
+		lags = append(lags, at.Sub(d))
+	}
+	p := benchPercentiles(lags)
+	r.b.Logf("%s: recorded sent after their due moment: p50 %.1f ms, max %.1f ms", kind, p.p50, p.worst)
+	r.metrics[kind+"_claim_p50_ms"], r.metrics[kind+"_claim_max_ms"] = p.p50, p.worst
+}
+
+// benchQuantiles are delays in ms: nearest-rank percentiles and the maximum.
+type benchQuantiles struct{ p50, p95, p99, worst float64 }
+
+// benchPercentiles returns the nearest-rank p50, p95 and p99 and the maximum.
+func benchPercentiles(ds []time.Duration) benchQuantiles {
 	if len(ds) == 0 {
-		return 0, 0, 0
+		return benchQuantiles{}
 	}
 	slices.Sort(ds)
 	rank := func(q float64) float64 {
 		i := int(math.Ceil(q*float64(len(ds)))) - 1
 		return float64(ds[min(max(i, 0), len(ds)-1)]) / float64(time.Millisecond)
 	}
-	return rank(0.50), rank(0.99), float64(ds[len(ds)-1]) / float64(time.Millisecond)
+	return benchQuantiles{rank(0.50), rank(0.95), rank(0.99), float64(ds[len(ds)-1]) / float64(time.Millisecond)}
 }
 
 // benchHistogram counts delays by bucket, to show a tail's shape.

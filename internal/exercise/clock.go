@@ -41,6 +41,15 @@ func (c Clock) DueAt(offset time.Duration, now time.Time) time.Time {
 	return now.Add(left / time.Duration(max(c.Speed, 1)))
 }
 
+// Reaches is the wall time at which a running clock reaches offset: T0, plus the
+// time spent paused, plus offset at the clock's speed, rounded up so that
+// Elapsed(Reaches(offset)) >= offset. A paused clock reaches nothing until it
+// resumes, which moves the time.
+func (c Clock) Reaches(offset time.Duration) time.Time {
+	speed := time.Duration(max(c.Speed, 1))
+	return c.StartedAt.Add(c.Paused + (offset+speed-1)/speed)
+}
+
 // Pause stops the clock at now.
 func (c Clock) Pause(now time.Time) Clock {
 	if c.PausedAt == nil {

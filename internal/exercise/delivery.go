@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"care/internal/audit"
@@ -18,42 +19,133 @@ import (
 // come; each stimulus is claimed by one conditional update, so that it goes out
 // once whatever the number of instances.
 
-// Run delivers due stimuli every tick until ctx ends. Every instance runs it.
-func (s *Service) Run(ctx context.Context, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
+// Run delivers the due stimuli of the running exercises until ctx ends. Every
+// instance runs it. A timer is armed to the next due stimulus of all running
+// exercises (one query reads them all), and re-armed when what is due changes:
+// at once when this instance starts, pauses or resumes an exercise, sends or
+// skips a stimulus (Rearm); on PostgreSQL also when another instance does, which
+// the notification of its event tells (LISTEN, see notified). A look every safety
+// period at the latest, whatever the timer, is the safety net: it catches what a
+// lost notification hid and records the ticks the outage bridge reads, so it
+// must stay well below outageAfter (the server looks every second).
+func (s *Service) Run(ctx context.Context, safety time.Duration) {
+	rearm := s.rearming()
+	var listening sync.WaitGroup
+	defer listening.Wait()
+	listening.Go(func() { s.DB.Listen(ctx, notifyChannel, s.Rearm, s.notified) })
+	timer := time.NewTimer(0) // the first look at once
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if _, err := s.DeliverDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				slog.Error("exercise delivery", "err", err)
-			}
+		case <-rearm:
+		case <-timer.C:
 		}
+		now := time.Now()
+		next, err := s.deliverDue(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			slog.Error("exercise delivery", "err", err)
+		}
+		s.arm(next)
+		wait := safety
+		if !next.IsZero() {
+			wait = min(wait, max(time.Until(next), 0))
+		}
+		timer.Reset(wait)
 	}
+}
+
+// Rearm makes the delivery loop of this instance look again at once at what is
+// due: called after a change of the exercises' state or chronogramme.
+func (s *Service) Rearm() {
+	select {
+	case s.rearming() <- struct{}{}:
+	default: // a look is already asked for
+	}
+}
+
+func (s *Service) rearming() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rearm == nil {
+		s.rearm = make(chan struct{}, 1)
+	}
+	return s.rearm
+}
+
+// arm records when the delivery loop looks next for a due stimulus.
+func (s *Service) arm(next time.Time) {
+	s.mu.Lock()
+	s.armed = next
+	s.mu.Unlock()
+}
+
+// Armed is when the delivery loop of this instance next looks for a due
+// stimulus, by its timer; false when no running, unpaused exercise has one left
+// (the loop then only makes its safety look).
+func (s *Service) Armed() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.armed, !s.armed.IsZero()
 }
 
 // DeliverDue delivers every stimulus whose time has come in the running, unpaused
 // exercises, and returns how many it delivered.
 func (s *Service) DeliverDue(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	_, err := s.lookDue(ctx, now, func(n int) { total += n })
+	return total, err
+}
+
+func (s *Service) deliverDue(ctx context.Context, now time.Time) (time.Time, error) {
+	return s.lookDue(ctx, now, func(int) {})
+}
+
+// dueAgain is the least wait before the next look when a look found a stimulus
+// due and delivered none (another instance claimed it): the claim it waited for
+// is committed by then.
+const dueAgain = 5 * time.Millisecond
+
+// lookDue delivers the due stimuli of the running, unpaused exercises, telling
+// counted how many for each, and returns when the next one is due: zero when none
+// is left. An exercise that had one due is looked at again at once: its next
+// stimulus is not known yet.
+func (s *Service) lookDue(ctx context.Context, now time.Time, counted func(int)) (time.Time, error) {
 	running, err := ticking(ctx, s.DB.Read, 0)
 	if err != nil {
-		return 0, err
+		return time.Time{}, err
 	}
-	total := 0
+	var next time.Time
+	soonest := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
 	for _, e := range running {
 		if e, err = s.bridge(ctx, e, now); err != nil {
-			return total, err
+			return time.Time{}, err
+		}
+		if e.Next == nil {
+			continue
+		}
+		if at := e.Clock.Reaches(time.Duration(*e.Next) * time.Second); at.After(now) {
+			soonest(at)
+			continue
 		}
 		elapsed := int(e.Clock.Elapsed(now) / time.Second)
 		n, err := s.deliver(ctx, e.ID, elapsed, 0)
 		if err != nil {
-			return total, err
+			return time.Time{}, err
 		}
-		total += n
+		counted(n)
+		if n > 0 {
+			soonest(now)
+		} else {
+			soonest(now.Add(dueAgain))
+		}
 	}
-	return total, nil
+	return next, nil
 }
 
 // Outages: a running exercise is ticked by every instance's delivery loop; the
@@ -89,7 +181,7 @@ func (s *Service) bridge(ctx context.Context, e tickedExercise, now time.Time) (
 		if err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, e.ID, "state", 0, "all"); err != nil {
+		if err := s.emit(ctx, tx, e.ID, "state", 0, "all"); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "exercise.outage", ObjectType: "exercise", ObjectID: audit.ID(e.ID), OrgPath: path,
@@ -133,7 +225,7 @@ func (s *Service) deliver(ctx context.Context, exercise int64, elapsed int, only
 			if !ok {
 				continue
 			}
-			if err := emit(ctx, tx, exercise, "stimulus", d.id, d.recipients); err != nil {
+			if err := s.emit(ctx, tx, exercise, "stimulus", d.id, d.recipients); err != nil {
 				return err
 			}
 			claimed = append(claimed, d.id)
@@ -200,6 +292,7 @@ func (s *Service) SendNow(ctx context.Context, id, stimulus int64) error {
 		return err
 	}
 	n, err := s.deliver(ctx, id, 0, stimulus)
+	s.Rearm() // the next due stimulus may have been this one
 	if err == nil && n == 0 {
 		return problem.New(problem.Conflict, "exercise.error.already_delivered")
 	}
@@ -212,6 +305,7 @@ func (s *Service) Skip(ctx context.Context, id, stimulus int64) error {
 		return err
 	}
 	ok, err := skipStimulus(ctx, s.DB.Write, id, stimulus)
+	s.Rearm()
 	if err == nil && !ok {
 		return problem.New(problem.Conflict, "exercise.error.already_delivered")
 	}

@@ -142,13 +142,14 @@ func (s *Service) transition(ctx context.Context, id int64, action string, from 
 		if err := set(tx, o.Exercise, db.Now()); err != nil {
 			return err
 		}
-		if err := emit(ctx, tx, id, "state", 0, "all"); err != nil {
+		if err := s.emit(ctx, tx, id, "state", 0, "all"); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "exercise." + action, ObjectType: "exercise", ObjectID: audit.ID(id), OrgPath: o.Path})
 	})
 	if err == nil {
 		s.wake(id)
+		s.Rearm() // started, paused, resumed or finished: what is due changed
 	}
 	return err
 }

@@ -2,8 +2,14 @@ package exercise
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
+
+	"care/internal/platform/db"
 )
 
 // The live side of an exercise: the stream of its events, the feed each seat
@@ -31,24 +37,52 @@ type FeedItem struct {
 
 // Feed returns what happened in the exercise after seq, for the caller's seat, to
 // its participants. Live streams call it at every wake-up: it opens the exercise
-// without its kit copy.
+// without its kit copy, as the caller, then filters for their seat the events
+// read once for all the streams woken together (sharedEvents).
 func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
-	q := s.DB.Read
-	o, err := open(ctx, q, id, false, participant)
+	o, err := open(ctx, s.DB.Read, id, false, participant)
 	if err != nil {
 		return nil, err
 	}
-	events, err := listEvents(ctx, q, id, after)
+	events, err := s.sharedEvents(ctx, id, after)
 	if err != nil {
 		return nil, err
 	}
 	out := []FeedItem{}
+	for _, ev := range events {
+		if !o.Seat.Sees(ev.Event) {
+			continue
+		}
+		it := ev.item
+		if it.Stimulus != nil {
+			st, ok := o.Seat.Shown(*it.Stimulus)
+			if !ok {
+				continue
+			}
+			it.Stimulus = &st
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// feedEvent is an event with what it carries, for every seat: a stimulus whole
+// (Feed hides what the seat may not read).
+type feedEvent struct {
+	Event
+	item FeedItem
+}
+
+// readEvents reads the events of exercise id after seq with what they carry.
+func readEvents(ctx context.Context, q db.Querier, id, after int64) ([]feedEvent, error) {
+	events, err := listEvents(ctx, q, id, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]feedEvent, 0, len(events))
 	var status string
 	var paused bool
 	for _, ev := range events {
-		if !o.Seat.Sees(ev) {
-			continue
-		}
 		it := FeedItem{Seq: ev.Seq, Kind: ev.Kind}
 		switch ev.Kind {
 		case "stimulus":
@@ -56,11 +90,7 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			if err != nil {
 				return nil, err
 			}
-			if st, ok := o.Seat.Shown(st); ok {
-				it.Stimulus = &st
-			} else {
-				continue
-			}
+			it.Stimulus = &st
 		case "log":
 			l, err := getLogEntry(ctx, q, id, ev.RefID)
 			if err != nil {
@@ -83,9 +113,53 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 			}
 			it.Status, it.Paused = status, paused
 		}
-		out = append(out, it)
+		out = append(out, feedEvent{Event: ev, item: it})
 	}
 	return out, nil
+}
+
+// A wake-up sends the streams of an exercise to read its new events together:
+// one of them reads them (readEvents), the others wait for that read and share
+// it. A read serves the streams of its generation (the number of wake-ups of the
+// exercise when it began) for sharedFresh at most: a stream woken after it began
+// reads anew, so that no stream misses an event committed during the read.
+type sharedRead struct {
+	gen    uint64
+	after  int64
+	at     time.Time
+	done   chan struct{}
+	events []feedEvent
+	err    error
+}
+
+const sharedFresh = time.Second
+
+// sharedEvents returns the events of exercise id after seq, read by this call or
+// by another one of the same wake-up.
+func (s *Service) sharedEvents(ctx context.Context, id, after int64) ([]feedEvent, error) {
+	s.mu.Lock()
+	r := s.reads[id]
+	if r != nil && r.gen == s.gens[id] && r.after == after && time.Since(r.at) < sharedFresh {
+		s.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.events, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if s.reads == nil {
+		s.reads = map[int64]*sharedRead{}
+	}
+	r = &sharedRead{gen: s.gens[id], after: after, at: time.Now(), done: make(chan struct{})}
+	s.reads[id] = r
+	s.mu.Unlock()
+	// The read serves others: it does not end with this caller's request.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	r.events, r.err = readEvents(rctx, s.DB.Read, id, after)
+	close(r.done)
+	return r.events, r.err
 }
 
 // Stopping is closed when the instance shuts down, so that live streams end and
@@ -108,9 +182,10 @@ func (s *Service) Stop() {
 	s.watching.Wait()
 }
 
-// Wait returns a channel closed at the next local event of the exercise; clients
-// also poll, for events written by other instances. All waiters of an exercise
-// share one channel, replaced at each event.
+// Wait returns a channel closed at the next event of the exercise: written by
+// this instance, announced by another one (PostgreSQL) or seen by the watcher's
+// look (Watch). All waiters of an exercise share one channel, replaced at each
+// event.
 func (s *Service) Wait(id int64) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,9 +201,13 @@ func (s *Service) Wait(id int64) <-chan struct{} {
 }
 
 // watcher looks for an exercise's new events on behalf of every open stream of this
-// instance: one indexed query per period, whatever the number of players.
+// instance: one indexed query per period, whatever the number of players. On
+// PostgreSQL the notifications of the other instances' events wake the streams
+// first (notified), and the look is the fallback for a lost one; on SQLite, one
+// process, it is the only way another process's event is seen.
 type watcher struct {
 	streams int
+	seen    int64 // the last event number the streams were woken for; -1 before the first look
 	cancel  context.CancelFunc
 }
 
@@ -145,7 +224,7 @@ func (s *Service) Watch(id int64) (stop func()) {
 	w := s.watchers[id]
 	if w == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		w = &watcher{cancel: cancel}
+		w = &watcher{cancel: cancel, seen: -1}
 		s.watchers[id] = w
 		every := s.WatchEvery
 		if every <= 0 {
@@ -162,6 +241,8 @@ func (s *Service) Watch(id int64) (stop func()) {
 			if w.streams--; w.streams == 0 {
 				w.cancel()
 				delete(s.watchers, id)
+				delete(s.reads, id)
+				delete(s.gens, id)
 			}
 		})
 	}
@@ -170,15 +251,11 @@ func (s *Service) Watch(id int64) (stop func()) {
 func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	last := int64(-1)
 	for {
+		// The first look wakes too (seen is -1): a stream that opened just before
+		// may have read the feed before an event this look sees.
 		if seq, err := lastSeq(ctx, s.DB.Read, id); err == nil {
-			// The first look wakes too: a stream that opened just before may have
-			// read the feed before an event this look sees.
-			if seq != last {
-				s.wake(id)
-			}
-			last = seq
+			s.saw(id, seq, false)
 		}
 		select {
 		case <-ctx.Done():
@@ -190,8 +267,95 @@ func (s *Service) watch(ctx context.Context, stopping <-chan struct{}, id int64,
 	}
 }
 
+// saw wakes the local streams of exercise id for its event seq, unless they were
+// already woken for it or a later one: by this instance's write, the look or a
+// notification. mine tells that this instance wrote the event and woke its
+// streams itself: the event is only marked seen.
+func (s *Service) saw(id, seq int64, mine bool) {
+	s.mu.Lock()
+	w := s.watchers[id]
+	fresh := w != nil && seq > w.seen
+	if fresh {
+		w.seen = seq
+	}
+	s.mu.Unlock()
+	if fresh && !mine {
+		s.signal(id)
+	}
+}
+
+// notifyChannel is the PostgreSQL channel on which an instance announces each
+// event it writes, as "exercise seq kind instance", to every instance (itself
+// included).
+const notifyChannel = "care_exercise"
+
+// instance names this instance in its notifications.
+func (s *Service) instance() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.name == "" {
+		s.name = rand.Text()
+	}
+	return s.name
+}
+
+// emit appends an event to the exercise's stream and, on PostgreSQL, announces it
+// to every instance when the transaction commits: their streams of the exercise
+// wake without waiting for their watcher's look, and a change of state re-arms
+// their delivery timers.
+func (s *Service) emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) error {
+	seq, err := appendEvent(ctx, tx, exercise, kind, ref, audience)
+	if err != nil {
+		return err
+	}
+	return s.DB.Notify(ctx, tx, notifyChannel, fmt.Sprintf("%d %d %s %s", exercise, seq, kind, s.instance()))
+}
+
+// notified handles an event announced on notifyChannel. Another instance's wakes
+// this instance's streams, and a start, pause, resume, outage or delivery makes
+// the delivery loop look again at what is due; this instance's own is only
+// marked seen (its writer woke the streams and re-armed the loop after the
+// commit), so that the streams are not woken twice.
+func (s *Service) notified(payload string) {
+	var id, seq int64
+	var kind, from string
+	if _, err := fmt.Sscanf(payload, "%d %d %s %s", &id, &seq, &kind, &from); err != nil {
+		slog.Warn("exercise: unreadable notification", "payload", payload)
+		return
+	}
+	mine := from == s.instance()
+	s.saw(id, seq, mine)
+	if !mine && (kind == "state" || kind == "stimulus") {
+		s.Rearm()
+	}
+}
+
+// wake wakes the local streams of exercise id after this instance wrote an event
+// of it (the transaction committed). The last event number is read first, when
+// streams watch the exercise, so that neither the watcher's next look nor the
+// notification of the same event wakes them again.
 func (s *Service) wake(id int64) {
 	s.mu.Lock()
+	_, watched := s.watchers[id]
+	s.mu.Unlock()
+	if watched {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		seq, err := lastSeq(ctx, s.DB.Read, id)
+		cancel()
+		if err == nil {
+			s.saw(id, seq, true)
+		}
+	}
+	s.signal(id)
+}
+
+// signal closes the channel the local streams of exercise id wait on.
+func (s *Service) signal(id int64) {
+	s.mu.Lock()
+	if s.gens == nil {
+		s.gens = map[int64]uint64{}
+	}
+	s.gens[id]++ // before the streams wake: they read anew
 	ch, ok := s.signals[id]
 	delete(s.signals, id)
 	s.mu.Unlock()

@@ -74,7 +74,7 @@ func (s *Service) PostLog(ctx context.Context, id int64, kind, body string, stim
 		if kind == "note" {
 			audience = "staff"
 		}
-		return emit(ctx, tx, id, "log", entry.ID, audience)
+		return s.emit(ctx, tx, id, "log", entry.ID, audience)
 	})
 	if err == nil {
 		s.wake(id)

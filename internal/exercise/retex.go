@@ -63,7 +63,7 @@ func (s *Service) AddMark(ctx context.Context, id int64, criterion string, score
 		if m.ID, err = insertMark(ctx, tx, id, m); err != nil {
 			return err
 		}
-		return emit(ctx, tx, id, "mark", m.ID, "staff")
+		return s.emit(ctx, tx, id, "mark", m.ID, "staff")
 	})
 	if err == nil {
 		s.wake(id)

@@ -55,7 +55,12 @@ type Service struct {
 	WatchEvery time.Duration
 
 	mu       sync.Mutex
+	rearm    chan struct{} // asks the delivery loop to look again at once
+	armed    time.Time     // when the delivery loop next looks for a due stimulus; zero: none left
+	name     string        // names this instance in its notifications
 	signals  map[int64]chan struct{}
+	gens     map[int64]uint64 // wake-ups of each exercise's streams (signal)
+	reads    map[int64]*sharedRead
 	watchers map[int64]*watcher
 	watching sync.WaitGroup
 	stopping chan struct{} // closed when the instance shuts down: live streams end

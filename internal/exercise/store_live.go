@@ -12,19 +12,20 @@ import (
 // The stream of an exercise's events, and what the delivery loop reads and writes
 // of the running exercises.
 
-// emit appends an event to the exercise's stream. Taking the next number locks
-// the exercise row until the transaction ends, so events commit in number order
-// and a reader that saw number n never misses a smaller one.
-func emit(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) error {
+// appendEvent appends an event to the exercise's stream and returns its number.
+// Taking the next number locks the exercise row until the transaction ends, so
+// events commit in number order and a reader that saw number n never misses a
+// smaller one.
+func appendEvent(ctx context.Context, tx *sql.Tx, exercise int64, kind string, ref int64, audience string) (int64, error) {
 	var seq int64
 	if err := tx.QueryRowContext(ctx, "UPDATE exercises SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq", exercise).Scan(&seq); err != nil {
-		return fmt.Errorf("exercise: number a %s event of %d: %w", kind, exercise, err)
+		return 0, fmt.Errorf("exercise: number a %s event of %d: %w", kind, exercise, err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO exercise_events (exercise_id, seq, kind, ref_id, audience, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
 		exercise, seq, kind, ref, audience, db.Now()); err != nil {
-		return fmt.Errorf("exercise: write %s event %d of %d: %w", kind, seq, exercise, err)
+		return 0, fmt.Errorf("exercise: write %s event %d of %d: %w", kind, seq, exercise, err)
 	}
-	return nil
+	return seq, nil
 }
 
 // listEvents lists the events of exercise id after seq, in order.
@@ -45,17 +46,20 @@ func lastSeq(ctx context.Context, q db.Querier, id int64) (int64, error) {
 	return seq, nil
 }
 
-// tickedExercise is what the delivery loop needs of a running exercise, read
-// several times a second: its clock and last tick, not its kit.
+// tickedExercise is what the delivery loop needs of a running exercise, read at
+// each of its looks: its clock, its last tick and the offset of its next stimulus
+// to deliver, not its kit.
 type tickedExercise struct {
 	ID     int64
 	OrgID  int64
 	Clock  Clock
 	Ticked *time.Time
+	Next   *int // offset in seconds of the first stimulus still to deliver; nil when none is left
 }
 
 // ticking lists the running, unpaused exercises (or exercise only, when set,
-// whatever its state) as the delivery loop reads them.
+// whatever its state) as the delivery loop reads them: one query, whatever the
+// number of exercises, the next offset read on the index of the due stimuli.
 func ticking(ctx context.Context, q db.Querier, only int64) ([]tickedExercise, error) {
 	where, args := "status = 'running' AND paused_at IS NULL", []any{}
 	if only != 0 {
@@ -65,11 +69,18 @@ func ticking(ctx context.Context, q db.Querier, only int64) ([]tickedExercise, e
 		var e tickedExercise
 		var started sql.NullTime
 		var pausedMS int64
-		err := row.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked)
+		var next sql.NullInt64
+		err := row.Scan(&e.ID, &e.OrgID, &e.Clock.Speed, &started, &pausedMS, &e.Ticked, &next)
 		e.Clock.StartedAt = started.Time
 		e.Clock.Paused = time.Duration(pausedMS) * time.Millisecond
+		if next.Valid {
+			n := int(next.Int64)
+			e.Next = &n
+		}
 		return e, err
-	}, "SELECT id, org_id, speed, started_at, paused_ms, ticked_at FROM exercises WHERE "+where, args...)
+	}, `SELECT id, org_id, speed, started_at, paused_ms, ticked_at,
+		(SELECT MIN(s.offset_seconds) FROM exercise_stimuli s WHERE s.exercise_id = exercises.id AND s.delivered_at IS NULL AND s.skipped = FALSE)
+		FROM exercises WHERE `+where, args...)
 }
 
 // recordTick records that exercise id was ticked at now, unless a later tick is

@@ -184,15 +184,16 @@ func (s *Server) Prepare(ctx context.Context) error {
 }
 
 // startLoops starts the background work every instance does: delivering the
-// stimuli of running exercises (within a second of their time), the scheduled
-// directory audits, the reminders before the funding deadlines.
+// stimuli of running exercises at their time (a timer, and a safety look every
+// second), the scheduled directory audits, the reminders before the funding
+// deadlines.
 func (s *Server) startLoops() {
 	if s.stopLoops != nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopLoops = cancel
-	s.loops.Go(func() { s.Exercises.Run(ctx, 200*time.Millisecond) })
+	s.loops.Go(func() { s.Exercises.Run(ctx, time.Second) })
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 	s.loops.Go(func() { s.Funding.Loop(ctx, s.cfg.Logger) })
 }
