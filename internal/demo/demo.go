@@ -131,6 +131,9 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedFunding(ctx, d, accounts, ids); err != nil {
 		return false, err
 	}
+	if err := seedAwareness(ctx, d, ids); err != nil {
+		return false, err
+	}
 	return true, seedDirectory(ctx, dir, ids)
 }
 

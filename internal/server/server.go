@@ -17,6 +17,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/catalogue"
 	"care/internal/continuity"
 	"care/internal/directory"
 	"care/internal/exercise"
@@ -72,6 +73,7 @@ type Server struct {
 	Directory  *directory.Service
 	Exercises  *exercise.Service
 	Funding    *funding.Service
+	Catalogue  *catalogue.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -85,7 +87,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, catalogue.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +108,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Directory:  &directory.Service{DB: d, SecretKey: cfg.SecretKey, Mail: cfg.Mail, BaseURL: cfg.BaseURL, KRB5Conf: cfg.KRB5Conf, Networks: cfg.DirectoryNetworks},
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		Funding:    &funding.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Catalogue:  &catalogue.Service{DB: d},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -130,6 +133,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		return from, to, ok, nil
 	}
 	s.Funding.Indicators = s.fundingIndicators()
+	s.Catalogue.Needs = s.catalogueNeeds
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies}
 	s.initMetrics()
 	return s, nil
@@ -145,6 +149,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.Funding.SyncShipped(ctx); err != nil {
+		return err
+	}
+	if err := s.Catalogue.SyncShipped(ctx); err != nil {
 		return err
 	}
 	if _, err := continuity.LoadCatalogue(); err != nil {
@@ -200,7 +207,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/offres", Key: "nav.catalogue"}, {Href: "/sensibilisation", Key: "nav.awareness"}}
 	if sub.CanAnywhere(authz.UserRead) {
 		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
 	}
