@@ -25,9 +25,9 @@ var importColumns = map[string]string{
 	"themes": "themes", "theme": "themes", "thematiques": "themes",
 	"public": "audience", "publics": "audience", "audience": "audience", "cible": "audience",
 	"region": "region",
-	"cout": "cost", "cost": "cost", "modele de cout": "cost",
+	"cout":   "cost", "cost": "cost", "modele de cout": "cost",
 	"lien": "url", "url": "url", "link": "url",
-	"contact": "contact",
+	"contact":     "contact",
 	"description": "description",
 }
 
@@ -93,7 +93,7 @@ func ParseSheet(data []byte, filename string, regions map[string]string) ([]Offe
 		return nil, problem.New(problem.Invalid, "catalogue.import.format", ext)
 	}
 	opts := docs.SheetOptions{MaxRows: MaxImportRows, Header: func([]string) bool { return true }, LazyQuotes: true, TrimLeadingSpace: true,
-		Keys:  docs.SheetKeys{CSV: "catalogue.import.csv", Workbook: "catalogue.import.unreadable", TooMany: "catalogue.import.too_many"}}
+		Keys: docs.SheetKeys{CSV: "catalogue.import.csv", Workbook: "catalogue.import.unreadable", TooMany: "catalogue.import.too_many"}}
 	var rows []docs.Row
 	for row, err := range read(data, opts) {
 		if err != nil {

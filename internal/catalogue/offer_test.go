@@ -12,10 +12,10 @@ import (
 // Search ignores accents and case: the query and the offers are folded alike.
 func TestFoldIgnoresAccentsAndCase(t *testing.T) {
 	for in, want := range map[string]string{
-		"SAUVEGARDÉ":                "sauvegarde",
-		"Réagir, Contrôler":         "reagir controler",
+		"SAUVEGARDÉ":                 "sauvegarde",
+		"Réagir, Contrôler":          "reagir controler",
 		"  l'hôpital—Île-de-France ": "l hopital ile de france",
-		"MonServiceSécurisé":        "monservicesecurise",
+		"MonServiceSécurisé":         "monservicesecurise",
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
