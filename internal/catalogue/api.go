@@ -11,11 +11,17 @@ import (
 	"care/internal/platform/web"
 )
 
-// OfferJSON is an offer as the API shows it; region is a region code, null for
-// a national offer.
+// OfferJSON is an offer as the API shows it.
 type OfferJSON struct {
-	ID           int64    `json:"id"`
-	Ref          string   `json:"ref,omitempty"`
+	ID  int64  `json:"id"`
+	Ref string `json:"ref,omitempty"`
+	OfferFields
+	Shipped bool `json:"shipped"`
+}
+
+// OfferFields are what a create or a change sends, and the API shows; region is
+// a region code, null for a national offer.
+type OfferFields struct {
 	Title        string   `json:"title"`
 	Provider     string   `json:"provider"`
 	ProviderType string   `json:"provider_type"`
@@ -26,13 +32,12 @@ type OfferJSON struct {
 	URL          string   `json:"url"`
 	Contact      string   `json:"contact"`
 	Description  string   `json:"description"`
-	Shipped      bool     `json:"shipped"`
 }
 
 // ToJSON is the API form of an offer.
 func ToJSON(o Offer) OfferJSON {
-	j := OfferJSON{ID: o.ID, Ref: o.Ref, Title: o.Title, Provider: o.Provider, ProviderType: o.ProviderType, Themes: o.Themes, Audience: o.Audience,
-		Cost: o.Cost, URL: o.URL, Contact: o.Contact, Description: o.Description, Shipped: o.Shipped}
+	j := OfferJSON{ID: o.ID, Ref: o.Ref, Shipped: o.Shipped, OfferFields: OfferFields{Title: o.Title, Provider: o.Provider, ProviderType: o.ProviderType,
+		Themes: o.Themes, Audience: o.Audience, Cost: o.Cost, URL: o.URL, Contact: o.Contact, Description: o.Description}}
 	if j.Themes == nil {
 		j.Themes = []string{}
 	}
@@ -96,21 +101,8 @@ func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// offerInput is the body of a create or a change.
-type offerInput struct {
-	Title        string   `json:"title"`
-	Provider     string   `json:"provider"`
-	ProviderType string   `json:"provider_type"`
-	Themes       []string `json:"themes"`
-	Audience     []string `json:"audience"`
-	Region       *string  `json:"region"`
-	Cost         string   `json:"cost"`
-	URL          string   `json:"url"`
-	Contact      string   `json:"contact"`
-	Description  string   `json:"description"`
-}
-
-func (in offerInput) offer() Offer {
+// offer is the offer the fields describe.
+func (in OfferFields) offer() Offer {
 	o := Offer{Title: in.Title, Provider: in.Provider, ProviderType: in.ProviderType, Themes: in.Themes, Audience: in.Audience, Cost: in.Cost,
 		URL: in.URL, Contact: in.Contact, Description: in.Description}
 	if in.Region != nil {
@@ -122,7 +114,7 @@ func (in offerInput) offer() Offer {
 // APICreate answers POST /api/v1/offers: the national pilot anywhere, a GRADeS
 // in its region.
 func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[offerInput](w, r)
+	in, err := web.Decoded[OfferFields](w, r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return
@@ -137,7 +129,7 @@ func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
 
 // APIUpdate answers PUT /api/v1/offers/{id} with the whole offer.
 func (h *Handler) APIUpdate(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[offerInput](w, r)
+	in, err := web.Decoded[OfferFields](w, r)
 	if err != nil {
 		web.Problem(w, r, err)
 		return

@@ -219,6 +219,21 @@ func (s *Service) MayEdit(ctx context.Context, region string) bool {
 	return err == nil
 }
 
+// establishment is the establishment selector of the page at target and the
+// establishment the page shows: the one asked for (org), else the first of a
+// short list, else none (0).
+func (h *Handler) establishment(r *http.Request, target string) (web.Chooser, int64, error) {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		return web.Chooser{}, 0, err
+	}
+	c, err := h.Orgs.Chooser(r.Context(), target, org.Org{}, org.LegalEntity, org.Site)
+	if err == nil && id == 0 && len(c.Few) > 0 {
+		id = c.Few[0].ID
+	}
+	return c, id, err
+}
+
 type recommendData struct {
 	Chooser web.Chooser
 	Rec     Recommended
@@ -235,18 +250,12 @@ type recommendView struct {
 // RecommendPage shows the offers recommended to an establishment and why.
 func (h *Handler) RecommendPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
 	var d recommendData
-	if d.Chooser, err = h.Orgs.Chooser(ctx, "/offres/recommandations", org.Org{}, org.LegalEntity, org.Site); err != nil {
+	var id int64
+	var err error
+	if d.Chooser, id, err = h.establishment(r, "/offres/recommandations"); err != nil {
 		h.Fail(w, r, err)
 		return
-	}
-	if id == 0 && len(d.Chooser.Few) > 0 {
-		id = d.Chooser.Few[0].ID
 	}
 	if id != 0 {
 		if d.Rec, err = h.Catalogue.Recommend(ctx, id); err != nil {
@@ -284,24 +293,18 @@ func (h *Handler) AwarenessPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) awarenessPage(w http.ResponseWriter, r *http.Request, refused error) {
+	const target = "/sensibilisation"
 	ctx := r.Context()
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
 	c, err := Shipped()
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
 	d := awarenessData{Campaigns: c.Campaigns, Populations: Populations, ThisYear: db.Now().Year()}
-	if d.Chooser, err = h.Orgs.Chooser(ctx, "/sensibilisation", org.Org{}, org.LegalEntity, org.Site); err != nil {
+	var id int64
+	if d.Chooser, id, err = h.establishment(r, target); err != nil {
 		h.Fail(w, r, err)
 		return
-	}
-	if id == 0 && len(d.Chooser.Few) > 0 {
-		id = d.Chooser.Few[0].ID
 	}
 	if id != 0 {
 		if d.Sheet, err = h.Catalogue.AwarenessOf(ctx, id); err != nil {

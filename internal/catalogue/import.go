@@ -1,7 +1,6 @@
 package catalogue
 
 import (
-	"iter"
 	"path"
 	"strings"
 
@@ -83,19 +82,14 @@ func rowFault(c *problem.Checks, n int, key string, args ...any) {
 // returned unless all are good. regions names the region codes a row may give,
 // by code or by name; a blank region or "national" is national.
 func ParseSheet(data []byte, filename string, regions map[string]string) ([]Offer, error) {
-	var read func([]byte, docs.SheetOptions) iter.Seq2[docs.Row, error]
-	switch ext := strings.ToLower(path.Ext(filename)); ext {
-	case ".csv":
-		read = docs.ReadCSV
-	case ".xlsx":
-		read = docs.ReadXLSX
-	default:
-		return nil, problem.New(problem.Invalid, "catalogue.import.format", ext)
-	}
 	opts := docs.SheetOptions{MaxRows: MaxImportRows, Header: func([]string) bool { return true }, LazyQuotes: true, TrimLeadingSpace: true,
 		Keys: docs.SheetKeys{CSV: "catalogue.import.csv", Workbook: "catalogue.import.unreadable", TooMany: "catalogue.import.too_many"}}
+	sheet, ok := docs.ReadSheet(data, filename, opts)
+	if !ok {
+		return nil, problem.New(problem.Invalid, "catalogue.import.format", strings.ToLower(path.Ext(filename)))
+	}
 	var rows []docs.Row
-	for row, err := range read(data, opts) {
+	for row, err := range sheet {
 		if err != nil {
 			return nil, err
 		}
