@@ -115,7 +115,7 @@ func (s *Service) Regions(ctx context.Context) (map[string]string, error) {
 
 // SyncShipped stores the offers of the starting set the database does not
 // hold, and brings up to date those still as shipped (an offer someone changed
-// is theirs and stays). Run at start-up.
+// is theirs and stays, one someone deleted stays deleted). Run at start-up.
 func (s *Service) SyncShipped(ctx context.Context) error {
 	c, err := Shipped()
 	if err != nil {
@@ -126,10 +126,15 @@ func (s *Service) SyncShipped(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		withdrawn, err := withdrawnRefs(ctx, tx)
+		if err != nil {
+			return err
+		}
 		now := db.Now()
 		for _, o := range c.ShippedOffers() {
 			old, ok := stored[o.Ref]
 			switch {
+			case withdrawn[o.Ref]:
 			case !ok:
 				_, err = insertOffer(ctx, tx, s.DB.Engine, o, nil, now)
 			case old.Shipped && !sameOffer(old, o):
@@ -266,6 +271,11 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if err := deleteOffer(ctx, tx, s.DB.Engine, id); err != nil {
 			return err
 		}
+		if old.Ref != "" {
+			if err := setWithdrawn(ctx, tx, old.Ref, true); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "catalogue.offer_delete", ObjectType: "catalogue_offer", ObjectID: audit.ID(id), OrgPath: path,
 			Changes: map[string]audit.Change{"title": {Before: old.Title}}})
 	})
@@ -311,6 +321,11 @@ func (s *Service) Import(ctx context.Context, data []byte, filename string) (int
 			}
 			if _, err := insertOffer(ctx, tx, s.DB.Engine, o, db.NullID(sub.UserID), now); err != nil {
 				return err
+			}
+			if o.Ref != "" {
+				if err := setWithdrawn(ctx, tx, o.Ref, false); err != nil {
+					return err
+				}
 			}
 			created++
 		}

@@ -218,3 +218,25 @@ func TestImportIsWhole(t *testing.T) {
 		}
 	})
 }
+
+// A shipped offer someone deleted does not come back at the next start; the
+// others are still there, once each.
+func TestDeletedShippedOfferStaysDeleted(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		s, ctx := newCatalogue(t, d)
+		before := count(t, s, ctx)
+		res, err := s.Search(ctx, catalogue.Query{Q: "MonAideCyber"})
+		if err != nil || res.Total != 1 || res.Items[0].Ref != "monaidecyber" {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if err := s.Delete(ctx, res.Items[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SyncShipped(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if after := count(t, s, ctx); after != before-1 {
+			t.Errorf("%d offers after the sync, want %d", after, before-1)
+		}
+	})
+}

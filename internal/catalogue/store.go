@@ -67,6 +67,33 @@ url = $8, contact = $9, description = $10, search = $11, shipped = $12, updated_
 	return indexOffer(ctx, tx, engine, o.ID, o)
 }
 
+// withdrawnRefs are the refs of the shipped offers someone deleted.
+func withdrawnRefs(ctx context.Context, q db.Querier) (map[string]bool, error) {
+	refs, err := db.List(ctx, q, "catalogue: list the withdrawn offers", func(row db.Row) (string, error) {
+		var ref string
+		err := row.Scan(&ref)
+		return ref, err
+	}, "SELECT ref FROM catalogue_withdrawn")
+	out := map[string]bool{}
+	for _, r := range refs {
+		out[r] = true
+	}
+	return out, err
+}
+
+// setWithdrawn records that the offer of ref was deleted (withdrawn) or
+// stored again.
+func setWithdrawn(ctx context.Context, tx *sql.Tx, ref string, withdrawn bool) error {
+	query := "DELETE FROM catalogue_withdrawn WHERE ref = $1"
+	if withdrawn {
+		query = "INSERT INTO catalogue_withdrawn (ref) VALUES ($1)"
+	}
+	if _, err := tx.ExecContext(ctx, query, ref); err != nil {
+		return fmt.Errorf("catalogue: withdrawn %q: %w", ref, err)
+	}
+	return nil
+}
+
 // deleteOffer removes an offer and its search entry.
 func deleteOffer(ctx context.Context, tx *sql.Tx, engine db.Engine, id int64) error {
 	if engine == db.SQLite {

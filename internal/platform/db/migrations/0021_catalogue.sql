@@ -29,6 +29,12 @@ CREATE INDEX catalogue_offers_region ON catalogue_offers (region);
 --sqlite: CREATE VIRTUAL TABLE catalogue_offers_fts USING fts5(search, tokenize = 'unicode61 remove_diacritics 2');
 --postgres: CREATE INDEX catalogue_offers_search ON catalogue_offers USING gin (to_tsvector('simple', search));
 
+-- The shipped offers someone deleted: the start-up sync does not bring them
+-- back.
+CREATE TABLE catalogue_withdrawn (
+    ref TEXT PRIMARY KEY
+);
+
 -- Awareness: per establishment, year and population of staff, how many people
 -- work there and how many followed an awareness action.
 CREATE TABLE awareness_counts (
