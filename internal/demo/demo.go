@@ -138,6 +138,9 @@ func Seed(ctx context.Context, d *db.DB, orgs *org.Service, accounts *account.Se
 	if err := seedExercises(ctx, d, ex, accounts, ids); err != nil {
 		return false, err
 	}
+	if err := seedAwareness(ctx, d, ids); err != nil {
+		return false, err
+	}
 	if err := seedDirectory(ctx, dir, ids); err != nil {
 		return false, err
 	}

@@ -12,6 +12,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/catalogue"
 	"care/internal/continuity"
 	"care/internal/directory"
 	"care/internal/exercise"
@@ -67,6 +68,7 @@ func (s *Server) Routes() []Route {
 	fund := &funding.Handler{Pages: pages, Funding: s.Funding, Orgs: s.Orgs}
 	view := &insight.Handler{Pages: pages, Insight: s.Insight, Orgs: s.Orgs, Now: time.Now}
 	inc := &incident.Handler{Pages: pages, Incidents: s.Incidents, Orgs: s.Orgs, PDF: s.PDF}
+	cat := &catalogue.Handler{Pages: pages, Catalogue: s.Catalogue, Orgs: s.Orgs}
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 
 	return []Route{
@@ -247,6 +249,17 @@ func (s *Server) Routes() []Route {
 		{"GET /incidents/{id}/pieces/{file}", f(inc.Download), login},
 		{"GET /incidents/{id}/declaration.pdf", f(inc.DocumentPDF), login},
 
+		// Catalogue of cyber offers, recommendations, awareness
+		{"GET /offres", f(cat.Page), login},
+		{"POST /offres", f(cat.Create), login},
+		{"POST /offres/import", upTo(catalogue.MaxImport+64<<10, f(cat.Import)), login},
+		{"GET /offres/recommandations", f(cat.RecommendPage), login},
+		{"GET /offres/{id}", f(cat.OfferPage), login},
+		{"POST /offres/{id}", f(cat.Update), login},
+		{"POST /offres/{id}/suppression", f(cat.Delete), login},
+		{"GET /sensibilisation", f(cat.AwarenessPage), login},
+		{"POST /sensibilisation", f(cat.SaveAwareness), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -368,6 +381,15 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/funding/candidatures/{id}/objectives/{code}/verification", f(fund.APIVerify), api},
 		{"POST /api/v1/funding/candidatures/{id}/control", f(fund.APIControl), api},
 		{"POST /api/v1/funding/candidatures/{id}/payment", f(fund.APIPayment), api},
+		{"GET /api/v1/offers", f(cat.APIList), api},
+		{"POST /api/v1/offers", f(cat.APICreate), api},
+		{"POST /api/v1/offers/import", upTo(catalogue.MaxImport, f(cat.APIImport)), api},
+		{"GET /api/v1/offers/{id}", f(cat.APIGet), api},
+		{"PUT /api/v1/offers/{id}", f(cat.APIUpdate), api},
+		{"DELETE /api/v1/offers/{id}", f(cat.APIDelete), api},
+		{"GET /api/v1/orgs/{org}/recommendations", f(cat.APIRecommendations), api},
+		{"GET /api/v1/orgs/{org}/awareness", f(cat.APIAwareness), api},
+		{"PUT /api/v1/orgs/{org}/awareness", f(cat.APISaveAwareness), api},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"care/internal/account"
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/catalogue"
 	"care/internal/continuity"
 	"care/internal/directory"
 	"care/internal/exercise"
@@ -78,6 +79,7 @@ type Server struct {
 	Insight    *insight.Service
 	Incidents  *incident.Service
 	Sources    []home.Source // the status card of each capability (home.go)
+	Catalogue  *catalogue.Service
 	PDF        *docs.PDF
 	Render     *web.Renderer
 	Metrics    *prometheus.Registry
@@ -91,7 +93,7 @@ type Server struct {
 
 // New assembles a server over d.
 func New(d *db.DB, cfg Config) (*Server, error) {
-	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates, incident.Templates, home.Templates)
+	render, err := web.NewRenderer(templates, org.Templates, account.Templates, audit.Templates, maturity.Templates, continuity.Templates, exposure.Templates, directory.Templates, exercise.Templates, funding.Templates, insight.Templates, incident.Templates, home.Templates, catalogue.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +115,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		Exercises:  &exercise.Service{DB: d, Mail: cfg.Mail},
 		Funding:    &funding.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
 		Incidents:  &incident.Service{DB: d, Mail: cfg.Mail, BaseURL: cfg.BaseURL},
+		Catalogue:  &catalogue.Service{DB: d},
 		PDF:        &docs.PDF{},
 		Render:     render,
 		cfg:        cfg,
@@ -149,6 +152,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies, Widen: s.Incidents.Widen}
 	s.Sources = s.statusSources()
 	s.Orgs.Cards = s.cardsOf
+	s.Catalogue.Needs = s.catalogueNeeds
 	s.initMetrics()
 	return s, nil
 }
@@ -163,6 +167,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.Funding.SyncShipped(ctx); err != nil {
+		return err
+	}
+	if err := s.Catalogue.SyncShipped(ctx); err != nil {
 		return err
 	}
 	if _, err := continuity.LoadCatalogue(); err != nil {
@@ -221,7 +228,7 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/incidents", Key: "nav.incidents"}}
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/incidents", Key: "nav.incidents"}, {Href: "/offres", Key: "nav.catalogue"}, {Href: "/sensibilisation", Key: "nav.awareness"}}
 	if programmeWide(sub) {
 		items = append(items, web.NavItem{Href: "/programme", Key: "nav.insight"})
 	}

@@ -18,7 +18,7 @@ var (
 	// English words a French page must not show: finding severities and statuses,
 	// scan and exercise states, audit-trail codes, the lab badge.
 	english = regexp.MustCompile(`\b(critical|high|medium|low|open|in_progress|accepted|fixed|queued|running|done|failed|cancelled|draft|todo|decision|lab)\b|` +
-		`\b(account|assessment|continuity|directory|exercise|exposure|funding|org|questionnaire|token|user)\.[a-z_]+\b|\b(user|org|exposure_scan|plan_test) \d+\b`)
+		`\b(account|assessment|catalogue|continuity|directory|exercise|exposure|funding|org|questionnaire|token|user)\.[a-z_]+\b|\b(user|org|exposure_scan|plan_test) \d+\b`)
 )
 
 // visible is the text a reader sees: tags, attributes, scripts and styles removed.
@@ -52,6 +52,10 @@ func TestFrenchPagesShowFrenchWords(t *testing.T) {
 			{"rssi@demo.care.test", "/autoevaluations"},
 			{"rssi@demo.care.test", "/exercices"},
 			{"rssi@demo.care.test", fmt.Sprintf("/annuaire?org=%d", chu)},
+			{"rssi@demo.care.test", "/offres"},
+			{"rssi@demo.care.test", fmt.Sprintf("/offres/recommandations?org=%d", chu)},
+			{"rssi@demo.care.test", fmt.Sprintf("/sensibilisation?org=%d", chu)},
+			{"admin@demo.care.test", "/offres?theme=reagir"},
 			{"ars@demo.care.test", "/"},
 			{"cert@demo.care.test", "/"},
 			{"cert@demo.care.test", "/incidents"},

@@ -3,6 +3,7 @@ package db_test
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +65,28 @@ func TestTransactionRollsBackOnError(t *testing.T) {
 			t.Fatalf("rows after rollback: %d (%v)", n, err)
 		}
 	})
+}
+
+// A migration line marked for one engine is a statement there and a comment on
+// the other: the catalogue's full-text index is an FTS5 table in SQLite and a
+// GIN index in PostgreSQL.
+func TestEngineOnlyMigrationLines(t *testing.T) {
+	for engine, want := range map[db.Engine][2]string{
+		db.SQLite:   {"\nCREATE VIRTUAL TABLE catalogue_offers_fts", "--postgres: CREATE INDEX catalogue_offers_search"},
+		db.Postgres: {"\nCREATE INDEX catalogue_offers_search", "--sqlite: CREATE VIRTUAL TABLE catalogue_offers_fts"},
+	} {
+		all, err := db.Migrations(engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sql string
+		for _, m := range all {
+			if m.Version == 21 {
+				sql = m.SQL
+			}
+		}
+		if !strings.Contains(sql, want[0]) || !strings.Contains(sql, want[1]) {
+			t.Errorf("%s: migration 21 is not rendered for its engine:\n%s", engine, sql)
+		}
+	}
 }

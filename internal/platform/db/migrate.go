@@ -46,6 +46,20 @@ var dialectWords = map[Engine]*strings.Replacer{
 	),
 }
 
+// engineLines keeps the lines meant for one engine only: a line starting with
+// "--sqlite: " or "--postgres: " is a comment for the other engine and, without
+// that prefix, a statement for its own. For what has no common form, such as a
+// full-text index (an FTS5 table in SQLite, a GIN index in PostgreSQL).
+func engineLines(body string, engine Engine) string {
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "--"+string(engine)+": "); ok {
+			lines[i] = rest
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Migrations lists the embedded migrations rendered for engine, in order.
 func Migrations(engine Engine) ([]Migration, error) {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
@@ -68,7 +82,7 @@ func Migrations(engine Engine) ([]Migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Version: v, Name: base, SQL: dialectWords[engine].Replace(string(body))})
+		out = append(out, Migration{Version: v, Name: base, SQL: dialectWords[engine].Replace(engineLines(string(body), engine))})
 	}
 	return out, nil
 }

@@ -10,6 +10,8 @@ package docs
 
 import (
 	"cmp"
+	"iter"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,4 +172,16 @@ func (c *counter) admit(r Row) error {
 		return c.o.rowFault(r.N, c.o.Keys.TooMany, c.o.MaxRows)
 	}
 	return nil
+}
+
+// ReadSheet yields the rows of an imported file by the extension of its name:
+// .csv (ReadCSV) or .xlsx (ReadXLSX); false for any other.
+func ReadSheet(data []byte, filename string, o SheetOptions) (iter.Seq2[Row, error], bool) {
+	switch strings.ToLower(path.Ext(filename)) {
+	case ".csv":
+		return ReadCSV(data, o), true
+	case ".xlsx":
+		return ReadXLSX(data, o), true
+	}
+	return nil, false
 }
