@@ -173,12 +173,3 @@ func sum(m map[string]int64) (n int64) {
 	}
 	return n
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
