@@ -80,7 +80,7 @@ type Services struct {
 // every region uses, then years of history — validated self-assessments (one
 // latest per establishment), finished crisis exercises, directory audits, exposure
 // scans, continuity plans with their activities, candidatures to the Domaine 1 and
-// Domaine 2 calls — drawn from a fixed seed, so two runs give the same data.
+// Domaine 2 calls — drawn from a fixed seed, dated back from now.
 func National(ctx context.Context, d *db.DB, s Services, sc Scale, now time.Time) (Generated, error) {
 	start := time.Now()
 	var g Generated
