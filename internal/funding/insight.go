@@ -29,3 +29,12 @@ func (s *Service) Amounts(ctx context.Context, roots []string, _ int, fn func(pa
 	}, `SELECT o.path, CAST(COALESCE(c.amount_requested, 0) AS TEXT) || '/' || CAST(COALESCE(c.amount_granted, 0) AS TEXT) || '/' || CAST(COALESCE(c.amount_paid, 0) AS TEXT)
 		FROM funding_candidatures c JOIN orgs o ON o.id = c.org_id WHERE TRUE`)
 }
+
+// ObjectiveStates is funding's objectives for the programme's view: each
+// declared objective of a candidature of a live node under roots, keyed
+// "call/objective/state" (declared, accepted, more, refused).
+func (s *Service) ObjectiveStates(ctx context.Context, roots []string, _ int, fn func(path, key string, n int64)) error {
+	return org.EachUnder(ctx, s.DB.Read, "funding: objectives", roots, func(path, key string) { fn(path, key, 1) },
+		`SELECT o.path, c.call_id || '/' || x.objective || '/' || x.status FROM funding_objective_states x
+		JOIN funding_candidatures c ON c.id = x.candidature_id JOIN orgs o ON o.id = c.org_id WHERE TRUE`)
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"maps"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,24 +38,25 @@ var (
 
 // Line is a row of the view as the page, the exports and the API read it.
 type Line struct {
-	ID                 int64            `json:"id"`
-	Name               string           `json:"name"`
-	Level              string           `json:"level"`
-	Code               string           `json:"code,omitempty"`
-	Structures         int64            `json:"structures"`
-	Health             int64            `json:"health_establishments"`
-	MedicoSocial       int64            `json:"medico_social"`
-	ExerciseWith       *int64           `json:"exercise_this_year"`
-	ExerciseShare      int              `json:"exercise_share"`
-	Maturity           map[string]int64 `json:"maturity"`
-	Directory          map[string]int64 `json:"directory"`
-	Exposure           map[string]int64 `json:"exposure"`
-	Candidatures       map[string]int64 `json:"candidatures"`
-	CandidaturesByCall map[string]int64 `json:"candidatures_by_call"`
-	Requested          *int64           `json:"amount_requested"`
-	Granted            *int64           `json:"amount_granted"`
-	Paid               *int64           `json:"amount_paid"`
-	Link               string           `json:"-"`
+	ID                 int64                                  `json:"id"`
+	Name               string                                 `json:"name"`
+	Level              string                                 `json:"level"`
+	Code               string                                 `json:"code,omitempty"`
+	Structures         int64                                  `json:"structures"`
+	Health             int64                                  `json:"health_establishments"`
+	MedicoSocial       int64                                  `json:"medico_social"`
+	ExerciseWith       *int64                                 `json:"exercise_this_year"`
+	ExerciseShare      int                                    `json:"exercise_share"`
+	Maturity           map[string]int64                       `json:"maturity"`
+	Directory          map[string]int64                       `json:"directory"`
+	Exposure           map[string]int64                       `json:"exposure"`
+	Candidatures       map[string]int64                       `json:"candidatures"`
+	CandidaturesByCall map[string]map[string]int64            `json:"candidatures_by_call"`
+	ObjectivesByCall   map[string]map[string]map[string]int64 `json:"objectives_by_call"`
+	Requested          *int64                                 `json:"amount_requested"`
+	Granted            *int64                                 `json:"amount_granted"`
+	Paid               *int64                                 `json:"amount_paid"`
+	Link               string                                 `json:"-"`
 }
 
 // line reads a tally as a Line; figures without a source stay nil.
@@ -61,15 +64,32 @@ func line(v View, id int64, name, level, code string, t Tally) Line {
 	l := Line{ID: id, Name: name, Level: level, Code: code,
 		Structures: t.Get(Structures, "all"), Health: t.Get(Structures, "es"), MedicoSocial: t.Get(Structures, "essms"),
 		Maturity: pick(t, Maturity, maturityLevels), Directory: pick(t, Directory, anssiLevels), Exposure: pick(t, Exposure, anssiLevels),
-		Candidatures: map[string]int64{}, CandidaturesByCall: map[string]int64{}}
+		Candidatures: map[string]int64{}, CandidaturesByCall: map[string]map[string]int64{}, ObjectivesByCall: map[string]map[string]map[string]int64{}}
 	if v.Available(Exercise) {
 		with := t.Get(Exercise, "with")
 		l.ExerciseWith, l.ExerciseShare = &with, t.Share(Exercise, "with", "es")
 	}
 	for _, k := range t.Keys(Candidatures) {
-		call, status := cut(k)
+		call, status, _ := strings.Cut(k, "/")
 		l.Candidatures[status] += t.Get(Candidatures, k)
-		l.CandidaturesByCall[call] += t.Get(Candidatures, k)
+		if l.CandidaturesByCall[call] == nil {
+			l.CandidaturesByCall[call] = map[string]int64{}
+		}
+		l.CandidaturesByCall[call][status] += t.Get(Candidatures, k)
+	}
+	for _, k := range t.Keys(Objectives) {
+		parts := strings.SplitN(k, "/", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		call, objective, state := parts[0], parts[1], parts[2]
+		if l.ObjectivesByCall[call] == nil {
+			l.ObjectivesByCall[call] = map[string]map[string]int64{}
+		}
+		if l.ObjectivesByCall[call][objective] == nil {
+			l.ObjectivesByCall[call][objective] = map[string]int64{}
+		}
+		l.ObjectivesByCall[call][objective][state] += t.Get(Objectives, k)
 	}
 	if v.Available(Amounts) {
 		req, gr, paid := t.Get(Amounts, "requested"), t.Get(Amounts, "granted"), t.Get(Amounts, "paid")
@@ -109,6 +129,33 @@ func (l Line) Of(n *int64) int64 {
 	return *n
 }
 
+// CallRow is a call's candidatures by state and its declared objectives by
+// verification state, for the page.
+type CallRow struct {
+	Call       string
+	States     map[string]int64
+	Objectives []ObjectiveRow
+}
+
+// ObjectiveRow is a declared objective of a call and its verification states.
+type ObjectiveRow struct {
+	Code   string
+	States map[string]int64
+}
+
+// Calls are the line's calls in order, with their objectives in order.
+func (l Line) Calls() []CallRow {
+	var out []CallRow
+	for _, call := range slices.Sorted(maps.Keys(l.CandidaturesByCall)) {
+		c := CallRow{Call: call, States: l.CandidaturesByCall[call]}
+		for _, code := range slices.Sorted(maps.Keys(l.ObjectivesByCall[call])) {
+			c.Objectives = append(c.Objectives, ObjectiveRow{Code: code, States: l.ObjectivesByCall[call][code]})
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 // DirectoryLevels and ExposureLevels are the levels 1 to 5 in order.
 func (l Line) DirectoryLevels() []Count { return ordered(l.Directory) }
 func (l Line) ExposureLevels() []Count  { return ordered(l.Exposure) }
@@ -119,12 +166,6 @@ func pick(t Tally, figure string, keys []string) map[string]int64 {
 		m[k] = t.Get(figure, k)
 	}
 	return m
-}
-
-// cut splits a candidature key "call/status".
-func cut(k string) (call, status string) {
-	i := strings.LastIndex(k, "/")
-	return k[:max(i, 0)], k[i+1:]
 }
 
 // Lines are the view's total and rows as Lines.

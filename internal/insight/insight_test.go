@@ -15,14 +15,15 @@ import (
 )
 
 type line struct {
-	ID           int64            `json:"id"`
-	Name         string           `json:"name"`
-	Structures   int64            `json:"structures"`
-	ExerciseWith *int64           `json:"exercise_this_year"`
-	Maturity     map[string]int64 `json:"maturity"`
-	Directory    map[string]int64 `json:"directory"`
-	Candidatures map[string]int64 `json:"candidatures"`
-	Requested    *int64           `json:"amount_requested"`
+	ID               int64                                  `json:"id"`
+	Name             string                                 `json:"name"`
+	Structures       int64                                  `json:"structures"`
+	ExerciseWith     *int64                                 `json:"exercise_this_year"`
+	Maturity         map[string]int64                       `json:"maturity"`
+	Directory        map[string]int64                       `json:"directory"`
+	Candidatures     map[string]int64                       `json:"candidatures"`
+	ObjectivesByCall map[string]map[string]map[string]int64 `json:"objectives_by_call"`
+	Requested        *int64                                 `json:"amount_requested"`
 }
 
 type insightJSON struct {
@@ -77,6 +78,15 @@ func TestProgrammeView(t *testing.T) {
 		}
 		if want := count("SELECT COALESCE(SUM(amount_requested), 0) FROM funding_candidatures"); nation.Total.Requested == nil || *nation.Total.Requested != want || want == 0 {
 			t.Errorf("nation: amount requested %v, the candidatures %d", nation.Total.Requested, want)
+		}
+		var objectives int64
+		for _, byCode := range nation.Total.ObjectivesByCall {
+			for _, states := range byCode {
+				objectives += sum(states)
+			}
+		}
+		if want := count("SELECT COUNT(*) FROM funding_objective_states"); objectives != want || want == 0 {
+			t.Errorf("nation: %d declared objectives, the database %d", objectives, want)
 		}
 		if len(nation.Unavailable) != 0 {
 			t.Errorf("every figure has its source: %v unavailable", nation.Unavailable)

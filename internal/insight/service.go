@@ -15,6 +15,7 @@ import (
 // Source of that name, and reads "pas encore disponible" without one.
 const (
 	Candidatures = "candidatures" // keys "call/status"
+	Objectives   = "objectives"   // keys "call/objective/state": the ARS verification of declared objectives
 	Amounts      = "amounts"      // keys requested, granted, paid (euros)
 	Exercise     = "exercise"     // key "with": a health establishment that finished a crisis exercise in the year
 	Maturity     = "maturity"     // keys: level codes of the latest validated assessment
@@ -23,7 +24,7 @@ const (
 )
 
 // Figures lists the figures in display order.
-var Figures = []string{Candidatures, Amounts, Exercise, Maturity, Directory, Exposure}
+var Figures = []string{Candidatures, Objectives, Amounts, Exercise, Maturity, Directory, Exposure}
 
 // Service assembles the programme's view.
 type Service struct {

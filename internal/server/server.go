@@ -143,6 +143,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 	// The programme's view adds up what each capability reports of the structures.
 	s.Insight = &insight.Service{DB: d, Sources: map[string]insight.Source{
 		insight.Candidatures: s.Funding.CandidatureStates,
+		insight.Objectives:   s.Funding.ObjectiveStates,
 		insight.Amounts:      s.Funding.Amounts,
 		insight.Exercise:     s.Exercises.ExercisedIn,
 		insight.Maturity:     s.Maturity.LatestLevels,
