@@ -1,6 +1,7 @@
 package funding
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,22 +79,10 @@ func (h *Handler) EvidenceForm(w http.ResponseWriter, r *http.Request) {
 
 // EvidenceDownload sends a deposited file, never rendered inline.
 func (h *Handler) EvidenceDownload(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	eid, err := web.PathID(r, "eid")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	e, data, err := h.Funding.EvidenceFile(r.Context(), id, eid)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	docs.SendAttachment(w, e.Attachment, data)
+	h.SendFile(w, r, "id", "eid", func(ctx context.Context, id, eid int64) (docs.Attachment, []byte, error) {
+		e, data, err := h.Funding.EvidenceFile(ctx, id, eid)
+		return e.Attachment, data, err
+	})
 }
 
 // formAmount reads an amount of a form in integer euros: a missing or

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -400,22 +401,10 @@ func (h *Handler) AttachFile(w http.ResponseWriter, r *http.Request) {
 
 // Download sends an attachment.
 func (h *Handler) Download(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	fid, err := web.PathID(r, "file")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	f, data, err := h.Incidents.File(r.Context(), id, fid)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	docs.SendAttachment(w, f.Attachment, data)
+	h.SendFile(w, r, "id", "file", func(ctx context.Context, id, file int64) (docs.Attachment, []byte, error) {
+		f, data, err := h.Incidents.File(ctx, id, file)
+		return f.Attachment, data, err
+	})
 }
 
 // DocumentPDF sends the declaration as submitted, with the later additions after it.

@@ -69,23 +69,15 @@ func (s *Service) View(ctx context.Context, id int64, year int) (View, error) {
 		return View{}, err
 	}
 	b := bucket{parent: node.Path, total: v.Total, children: map[int64]Tally{}}
-	var out Row
+	out := Row{ID: outside, Tally: Tally{}}
 	for _, c := range children {
 		if c.Level == string(org.LegalEntity) && node.Level != org.GHT {
-			b.children[c.ID] = nil // added to the outside row below
+			b.children[c.ID] = out.Tally // a region's establishment outside any GHT
 			continue
 		}
 		c.Tally = Tally{}
 		b.children[c.ID] = c.Tally
 		v.Rows = append(v.Rows, c)
-	}
-	if len(v.Rows) < len(children) {
-		out = Row{ID: outside, Tally: Tally{}}
-		for id, t := range b.children {
-			if t == nil {
-				b.children[id] = out.Tally
-			}
-		}
 	}
 	err = org.EachEntity(ctx, s.DB.Read, roots, func(path string, kind org.Kind) {
 		b.add(Structures, path, "all", 1)
@@ -104,10 +96,7 @@ func (s *Service) View(ctx context.Context, id int64, year int) (View, error) {
 			return View{}, err
 		}
 	}
-	if out.Tally != nil {
-		v.Rows = append(v.Rows, out)
-	}
 	// Children the reader cannot see, or that hold nothing, are left out.
-	v.Rows = slices.DeleteFunc(v.Rows, func(r Row) bool { return r.Tally.Get(Structures, "all") == 0 && len(r.Tally) == 0 })
+	v.Rows = slices.DeleteFunc(append(v.Rows, out), func(r Row) bool { return len(r.Tally) == 0 })
 	return v, nil
 }

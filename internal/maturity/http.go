@@ -1,6 +1,7 @@
 package maturity
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"net/http"
@@ -280,17 +281,10 @@ func evidenceIDs(r *http.Request) (id, eid int64, err error) {
 
 // Evidence sends a stored file as an attachment, never rendered inline.
 func (h *Handler) Evidence(w http.ResponseWriter, r *http.Request) {
-	id, eid, err := evidenceIDs(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	e, data, err := h.Assessments.EvidenceFile(r.Context(), id, eid)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	docs.SendAttachment(w, e.Attachment, data)
+	h.SendFile(w, r, "id", "eid", func(ctx context.Context, id, eid int64) (docs.Attachment, []byte, error) {
+		e, data, err := h.Assessments.EvidenceFile(ctx, id, eid)
+		return e.Attachment, data, err
+	})
 }
 
 // DeleteEvidence removes a file.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"care/internal/platform/docs"
 	"care/internal/platform/problem"
 )
 
@@ -168,4 +169,26 @@ func answer[T any](w http.ResponseWriter, r *http.Request, status int, id int64,
 func Decoded[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	var in T
 	return in, DecodeJSON(w, r, &in)
+}
+
+// SendFile answers with the stored file that read finds from the ids in the path
+// values owner and file (a candidature and its evidence, an incident and its
+// attachment): a download, never rendered inline. An id that is not one reads as
+// absent.
+func (p Pages) SendFile(w http.ResponseWriter, r *http.Request, owner, file string, read func(ctx context.Context, owner, file int64) (docs.Attachment, []byte, error)) {
+	o, err := PathID(r, owner)
+	var f int64
+	if err == nil {
+		f, err = PathID(r, file)
+	}
+	var a docs.Attachment
+	var data []byte
+	if err == nil {
+		a, data, err = read(r.Context(), o, f)
+	}
+	if err != nil {
+		p.Fail(w, r, err)
+		return
+	}
+	docs.SendAttachment(w, a, data)
 }
