@@ -464,13 +464,14 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		case <-wake:
 		case <-time.After(poll):
 		}
-		// The session or token that opened the stream may have ended since (logout,
-		// disabled account, new roles): then the stream ends too.
-		if web.Recheck(ctx) != nil {
-			return
-		}
 		wake = h.Exercises.Wait(id)
 		if items, err = h.Exercises.Feed(ctx, id, after); err != nil {
+			return
+		}
+		// The session or token that opened the stream may have ended since (logout,
+		// disabled account, new roles): then the stream ends too. Checked after the
+		// read, so that nothing written after the end is delivered.
+		if web.Recheck(ctx) != nil {
 			return
 		}
 	}
