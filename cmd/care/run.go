@@ -376,8 +376,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	debug.FreeOSMemory()
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
-	// Live exercise streams never end by themselves: end them when shutdown begins.
+	// Live streams (exercises, incidents) never end by themselves: end them when shutdown begins.
 	httpSrv.RegisterOnShutdown(srv.Exercises.Stop)
+	httpSrv.RegisterOnShutdown(srv.Incidents.Stop)
 	errc := make(chan error, 2)
 	var metricsSrv *http.Server
 	if *metricsAddr != "" {

@@ -3,6 +3,7 @@ package continuity
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,4 +117,45 @@ func (s *Service) SaveSheet(ctx context.Context, sh Sheet) error {
 		return audit.Record(ctx, tx, audit.Entry{Action: "continuity.sheet_save", ObjectType: "activity", ObjectID: audit.ID(sh.ActivityID), OrgPath: a.OrgPath,
 			Changes: map[string]audit.Change{"holds_hours": {After: nullInt(sh.Holds)}}})
 	})
+}
+
+// ActivitySheet is a written degraded-mode sheet with the activity it keeps going.
+type ActivitySheet struct {
+	Activity string
+	Site     string
+	DMIA     *int // hours; nil while the BIA gives none
+	Sheet    Sheet
+}
+
+// SheetsUnder reads the degraded-mode sheets written for the activities of the
+// subtree at path, the most urgent first (shortest DMIA; those without one last).
+// It checks no access: the caller answers for it (CERT Santé handling an
+// incident of the establishment reads them through the incident).
+func (s *Service) SheetsUnder(ctx context.Context, path string) ([]ActivitySheet, error) {
+	acts, err := s.activities(ctx, s.DB.Read, path)
+	if err != nil {
+		return nil, err
+	}
+	sheets, err := writtenSheets(ctx, s.DB.Read, acts)
+	if err != nil {
+		return nil, err
+	}
+	var out []ActivitySheet
+	for _, a := range acts {
+		if sh, ok := sheets[a.ID]; ok {
+			out = append(out, ActivitySheet{Activity: a.Name, Site: a.OrgName, DMIA: a.EffectiveDMIA(), Sheet: sh})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b ActivitySheet) int {
+		switch {
+		case a.DMIA == nil && b.DMIA == nil:
+			return 0
+		case a.DMIA == nil:
+			return 1
+		case b.DMIA == nil:
+			return -1
+		}
+		return *a.DMIA - *b.DMIA
+	})
+	return out, nil
 }

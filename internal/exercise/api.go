@@ -1,7 +1,7 @@
 package exercise
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"care/internal/platform/i18n"
+	"care/internal/platform/live"
 	"care/internal/platform/web"
 )
 
@@ -410,74 +411,32 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	ctx := r.Context()
 	var after int64
 	if v := r.Header.Get("Last-Event-ID"); v != "" {
 		after, _ = strconv.ParseInt(v, 10, 64)
 	}
-	// Ask to be woken before each read, so that an event committed during the read
-	// is not left waiting for the next poll.
-	wake := h.Exercises.Wait(id)
-	items, err := h.Exercises.Feed(ctx, id, after)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, "retry: 2000\n\n")
-	if err := rc.Flush(); err != nil {
-		return
-	}
-	poll := h.Poll
-	if poll <= 0 {
-		poll = 15 * time.Second
-	}
 	defer h.Exercises.Watch(id)()
-	keepalive := time.Now()
-	stopping := h.Exercises.Stopping()
-	for {
-		for _, it := range items {
-			if err := writeItem(w, it); err != nil {
-				return
+	live.Serve(w, r, live.Stream{
+		Wait: func() <-chan struct{} { return h.Exercises.Wait(id) },
+		Next: func(ctx context.Context) ([]live.Event, error) {
+			items, err := h.Exercises.Feed(ctx, id, after)
+			if err != nil {
+				return nil, err
 			}
-			after = it.Seq
-		}
-		if len(items) > 0 || time.Since(keepalive) > 15*time.Second {
-			if len(items) == 0 {
-				fmt.Fprint(w, ": keepalive\n\n")
+			events := make([]live.Event, len(items))
+			for i, it := range items {
+				events[i] = eventOf(it)
+				after = it.Seq
 			}
-			keepalive = time.Now()
-			if err := rc.Flush(); err != nil {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-stopping:
-			return
-		case <-wake:
-		case <-time.After(poll):
-		}
-		wake = h.Exercises.Wait(id)
-		if items, err = h.Exercises.Feed(ctx, id, after); err != nil {
-			return
-		}
-		// The session or token that opened the stream may have ended since (logout,
-		// disabled account, new roles): then the stream ends too. Checked after the
-		// read, so that nothing written after the end is delivered.
-		if web.Recheck(ctx) != nil {
-			return
-		}
-	}
+			return events, nil
+		},
+		Stopping: h.Exercises.Stopping(),
+		Poll:     h.Poll,
+	})
 }
 
-func writeItem(w http.ResponseWriter, it FeedItem) error {
+// eventOf is a feed item as a stream event.
+func eventOf(it FeedItem) live.Event {
 	var data any
 	switch {
 	case it.Stimulus != nil:
@@ -489,10 +448,5 @@ func writeItem(w http.ResponseWriter, it FeedItem) error {
 	default:
 		data = map[string]any{"status": it.Status, "paused": it.Paused}
 	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", it.Seq, it.Kind, b)
-	return err
+	return live.Event{ID: it.Seq, Name: it.Kind, Data: data}
 }

@@ -1,7 +1,6 @@
 package exercise_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -12,31 +11,6 @@ import (
 	"care/internal/platform/db"
 	"care/internal/testkit"
 )
-
-// follow reads a live stream and sends each event name on the returned channel,
-// which closes when the server ends the stream.
-func follow(t *testing.T, c *http.Client, req *http.Request) <-chan string {
-	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 {
-		t.Fatalf("stream %s: %d", req.URL.Path, resp.StatusCode)
-	}
-	out := make(chan string, 64)
-	go func() {
-		defer resp.Body.Close()
-		defer close(out)
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			if name, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				out <- name
-			}
-		}
-	}()
-	return out
-}
 
 // until waits for an event whose data holds want; it reports false when the
 // stream ended first.
@@ -82,11 +56,11 @@ func TestStreamsEndWithTheirSession(t *testing.T) {
 		token := app.Token(t, "pcra@demo.care.test")
 		req, _ := http.NewRequestWithContext(ctx, "GET", app.URL+path+"/events", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		byToken := follow(t, http.DefaultClient, req)
+		byToken := testkit.Follow(t, http.DefaultClient, req)
 
 		browser := app.Login(t, "direction@demo.care.test")
 		req, _ = http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/exercices/%d/flux", app.URL, ex.ID), nil)
-		bySession := follow(t, browser, req)
+		bySession := testkit.Follow(t, browser, req)
 
 		if resp := app.API(t, rssi, "POST", path+"/start", nil, nil); resp.StatusCode != 200 {
 			t.Fatalf("start: %d", resp.StatusCode)

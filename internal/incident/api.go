@@ -32,6 +32,7 @@ type JSON struct {
 	PCRAVersion       int          `json:"pcra_version,omitempty"`
 	Timeline          []EntryJSON  `json:"timeline,omitempty"`
 	Summary           []SummaryRow `json:"copy_summary,omitempty"`
+	Sheets            []Sheet      `json:"degraded_sheets,omitempty"`
 }
 
 // PortalJSON is the record of the declaration on the national portal.
@@ -139,7 +140,8 @@ func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
 		for _, l := range CopySummary(i, frT) {
 			j.Summary = append(j.Summary, SummaryRow{Label: frT(l.Key), Value: l.Value})
 		}
-		return j, nil
+		j.Sheets, err = h.Incidents.HandlingSheets(ctx, i)
+		return j, err
 	})
 }
 

@@ -29,6 +29,9 @@ type Handler struct {
 	Incidents *Service
 	Orgs      *org.Service
 	PDF       *docs.PDF
+	// Poll is how long a quiet live stream waits before it reads again (the
+	// fallback for a change nobody announced); 15 s when 0.
+	Poll time.Duration
 }
 
 type listData struct {
@@ -42,7 +45,8 @@ type listData struct {
 
 // ListPage lists the incidents the caller sees, newest first: for the ARS
 // referents and CERT Santé, the new declarations come first and the list
-// refreshes itself (fragment=list, polled), so that a submission shows at once.
+// reloads itself (fragment=list) at each event of the live stream (Stream), so
+// that a submission shows at once.
 func (h *Handler) ListPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := h.View(r, "incident.title")
@@ -124,6 +128,7 @@ type pageData struct {
 	Incident
 	Entries     []Entry
 	Files       []File
+	Sheets      []Sheet // the establishment's degraded-mode sheets, when Relevant
 	Summary     []Line
 	SummaryText string
 	CanEdit     bool // a draft the caller declares
@@ -161,6 +166,9 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, refused error) {
 	d := pageData{Incident: i, Categories: Categories, Types: Types, Origins: Origins, Severities: Severities}
 	if d.Entries, err = listEntries(ctx, h.Incidents.DB.Read, id); err == nil {
 		d.Files, err = listAttachments(ctx, h.Incidents.DB.Read, id)
+	}
+	if err == nil {
+		d.Sheets, err = h.Incidents.HandlingSheets(ctx, i)
 	}
 	if err != nil {
 		h.Fail(w, r, err)

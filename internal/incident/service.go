@@ -15,6 +15,7 @@ import (
 	"care/internal/org"
 	"care/internal/platform/db"
 	"care/internal/platform/i18n"
+	"care/internal/platform/live"
 	"care/internal/platform/mail"
 	"care/internal/platform/problem"
 )
@@ -28,6 +29,11 @@ type Service struct {
 	BaseURL string
 	// Now is the clock; db.Now when nil (the demo dates its incidents).
 	Now func() time.Time
+	// Sheets reads the degraded-mode sheets written under a node (continuity),
+	// without checking access; nil shows none.
+	Sheets func(ctx context.Context, path string) ([]Sheet, error)
+
+	live live.Signal // wakes the streams at each change
 }
 
 func (s *Service) now() time.Time {
@@ -184,11 +190,15 @@ func (s *Service) change(ctx context.Context, id int64, need authz.Action, do fu
 		if err != nil {
 			return err
 		}
-		return do(tx, i)
+		if err := do(tx, i); err != nil {
+			return err
+		}
+		return s.announce(ctx, tx)
 	})
 	if err != nil {
 		return Incident{}, err
 	}
+	s.live.Fire()
 	return getIncident(ctx, s.DB.Read, id)
 }
 

@@ -140,6 +140,7 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		return from, to, ok, nil
 	}
 	s.Funding.Indicators = s.fundingIndicators()
+	s.Incidents.Sheets = s.incidentSheets
 	// The programme's view adds up what each capability reports of the structures.
 	s.Insight = &insight.Service{DB: d, Sources: map[string]insight.Source{
 		insight.Candidatures: s.Funding.CandidatureStates,
@@ -204,6 +205,7 @@ func (s *Server) startLoops() {
 	s.loops.Go(func() { s.Exercises.Run(ctx, time.Second) })
 	s.loops.Go(func() { s.Directory.Loop(ctx, s.cfg.Logger) })
 	s.loops.Go(func() { s.Funding.Loop(ctx, s.cfg.Logger) })
+	s.loops.Go(func() { s.Incidents.Listen(ctx) })
 }
 
 // Close waits for the running scans and frees what the server started.
@@ -213,6 +215,7 @@ func (s *Server) Close() {
 		s.loops.Wait()
 	}
 	s.Exercises.Stop()
+	s.Incidents.Stop()
 	s.Exposure.Wait()
 	s.PDF.Close()
 }
