@@ -81,7 +81,7 @@ func TestJourneyIncidentDeclarationToQualification(t *testing.T) {
 		t.Errorf("copy-ready summary: %q", summary)
 	}
 
-	// CERT Santé's list shows the new declaration by itself (it polls).
+	// CERT Santé's list shows the new declaration by itself (its live stream).
 	cert.waitFor("the new declaration on CERT Santé's list", fmt.Sprintf(`document.querySelectorAll('#incidents tbody tr').length > %d`, before), 15*time.Second)
 	cert.open(page)
 	if got := cert.text("#declarant"); !strings.Contains(got, "rssi@demo.care.test") {
