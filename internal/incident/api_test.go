@@ -362,6 +362,8 @@ func TestWhoSeesWhat(t *testing.T) {
 		{Name: "incident as other ARS", As: other, Path: fmt.Sprintf("/incidents/%d", ch), Status: 404},
 		{Name: "stats as other ARS", As: other, Path: "/incidents/statistiques", Status: 200, Contains: []string{`<strong id="total">0</strong>`}},
 		{Name: "stats as ARS", As: "ars@demo.care.test", Path: "/incidents/statistiques", Status: 200, Contains: []string{`<strong id="total">2</strong>`, "Rançongiciel"}},
+		{Name: "stats of one establishment as ARS", As: "ars@demo.care.test", Path: fmt.Sprintf("/incidents/statistiques?org=%d", chuOrg), Status: 200,
+			Contains: []string{`<strong id="total">1</strong>`, `class="chooser"`, "GHT Littoral", fmt.Sprintf("/incidents/statistiques?org=%d", chuOrg)}},
 		{Name: "draft as ARS", As: "ars@demo.care.test", Path: draft, Status: 404},
 		{Name: "draft as lecteur", As: "lecteur@demo.care.test", Path: draft, Status: 404},
 		{Name: "draft as direction", As: "direction@demo.care.test", Path: draft, Status: 200},

@@ -460,10 +460,26 @@ func (h *Handler) StatsPage(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	st, err := h.Incidents.Stats(r.Context(), id, year)
+	ctx := r.Context()
+	st, err := h.Incidents.Stats(ctx, id, year)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	h.Show(w, r, "incident-stats", h.View(r, "incident.stats_title"), statsData{Stats: st, Year: year, Org: id}, nil)
+	d := statsData{Stats: st, Year: year, Org: id}
+	// A regional or national reader picks the region, the GHT or the
+	// establishment (CERT Santé reads no node: its statistics stay national).
+	var current org.Org
+	if id != 0 {
+		current, _ = org.Load(ctx, h.Incidents.DB.Read, id, authz.OrgRead)
+	}
+	target := "/incidents/statistiques"
+	if year != 0 {
+		target += "?year=" + strconv.Itoa(year)
+	}
+	if d.Chooser, err = h.Orgs.Chooser(ctx, target, current, org.Region, org.GHT, org.LegalEntity); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	h.Show(w, r, "incident-stats", h.View(r, "incident.stats_title"), d, nil)
 }
