@@ -23,6 +23,7 @@ func (s *Server) statusSources() []home.Source {
 		{Capability: "directory", Title: "nav.directory", Cards: s.Directory.Status},
 		{Capability: "exercise", Title: "nav.exercises", Cards: s.Exercises.Status},
 		{Capability: "funding", Title: "nav.candidatures", Cards: s.Funding.Status},
+		{Capability: "awareness", Title: "nav.awareness", Cards: s.Catalogue.Status},
 	}
 }
 
