@@ -77,9 +77,9 @@ func (h *Handler) Identify(next http.Handler) http.Handler {
 				return
 			}
 			ctx = context.WithValue(ctx, currentKey{}, Current{User: u, API: true})
+			second := u.NeedsSecondFactor()
 			ctx = web.WithRecheck(ctx, func(ctx context.Context) error {
-				_, err := h.Accounts.AuthenticateToken(ctx, strings.TrimSpace(secret))
-				return err
+				return h.Accounts.TokenStill(ctx, strings.TrimSpace(secret), second)
 			})
 			next.ServeHTTP(w, r.WithContext(authz.WithSubject(ctx, h.subject(ctx, u))))
 			return
