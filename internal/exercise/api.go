@@ -416,10 +416,11 @@ func (h *Handler) APIEvents(w http.ResponseWriter, r *http.Request) {
 		after, _ = strconv.ParseInt(v, 10, 64)
 	}
 	defer h.Exercises.Watch(id)()
+	follower := h.Exercises.Follow(id)
 	live.Serve(w, r, live.Stream{
 		Wait: func() <-chan struct{} { return h.Exercises.Wait(id) },
 		Next: func(ctx context.Context) ([]live.Event, error) {
-			items, err := h.Exercises.Feed(ctx, id, after)
+			items, err := follower.Feed(ctx, after)
 			if err != nil {
 				return nil, err
 			}

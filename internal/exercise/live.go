@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"care/internal/authz"
 	"care/internal/platform/db"
 )
 
@@ -36,26 +37,54 @@ type FeedItem struct {
 }
 
 // Feed returns what happened in the exercise after seq, for the caller's seat, to
-// its participants. Live streams call it at every wake-up: it opens the exercise
-// without its kit copy, as the caller, then filters for their seat the events
-// read once for all the streams woken together (sharedEvents).
+// its participants: one read, as an API call makes it. Live streams read through
+// a Follower instead.
 func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error) {
-	o, err := open(ctx, s.DB.Read, id, false, participant)
+	return s.Follow(id).Feed(ctx, after)
+}
+
+// Follower reads an exercise's feed for one caller across the reads of a live
+// stream. The full access check (open: the exercise, the caller's seat, its node
+// with org.Load) runs at the first read and again whenever the seat or the node
+// changed; otherwise one statement tells that nothing did (seatOf). The events
+// are read once for all the streams woken together (sharedEvents) and filtered
+// for the seat.
+type Follower struct {
+	s      *Service
+	id     int64
+	seat   Seat
+	key    seatKey
+	opened bool
+}
+
+// Follow starts following exercise id.
+func (s *Service) Follow(id int64) *Follower { return &Follower{s: s, id: id} }
+
+// Feed returns what happened after seq, as the caller's seat may see it.
+func (f *Follower) Feed(ctx context.Context, after int64) ([]FeedItem, error) {
+	key, err := seatOf(ctx, f.s.DB.Read, f.id, authz.Current(ctx).UserID)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.sharedEvents(ctx, id, after)
+	if !f.opened || key != f.key {
+		o, err := open(ctx, f.s.DB.Read, f.id, false, participant)
+		if err != nil {
+			return nil, err
+		}
+		f.seat, f.key, f.opened = o.Seat, key, true
+	}
+	events, err := f.s.sharedEvents(ctx, f.id, after)
 	if err != nil {
 		return nil, err
 	}
 	out := []FeedItem{}
 	for _, ev := range events {
-		if !o.Seat.Sees(ev.Event) {
+		if !f.seat.Sees(ev.Event) {
 			continue
 		}
 		it := ev.item
 		if it.Stimulus != nil {
-			st, ok := o.Seat.Shown(*it.Stimulus)
+			st, ok := f.seat.Shown(*it.Stimulus)
 			if !ok {
 				continue
 			}

@@ -78,6 +78,29 @@ func nodeOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) {
 	return path, archived.Valid, nil
 }
 
+// seatKey is what the access to an exercise's feed rests on besides the
+// caller's grants: its node (path, archived) and the caller's seat.
+type seatKey struct {
+	path       string
+	archived   bool
+	role, cell string
+}
+
+// seatOf reads, in one statement, the seatKey of user in exercise id.
+func seatOf(ctx context.Context, q db.Querier, id, user int64) (seatKey, error) {
+	var k seatKey
+	err := q.QueryRowContext(ctx, `SELECT o.path, o.archived_at IS NOT NULL, COALESCE(p.role, ''), COALESCE(p.cell, '') FROM exercises e
+		JOIN orgs o ON o.id = e.org_id LEFT JOIN exercise_participants p ON p.exercise_id = e.id AND p.user_id = $2 WHERE e.id = $1`, id, user).
+		Scan(&k.path, &k.archived, &k.role, &k.cell)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, problem.ErrNotFound
+	}
+	if err != nil {
+		return k, fmt.Errorf("exercise: seat of user %d in %d: %w", user, id, err)
+	}
+	return k, nil
+}
+
 // stateOf is the status of exercise id and whether it is paused: what a state
 // event tells live clients.
 func stateOf(ctx context.Context, q db.Querier, id int64) (string, bool, error) {

@@ -87,3 +87,67 @@ func TestStreamsEndWithTheirSession(t *testing.T) {
 		}
 	})
 }
+
+// A live stream follows its caller's seat: a player does not read the animation
+// team's notes; made observer mid-stream, they read them from then on.
+func TestStreamFollowsTheSeat(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		chu := app.Org(t, "CHU de Port-Émeraude")
+		rssi := app.Token(t, "rssi@demo.care.test")
+		var ex exerciseJSON
+		if resp := app.API(t, rssi, "POST", "/api/v1/exercises", map[string]any{"kit": "kit-debutant", "org": chu.ID}, &ex); resp.StatusCode != 201 {
+			t.Fatalf("create: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+		}
+		path := fmt.Sprintf("/api/v1/exercises/%d", ex.ID)
+		seat := func(role string) {
+			t.Helper()
+			if resp := app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": role, "cell": "decision"}, nil); resp.StatusCode != 204 {
+				t.Fatalf("seat %s: %d %s", role, resp.StatusCode, testkit.BodyOf(resp))
+			}
+		}
+		note := func(body string) {
+			t.Helper()
+			if resp := app.API(t, rssi, "POST", path+"/log", map[string]any{"kind": "note", "body": body}, nil); resp.StatusCode != 201 {
+				t.Fatalf("note: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+			}
+		}
+		seat("player")
+		if resp := app.API(t, rssi, "POST", path+"/start", nil, nil); resp.StatusCode != 200 {
+			t.Fatalf("start: %d", resp.StatusCode)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", app.URL+path+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+app.Token(t, "pcra@demo.care.test"))
+		events := testkit.Follow(t, http.DefaultClient, req)
+		read := func(want string) {
+			t.Helper()
+			deadline := time.After(10 * time.Second)
+			for {
+				select {
+				case data, ok := <-events:
+					if !ok {
+						t.Fatal("the stream ended")
+					}
+					if strings.Contains(data, "note avant") {
+						t.Fatal("a player read the animation team's note")
+					}
+					if strings.Contains(data, want) {
+						return
+					}
+				case <-deadline:
+					t.Fatalf("the stream did not deliver %q", want)
+				}
+			}
+		}
+		note("note avant")
+		if resp := app.API(t, rssi, "POST", path+"/log", map[string]any{"kind": "information", "body": "repère pour tous"}, nil); resp.StatusCode != 201 {
+			t.Fatalf("log: %d", resp.StatusCode)
+		}
+		read("repère pour tous") // the player's stream went past the note without it
+		seat("observer")
+		note("note après")
+		read("note après")
+	})
+}
