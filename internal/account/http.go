@@ -110,14 +110,7 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, token string) 
 		ctx = authz.WithSubject(ctx, h.subject(ctx, u))
 	}
 	return web.WithRecheck(ctx, func(ctx context.Context) error {
-		now, _, err := h.Accounts.Lookup(ctx, token)
-		if err != nil {
-			return err
-		}
-		if now.Stage != sess.Stage {
-			return problem.New(problem.Unauthorized, "account.error.login_required")
-		}
-		return nil
+		return h.Accounts.SessionStill(ctx, token, sess.Stage)
 	})
 }
 

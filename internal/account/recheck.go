@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
@@ -35,6 +36,39 @@ func (s *Service) TokenStill(ctx context.Context, secret string, second bool) er
 		return problem.New(problem.Unauthorized, "account.error.token_invalid")
 	case second && !totp:
 		return problem.New(problem.Unauthorized, "account.error.token_needs_totp")
+	}
+	return nil
+}
+
+// SessionStill checks, in one statement, that the session a long request (a
+// live stream) opened with still holds at the same stage: not logged out nor
+// expired, its owner not disabled. Like a page, it keeps the session alive
+// (at most one write a minute), so that a person who only watches a stream is
+// not logged out for idleness.
+func (s *Service) SessionStill(ctx context.Context, token, stage string) error {
+	h := hashSecret(token)
+	var now string
+	var expires, seen time.Time
+	var disabled bool
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT s.stage, s.expires_at, s.last_seen_at, u.disabled_at IS NOT NULL
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, h).Scan(&now, &expires, &seen, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return problem.New(problem.Unauthorized, "account.error.login_required")
+	}
+	if err != nil {
+		return fmt.Errorf("account: recheck a session: %w", err)
+	}
+	at := db.Now()
+	switch {
+	case at.After(expires) || at.Sub(seen) > s.idle():
+		return problem.New(problem.Unauthorized, "account.error.session_expired")
+	case disabled, now != stage:
+		return problem.New(problem.Unauthorized, "account.error.login_required")
+	}
+	if at.Sub(seen) > time.Minute {
+		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", at, h); err != nil {
+			return fmt.Errorf("account: session seen: %w", err)
+		}
 	}
 	return nil
 }

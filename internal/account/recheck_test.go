@@ -1,9 +1,11 @@
 package account_test
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
+	"care/internal/account"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
@@ -52,6 +54,39 @@ func TestTokenStill(t *testing.T) {
 		exec("UPDATE api_tokens SET expires_at = NULL, revoked_at = $1 WHERE id = $2", db.Now(), tok.ID)
 		if err := app.Server.Accounts.TokenStill(ctx, secret, true); !problem.Is(err, problem.Unauthorized) {
 			t.Errorf("revoked: %v", err)
+		}
+	})
+}
+
+// A long request's session holds while it is open at the same stage and its
+// owner enabled.
+func TestSessionStill(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+		ctx := t.Context()
+		client := app.Login(t, "rssi@demo.care.test")
+		u, _ := url.Parse(app.URL)
+		var token string
+		for _, c := range client.Jar.Cookies(u) {
+			if c.Name == account.CookieName {
+				token = c.Value
+			}
+		}
+		if token == "" {
+			t.Fatal("no session cookie")
+		}
+		if err := app.Server.Accounts.SessionStill(ctx, token, account.StageFull); err != nil {
+			t.Fatalf("an open session: %v", err)
+		}
+		if err := app.Server.Accounts.SessionStill(ctx, token, "password"); !problem.Is(err, problem.Unauthorized) {
+			t.Errorf("another stage: %v", err)
+		}
+		rssi, _ := app.Server.Accounts.ByEmail(ctx, "rssi@demo.care.test")
+		if _, err := app.DB.Write.ExecContext(ctx, "UPDATE users SET disabled_at = $1 WHERE id = $2", db.Now(), rssi.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Server.Accounts.SessionStill(ctx, token, account.StageFull); !problem.Is(err, problem.Unauthorized) {
+			t.Errorf("owner disabled: %v", err)
 		}
 	})
 }
