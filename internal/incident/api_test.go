@@ -353,7 +353,7 @@ func TestWhoSeesWhat(t *testing.T) {
 	draft := fmt.Sprintf("/api/v1/incidents/%d", mustDraft(t, app, chuOrg))
 	testkit.Play(t, app, []testkit.Scenario{
 		{Name: "list as ARS", As: "ars@demo.care.test", Path: "/incidents", Status: 200, Contains: []string{"CHU de Port-Émeraude", "Centre hospitalier de Saint-Aubin-des-Landes", "1 déclaration à qualifier"}},
-		{Name: "list as CERT", As: "cert@demo.care.test", Path: "/incidents", Status: 200, Contains: []string{"CHU de Port-Émeraude", `data-stream="/incidents/flux"`}, Excludes: []string{"Déclarer un incident</a>"}},
+		{Name: "list as CERT", As: "cert@demo.care.test", Path: "/incidents", Status: 200, Contains: []string{"CHU de Port-Émeraude", `src="/static/incidents.js"`}, Excludes: []string{"Déclarer un incident</a>"}},
 		{Name: "qualified incident as CERT", As: "cert@demo.care.test", Path: fmt.Sprintf("/incidents/%d", chu), Status: 200, Contains: []string{"Qualification par CERT Santé", "Lou Rssi", "rssi@demo.care.test", "Résumé prêt à copier", "le formulaire du portail"}},
 		{Name: "continuity as CERT", As: "cert@demo.care.test", Path: fmt.Sprintf("/continuite?org=%d", chuOrg), Status: 404},
 		{Name: "organisation as CERT", As: "cert@demo.care.test", Path: fmt.Sprintf("/organisations/%d", chuOrg), Status: 404},

@@ -186,6 +186,11 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, refused error) {
 	}
 	d.SummaryText = strings.Join(text, "\n")
 	d.Form, d.Checked = formOf(i.Declaration)
+	if r.URL.Query().Get("fragment") == "timeline" {
+		v.Data = d
+		h.Render.Render(w, http.StatusOK, "incident-entries", v)
+		return
+	}
 	h.Show(w, r, "incident-page", v, d, refused)
 }
 

@@ -132,6 +132,10 @@ func insertEntry(ctx context.Context, tx *sql.Tx, id int64, side, text string, b
 		id, side, text, db.NullID(by), at).Scan(&eid); err != nil {
 		return 0, fmt.Errorf("incident: add an entry to incident %d: %w", id, err)
 	}
+	// The incident changed: its live followers reload its timeline.
+	if _, err := tx.ExecContext(ctx, "UPDATE incidents SET updated_at = $1 WHERE id = $2", at, id); err != nil {
+		return 0, fmt.Errorf("incident: touch incident %d: %w", id, err)
+	}
 	return eid, nil
 }
 

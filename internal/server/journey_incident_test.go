@@ -25,7 +25,8 @@ func (j *journey) waitFor(what, cond string, d time.Duration) {
 // From declaration to qualification: CERT Santé watches the list of
 // declarations; the CHU's RSSI opens a draft, which saves itself as it is
 // filled, and submits it; the declaration appears on CERT Santé's list without
-// a reload, and CERT Santé qualifies it.
+// a reload, and CERT Santé qualifies it, reads the degraded-mode sheets and
+// writes in the timeline, which the RSSI's page shows without a reload.
 func TestJourneyIncidentDeclarationToQualification(t *testing.T) {
 	j := newJourney(t)
 	cert := j.another()
@@ -96,4 +97,13 @@ func TestJourneyIncidentDeclarationToQualification(t *testing.T) {
 	if got := cert.text("#qualification"); !strings.Contains(got, "élevée") {
 		t.Errorf("qualification shown: %q", got)
 	}
+	// The degraded mode is declared: CERT Santé reads the CHU's sheets there.
+	if got := cert.text("#h-sheets"); !strings.Contains(got, "Fiches de mode dégradé") {
+		t.Errorf("CERT Santé's page shows no degraded-mode sheet: %q", got)
+	}
+	// CERT Santé writes in the shared timeline; the RSSI's page shows it by itself.
+	if status := cert.submit("writing in the timeline", "#entry-submit", chromedp.SendKeys(chromedp.ID("text"), "Isolez les serveurs d'imagerie")); status != 200 {
+		t.Fatalf("timeline entry: %d", status)
+	}
+	j.waitFor("CERT Santé's entry on the RSSI's page", `(document.getElementById('timeline') || {textContent: ''}).textContent.includes("Isolez les serveurs")`, 15*time.Second)
 }
