@@ -92,14 +92,8 @@ func TestStreamsEndWithTheirSession(t *testing.T) {
 // team's notes; made observer mid-stream, they read them from then on.
 func TestStreamFollowsTheSeat(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
-		chu := app.Org(t, "CHU de Port-Émeraude")
-		rssi := app.Token(t, "rssi@demo.care.test")
-		var ex exerciseJSON
-		if resp := app.API(t, rssi, "POST", "/api/v1/exercises", map[string]any{"kit": "kit-debutant", "org": chu.ID}, &ex); resp.StatusCode != 201 {
-			t.Fatalf("create: %d %s", resp.StatusCode, testkit.BodyOf(resp))
-		}
-		path := fmt.Sprintf("/api/v1/exercises/%d", ex.ID)
+		app, rssi, id, path := withPlayer(t, d)
+		step(t, app, rssi, id, "start")
 		seat := func(role string) {
 			t.Helper()
 			if resp := app.API(t, rssi, "POST", path+"/participants", map[string]any{"user": userID(t, app, "pcra@demo.care.test"), "role": role, "cell": "decision"}, nil); resp.StatusCode != 204 {
@@ -111,10 +105,6 @@ func TestStreamFollowsTheSeat(t *testing.T) {
 			if resp := app.API(t, rssi, "POST", path+"/log", map[string]any{"kind": "note", "body": body}, nil); resp.StatusCode != 201 {
 				t.Fatalf("note: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 			}
-		}
-		seat("player")
-		if resp := app.API(t, rssi, "POST", path+"/start", nil, nil); resp.StatusCode != 200 {
-			t.Fatalf("start: %d", resp.StatusCode)
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
