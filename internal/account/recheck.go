@@ -20,7 +20,7 @@ func (s *Service) TokenStill(ctx context.Context, secret string, second bool) er
 	var t Token
 	var exp, rev sql.NullTime
 	var disabled, totp bool
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT t.expires_at, t.revoked_at, u.disabled_at IS NOT NULL, u.totp_enabled
+	err := s.DB.ReadRow(ctx, `SELECT t.expires_at, t.revoked_at, u.disabled_at IS NOT NULL, u.totp_enabled
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hashSecret(secret)).Scan(&exp, &rev, &disabled, &totp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return problem.New(problem.Unauthorized, "account.error.token_invalid")
@@ -50,7 +50,7 @@ func (s *Service) SessionStill(ctx context.Context, token, stage string) error {
 	var now string
 	var expires, seen time.Time
 	var disabled bool
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT s.stage, s.expires_at, s.last_seen_at, u.disabled_at IS NOT NULL
+	err := s.DB.ReadRow(ctx, `SELECT s.stage, s.expires_at, s.last_seen_at, u.disabled_at IS NOT NULL
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`, h).Scan(&now, &expires, &seen, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return problem.New(problem.Unauthorized, "account.error.login_required")

@@ -62,7 +62,7 @@ func (s *Service) Follow(id int64) *Follower { return &Follower{s: s, id: id} }
 
 // Feed returns what happened after seq, as the caller's seat may see it.
 func (f *Follower) Feed(ctx context.Context, after int64) ([]FeedItem, error) {
-	key, err := seatOf(ctx, f.s.DB.Read, f.id, authz.Current(ctx).UserID)
+	key, err := seatOf(ctx, f.s.DB, f.id, authz.Current(ctx).UserID)
 	if err != nil {
 		return nil, err
 	}

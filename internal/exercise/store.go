@@ -86,10 +86,10 @@ type seatKey struct {
 	role, cell string
 }
 
-// seatOf reads, in one statement, the seatKey of user in exercise id.
-func seatOf(ctx context.Context, q db.Querier, id, user int64) (seatKey, error) {
+// seatOf reads, in one statement prepared once, the seatKey of user in exercise id.
+func seatOf(ctx context.Context, d *db.DB, id, user int64) (seatKey, error) {
 	var k seatKey
-	err := q.QueryRowContext(ctx, `SELECT o.path, o.archived_at IS NOT NULL, COALESCE(p.role, ''), COALESCE(p.cell, '') FROM exercises e
+	err := d.ReadRow(ctx, `SELECT o.path, o.archived_at IS NOT NULL, COALESCE(p.role, ''), COALESCE(p.cell, '') FROM exercises e
 		JOIN orgs o ON o.id = e.org_id LEFT JOIN exercise_participants p ON p.exercise_id = e.id AND p.user_id = $2 WHERE e.id = $1`, id, user).
 		Scan(&k.path, &k.archived, &k.role, &k.cell)
 	if errors.Is(err, sql.ErrNoRows) {

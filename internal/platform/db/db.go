@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"care/internal/platform/problem"
@@ -35,6 +36,8 @@ type DB struct {
 	Engine Engine
 	Write  *sql.DB
 	Read   *sql.DB
+
+	prepared sync.Map // query text → *sql.Stmt on Read (ReadRow)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
