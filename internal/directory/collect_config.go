@@ -168,8 +168,9 @@ func (s *session) each(ctx context.Context, base string, scope int, filter strin
 	}
 }
 
-// page runs one page of a paged search, handing each entry to fn, and returns the
-// cookie of the next page (empty after the last).
+// page runs one page of a paged search (RFC 2696: the server's cookie asks for the
+// next page, an empty one ends the search), handing each entry to fn, and returns
+// the cookie of the next page.
 func (s *session) page(ctx context.Context, req *ldap.SearchRequest, fn func(e *ldap.Entry) error) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

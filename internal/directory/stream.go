@@ -97,8 +97,9 @@ func (c *Collection) reread() ([]byte, error) {
 
 // WriteSnapshot writes the snapshot file (WriteSnapshot's format), sealed with key
 // when key is not empty. The header and the JSON are two gzip members of one
-// stream, which every gzip reader (ReadSnapshot's included, in this version and the
-// earlier ones) reads as one.
+// stream: "a gzip file consists of a series of members" (RFC 1952, 2.2), which every
+// gzip reader reads as one (Go's gzip.Reader in multistream mode, its default, as
+// ReadSnapshot uses it in this version and the earlier ones; zcat).
 func (c *Collection) WriteSnapshot(w io.Writer, key []byte) error {
 	if c.payload == nil {
 		return WriteSnapshot(w, c.Snapshot, key)
