@@ -9,8 +9,10 @@
 #
 # Each domain is seeded once into a cached DC folder (.tmp/bench-directory/dc-SIZE
 # of the repository; ldbadd of a generated LDIF in batches of 10,000 entries) and
-# started again from there on the next runs: seeding 100,000 objects takes a long
-# while, measuring does not. Delete the folder to seed again.
+# started again from there on the next runs: seeding takes a long while (14,000
+# objects: 50 min on two cores shared with other work, about 20 ms of ldbadd CPU per
+# entry and growing with the batch), measuring does not. Delete the folder to seed
+# again; "scripts/bench-directory.sh 0 100000" seeds without a DC running (no lock).
 # Not run by CI. Root; needs the Samba packages (scripts/samba-ad.sh --install) and
 # GNU time.
 # Usage: scripts/bench-directory.sh [runs, default 3; 0 seeds the cache only] [sizes, default "14000 100000"]
