@@ -4,6 +4,8 @@
 #
 #   scripts/samba-ad.sh --install        install the packages (apt), refuse daemons on real interfaces
 #   scripts/samba-ad.sh up DIR           provision CARE.TEST into DIR and start it on 127.0.0.1
+#   scripts/samba-ad.sh provision DIR    provision CARE.TEST into DIR without starting it
+#   scripts/samba-ad.sh start DIR        start a DC provisioned into DIR (by up or provision)
 #   scripts/samba-ad.sh seed DIR         write one misconfiguration per checkpoint (the failing cases)
 #   scripts/samba-ad.sh fix DIR          repair them (the passing cases of the second audit)
 #   scripts/samba-ad.sh level DIR N      set the domain and forest functional level (msDS-Behavior-Version)
@@ -32,13 +34,38 @@ install() {
   fi
 }
 
-up() {
+# start DIR: start the DC provisioned in DIR, with a fresh certificate: a cached DC
+# (scripts/bench-directory.sh) is started this way, days after it was seeded.
+start() {
   local t=$1
-  # Another DC (or any LDAP server) on these ports would answer in our place.
   if ss -ltn | grep -qE '127\.0\.0\.1:(389|636|88) '; then
     echo "samba-ad: LDAP or Kerberos ports of 127.0.0.1 already in use" >&2
     exit 1
   fi
+  # Our own certificate: Samba's generated one may carry a negative serial, which Go refuses.
+  mkdir -p "$t/private/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=dc1.care.test" \
+    -addext "subjectAltName=DNS:dc1.care.test,IP:127.0.0.1" \
+    -keyout "$t/private/tls/key.pem" -out "$t/private/tls/cert.pem" >/dev/null 2>&1
+  cp "$t/private/tls/cert.pem" "$t/private/tls/ca.pem"
+  chmod 0600 "$t/private/tls/key.pem"
+  rm -f "$t/run/samba.pid"
+  samba -s "$t/etc/smb.conf" -F --debug-stdout -d 1 >"$t/log/samba.stdout" 2>&1 &
+  local samba_pid=$!
+  # Up to three minutes: on two busy cores (the whole suite runs beside it) Samba
+  # has been seen to take more than one.
+  for _ in $(seq 1 360); do
+    ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null 2>&1 && break
+    kill -0 "$samba_pid" 2>/dev/null || break # samba exited: no use waiting
+    sleep 0.5
+  done
+  ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null
+}
+
+# provision DIR: provision CARE.TEST into DIR with the auditor account, without
+# starting it (the benchmark seeds its cached DCs offline).
+provision() {
+  local t=$1
   rm -rf "$t"; mkdir -p "$t"
   samba-tool domain provision --targetdir="$t" \
     --realm=$REALM --domain=$DOMAIN --server-role=dc \
@@ -55,26 +82,20 @@ up() {
     -e "s|^\tlog file = .*|\tlog file = $t/log/log.%m|" \
     -e "/^\[global\]/a \\\tldap server require strong auth = no\n\tpid directory = $t/run\n\tncalrpc dir = $t/run/ncalrpc\n\tntp signd socket directory = $t/ntp_signd\n\tnsupdate command = /bin/true\n\tspn update command = /bin/true" \
     "$t/etc/smb.conf"
-  # Our own certificate: Samba's generated one may carry a negative serial, which Go refuses.
-  mkdir -p "$t/private/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=dc1.care.test" \
-    -addext "subjectAltName=DNS:dc1.care.test,IP:127.0.0.1" \
-    -keyout "$t/private/tls/key.pem" -out "$t/private/tls/cert.pem" >/dev/null 2>&1
-  cp "$t/private/tls/cert.pem" "$t/private/tls/ca.pem"
-  chmod 0600 "$t/private/tls/key.pem"
-  samba -s "$t/etc/smb.conf" -F --debug-stdout -d 1 >"$t/log/samba.stdout" 2>&1 &
-  local samba_pid=$!
-  # Up to three minutes: on two busy cores (the whole suite runs beside it) Samba
-  # has been seen to take more than one.
-  for _ in $(seq 1 360); do
-    ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null 2>&1 && break
-    kill -0 "$samba_pid" 2>/dev/null || break # samba exited: no use waiting
-    sleep 0.5
-  done
-  ldapsearch -x -H ldap://127.0.0.1 -s base -b "" dnsHostName >/dev/null
+  samba-tool user create auditor "$AUDITOR_PASSWORD" -s "$t/etc/smb.conf" >/dev/null
+}
+
+up() {
+  local t=$1
+  # Another DC (or any LDAP server) on these ports would answer in our place.
+  if ss -ltn | grep -qE '127\.0\.0\.1:(389|636|88) '; then
+    echo "samba-ad: LDAP or Kerberos ports of 127.0.0.1 already in use" >&2
+    exit 1
+  fi
+  provision "$t"
+  start "$t"
   # the ldap/dc1.care.test principals Kerberos binds ask for (a local sam.ldb write)
   samba_spnupdate -s "$t/etc/smb.conf" >/dev/null 2>&1 || true
-  samba-tool user create auditor "$AUDITOR_PASSWORD" -s "$t/etc/smb.conf" >/dev/null
   echo "samba-ad: up, pid $(cat "$t/run/samba.pid")"
 }
 
@@ -495,6 +516,8 @@ down() {
 case ${1:-} in
   --install) install ;;
   up) up "${2:?directory}" ;;
+  provision) provision "${2:?directory}" ;;
+  start) start "${2:?directory}" ;;
   seed) seed "${2:?directory}" ;;
   fix) fix "${2:?directory}" ;;
   level) level "${2:?directory}" "${3:?level}" ;;

@@ -31,7 +31,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	var disabled, once bool
 	err := s.DB.Read.QueryRowContext(ctx, "SELECT id, password_hash, disabled_at IS NOT NULL, password_once FROM users WHERE email = $1", email).Scan(&id, &hash, &disabled, &once)
 	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 	} else if err != nil {
 		return User{}, err
 	}

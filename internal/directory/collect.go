@@ -187,6 +187,9 @@ func ldapMessage(err error) string {
 type session struct {
 	conn *ldap.Conn
 	cfg  Config
+	// spool, when set, receives each object as it arrives, and the snapshot keeps
+	// its compact form (CollectStreamed).
+	spool *spool
 }
 
 func dial(ctx context.Context, c Config) (*session, error) {
@@ -303,13 +306,34 @@ var objectAttrs = []string{"objectClass", "sAMAccountName", "objectSid", "userAc
 
 const objectFilter = "(|(objectClass=user)(objectClass=group)(objectClass=trustedDomain)(objectClass=foreignSecurityPrincipal))"
 
-// Collect reads a domain into a snapshot.
+// Collect reads a domain into a snapshot held whole in memory.
 func Collect(ctx context.Context, c Config) (*Snapshot, error) {
+	return collect(ctx, c, nil)
+}
+
+// CollectStreamed reads a domain as Collect does, writing each object to a
+// temporary file as it arrives: the memory it holds is the compact form of the
+// objects (Collection). The caller closes the collection.
+func CollectStreamed(ctx context.Context, c Config) (*Collection, error) {
+	sp, err := newSpool()
+	if err != nil {
+		return nil, err
+	}
+	defer sp.close()
+	snap, err := collect(ctx, c, sp)
+	if err != nil {
+		return nil, err
+	}
+	return sp.finish(snap)
+}
+
+func collect(ctx context.Context, c Config, sp *spool) (*Snapshot, error) {
 	s, err := dial(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
+	s.spool = sp
 	snap, err := s.collect(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -401,6 +425,12 @@ func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scop
 		o := toObject(e)
 		if err := s.rangedMembers(e, &o); err != nil {
 			return err
+		}
+		if s.spool != nil {
+			var err error
+			if o, err = s.spool.add(o); err != nil {
+				return err
+			}
 		}
 		snap.Objects = append(snap.Objects, o)
 		return nil

@@ -140,8 +140,11 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 	return s.gpos(ctx, snap)
 }
 
-// each runs a paged search and hands every entry to fn; a base that does not exist
-// yields nothing.
+// each runs a paged search and hands every entry to fn as it arrives; a base that
+// does not exist yields nothing. Entries are read one by one off the connection
+// (go-ldap's SearchAsync) rather than a page at a time: a page of a thousand decoded
+// entries is never held, which is what keeps a collection's memory to the size of
+// what it keeps (Collection).
 func (s *session) each(ctx context.Context, base string, scope int, filter string, attrs []string, sd ldap.Control, fn func(e *ldap.Entry) error) error {
 	size := s.cfg.PageSize
 	if size == 0 {
@@ -154,27 +157,45 @@ func (s *session) each(ctx context.Context, base string, scope int, filter strin
 	}
 	req := ldap.NewSearchRequest(base, scope, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, controls)
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		res, err := s.conn.Search(req)
+		more, err := s.page(ctx, req, fn)
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 			return nil
 		}
-		if err != nil {
+		if err != nil || len(more) == 0 {
 			return err
 		}
-		for _, e := range res.Entries {
+		paging.SetCookie(more)
+	}
+}
+
+// page runs one page of a paged search (RFC 2696: the server's cookie asks for the
+// next page, an empty one ends the search), handing each entry to fn, and returns
+// the cookie of the next page.
+func (s *session) page(ctx context.Context, req *ldap.SearchRequest, fn func(e *ldap.Entry) error) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Cancelled on return, so that the search goroutine never waits on an entry
+	// nobody reads (fn failed).
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	res := s.conn.SearchAsync(pctx, req, 0)
+	var cookie []byte
+	for res.Next() {
+		if e := res.Entry(); e != nil {
 			if err := fn(e); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		p, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
-		if p == nil || len(p.Cookie) == 0 {
-			return nil
+		if p, ok := ldap.FindControl(res.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok && p != nil {
+			cookie = p.Cookie
 		}
-		paging.SetCookie(p.Cookie)
 	}
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	// A cancelled search ends without an error (go-ldap): say so.
+	return cookie, ctx.Err()
 }
 
 // forestRoot is the forest root domain's DN (the configuration partition's parent).

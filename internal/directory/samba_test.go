@@ -49,6 +49,15 @@ func usn(t *testing.T) string {
 	return res.Entries[0].GetAttributeValue("highestCommittedUSN")
 }
 
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func failing(ev directory.Evaluation) []string {
 	var ids []string
 	for _, r := range ev.Checks {
@@ -197,6 +206,36 @@ func TestSambaDirectory(t *testing.T) {
 	for _, id := range failing(first) {
 		seenFailing[id] = true
 	}
+
+	t.Run("the streamed collection finds what the in-memory one finds", func(t *testing.T) {
+		coll, err := directory.CollectStreamed(ctx, config(dc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer coll.Close()
+		streamed := directory.Evaluate(coll.Snapshot)
+		if !slices.Equal(failing(streamed), failing(first)) || streamed.Level != first.Level {
+			t.Fatalf("streamed fails %v, in memory %v", failing(streamed), failing(first))
+		}
+		for _, r := range first.Checks {
+			if got := result(streamed, r.ID); !slices.Equal(got.Objects, r.Objects) || got.Status != r.Status {
+				t.Errorf("%s: streamed %s %v, in memory %s %v", r.ID, got.Status, got.Objects, r.Status, r.Objects)
+			}
+		}
+		// The file is the in-memory snapshot's: same objects, same descriptors.
+		var file bytes.Buffer
+		if err := coll.WriteSnapshot(&file, []byte("clé")); err != nil {
+			t.Fatal(err)
+		}
+		back, err := directory.ReadSnapshot(&file, []byte("clé"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back.CollectedAt = snap.CollectedAt
+		if want, _ := json.Marshal(snap); !bytes.Equal(mustJSON(t, back), want) {
+			t.Fatal("the streamed snapshot file differs from the in-memory snapshot")
+		}
+	})
 
 	t.Run("every seeded misconfiguration fails", func(t *testing.T) {
 		passing := []string{"vuln1_functional_level"} // 2008 R2 is not level 1 for ANSSI

@@ -83,11 +83,12 @@ func (s *Service) runScheduled(ctx context.Context, o orgs.Org) error {
 	if !ok {
 		return refused("password", "directory.error.password_again")
 	}
-	snap, how, err := s.collect(ctx, cfg, SourceScheduled)
+	coll, how, err := s.collect(ctx, cfg, SourceScheduled)
 	if err != nil {
 		return err
 	}
-	_, err = s.store(ctx, o, snap, how)
+	defer coll.Close()
+	_, err = s.store(ctx, o, coll, how)
 	return err
 }
 

@@ -2,9 +2,7 @@ package directory
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/netip"
@@ -113,8 +111,9 @@ func transport(c Config) string {
 	return "plain"
 }
 
-// collect reads the directory with c from the server.
-func (s *Service) collect(ctx context.Context, c Config, source string) (*Snapshot, taken, error) {
+// collect reads the directory with c from the server, streamed: the caller closes
+// the collection.
+func (s *Service) collect(ctx context.Context, c Config, source string) (*Collection, taken, error) {
 	if err := s.kerberos(&c); err != nil {
 		return nil, taken{}, err
 	}
@@ -122,12 +121,12 @@ func (s *Service) collect(ctx context.Context, c Config, source string) (*Snapsh
 		return nil, taken{}, err
 	}
 	c.Guard = s.guard
-	snap, err := Collect(ctx, c)
+	coll, err := CollectStreamed(ctx, c)
 	if err != nil {
 		return nil, taken{}, err
 	}
 	t := transport(c)
-	return snap, taken{source: source, transport: t, verified: !c.InsecureSkipVerify && t != "plain"}, nil
+	return coll, taken{source: source, transport: t, verified: !c.InsecureSkipVerify && t != "plain"}, nil
 }
 
 // taken is how a snapshot was obtained, as its audit records it.
@@ -150,7 +149,7 @@ func auditable(o orgs.Org) error {
 // attach stores a new audit of node org: the node is loaded for the caller's
 // write right and must take audits, then get obtains the snapshot. The audit comes
 // back as stored, with its results.
-func (s *Service) attach(ctx context.Context, org int64, get func(o orgs.Org) (*Snapshot, taken, error)) (AuditDetail, error) {
+func (s *Service) attach(ctx context.Context, org int64, get func(o orgs.Org) (*Collection, taken, error)) (AuditDetail, error) {
 	o, err := orgs.Load(ctx, s.DB.Read, org, authz.ProgrammeWrite)
 	if err != nil {
 		return AuditDetail{}, err
@@ -158,11 +157,12 @@ func (s *Service) attach(ctx context.Context, org int64, get func(o orgs.Org) (*
 	if err := auditable(o); err != nil {
 		return AuditDetail{}, err
 	}
-	snap, how, err := get(o)
+	coll, how, err := get(o)
 	if err != nil {
 		return AuditDetail{}, err
 	}
-	id, err := s.store(ctx, o, snap, how)
+	defer coll.Close()
+	id, err := s.store(ctx, o, coll, how)
 	if err != nil {
 		return AuditDetail{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) write(ctx context.Context, org int64, fn func(tx *sql.Tx, o or
 // password in c, the stored one (scheduled audits) is used. Nothing is stored when
 // the collection fails.
 func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditDetail, error) {
-	return s.attach(ctx, org, func(o orgs.Org) (*Snapshot, taken, error) {
+	return s.attach(ctx, org, func(o orgs.Org) (*Collection, taken, error) {
 		if c.Password == "" {
 			// The stored password goes only where it was stored for: the stored
 			// settings are used whole, whatever else the request says.
@@ -204,7 +204,7 @@ func (s *Service) Run(ctx context.Context, org int64, c Config) (AuditDetail, er
 // Import stores an audit from a snapshot file sealed with the establishment's
 // import key.
 func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditDetail, error) {
-	return s.attach(ctx, org, func(o orgs.Org) (*Snapshot, taken, error) {
+	return s.attach(ctx, org, func(o orgs.Org) (*Collection, taken, error) {
 		key, ok, err := getImportKey(ctx, s.DB.Read, o.ID)
 		if err != nil {
 			return nil, taken{}, err
@@ -213,7 +213,7 @@ func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditDeta
 			return nil, taken{}, refused("file", "directory.error.no_import_key")
 		}
 		snap, err := ReadSnapshot(r, []byte(key))
-		return snap, taken{source: SourceImport, transport: "file"}, err
+		return &Collection{Snapshot: snap}, taken{source: SourceImport, transport: "file"}, err
 	})
 }
 
@@ -221,24 +221,19 @@ func (s *Service) Import(ctx context.Context, org int64, r io.Reader) (AuditDeta
 // (demo data, tools of the platform); the caller needs the establishment's write
 // right, as for Run and Import.
 func (s *Service) Record(ctx context.Context, org int64, snap *Snapshot, source string) (AuditDetail, error) {
-	return s.attach(ctx, org, func(orgs.Org) (*Snapshot, taken, error) {
-		return snap, taken{source: source, transport: "file"}, snap.Validate()
+	return s.attach(ctx, org, func(orgs.Org) (*Collection, taken, error) {
+		return &Collection{Snapshot: snap}, taken{source: source, transport: "file"}, snap.Validate()
 	})
 }
 
 // store evaluates a snapshot of o against the previous audit and records both the
 // audit and the follow-up of every checkpoint, in one transaction.
-func (s *Service) store(ctx context.Context, o orgs.Org, snap *Snapshot, how taken) (int64, error) {
-	payload, err := json.Marshal(snap)
+func (s *Service) store(ctx context.Context, o orgs.Org, coll *Collection, how taken) (int64, error) {
+	compressed, sum, err := coll.stored()
 	if err != nil {
 		return 0, err
 	}
-	digest := sha256.Sum256(payload)
-	sum := hex.EncodeToString(digest[:])
-	compressed, err := gzipped(payload)
-	if err != nil {
-		return 0, err
-	}
+	snap := coll.Snapshot
 	ev := Evaluate(snap)
 	row := AuditRow{OrgID: o.ID, Source: how.source, Transport: how.transport, Verified: how.verified, Server: snap.Server, Domain: snap.Domain.DNSName,
 		BaseDN: snap.BaseDN, CollectedAt: snap.CollectedAt, Level: ev.Level, Objects: len(snap.Objects), CreatedAt: db.Now()}
