@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -222,5 +223,67 @@ func TestApplianceFromCertificate(t *testing.T) {
 				t.Errorf("%q (subject %q), want %q", o.Product, o.TLS.Subject, c.product)
 			}
 		})
+	}
+}
+
+// recordedBanner is one line of testdata/banners/recorded.json: what a service
+// of the protocol says (a banner, a MySQL version, an HTTP Server header) and
+// what identification must name. The benchmark (scripts/bench-identify.sh)
+// serves the same file to care and nmap.
+type recordedBanner struct {
+	Protocol string `json:"protocol"`
+	Port     int    `json:"port"`
+	Banner   string `json:"banner"`
+	Product  string `json:"product"`
+	Version  string `json:"version"`
+}
+
+// reply is what a server of the recorded banner writes: its greeting, or the
+// answer to any request (HTTP).
+func (r recordedBanner) reply() []byte {
+	switch r.Protocol {
+	case "http":
+		return []byte("HTTP/1.0 200 OK\r\nServer: " + r.Banner + "\r\nContent-Type: text/html\r\n\r\n<html></html>")
+	case "mysql":
+		payload := append([]byte{0x0a}, r.Banner...)
+		payload = append(payload, 0, 1, 0, 0, 0)
+		return append([]byte{byte(len(payload)), 0, 0, 0}, payload...)
+	}
+	return []byte(r.Banner)
+}
+
+// A few hundred recorded banners of the products a hospital's Internet exposure
+// shows, written by us, each served on a loopback socket, are identified with
+// their product and version.
+func TestRecordedBanners(t *testing.T) {
+	data, err := os.ReadFile("testdata/banners/recorded.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []recordedBanner
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 200 {
+		t.Fatalf("%d recorded banners, want at least 200", len(rows))
+	}
+	for _, r := range rows {
+		reply := r.reply()
+		ln := tcp.Listen(t, "127.0.79.5:0", func(c net.Conn) {
+			if r.Protocol == "http" {
+				_, _ = c.Read(make([]byte, 4096))
+			}
+			_, _ = c.Write(reply)
+		})
+		o := &Observation{Address: netip.MustParseAddr("127.0.79.5"), Port: tcp.Port(ln)}
+		if r.Protocol == "http" {
+			probeAll(t.Context(), o, ln.Addr().String(), []string{"http"}, time.Second)
+		} else {
+			identify(t.Context(), o, time.Second)
+		}
+		if o.Product != r.Product || o.Version != r.Version {
+			t.Errorf("%s %q: %q %q, want %q %q", r.Protocol, r.Banner, o.Product, o.Version, r.Product, r.Version)
+		}
+		ln.Close()
 	}
 }

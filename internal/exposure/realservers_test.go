@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"encoding/xml"
 	"fmt"
 	"net"
 	"net/netip"
@@ -64,7 +65,9 @@ func realServers() []realServer {
 					" client_body_temp_path "+dir+"/nb;\n proxy_temp_path "+dir+"/np;\n fastcgi_temp_path "+dir+"/nf;\n uwsgi_temp_path "+dir+"/nu;\n scgi_temp_path "+dir+"/ns;\n"+
 					" server { listen "+addr+":80; root "+dir+"/www; }\n}\n")
 			},
-			args: func(dir, _ string) []string { return []string{"-c", dir + "/nginx.conf", "-p", dir, "-g", "daemon off;"} }},
+			args: func(dir, _ string) []string {
+				return []string{"-c", dir + "/nginx.conf", "-p", dir, "-g", "daemon off;"}
+			}},
 		{name: "lighttpd", pkg: "lighttpd", bin: "/usr/sbin/lighttpd", port: 8081, service: "http", product: "lighttpd:lighttpd", versioned: true,
 			setup: func(t *testing.T, dir, addr string) {
 				write(t, dir+"/lighttpd.conf", "server.document-root = \""+dir+"/www\"\nserver.bind = \""+addr+"\"\nserver.port = 8081\nserver.errorlog = \""+dir+"/lighttpd.err\"\n")
@@ -174,9 +177,13 @@ func TestRealServers(t *testing.T) {
 	for _, s := range servers {
 		waitPort(t, s.name, addr, s.port, dir, greets[s.service])
 	}
+	start := time.Now()
 	obs, err := Scan(t.Context(), []netip.Addr{addr}, Options{Ports: ports, Identify: true, Timeout: time.Second, ProbeTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv("CARE_BENCH_NMAP") != "" {
+		benchNmap(t, addr, ports, obs, time.Since(start))
 	}
 	seen := map[int]bool{}
 	for _, o := range obs {
@@ -196,6 +203,41 @@ func TestRealServers(t *testing.T) {
 			t.Errorf("%s: port %d not found open", s.name, s.port)
 		}
 	}
+}
+
+// benchNmap scans the same servers with nmap -sV and logs, beside what care
+// found, what nmap found and each tool's time (scripts/bench-identify.sh).
+func benchNmap(t *testing.T, addr netip.Addr, ports []int, obs []Observation, careTime time.Duration) {
+	var list []string
+	for _, p := range ports {
+		list = append(list, fmt.Sprint(p))
+	}
+	start := time.Now()
+	out, err := exec.Command("nmap", "-n", "-Pn", "-sT", "-sV", "-p", strings.Join(list, ","), addr.String(), "-oX", "-").Output()
+	if err != nil {
+		t.Fatalf("nmap: %v", err)
+	}
+	nmapTime := time.Since(start)
+	var run struct {
+		Ports []struct {
+			Port    int `xml:"portid,attr"`
+			Service struct {
+				Product string `xml:"product,attr"`
+				Version string `xml:"version,attr"`
+			} `xml:"service"`
+		} `xml:"host>ports>port"`
+	}
+	if err := xml.Unmarshal(out, &run); err != nil {
+		t.Fatal(err)
+	}
+	nmap := map[int]string{}
+	for _, p := range run.Ports {
+		nmap[p.Port] = strings.TrimSpace(p.Service.Product + " " + p.Service.Version)
+	}
+	for _, o := range obs {
+		t.Logf("bench: port %5d  care %-40s nmap %s", o.Port, strings.TrimSpace(o.Product+" "+o.Version), nmap[o.Port])
+	}
+	t.Logf("bench: time care scan %.2f s, nmap -sV %.2f s", careTime.Seconds(), nmapTime.Seconds())
 }
 
 // start runs a server in the namespace, in a process group of its own, ended
