@@ -13,38 +13,19 @@
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
-command -v nmap >/dev/null || { echo "nmap is needed: apt-get install nmap" >&2; exit 1; }
-[[ $(id -u) -eq 0 ]] || { echo "root is needed for network namespaces" >&2; exit 1; }
-
-NS=care-bid-$$; VR=cbi$$; VT=cbj$$; NET=10.254.251
-WORK=$(mktemp -d); LPID=''
-cleanup() {
-  [[ -z $LPID ]] || kill "$LPID" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  ip link del "$VR" 2>/dev/null || true
-  ip route del blackhole "$NET.0/24" metric 4000 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-go build -o "$WORK/care" ./cmd/care
+# shellcheck source=scripts/bench-netns.sh
+source scripts/bench-netns.sh
 RECORDED=internal/exposure/testdata/banners/recorded.json
 N=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$RECORDED")
 (( N <= 250 )) || { echo "more than 250 recorded banners: one /24 is not enough" >&2; exit 1; }
 
-ip route add blackhole "$NET.0/24" metric 4000
-ip netns add "$NS"
-ip link add "$VR" type veth peer name "$VT"
-ip link set "$VT" netns "$NS"
-ip addr add "$NET.254/24" dev "$VR"; ip link set "$VR" up
-ip -n "$NS" link set lo up
-for i in $(seq 1 "$N"); do ip -n "$NS" addr add "$NET.$i/24" dev "$VT"; done
-ip -n "$NS" link set "$VT" up
+bench_netns 10.254.251 "$N"
 
 # Banner i is served on $NET.i at its port: its greeting, or for HTTP the answer
 # to any request with the recorded Server header; a MySQL handshake around the
 # recorded version.
 cat > "$WORK/serve.py" <<'PY'
-import json, selectors, socket, struct, sys, threading
+import json, socketserver, sys, threading
 net, rows = sys.argv[1], json.load(open(sys.argv[2]))
 def reply(r):
     if r["protocol"] == "http":
@@ -53,32 +34,26 @@ def reply(r):
         p = b"\x0a" + r["banner"].encode() + b"\x00\x01\x00\x00\x00"
         return bytes([len(p), 0, 0, 0]) + p
     return r["banner"].encode("latin-1")
-def http(c, data):
-    try:
-        c.settimeout(5); c.recv(4096); c.sendall(data)
-    except OSError:
-        pass
-    c.close()
-sel = selectors.DefaultSelector()
-for i, r in enumerate(rows, 1):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("%s.%d" % (net, i), r["port"])); s.listen(64); s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ, (r["protocol"] == "http", reply(r)))
-print("ready", flush=True)
-while True:
-    for key, _ in sel.select():
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        c, http = self.request, self.server.row["protocol"] == "http"
+        c.settimeout(10)
         try:
-            c, _ = key.fileobj.accept()
+            if http:
+                c.recv(4096)
+            c.sendall(self.server.reply)
+            if not http:
+                c.recv(1)  # open until the client goes (10 s at most), as a real server
         except OSError:
-            continue
-        c.setblocking(True)
-        is_http, data = key.data
-        if is_http:
-            threading.Thread(target=http, args=(c, data), daemon=True).start()
-        else:
-            try: c.sendall(data)
-            except OSError: pass
-            threading.Timer(10, c.close).start()  # keep it open, as a real server does
+            pass
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address, daemon_threads, request_queue_size = True, True, 64
+for i, r in enumerate(rows, 1):
+    s = Server(("%s.%d" % (net, i), r["port"]), Handler)
+    s.row, s.reply = r, reply(r)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
 PY
 ip netns exec "$NS" python3 "$WORK/serve.py" "$NET" "$RECORDED" > "$WORK/serve.out" &
 LPID=$!
