@@ -287,3 +287,30 @@ func TestRecordedBanners(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// A mail server that greets inside TLS (IMAPS) is named from its greeting.
+func TestGreetingInsideTLS(t *testing.T) {
+	ln := listen(t, "127.0.79.6")
+	cert := certificate(t, nil, nil, certOpts{notAfter: time.Now().Add(24 * time.Hour), selfSign: true})
+	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	go func() {
+		for {
+			c, err := tl.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = c.Write([]byte("* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot (Debian) ready.\r\n"))
+				_, _ = c.Read(make([]byte, 64))
+			}()
+		}
+	}()
+	o := &Observation{Address: netip.MustParseAddr("127.0.79.6"), Port: tcp.Port(ln)}
+	if !probeAll(t.Context(), o, ln.Addr().String(), []string{"tls", "http"}, 2*time.Second) {
+		t.Fatal("no answer")
+	}
+	if o.Service != "imaps" || o.Product != "dovecot:dovecot" || o.TLS == nil {
+		t.Errorf("%q %q %q, want imaps dovecot:dovecot with its TLS", o.Service, o.Product, o.Banner)
+	}
+}

@@ -58,6 +58,8 @@ func probeAll(ctx context.Context, o *Observation, addr string, order []string, 
 				o.Service = "tls"
 				if h, ok := inspectHTTP(ctx, addr, "https", timeout); ok {
 					o.Service, o.HTTP = "https", h
+				} else if fromTLSBanner(ctx, o, addr, timeout) {
+					return true
 				}
 				productFromHTTP(o)
 				return true
@@ -136,6 +138,28 @@ func readUpTo(ctx context.Context, addr string, greeting []byte, timeout time.Du
 		n += m
 	}
 	return buf[:n]
+}
+
+// fromTLSBanner identifies a service that speaks first inside TLS (IMAPS,
+// POP3S, SMTPS, FTPS with implicit TLS), its service named with an s.
+func fromTLSBanner(ctx context.Context, o *Observation, addr string, timeout time.Duration) bool {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout}, Config: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10}} //nolint:gosec // inspection
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(timeout / 2))
+	buf := make([]byte, 1024)
+	n, _ := io.ReadAtLeast(conn, buf, 1)
+	inner := Observation{Port: o.Port}
+	if !fromRead(&inner, buf[:n]) {
+		return false
+	}
+	o.Service, o.Banner, o.Product, o.Version = inner.Service+"s", inner.Banner, inner.Product, inner.Version
+	return true
 }
 
 // fromBanner recognises a service that speaks first, then its product from the
