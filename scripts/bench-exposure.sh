@@ -12,29 +12,9 @@ set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 RUNS=${1:-3}
 cd "$(dirname "$0")/.."
-command -v nmap >/dev/null || { echo "nmap is needed: apt-get install nmap" >&2; exit 1; }
-[[ $(id -u) -eq 0 ]] || { echo "root is needed for network namespaces" >&2; exit 1; }
-
-NS=care-bench-$$; VR=cbr$$; VT=cbt$$; NET=10.254.250
-WORK=$(mktemp -d); LPID=''
-cleanup() {
-  [[ -z $LPID ]] || kill "$LPID" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  ip link del "$VR" 2>/dev/null || true
-  ip route del blackhole "$NET.0/24" metric 4000 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-go build -o "$WORK/care" ./cmd/care
-
-ip route add blackhole "$NET.0/24" metric 4000
-ip netns add "$NS"
-ip link add "$VR" type veth peer name "$VT"
-ip link set "$VT" netns "$NS"
-ip addr add "$NET.254/24" dev "$VR"; ip link set "$VR" up
-ip -n "$NS" link set lo up
-for i in $(seq 1 18); do ip -n "$NS" addr add "$NET.$i/24" dev "$VT"; done
-ip -n "$NS" link set "$VT" up
+# shellcheck source=scripts/bench-netns.sh
+source scripts/bench-netns.sh
+bench_netns 10.254.250 18
 
 # Listeners: host 1 has 22, 80, 443, 3389, 8080 and 40000; hosts 2-16 have 22, 80,
 # 443 and one port of their own (100 + host).

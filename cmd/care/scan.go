@@ -72,6 +72,9 @@ func scanCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if _, err := exposure.LoadFingerprints(); err != nil {
+		return err
+	}
 	start := time.Now()
 	obs, err := exposure.Scan(ctx, list, exposure.Options{Ports: portList, Identify: *identify, Timeout: *timeout, Concurrency: *concurrency, PerSecond: *rate})
 	if err != nil {

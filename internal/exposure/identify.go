@@ -9,41 +9,22 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Identification reads what a service says first, then sends a short, harmless
-// protocol greeting (the first message any client would send) when it stays silent.
-// No payload beyond a greeting, no login.
-
-// greetings a silent service may answer, in the order to try them for a port.
-var (
-	// RDP: X.224 Connection Request with an RDP negotiation request (TLS | CredSSP).
-	rdpRequest = []byte{0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00}
-	// SMB2 NEGOTIATE offering dialects 2.0.2 to 3.1.1, without preauth context.
-	smbNegotiate = func() []byte {
-		hdr := make([]byte, 64)
-		copy(hdr, []byte{0xfe, 'S', 'M', 'B', 64, 0})
-		body := []byte{36, 0, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0}
-		body = append(body, make([]byte, 16)...) // client GUID
-		body = append(body, make([]byte, 8)...)  // client start time
-		for _, d := range []uint16{0x0202, 0x0210, 0x0300, 0x0302, 0x0311} {
-			body = append(body, byte(d), byte(d>>8))
-		}
-		msg := append(hdr, body...)
-		n := len(msg)
-		return append([]byte{0, byte(n >> 16), byte(n >> 8), byte(n)}, msg...)
-	}()
-	// LDAP: a search of the root DSE for its namingContexts (anonymous, read-only).
-	ldapRootDSE = []byte{0x30, 0x25, 0x02, 0x01, 0x01, 0x63, 0x20, 0x04, 0x00, 0x0a, 0x01, 0x00, 0x0a, 0x01, 0x00, 0x02, 0x01, 0x00,
-		0x02, 0x01, 0x00, 0x01, 0x01, 0x00, 0x87, 0x0b, 'o', 'b', 'j', 'e', 'c', 't', 'c', 'l', 'a', 's', 's', 0x30, 0x00}
-)
+// question (the first message any client would send, or a read-only request for
+// what the server is) when it stays silent. No payload that changes anything, no
+// login. The texts read are matched against the fingerprint database
+// (fingerprint.go, content/fingerprints/); the greetings are in probes.go.
 
 // identify fills in what listens on an open port. A service that speaks first
 // says what it is in its first bytes, and the read returns with them; on a port
-// where the client speaks first (web, TLS, RDP, SMB, LDAP) the greetings go
-// first, and the silent wait for a banner only when none of them was answered.
+// where the client speaks first (web, TLS, RDP, SMB, LDAP, databases, caches)
+// the greetings go first, and the silent wait for a banner only when none of
+// them was answered.
 func identify(ctx context.Context, o *Observation, timeout time.Duration) {
 	addr := hostPort(o.Address, o.Port)
 	order, clientFirst := probeOrder(o.Port)
@@ -77,8 +58,10 @@ func probeAll(ctx context.Context, o *Observation, addr string, order []string, 
 				o.Service = "tls"
 				if h, ok := inspectHTTP(ctx, addr, "https", timeout); ok {
 					o.Service, o.HTTP = "https", h
-					productFromHTTP(o)
+				} else if fromTLSBanner(ctx, o, addr, timeout) {
+					return true
 				}
+				productFromHTTP(o)
 				return true
 			}
 		case "http":
@@ -87,20 +70,13 @@ func probeAll(ctx context.Context, o *Observation, addr string, order []string, 
 				productFromHTTP(o)
 				return true
 			}
-		case "rdp":
-			if r := read(ctx, addr, rdpRequest, timeout); len(r) >= 11 && r[0] == 0x03 && r[1] == 0x00 && r[5] == 0xd0 {
-				o.Service, o.Banner = "rdp", "X.224 Connection Confirm"
-				return true
-			}
-		case "smb":
-			if r := read(ctx, addr, smbNegotiate, timeout); len(r) > 8 && bytes.Contains(r[:min(len(r), 12)], []byte{0xfe, 'S', 'M', 'B'}) {
-				o.Service, o.Banner = "smb", "SMB2 Negotiate response"
-				return true
-			}
-		case "ldap":
-			if r := read(ctx, addr, ldapRootDSE, timeout); len(r) > 2 && r[0] == 0x30 {
-				o.Service, o.Banner = "ldap", "LDAP rootDSE response"
-				return true
+		default:
+			if p, ok := probes[kind]; ok {
+				if text, ok := p.ask(ctx, addr, timeout); ok {
+					o.Service, o.Banner = p.service, clip(strings.Join(strings.Fields(text), " "), 200)
+					identifyAs(o, p.protocol, text)
+					return true
+				}
 			}
 		}
 	}
@@ -118,9 +94,15 @@ func probeOrder(port int) (order []string, clientFirst bool) {
 		return []string{"smb"}, true
 	case 389, 3268:
 		return []string{"ldap"}, true
+	case 5432:
+		return []string{"postgresql"}, true
+	case 6379:
+		return []string{"redis"}, true
+	case 11211:
+		return []string{"memcached"}, true
 	case 636, 3269, 443, 8443, 4443, 10443, 993, 995, 465:
 		return []string{"tls", "http"}, true
-	case 80, 8080, 8000, 8008, 8081, 8888:
+	case 80, 8080, 8000, 8008, 8081, 8888, 3128:
 		return []string{"http", "tls"}, true
 	}
 	return []string{"tls", "http", "rdp", "smb"}, false
@@ -129,6 +111,12 @@ func probeOrder(port int) (order []string, clientFirst bool) {
 // read connects, sends a greeting (none for a passive read), and returns what the
 // service answers within the timeout.
 func read(ctx context.Context, addr string, greeting []byte, timeout time.Duration) []byte {
+	return readUpTo(ctx, addr, greeting, timeout, 1024)
+}
+
+// readUpTo is read with room for size bytes: once the first bytes came, it
+// keeps what follows at once (a reply sent in several segments).
+func readUpTo(ctx context.Context, addr string, greeting []byte, timeout time.Duration, size int) []byte {
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -141,67 +129,88 @@ func read(ctx context.Context, addr string, greeting []byte, timeout time.Durati
 			return nil
 		}
 	}
-	buf := make([]byte, 1024)
-	n, _ := io.ReadAtLeast(conn, buf, 1)
+	buf := make([]byte, size)
+	n, err := io.ReadAtLeast(conn, buf, 1)
+	for err == nil && n < size && size > 1024 {
+		_ = conn.SetReadDeadline(time.Now().Add(min(timeout, 100*time.Millisecond)))
+		var m int
+		m, err = conn.Read(buf[n:])
+		n += m
+	}
 	return buf[:n]
 }
 
-var (
-	sshBanner   = regexp.MustCompile(`^SSH-[\d.]+-([A-Za-z]+)[_-]?([\w.]*)`)
-	ftpProducts = []struct {
-		re      *regexp.Regexp
-		product string
-	}{
-		{regexp.MustCompile(`vsFTPd ([\d.]+)`), "vsftpd:vsftpd"},
-		{regexp.MustCompile(`ProFTPD ([\d.]+\w*)`), "proftpd:proftpd"},
-		{regexp.MustCompile(`FileZilla Server ([\d.]+)`), "filezilla-project:filezilla_server"},
-		{regexp.MustCompile(`Microsoft FTP Service`), "microsoft:iis"},
+// fromTLSBanner identifies a service that speaks first inside TLS (IMAPS,
+// POP3S, SMTPS, FTPS with implicit TLS), its service named with an s.
+func fromTLSBanner(ctx context.Context, o *Observation, addr string, timeout time.Duration) bool {
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout}, Config: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10}} //nolint:gosec // inspection
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
 	}
-	smtpProducts = []struct {
-		re      *regexp.Regexp
-		product string
-	}{
-		{regexp.MustCompile(`Postfix`), "postfix:postfix"},
-		{regexp.MustCompile(`Exim ([\d.]+)`), "exim:exim"},
-		{regexp.MustCompile(`Microsoft ESMTP MAIL Service`), "microsoft:exchange_server"},
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(timeout / 2))
+	buf := make([]byte, 1024)
+	n, _ := io.ReadAtLeast(conn, buf, 1)
+	inner := Observation{Port: o.Port}
+	if !fromRead(&inner, buf[:n]) {
+		return false
 	}
-)
+	o.Service, o.Banner, o.Product, o.Version = inner.Service+"s", inner.Banner, inner.Product, inner.Version
+	return true
+}
 
-// fromBanner recognises a service that speaks first.
+// fromBanner recognises a service that speaks first, then its product from the
+// fingerprints of its protocol.
 func fromBanner(o *Observation, b []byte) {
 	text := strings.TrimSpace(string(bytes.ToValidUTF8(b, nil)))
-	if len(text) > 200 {
-		text = text[:200]
+	if len(text) > 512 {
+		text = text[:512]
 	}
 	switch {
 	case strings.HasPrefix(text, "SSH-"):
 		o.Service, o.Banner = "ssh", firstLine(text)
-		if m := sshBanner.FindStringSubmatch(o.Banner); m != nil {
-			if strings.EqualFold(m[1], "OpenSSH") {
-				o.Product, o.Version = "openbsd:openssh", m[2]
-			} else {
-				o.Product = strings.ToLower(m[1])
-			}
-		}
+		identifyAs(o, "ssh", o.Banner)
 	case b[0] == 0xff && len(b) > 2 && b[1] >= 0xfb: // telnet IAC negotiation
 		o.Service, o.Banner = "telnet", "IAC option negotiation"
+		if t := telnetText(b); t != "" {
+			o.Banner = firstLine(t)
+			identifyAs(o, "telnet", t)
+		}
 	case strings.HasPrefix(text, "220"):
 		o.Banner = firstLine(text)
-		if strings.Contains(strings.ToUpper(text), "SMTP") || o.Port == 25 || o.Port == 587 {
+		// The patterns decide between a mail and a file server; the words and
+		// the port only when neither knows the banner.
+		switch {
+		case identifyAs(o, "smtp", text):
 			o.Service = "smtp"
-			matchProduct(o, smtpProducts)
-		} else {
+		case identifyAs(o, "ftp", text):
 			o.Service = "ftp"
-			matchProduct(o, ftpProducts)
+		case strings.Contains(strings.ToUpper(text), "SMTP") || o.Port == 25 || o.Port == 587 || o.Port == 465:
+			o.Service = "smtp"
+		default:
+			o.Service = "ftp"
 		}
 	case len(b) > 5 && b[4] == 0x0a && bytes.IndexByte(b[5:], 0) > 0: // MySQL handshake v10
 		o.Service = "mysql"
-		o.Version = string(b[5 : 5+bytes.IndexByte(b[5:], 0)])
-		o.Product, o.Banner = "oracle:mysql", "MySQL "+o.Version
+		v := string(b[5 : 5+bytes.IndexByte(b[5:], 0)])
+		o.Banner = "MySQL " + v
+		identifyAs(o, "mysql", v)
+	case len(b) > 7 && b[4] == 0xff && (bytes.Contains(b, []byte("MySQL")) || bytes.Contains(b, []byte("MariaDB"))): // MySQL refusal before the handshake
+		o.Service = "mysql"
+		o.Banner = strings.TrimSpace(string(bytes.ToValidUTF8(b[7:], nil)))
+		identifyAs(o, "mysql", o.Banner)
 	case strings.HasPrefix(text, "RFB "):
 		o.Service, o.Banner = "vnc", firstLine(text)
-	case strings.HasPrefix(text, "+OK") || strings.HasPrefix(text, "* OK"):
-		o.Service, o.Banner = "mail", firstLine(text)
+		identifyAs(o, "vnc", o.Banner)
+	case strings.HasPrefix(text, "+OK"):
+		o.Service, o.Banner = "pop3", firstLine(text)
+		identifyAs(o, "pop", o.Banner)
+	case strings.HasPrefix(text, "* OK") || strings.HasPrefix(text, "* PREAUTH"):
+		o.Service, o.Banner = "imap", firstLine(text)
+		identifyAs(o, "imap", o.Banner)
 	default:
 		if isPrintable(text) {
 			o.Banner = firstLine(text)
@@ -209,19 +218,35 @@ func fromBanner(o *Observation, b []byte) {
 	}
 }
 
-func matchProduct(o *Observation, table []struct {
-	re      *regexp.Regexp
-	product string
-}) {
-	for _, p := range table {
-		if m := p.re.FindStringSubmatch(o.Banner); m != nil {
-			o.Product = p.product
-			if len(m) > 1 {
-				o.Version = m[1]
+// telnetText is what a telnet server wrote besides its option negotiation.
+func telnetText(b []byte) string {
+	var out []byte
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == 0xff && i+1 < len(b) && b[i+1] >= 0xfb: // IAC WILL/WONT/DO/DONT option
+			i += 2
+		case b[i] == 0xff && i+1 < len(b) && b[i+1] == 0xfa: // IAC SB … IAC SE
+			end := bytes.Index(b[i:], []byte{0xff, 0xf0})
+			if end < 0 {
+				i = len(b)
+			} else {
+				i += end + 1
 			}
-			return
+		case b[i] == 0xff:
+			i++
+		default:
+			out = append(out, b[i])
 		}
 	}
+	return strings.TrimSpace(string(bytes.ToValidUTF8(out, nil)))
+}
+
+// clip cuts s to n bytes at most, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }
 
 func firstLine(s string) string {
@@ -248,6 +273,8 @@ type HTTPInfo struct {
 	Headers  map[string]string `json:"headers,omitempty"` // the security headers present
 	Listing  bool              `json:"directory_listing,omitempty"`
 	Location string            `json:"location,omitempty"`
+
+	header http.Header // every header, for the fingerprints (not stored)
 }
 
 var securityHeaders = []string{"Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "X-Powered-By", "Server"}
@@ -277,7 +304,7 @@ func inspectHTTP(ctx context.Context, addr, scheme string, timeout time.Duration
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
-	h := &HTTPInfo{Status: resp.StatusCode, Headers: map[string]string{}, Server: resp.Header.Get("Server"), Location: resp.Header.Get("Location")}
+	h := &HTTPInfo{Status: resp.StatusCode, Headers: map[string]string{}, Server: resp.Header.Get("Server"), Location: resp.Header.Get("Location"), header: resp.Header}
 	for _, name := range securityHeaders {
 		if v := resp.Header.Get(name); v != "" {
 			h.Headers[name] = v
@@ -290,26 +317,55 @@ func inspectHTTP(ctx context.Context, addr, scheme string, timeout time.Duration
 	return h, true
 }
 
-var serverProducts = []struct {
-	re      *regexp.Regexp
-	product string
-}{
-	{regexp.MustCompile(`Apache/([\d.]+)`), "apache:http_server"},
-	{regexp.MustCompile(`nginx/([\d.]+)`), "f5:nginx"},
-	{regexp.MustCompile(`Microsoft-IIS/([\d.]+)`), "microsoft:iis"},
-}
-
+// productFromHTTP names the product of a web server or of the appliance behind
+// it: the specific signs first (headers, cookies, title, authentication realm,
+// certificate), the Server header last, as it often names only the front end
+// (Microsoft-IIS before Exchange, a generic server before an appliance). The
+// first sign that names a product wins; a later one that names the same
+// product may still give its version (a default page's title, then the Server
+// header with the version).
 func productFromHTTP(o *Observation) {
-	if o.HTTP == nil || o.HTTP.Server == "" {
-		return
+	var texts [][2]string
+	if h := o.HTTP; h != nil {
+		if h.Server != "" {
+			o.Banner = "Server: " + h.Server
+		}
+		texts = append(texts, [2]string{"http-header", headerLines(h.header)}, [2]string{"http-cookie", strings.Join(h.header.Values("Set-Cookie"), "\n")},
+			[2]string{"html-title", h.Title}, [2]string{"http-auth", strings.Join(h.header.Values("WWW-Authenticate"), "\n")})
 	}
-	o.Banner = "Server: " + o.HTTP.Server
-	for _, p := range serverProducts {
-		if m := p.re.FindStringSubmatch(o.HTTP.Server); m != nil {
-			o.Product, o.Version = p.product, m[1]
-			return
+	if t := o.TLS; t != nil {
+		texts = append(texts, [2]string{"x509-subject", t.Subject}, [2]string{"x509-issuer", t.Issuer})
+	}
+	if h := o.HTTP; h != nil {
+		texts = append(texts, [2]string{"http-server", h.Server})
+	}
+	db := fingerprints()
+	for _, t := range texts {
+		if t[1] == "" {
+			continue
+		}
+		product, version, ok := db.Identify(t[0], t[1])
+		switch {
+		case !ok:
+		case o.Product == "":
+			o.Product, o.Version = product, version
+		case o.Product == product && o.Version == "":
+			o.Version = version
 		}
 	}
+}
+
+// headerLines writes the headers as "Name: value" lines in canonical names,
+// sorted.
+func headerLines(h http.Header) string {
+	var lines []string
+	for name, values := range h {
+		for _, v := range values {
+			lines = append(lines, name+": "+v)
+		}
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 // ---- TLS ----

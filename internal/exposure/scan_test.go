@@ -50,6 +50,7 @@ type certOpts struct {
 	notAfter time.Time
 	selfSign bool
 	names    []string
+	subject  pkix.Name // the leaf's subject; CN=portail.hopital.test when empty
 }
 
 // certificate makes a leaf for 127.0.0.x, signed by ca (or by itself).
@@ -62,6 +63,9 @@ func certificate(t *testing.T, ca *x509.Certificate, caKey *rsa.PrivateKey, o ce
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "portail.hopital.test"},
 		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: o.notAfter, DNSNames: o.names, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	if o.subject.String() != "" {
+		tmpl.Subject = o.subject
+	}
 	for _, n := range o.names {
 		if ip := net.ParseIP(n); ip != nil {
 			tmpl.IPAddresses, tmpl.DNSNames = append(tmpl.IPAddresses, ip), nil

@@ -180,6 +180,9 @@ func (s *Server) Prepare(ctx context.Context) error {
 	if _, err := exposure.LoadRules(); err != nil {
 		return err
 	}
+	if _, err := exposure.LoadFingerprints(); err != nil {
+		return err
+	}
 	if _, err := exercise.Shipped(); err != nil {
 		return err
 	}
