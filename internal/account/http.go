@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/identity"
 	"care/internal/platform/i18n"
 	"care/internal/platform/mail"
 	"care/internal/platform/problem"
@@ -28,6 +29,8 @@ type Handler struct {
 	web.Pages
 	Accounts      *Service
 	SecureCookies bool
+	// Providers are the OpenID Providers of the login page; nil for none.
+	Providers *identity.Providers
 	// Widen adds to a subject the grants it holds for a while rather than by
 	// role (an establishment's sharing with CERT Santé for an incident); wired
 	// by the server, nil for none.
@@ -177,8 +180,7 @@ func (h *Handler) clearCookie(w http.ResponseWriter) {
 
 // LoginPage shows the login form.
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
-	v := h.View(r, "login.title")
-	v.Form = map[string]string{"retour": web.LocalPath(r.URL.Query().Get("retour"))}
+	v := h.loginView(r, map[string]string{"retour": web.LocalPath(r.URL.Query().Get("retour"))})
 	h.Render.Render(w, http.StatusOK, "login", v)
 }
 
@@ -187,8 +189,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	u, err := h.Accounts.Authenticate(r.Context(), email, password, web.ClientIP(r))
 	if err != nil {
-		v := h.View(r, "login.title")
-		v.Form = map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))}
+		v := h.loginView(r, map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))})
 		h.Again(w, r, "login", v, err)
 		return
 	}
@@ -197,15 +198,20 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	if locale, ok := i18n.Parse(u.Locale); ok {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(locale), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
-	}
+	rememberLocale(w, u)
 	h.setCookie(w, token)
 	if stage == StageFull {
 		web.Redirect(w, r, web.LocalPath(r.PostFormValue("retour")))
 		return
 	}
 	web.Redirect(w, r, stageURL(stage))
+}
+
+// rememberLocale keeps the account's language for the pages after login.
+func rememberLocale(w http.ResponseWriter, u User) {
+	if locale, ok := i18n.Parse(u.Locale); ok {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(locale), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	}
 }
 
 // atStage returns the half-open session of the request when it is at stage; any

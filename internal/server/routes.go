@@ -82,6 +82,8 @@ func (s *Server) Routes() []Route {
 		// Login, second factor, password reset, language
 		{"GET /connexion", f(a.LoginPage), public},
 		{"POST /connexion", f(a.Login), public},
+		{"GET /connexion/oidc/{id}", f(a.OIDCStart), public},
+		{"GET /connexion/oidc/{id}/retour", f(a.OIDCReturn), public},
 		{"GET /connexion/code", f(a.CodePage), partial},
 		{"POST /connexion/code", f(a.Code), partial},
 		{"GET /connexion/mot-de-passe", f(a.FirstPasswordPage), partial},
@@ -127,6 +129,7 @@ func (s *Server) Routes() []Route {
 		{"GET /utilisateurs/{id}", f(users.Detail), login},
 		{"POST /utilisateurs/{id}/roles", f(users.Grant), login},
 		{"POST /utilisateurs/{id}/roles/{mid}/retirer", f(users.Revoke), login},
+		{"POST /utilisateurs/{id}/identifiant-national", f(users.SetProfessionalID), login},
 		{"POST /utilisateurs/{id}/desactiver", users.SetDisabled(true), login},
 		{"POST /utilisateurs/{id}/reactiver", users.SetDisabled(false), login},
 
