@@ -432,6 +432,11 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *web.View, n
 		h.Fail(w, r, err)
 		return
 	}
+	for i, sess := range sessions {
+		if p, ok := h.Providers.Get(sess.Provider); ok {
+			sessions[i].Provider = p.Name
+		}
+	}
 	tokens, err := h.Accounts.Tokens(r.Context(), cur.User.ID)
 	if err != nil {
 		h.Fail(w, r, err)

@@ -114,7 +114,7 @@ func TestOIDCLoginLinksByVerifiedEmail(t *testing.T) {
 			t.Fatalf("return: %d to %q: %s", resp.StatusCode, resp.Header.Get("Location"), testkit.BodyOf(resp))
 		}
 		profile := testkit.BodyOf(app.Get(t, c, "/profil"))
-		if !strings.Contains(profile, "fournisseur d&#39;identité · mock · niveau eIDAS substantiel") {
+		if !strings.Contains(profile, "fournisseur d&#39;identité · Fournisseur de test · niveau eIDAS substantiel") {
 			t.Errorf("the sessions list does not say how the session was opened:\n%s", profile)
 		}
 		op.Set(func(op *testkit.MockOP) { op.Claims["email"] = "another@elsewhere.test" })
