@@ -417,6 +417,7 @@ func (h *Handler) SetLanguage(w http.ResponseWriter, r *http.Request) {
 
 type profileData struct {
 	User     User
+	Passkeys []Passkey
 	Sessions []Session
 	Tokens   []Token
 	NewToken string
@@ -442,7 +443,12 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *web.View, n
 		h.Fail(w, r, err)
 		return
 	}
-	v.Data = profileData{User: cur.User, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
+	passkeys, err := h.Accounts.Passkeys(r.Context(), cur.User.ID)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	v.Data = profileData{User: cur.User, Passkeys: passkeys, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
 	if formErr != nil {
 		h.Again(w, r, "profile", v, formErr)
 		return

@@ -172,15 +172,20 @@ func findIdentity(ctx context.Context, tx *sql.Tx, who identity.Identity) (int64
 	return id, by, nil
 }
 
-// OIDCFailure records a refused login through provider, with the reason's code
-// (and the account, when it is known).
+// OIDCFailure records a refused login through provider, with the reason's code.
 func (s *Service) OIDCFailure(ctx context.Context, provider, reason string) error {
+	return s.LoginFailure(ctx, "account.oidc_failure", "identity_provider", provider, reason)
+}
+
+// LoginFailure records a refused login (no account is known yet: the entry is
+// filed at the national root, where administrators read it).
+func (s *Service) LoginFailure(ctx context.Context, action, objectType, objectID, reason string) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var root string
 		if err := tx.QueryRowContext(ctx, "SELECT path FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1").Scan(&root); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "account.oidc_failure", ObjectType: "identity_provider", ObjectID: provider, OrgPath: root,
+		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: objectType, ObjectID: objectID, OrgPath: root,
 			Changes: map[string]audit.Change{"reason": {After: reason}}})
 	})
 }

@@ -82,6 +82,8 @@ func (s *Server) Routes() []Route {
 		// Login, second factor, password reset, language
 		{"GET /connexion", f(a.LoginPage), public},
 		{"POST /connexion", f(a.Login), public},
+		{"POST /connexion/cle-d-acces/options", f(a.PasskeyLoginOptions), public},
+		{"POST /connexion/cle-d-acces", f(a.PasskeyLogin), public},
 		{"GET /connexion/oidc/{id}", f(a.OIDCStart), public},
 		{"GET /connexion/oidc/{id}/retour", f(a.OIDCReturn), public},
 		{"GET /connexion/code", f(a.CodePage), partial},
@@ -105,6 +107,10 @@ func (s *Server) Routes() []Route {
 		{"GET /profil/double-facteur", f(a.EnrolPage), login},
 		{"POST /profil/double-facteur", f(a.Enrol), login},
 		{"POST /profil/sessions/{handle}/revoquer", f(a.RevokeSession), login},
+		{"POST /profil/cles-d-acces/options", f(a.PasskeyOptions), login},
+		{"POST /profil/cles-d-acces", f(a.AddPasskey), login},
+		{"POST /profil/cles-d-acces/{id}/renommer", f(a.RenamePasskey), login},
+		{"POST /profil/cles-d-acces/{id}/supprimer", f(a.RevokePasskey), login},
 		{"POST /profil/jetons", f(a.CreateToken), login},
 		{"POST /profil/jetons/{id}/revoquer", f(a.RevokeToken), login},
 
