@@ -19,6 +19,7 @@ import (
 	"care/internal/continuity"
 	"care/internal/demo"
 	"care/internal/directory"
+	"care/internal/identity"
 	"care/internal/platform/db"
 	"care/internal/platform/i18n"
 	"care/internal/platform/mail"
@@ -309,8 +310,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	krb5Conf := fs.String("krb5-conf", getenv("CARE_KRB5_CONF"), "configuration Kerberos (krb5.conf) : permet aux audits d'annuaire de s'authentifier par Kerberos (env CARE_KRB5_CONF)")
 	dirNets := fs.String("directory-networks", getenv("CARE_DIRECTORY_NETWORKS"), "réseaux non publics que les audits d'annuaire lancés depuis la plateforme peuvent joindre, ex. private ou 10.20.0.0/16,192.168.5.0/24 (env CARE_DIRECTORY_NETWORKS)")
 	keyFile := fs.String("secret-key-file", "", "fichier de la clé secrète de l'instance (32 octets en base64, openssl rand -base64 32 ; ou env CARE_SECRET_KEY) : chiffre les mots de passe des audits d'annuaire programmés")
+	oidcConfig := fs.String("oidc-config", getenv("CARE_OIDC_CONFIG"), "fichier YAML des fournisseurs d'identité OpenID Connect (Pro Santé Connect, fournisseur de l'établissement ; env CARE_OIDC_CONFIG)")
 	if ok, err := parse(fs, args); !ok {
 		return err
+	}
+	var oidc identity.Config
+	if *oidcConfig != "" {
+		var err error
+		if oidc, err = identity.LoadConfig(*oidcConfig); err != nil {
+			return err
+		}
 	}
 	var secretKey []byte
 	if k := getenv("CARE_SECRET_KEY"); k != "" || *keyFile != "" {
@@ -356,7 +365,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SileneMinimum: *sileneMinimum, SecretKey: secretKey, KRB5Conf: *krb5Conf, DirectoryNetworks: networks})
+	srv, err := server.New(d, server.Config{BaseURL: *baseURL, SecureCookies: *secure, Mail: sender, BIAHorizons: biaHorizons, ExposureLab: *exposureLab, SileneMinimum: *sileneMinimum, SecretKey: secretKey, KRB5Conf: *krb5Conf, DirectoryNetworks: networks, OIDC: oidc})
 	if err != nil {
 		return err
 	}
@@ -396,6 +405,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go remind(ctx, srv, sender)
 	}
 	fmt.Fprintf(stdout, "CaRE écoute sur %s (base %s)\n", url, d.Engine)
+	for _, p := range oidc.Providers {
+		fmt.Fprintf(stdout, "fournisseur d'identité %q : adresse de retour à déclarer chez lui %s\n", p.ID, srv.RedirectURI(p.ID))
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

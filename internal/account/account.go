@@ -1,6 +1,8 @@
 // Package account holds people and how they prove who they are: local accounts
-// (argon2id), TOTP second factor, database sessions shared by every instance, API
-// tokens, password reset by e-mail, and the roles each person holds in the tree.
+// (argon2id), TOTP second factor, logins through an OpenID Provider (the account
+// an identity links to, the session it opens: oidc*.go; the protocol itself is
+// internal/identity's), database sessions shared by every instance, API tokens,
+// password reset by e-mail, and the roles each person holds in the tree.
 package account
 
 import (
@@ -24,9 +26,12 @@ type User struct {
 	// PasswordOnce: the password was handed over by someone else; the login it
 	// opens must set a new one first.
 	PasswordOnce bool
-	CreatedAt    time.Time
-	LastLoginAt  *time.Time
-	Memberships  []Membership
+	// ProfessionalID is the national identifier of a health professional (RPPS),
+	// by which a first Pro Santé Connect login finds the account.
+	ProfessionalID string
+	CreatedAt      time.Time
+	LastLoginAt    *time.Time
+	Memberships    []Membership
 }
 
 // Membership is a role held at a node.
@@ -94,6 +99,11 @@ type Session struct {
 	IP         string
 	UserAgent  string
 	Current    bool
+	// Method is how the session was opened (Method*); Provider and Assurance (an
+	// eIDAS level) are those of a login through an OpenID Provider.
+	Method    string
+	Provider  string
+	Assurance string
 }
 
 // Session stages: a password alone opens only the second-factor step.

@@ -162,10 +162,13 @@ func (s *Service) recordCodeFailure(ctx context.Context, sessionToken, ip string
 	})
 }
 
-// rotate replaces a session's cookie value (keeping its times) and sets its stage.
+// rotate replaces a session's cookie value (keeping its times) and sets its stage;
+// a session that reaches full from the code step says so in its method.
 func rotate(ctx context.Context, tx *sql.Tx, oldToken, stage string) (string, error) {
 	token := rand.Text()
-	res, err := tx.ExecContext(ctx, "UPDATE sessions SET id_hash = $1, stage = $2, last_seen_at = $3 WHERE id_hash = $4", hashSecret(token), stage, db.Now(), hashSecret(oldToken))
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET id_hash = $1, stage = $2, last_seen_at = $3,
+		method = CASE WHEN $2 = 'full' AND stage IN ('totp', 'totp_enrol') AND method IN ('password', 'oidc') THEN method || '_totp' ELSE method END
+		WHERE id_hash = $4`, hashSecret(token), stage, db.Now(), hashSecret(oldToken))
 	if err != nil {
 		return "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"care/internal/authz"
+	"care/internal/identity"
 	"care/internal/platform/i18n"
 	"care/internal/platform/mail"
 	"care/internal/platform/problem"
@@ -28,6 +29,8 @@ type Handler struct {
 	web.Pages
 	Accounts      *Service
 	SecureCookies bool
+	// Providers are the OpenID Providers of the login page; nil for none.
+	Providers *identity.Providers
 	// Widen adds to a subject the grants it holds for a while rather than by
 	// role (an establishment's sharing with CERT Santé for an incident); wired
 	// by the server, nil for none.
@@ -170,8 +173,7 @@ func (h *Handler) clearCookie(w http.ResponseWriter) {
 
 // LoginPage shows the login form.
 func (h *Handler) LoginPage(w http.ResponseWriter, r *http.Request) {
-	v := h.View(r, "login.title")
-	v.Form = map[string]string{"retour": web.LocalPath(r.URL.Query().Get("retour"))}
+	v := h.loginView(r, map[string]string{"retour": web.LocalPath(r.URL.Query().Get("retour"))})
 	h.Render.Render(w, http.StatusOK, "login", v)
 }
 
@@ -180,8 +182,7 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	u, err := h.Accounts.Authenticate(r.Context(), email, password, web.ClientIP(r))
 	if err != nil {
-		v := h.View(r, "login.title")
-		v.Form = map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))}
+		v := h.loginView(r, map[string]string{"email": email, "retour": web.LocalPath(r.PostFormValue("retour"))})
 		h.Again(w, r, "login", v, err)
 		return
 	}
@@ -190,15 +191,20 @@ func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	if locale, ok := i18n.Parse(u.Locale); ok {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(locale), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
-	}
+	rememberLocale(w, u)
 	h.setCookie(w, token)
 	if stage == StageFull {
 		web.Redirect(w, r, web.LocalPath(r.PostFormValue("retour")))
 		return
 	}
 	web.Redirect(w, r, stageURL(stage))
+}
+
+// rememberLocale keeps the account's language for the pages after login.
+func rememberLocale(w http.ResponseWriter, u User) {
+	if locale, ok := i18n.Parse(u.Locale); ok {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: string(locale), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	}
 }
 
 // atStage returns the half-open session of the request when it is at stage; any
@@ -404,6 +410,7 @@ func (h *Handler) SetLanguage(w http.ResponseWriter, r *http.Request) {
 
 type profileData struct {
 	User     User
+	Passkeys []Passkey
 	Sessions []Session
 	Tokens   []Token
 	NewToken string
@@ -419,12 +426,22 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request, v *web.View, n
 		h.Fail(w, r, err)
 		return
 	}
+	for i, sess := range sessions {
+		if p, ok := h.Providers.Get(sess.Provider); ok {
+			sessions[i].Provider = p.Name
+		}
+	}
 	tokens, err := h.Accounts.Tokens(r.Context(), cur.User.ID)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	v.Data = profileData{User: cur.User, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
+	passkeys, err := h.Accounts.Passkeys(r.Context(), cur.User.ID)
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	v.Data = profileData{User: cur.User, Passkeys: passkeys, Sessions: sessions, Tokens: tokens, NewToken: newToken, Now: time.Now()}
 	if formErr != nil {
 		h.Again(w, r, "profile", v, formErr)
 		return

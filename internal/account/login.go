@@ -154,14 +154,18 @@ func (s *Service) SetFirstPassword(ctx context.Context, sessionToken, password s
 }
 
 func completeLogin(ctx context.Context, tx *sql.Tx, u User) error {
+	return finishLogin(ctx, tx, u, audit.Entry{Action: "account.login", ObjectType: "user", ObjectID: audit.ID(u.ID), OrgPath: firstPath(u)})
+}
+
+// finishLogin marks a complete login of u and records it as entry.
+func finishLogin(ctx context.Context, tx *sql.Tx, u User, entry audit.Entry) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE users SET last_login_at = $1 WHERE id = $2", db.Now(), u.ID); err != nil {
 		return err
 	}
 	if err := clearFailures(ctx, tx, u.Email); err != nil {
 		return err
 	}
-	ctx = authz.WithSubject(ctx, u.Subject())
-	return audit.Record(ctx, tx, audit.Entry{Action: "account.login", ObjectType: "user", ObjectID: audit.ID(u.ID), OrgPath: firstPath(u)})
+	return audit.Record(authz.WithSubject(ctx, u.Subject()), tx, entry)
 }
 
 // firstPath is where entries about u are filed: the first node u holds a role at.
@@ -187,8 +191,8 @@ func (s *Service) Lookup(ctx context.Context, token string) (Session, User, erro
 	}
 	h := hashSecret(token)
 	var sess Session
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions WHERE id_hash = $1`, h).
-		Scan(&sess.UserID, &sess.Stage, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent)
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent, method, provider, assurance FROM sessions WHERE id_hash = $1`, h).
+		Scan(&sess.UserID, &sess.Stage, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent, &sess.Method, &sess.Provider, &sess.Assurance)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, problem.New(problem.Unauthorized, "account.error.login_required")
 	}
@@ -223,7 +227,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 
 // Sessions lists the user's open sessions; currentToken marks the one asking.
 func (s *Service) Sessions(ctx context.Context, userID int64, currentToken string) ([]Session, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id_hash, stage, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id_hash, stage, created_at, last_seen_at, expires_at, ip, user_agent, method, provider, assurance FROM sessions
 		WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC`, userID, db.Now())
 	if err != nil {
 		return nil, err
@@ -234,7 +238,7 @@ func (s *Service) Sessions(ctx context.Context, userID int64, currentToken strin
 	for rows.Next() {
 		var h string
 		sess := Session{UserID: userID}
-		if err := rows.Scan(&h, &sess.Stage, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent); err != nil {
+		if err := rows.Scan(&h, &sess.Stage, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &sess.IP, &sess.UserAgent, &sess.Method, &sess.Provider, &sess.Assurance); err != nil {
 			return nil, err
 		}
 		sess.Handle, sess.Current = h[:16], h == cur

@@ -55,12 +55,12 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-const userColumns = `id, email, name, locale, totp_enabled, disabled_at IS NOT NULL, password_once, created_at, last_login_at`
+const userColumns = `id, email, name, locale, totp_enabled, disabled_at IS NOT NULL, password_once, created_at, last_login_at, professional_id`
 
 func scanUser(row db.Row) (User, error) {
 	var u User
 	var last sql.NullTime
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.TOTPEnabled, &u.Disabled, &u.PasswordOnce, &u.CreatedAt, &last)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Locale, &u.TOTPEnabled, &u.Disabled, &u.PasswordOnce, &u.CreatedAt, &last, &u.ProfessionalID)
 	if last.Valid {
 		t := last.Time
 		u.LastLoginAt = &t

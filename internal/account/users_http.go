@@ -204,6 +204,27 @@ func (h *Users) SetDisabled(disable bool) http.HandlerFunc {
 	}
 }
 
+// SetProfessionalID records the national professional identifier of an account.
+func (h *Users) SetProfessionalID(w http.ResponseWriter, r *http.Request) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if err := h.Accounts.SetProfessionalID(r.Context(), id, r.PostFormValue("professional_id")); err != nil {
+		u, gerr := h.Accounts.Get(r.Context(), id)
+		if gerr != nil {
+			h.Fail(w, r, gerr)
+			return
+		}
+		v := h.View(r, "users.detail_title")
+		v.Form = map[string]string{"professional_id": r.PostFormValue("professional_id")}
+		h.form(w, r, v, "user-detail", userFormData{User: u}, err)
+		return
+	}
+	web.Done(w, r, "users.professional_id_saved", userPath(id))
+}
+
 // ---- API ----
 
 // UserJSON is a user as the API shows it.

@@ -82,6 +82,10 @@ func (s *Server) Routes() []Route {
 		// Login, second factor, password reset, language
 		{"GET /connexion", f(a.LoginPage), public},
 		{"POST /connexion", f(a.Login), public},
+		{"POST /connexion/cle-d-acces/options", f(a.PasskeyLoginOptions), public},
+		{"POST /connexion/cle-d-acces", f(a.PasskeyLogin), public},
+		{"GET /connexion/oidc/{id}", f(a.OIDCStart), public},
+		{"GET /connexion/oidc/{id}/retour", f(a.OIDCReturn), public},
 		{"GET /connexion/code", f(a.CodePage), partial},
 		{"POST /connexion/code", f(a.Code), partial},
 		{"GET /connexion/mot-de-passe", f(a.FirstPasswordPage), partial},
@@ -103,6 +107,10 @@ func (s *Server) Routes() []Route {
 		{"GET /profil/double-facteur", f(a.EnrolPage), login},
 		{"POST /profil/double-facteur", f(a.Enrol), login},
 		{"POST /profil/sessions/{handle}/revoquer", f(a.RevokeSession), login},
+		{"POST /profil/cles-d-acces/options", f(a.PasskeyOptions), login},
+		{"POST /profil/cles-d-acces", f(a.AddPasskey), login},
+		{"POST /profil/cles-d-acces/{id}/renommer", f(a.RenamePasskey), login},
+		{"POST /profil/cles-d-acces/{id}/supprimer", f(a.RevokePasskey), login},
 		{"POST /profil/jetons", f(a.CreateToken), login},
 		{"POST /profil/jetons/{id}/revoquer", f(a.RevokeToken), login},
 
@@ -127,6 +135,7 @@ func (s *Server) Routes() []Route {
 		{"GET /utilisateurs/{id}", f(users.Detail), login},
 		{"POST /utilisateurs/{id}/roles", f(users.Grant), login},
 		{"POST /utilisateurs/{id}/roles/{mid}/retirer", f(users.Revoke), login},
+		{"POST /utilisateurs/{id}/identifiant-national", f(users.SetProfessionalID), login},
 		{"POST /utilisateurs/{id}/desactiver", users.SetDisabled(true), login},
 		{"POST /utilisateurs/{id}/reactiver", users.SetDisabled(false), login},
 

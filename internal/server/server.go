@@ -24,6 +24,7 @@ import (
 	"care/internal/exposure"
 	"care/internal/funding"
 	"care/internal/home"
+	"care/internal/identity"
 	"care/internal/incident"
 	"care/internal/insight"
 	"care/internal/maturity"
@@ -59,6 +60,8 @@ type Config struct {
 	KRB5Conf string
 	// DirectoryNetworks are the non-public networks directory audits may reach.
 	DirectoryNetworks []netip.Prefix
+	// OIDC is the OpenID Providers of the login page (--oidc-config); none when empty.
+	OIDC identity.Config
 	// NoLoops leaves the background loops (exercise delivery, scheduled audits)
 	// stopped: for tests that count the statements of one request.
 	NoLoops bool
@@ -152,11 +155,20 @@ func New(d *db.DB, cfg Config) (*Server, error) {
 		insight.Exposure:     s.Exposure.LatestLevels,
 	}}
 	s.account = &account.Handler{Pages: web.Pages{Render: render, View: s.view}, Accounts: s.Accounts, SecureCookies: cfg.SecureCookies, Widen: s.Incidents.Widen}
+	if len(cfg.OIDC.Providers) > 0 {
+		s.account.Providers = identity.NewProviders(cfg.OIDC, s.RedirectURI)
+	}
 	s.Sources = s.statusSources()
 	s.Orgs.Cards = s.cardsOf
 	s.Catalogue.Needs = s.catalogueNeeds
 	s.initMetrics()
 	return s, nil
+}
+
+// RedirectURI is the address an OpenID Provider sends the browser back to, to
+// register at the provider.
+func (s *Server) RedirectURI(provider string) string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + "/connexion/oidc/" + provider + "/retour"
 }
 
 // Prepare readies a database for serving: the national root, and the content shipped
