@@ -34,6 +34,23 @@ func TestJourneyExposureScan(t *testing.T) {
 	j.open(fmt.Sprintf("/exposition?org=%d", ch.ID))
 	j.wantH1("Exposition")
 
+	// Without a declared target "Lancer l'audit" is refused, with the reason in
+	// the scan form, and the address bar shows the page, not the post's address
+	// (issue 15 point 6).
+	page := fmt.Sprintf("/exposition?org=%d", ch.ID)
+	if status := j.submit("a scan without target", `#scan-form button[type=submit]`); status != 422 {
+		t.Fatalf("a scan without target: %d", status)
+	}
+	if got := j.text(`#scan-form .field-error`); !strings.Contains(got, "Aucune cible à auditer") {
+		t.Errorf("the scan form says %q beside its fields, want the missing target", got)
+	}
+	if got := j.text(`#error-summary`); !strings.Contains(got, "Aucune cible à auditer") {
+		t.Errorf("the summary of the refused scan says %q, want the missing target", got)
+	}
+	if p := j.path(); p != page {
+		t.Errorf("after the refused scan the address bar shows %s, want %s", p, page)
+	}
+
 	// Without the attestation the target is refused, with a message by the field.
 	if status := j.submit("a target without attestation", `form[action$="/cibles"] button[type=submit]`,
 		chromedp.SendKeys(chromedp.ID("value"), "127.0.79.1")); status != 422 {
@@ -41,6 +58,9 @@ func TestJourneyExposureScan(t *testing.T) {
 	}
 	if got := j.text(`form[action$="/cibles"] .field-error`); got == "" {
 		t.Error("no message by the attestation box")
+	}
+	if p := j.path(); p != page {
+		t.Errorf("after the refused target the address bar shows %s, want %s", p, page)
 	}
 	j.submit("declaring the target", `form[action$="/cibles"] button[type=submit]`,
 		chromedp.SetValue(chromedp.ID("value"), "127.0.79.1"),
