@@ -5,6 +5,7 @@
 #   TEST_DATABASE_URL  if already set, that database is used and no server is
 #                      started
 #   CARE_CHROMIUM      if already set, used as the Chromium binary
+#   CARE_AXE           if already set, the axe.min.js the browser journeys inject
 #   CI=true            a missing Chromium is an error instead of a warning
 set -euo pipefail
 
@@ -30,6 +31,20 @@ if [[ -z ${CARE_CHROMIUM:-} ]]; then
     exit 1
   else
     log "warning: Chromium not available; browser tests may fail or be skipped"
+  fi
+fi
+
+# axe-core, injected by the browser journeys into the main pages (accessibility).
+if [[ -z ${CARE_AXE:-} ]]; then
+  if out=$(bash "$script_dir/ensure-axe.sh"); then
+    CARE_AXE=$(tail -n1 <<<"$out")
+    export CARE_AXE
+    log "CARE_AXE=$CARE_AXE"
+  elif [[ ${CI:-} == true ]]; then
+    log "error: axe-core is required in CI (scripts/ensure-axe.sh)"
+    exit 1
+  else
+    log "warning: axe-core not available; the accessibility checks are skipped"
   fi
 fi
 
