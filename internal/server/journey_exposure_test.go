@@ -97,6 +97,22 @@ func TestJourneyExposureScan(t *testing.T) {
 		t.Fatalf("findings: %q", rows)
 	}
 
+	// Accepting a risk without justification nor expiry is refused; the page
+	// itself puts each reason beside its field in that finding's form (care.js),
+	// whose fields are marked invalid.
+	action := eval[string](j, `document.querySelector('#findings tbody tr:first-child form').getAttribute('action')`)
+	if status := j.submit("accepting a risk without justification", `#findings tbody tr:first-child form button[type=submit]`,
+		chromedp.SetValue(chromedp.CSS(`#findings tbody tr:first-child select[name="status"]`), "accepted")); status != 422 {
+		t.Fatalf("accepting a risk without justification: %d", status)
+	}
+	beside := `form[action=` + js(action) + `] `
+	if got := j.texts(beside + `.field-error`); len(got) != 2 {
+		t.Errorf("the refused finding's form shows %q beside its fields, want the justification and the expiry", got)
+	}
+	if got := eval[string](j, `document.querySelector(`+js(beside+`input[name="justification"]`)+`).getAttribute('aria-invalid') || ''`); got != "true" {
+		t.Errorf("the justification field is not marked invalid (%q)", got)
+	}
+
 	// Filter on high findings: the telnet one stays, the medium header ones go.
 	j.submit("filtering", `#h-findings ~ form button[type=submit]`, chromedp.SetValue(chromedp.ID("gravite"), "high"))
 	high := j.texts("#findings tbody tr")
