@@ -3,6 +3,8 @@
 //    the post's address, and each reason of the summary is also shown beside
 //    its field (when the page did not already put it there).
 // 2. Destructive actions ask for confirmation before the form leaves.
+// 3. Wide tables that scroll take the keyboard's focus; the navigation's menus
+//    close on a click elsewhere or Escape.
 (function () {
   "use strict";
 
@@ -103,6 +105,21 @@
       }
     }
   }
+
+  // The navigation's menus (details) close on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    var open = document.querySelectorAll(".mainnav details[open]");
+    for (var i = 0; i < open.length; i++) {
+      if (open[i] !== except && !open[i].contains(except)) { open[i].removeAttribute("open"); }
+    }
+  }
+  document.addEventListener("click", function (e) { closeMenus(e.target); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    var menu = document.activeElement && document.activeElement.closest(".mainnav details[open]");
+    closeMenus(null);
+    if (menu) { menu.querySelector("summary").focus(); }
+  });
 
   function ready() {
     refused();
