@@ -28,7 +28,9 @@ func TestJourneyExposureScan(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	telnetPort := tcp.Port(telnet)
 
-	j := newJourney(t)
+	// A minute: the journey scans, refuses two forms and renders a PDF, which
+	// took over 30 s on a loaded machine.
+	j := newJourneyFor(t, time.Minute)
 	j.login("admin@demo.care.test", demo.Password)
 	ch := j.app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
 	j.open(fmt.Sprintf("/exposition?org=%d", ch.ID))
