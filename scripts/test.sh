@@ -5,6 +5,7 @@
 #   TEST_DATABASE_URL  if already set, that database is used and no server is
 #                      started
 #   CARE_CHROMIUM      if already set, used as the Chromium binary
+#   CARE_AXE           if already set, the axe.min.js the browser journeys inject
 #   CI=true            a missing Chromium is an error instead of a warning
 set -euo pipefail
 
@@ -20,18 +21,26 @@ source "$script_dir/test-postgres.sh"
 use_test_postgres
 log "TEST_DATABASE_URL=$TEST_DATABASE_URL"
 
-if [[ -z ${CARE_CHROMIUM:-} ]]; then
-  if out=$(bash "$script_dir/ensure-chromium.sh"); then
-    CARE_CHROMIUM=$(tail -n1 <<<"$out")
-    export CARE_CHROMIUM
-    log "CARE_CHROMIUM=$CARE_CHROMIUM"
+# ensure VAR SCRIPT WHAT: unless VAR is set, run SCRIPT (whose last stdout line
+# is a path) and export VAR as that path; a failure is an error in CI and a
+# warning elsewhere.
+ensure() {
+  local var=$1 script=$2 what=$3 out
+  [[ -z ${!var:-} ]] || return 0
+  if out=$(bash "$script_dir/$script"); then
+    printf -v "$var" '%s' "$(tail -n1 <<<"$out")"
+    export "${var?}"
+    log "$var=${!var}"
   elif [[ ${CI:-} == true ]]; then
-    log "error: Chromium is required in CI"
+    log "error: $what is required in CI ($script)"
     exit 1
   else
-    log "warning: Chromium not available; browser tests may fail or be skipped"
+    log "warning: $what not available; its tests may fail or be skipped"
   fi
-fi
+}
+ensure CARE_CHROMIUM ensure-chromium.sh Chromium
+# axe-core, injected by the browser journeys into the main pages (accessibility).
+ensure CARE_AXE ensure-axe.sh axe-core
 
 # nftables makes a "filtered" port in the exposure tests' network namespace.
 if ! command -v nft >/dev/null && [[ $(id -u) -eq 0 ]]; then

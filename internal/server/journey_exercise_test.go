@@ -141,7 +141,12 @@ func TestJourneyExerciseRehearsal(t *testing.T) {
 
 	// The animator ends the play and closes the RETEX.
 	animator.open(fmt.Sprintf("/exercices/%d", id))
-	animator.submit("finishing", `button[name="step"][value="finish"]`)
+	// Ending the game asks first (issue 15 point 6: destructive actions confirm).
+	asked := animator.answerDialog(true)
+	animator.submit("finishing", `#finish button[type=submit]`)
+	if q := <-asked; !strings.Contains(q, "Terminer le jeu") {
+		t.Errorf("ending the game asked %q, want the question whether to end it", q)
+	}
 	animator.open(fmt.Sprintf("/exercices/%d/retex", id))
 	if got := animator.text("#retex-grid"); !strings.Contains(got, "2 / 3 (1)") {
 		t.Errorf("the RETEX grid: %q", got)

@@ -28,11 +28,30 @@ func TestJourneyExposureScan(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	telnetPort := tcp.Port(telnet)
 
-	j := newJourney(t)
+	// A minute: the journey scans, refuses two forms and renders a PDF, which
+	// took over 30 s on a loaded machine.
+	j := newJourneyFor(t, time.Minute)
 	j.login("admin@demo.care.test", demo.Password)
 	ch := j.app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
 	j.open(fmt.Sprintf("/exposition?org=%d", ch.ID))
 	j.wantH1("Exposition")
+
+	// Without a declared target "Lancer l'audit" is refused, with the reason in
+	// the scan form, and the address bar shows the page, not the post's address
+	// (issue 15 point 6).
+	page := fmt.Sprintf("/exposition?org=%d", ch.ID)
+	if status := j.submit("a scan without target", `#scan-form button[type=submit]`); status != 422 {
+		t.Fatalf("a scan without target: %d", status)
+	}
+	if got := j.text(`#scan-form .field-error`); !strings.Contains(got, "Aucune cible à auditer") {
+		t.Errorf("the scan form says %q beside its fields, want the missing target", got)
+	}
+	if got := j.text(`#error-summary`); !strings.Contains(got, "Aucune cible à auditer") {
+		t.Errorf("the summary of the refused scan says %q, want the missing target", got)
+	}
+	if p := j.path(); p != page {
+		t.Errorf("after the refused scan the address bar shows %s, want %s", p, page)
+	}
 
 	// Without the attestation the target is refused, with a message by the field.
 	if status := j.submit("a target without attestation", `form[action$="/cibles"] button[type=submit]`,
@@ -41,6 +60,9 @@ func TestJourneyExposureScan(t *testing.T) {
 	}
 	if got := j.text(`form[action$="/cibles"] .field-error`); got == "" {
 		t.Error("no message by the attestation box")
+	}
+	if p := j.path(); p != page {
+		t.Errorf("after the refused target the address bar shows %s, want %s", p, page)
 	}
 	j.submit("declaring the target", `form[action$="/cibles"] button[type=submit]`,
 		chromedp.SetValue(chromedp.ID("value"), "127.0.79.1"),
@@ -75,6 +97,22 @@ func TestJourneyExposureScan(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
 		t.Fatalf("findings: %q", rows)
+	}
+
+	// Accepting a risk without justification nor expiry is refused; the page
+	// itself puts each reason beside its field in that finding's form (care.js),
+	// whose fields are marked invalid.
+	action := eval[string](j, `document.querySelector('#findings tbody tr:first-child form').getAttribute('action')`)
+	if status := j.submit("accepting a risk without justification", `#findings tbody tr:first-child form button[type=submit]`,
+		chromedp.SetValue(chromedp.CSS(`#findings tbody tr:first-child select[name="status"]`), "accepted")); status != 422 {
+		t.Fatalf("accepting a risk without justification: %d", status)
+	}
+	beside := `form[action=` + js(action) + `] `
+	if got := j.texts(beside + `.field-error`); len(got) != 2 {
+		t.Errorf("the refused finding's form shows %q beside its fields, want the justification and the expiry", got)
+	}
+	if got := eval[string](j, `document.querySelector(`+js(beside+`input[name="justification"]`)+`).getAttribute('aria-invalid') || ''`); got != "true" {
+		t.Errorf("the justification field is not marked invalid (%q)", got)
 	}
 
 	// Filter on high findings: the telnet one stays, the medium header ones go.

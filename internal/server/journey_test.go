@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"care/internal/account"
@@ -31,9 +32,16 @@ type journey struct {
 
 func newJourney(t *testing.T) *journey {
 	t.Helper()
+	return newJourneyFor(t, journeyTimeout)
+}
+
+// newJourneyFor is newJourney for a journey that may last up to timeout (one
+// that walks through many pages).
+func newJourneyFor(t *testing.T, timeout time.Duration) *journey {
+	t.Helper()
 	browser := testkit.NewBrowser(t)
 	app := testkit.NewApp(t, testkit.SQLite(t))
-	ctx, cancel := context.WithTimeout(browser, journeyTimeout)
+	ctx, cancel := context.WithTimeout(browser, timeout)
 	t.Cleanup(cancel)
 	return &journey{t: t, app: app, ctx: ctx}
 }
@@ -341,6 +349,26 @@ func TestJourneySwitchLanguage(t *testing.T) {
 	if links := nav(); !slices.Contains(links, "Mon compte") || slices.Contains(links, "My account") {
 		t.Fatalf("the French navigation is %q, want Mon compte and no My account", links)
 	}
+}
+
+// answerDialog answers the next dialog the page opens (window.confirm) with
+// accept, and sends its message on the channel returned ("" when none opened
+// before the journey's end).
+func (j *journey) answerDialog(accept bool) <-chan string {
+	asked := make(chan string, 1)
+	dialogs := chromedp.Events(j.ctx, cdppage.JavascriptDialogOpening)
+	go func() {
+		defer close(asked)
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			_, _ = chromedp.Call(j.ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: accept})
+			return
+		}
+	}()
+	return asked
 }
 
 // another opens a second person's browser window: a browser context of its own

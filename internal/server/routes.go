@@ -411,6 +411,7 @@ const MaxBody = 1 << 20
 // Handler returns the whole application.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	pages := web.Pages{Render: s.Render, View: s.view}
 	for _, rt := range s.Routes() {
 		limit := int64(MaxBody)
 		if s, ok := rt.Handler.(sized); ok {
@@ -419,7 +420,7 @@ func (s *Server) Handler() http.Handler {
 		h := web.MaxBody(limit, rt.Handler)
 		switch rt.Access {
 		case login:
-			h = s.account.RequireLogin(h)
+			h = s.account.RequireLogin(web.MaxBody(limit, pages.Confirm(rt.Handler)))
 		case api:
 			h = account.RequireToken(h)
 		}

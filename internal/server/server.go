@@ -247,17 +247,21 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 		viewer.Roles = append(viewer.Roles, string(g.Role))
 	}
 	v.Viewer = viewer
-	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/financement/programme", Key: "nav.funding"}, {Href: "/financement/candidatures", Key: "nav.candidatures"}, {Href: "/incidents", Key: "nav.incidents"}, {Href: "/offres", Key: "nav.catalogue"}, {Href: "/sensibilisation", Key: "nav.awareness"}}
+	// The bar holds the capabilities an establishment works in; the programme's
+	// pages, the offers and the administration go into "Plus" (issue 15 point 7:
+	// a navigation that does not wrap at 1,440 px).
+	items := []web.NavItem{{Href: "/", Key: "nav.home"}, {Href: "/organisations", Key: "nav.orgs"}, {Href: "/autoevaluations", Key: "nav.maturity"}, {Href: "/continuite", Key: "nav.continuity"}, {Href: "/exposition", Key: "nav.exposure"}, {Href: "/annuaire", Key: "nav.directory"}, {Href: "/exercices", Key: "nav.exercises"}, {Href: "/incidents", Key: "nav.incidents"}}
 	if programmeWide(sub) {
 		items = append(items, web.NavItem{Href: "/programme", Key: "nav.insight"})
 	}
+	items = append(items, web.NavItem{Href: "/financement/programme", Key: "nav.funding", More: true}, web.NavItem{Href: "/financement/candidatures", Key: "nav.candidatures", More: true}, web.NavItem{Href: "/offres", Key: "nav.catalogue", More: true}, web.NavItem{Href: "/sensibilisation", Key: "nav.awareness", More: true})
 	if sub.CanAnywhere(authz.UserRead) {
-		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users"})
+		items = append(items, web.NavItem{Href: "/utilisateurs", Key: "nav.users", More: true})
 	}
 	if sub.CanAnywhere(authz.AuditRead) {
-		items = append(items, web.NavItem{Href: "/journal", Key: "nav.audit"})
+		items = append(items, web.NavItem{Href: "/journal", Key: "nav.audit", More: true})
 	}
-	items = append(items, web.NavItem{Href: "/profil", Key: "nav.profile"})
+	items = append(items, web.NavItem{Href: "/profil", Key: "nav.profile", More: true})
 	for i := range items {
 		h := items[i].Href
 		items[i].Active = r.URL.Path == h || (h != "/" && strings.HasPrefix(r.URL.Path, h))

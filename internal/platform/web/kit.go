@@ -54,10 +54,15 @@ func (p Pages) Fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // Again renders the page name again with the errors of a refused form, each
-// beside its field, with the status err calls for.
+// beside its field, with the status err calls for. After a refused post the
+// browser shows the address of the page the form was on, not the post's (issue 15
+// point 6): the layout carries both and care.js replaces the address.
 func (p Pages) Again(w http.ResponseWriter, r *http.Request, name string, v *View, err error) {
 	LogIfInternal(r, err)
 	v.SetError(err)
+	if r.Method == http.MethodPost {
+		v.Refused, v.Page = r.URL.RequestURI(), PageOf(r)
+	}
 	p.Render.Render(w, Status(err), name, v)
 }
 

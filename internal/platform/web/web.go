@@ -109,10 +109,39 @@ func NewRenderer(sets ...fs.FS) (*Renderer, error) {
 // Has reports whether a template of that name was parsed.
 func (r *Renderer) Has(name string) bool { return r.tmpl.Lookup(name) != nil }
 
-// NavItem is one entry of the main navigation.
+// NavItem is one entry of the main navigation. Items marked More go into the
+// navigation's "Plus" menu on a wide screen, so that the bar holds on one line at
+// 1,440 px; on a phone every item is in the one menu button.
 type NavItem struct {
 	Href, Key string
 	Active    bool
+	More      bool
+}
+
+// NavMain is the navigation's items shown in the bar.
+func (v *View) NavMain() []NavItem { return v.navPart(false) }
+
+// NavMore is the navigation's items of the "Plus" menu.
+func (v *View) NavMore() []NavItem { return v.navPart(true) }
+
+// NavMoreActive reports whether the current page is one of the "Plus" menu's.
+func (v *View) NavMoreActive() bool {
+	for _, it := range v.NavMore() {
+		if it.Active {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *View) navPart(more bool) []NavItem {
+	var out []NavItem
+	for _, it := range v.Nav {
+		if it.More == more {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // Viewer is the logged-in person as the layout shows them.
@@ -133,9 +162,19 @@ type View struct {
 	Flash  string
 	Error  string            // summary of a failed submission
 	Fields map[string]string // translated message per faulty field
-	Form   map[string]string // submitted values, to re-fill a form
-	Data   any
+	// Faults are the faulty fields in the order found, for the summary at the
+	// top of the page, each linked to its message beside its field.
+	Faults []Fault
+	// Refused is the address a refused form was posted to (its form is the one
+	// whose fields get the messages) and Page the address of the page it was
+	// sent from, which the browser shows instead of the post's (care.js).
+	Refused, Page string
+	Form          map[string]string // submitted values, to re-fill a form
+	Data          any
 }
+
+// Fault is one faulty field of a refused form and its translated reason.
+type Fault struct{ Field, Message string }
 
 // T translates a key in the page's language.
 func (v *View) T(key string, args ...any) string { return v.Lang.T(key, args...) }
@@ -164,6 +203,7 @@ func (v *View) SetError(err error) {
 		var lines []string
 		for _, f := range e.Fields {
 			msg := v.T(f.Key, f.Args...)
+			v.Faults = append(v.Faults, Fault{Field: f.Field, Message: msg})
 			if prev, ok := v.Fields[f.Field]; ok {
 				msg = prev + " " + msg
 			}
