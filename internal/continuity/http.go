@@ -119,6 +119,7 @@ var chooserLevels = []org.Level{org.GHT, org.LegalEntity, org.Site}
 type dashData struct {
 	Overview
 	Chooser        web.Chooser
+	Regional       org.Regional // the view of a GHT, a region or the nation
 	Catalogue      Catalogue
 	Kinds          []string
 	TestKinds      []string
@@ -144,12 +145,24 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id int64, fa
 	ctx := r.Context()
 	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
 	var err error
-	if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
+	if d.Regional, err = h.Orgs.Regional(ctx, "/continuite", id, h.Continuity.StatusSource()); err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	if id == 0 && len(d.Chooser.Few) > 0 {
-		id = d.Chooser.Few[0].ID
+	if n := d.Regional.Node; n.ID != 0 {
+		// A GHT writes its own plan too: its page shows both; a region or the
+		// nation has no continuity work of its own.
+		if id = 0; n.Level == org.GHT {
+			id = n.ID
+		}
+	} else {
+		if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
+			h.Fail(w, r, err)
+			return
+		}
+		if id == 0 && len(d.Chooser.Few) > 0 {
+			id = d.Chooser.Few[0].ID
+		}
 	}
 	if id != 0 {
 		if d.Overview, err = h.Continuity.Overview(ctx, id); err != nil {

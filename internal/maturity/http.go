@@ -32,7 +32,8 @@ type Handler struct {
 
 type listData struct {
 	Overview
-	Chooser web.Chooser // the establishment of a new assessment: a short list, else a search
+	Chooser  web.Chooser  // the establishment of a new assessment: a short list, else a search
+	Regional org.Regional // the view of a GHT, a region or the nation
 }
 
 // List shows the visible assessments and the form to start one.
@@ -50,6 +51,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, v *web.View, form
 	}
 	d := listData{}
 	if d.Overview, err = h.Assessments.Overview(ctx, id); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if d.Regional, err = h.Orgs.Regional(ctx, "/autoevaluations", id, h.Assessments.StatusSource()); err != nil {
 		h.Fail(w, r, err)
 		return
 	}
