@@ -116,8 +116,27 @@ func byID[T any](w http.ResponseWriter, r *http.Request, fail func(http.Response
 // chooserLevels are the nodes the dashboard's chooser offers.
 var chooserLevels = []org.Level{org.GHT, org.LegalEntity, org.Site}
 
+// Tabs are the parts of the continuity page, each its own server-rendered view
+// (?onglet=), usable without script: the page held them all on one long scroll.
+var Tabs = []string{"activites", "reprise", "registre", "cadrage", "document", "tests"}
+
+// tabOf is the tab a request shows: ?onglet= when it names one, else the tab of
+// the form posted (its path's last part), else the first.
+func tabOf(r *http.Request) string {
+	if t := r.URL.Query().Get("onglet"); slices.Contains(Tabs, t) {
+		return t
+	}
+	posted := map[string]string{"activites": "activites", "ressources": "registre", "import": "registre", "cadrage": "cadrage", "versions": "document", "tests": "tests"}
+	parts := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
+	if t, ok := posted[parts[len(parts)-1]]; ok && r.Method == http.MethodPost {
+		return t
+	}
+	return Tabs[0]
+}
+
 type dashData struct {
 	Overview
+	Tab            string // the tab shown
 	Chooser        web.Chooser
 	Regional       org.Regional // the view of a GHT, a region or the nation
 	Catalogue      Catalogue
@@ -125,6 +144,9 @@ type dashData struct {
 	TestKinds      []string
 	PerimeterItems []string
 }
+
+// Tabs lists the page's tabs.
+func (dashData) Tabs() []string { return Tabs }
 
 // PlanLacks reports whether the framing records perimeter item as not existing.
 func (d dashData) PlanLacks(item string) bool { return slices.Contains(d.Plan.Absent, item) }
@@ -143,7 +165,7 @@ func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
 // when it lists them); failed is a refused form's error.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id int64, failed error) {
 	ctx := r.Context()
-	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
+	d := dashData{Tab: tabOf(r), Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
 	var err error
 	if d.Regional, err = h.Orgs.Regional(ctx, "/continuite", id, h.Continuity.StatusSource()); err != nil {
 		h.Fail(w, r, err)
@@ -190,7 +212,7 @@ func (h *Handler) onNode(w http.ResponseWriter, r *http.Request, flash string, s
 		h.dashboard(w, r, id, err)
 		return
 	}
-	web.Done(w, r, flash, fmt.Sprintf("/continuite?org=%d", id))
+	web.Done(w, r, flash, fmt.Sprintf("/continuite?org=%d&onglet=%s", id, tabOf(r)))
 }
 
 // SavePlan saves the framing.

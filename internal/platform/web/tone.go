@@ -27,6 +27,8 @@ var tones = map[string]string{
 	// a candidature or a declaration and its decision
 	"submitted": "medium", "rejected": "critical", "refused": "critical",
 	"control_failed": "critical", "more": "medium", "closed": "neutral",
+	// an impact level of a BIA, 1 (low) to 4 (unacceptable), as its heat map shows it
+	"impact_1": "low", "impact_2": "medium", "impact_3": "high", "impact_4": "critical",
 }
 
 // Tone is the tone of a state, a severity ("critical"…) or a level (1 to 5, as
