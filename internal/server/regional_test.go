@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"care/internal/demo"
 	"care/internal/platform/db"
 	"care/internal/testkit"
 )
@@ -85,6 +86,34 @@ func TestRegionalViewsSayNoAudit(t *testing.T) {
 		row := regexp.MustCompile(`(?s)<tr data-org="\d+" data-state="not_started">(.*?)</tr>`).FindStringSubmatch(m[2])
 		if row == nil || !strings.Contains(strings.ToLower(row[1]), "aucun audit") {
 			t.Errorf("%s: an establishment never audited does not read \"aucun audit\": %v", page, row)
+		}
+	}
+}
+
+// In Chromium, the ARS referent opens the exposure page without choosing
+// anything and reads the region's "x sur N" and who has not started; choosing
+// the GHT in the page's chooser narrows both.
+func TestJourneyRegionalView(t *testing.T) {
+	j := newJourney(t)
+	j.login("ars@demo.care.test", demo.Password)
+	region := j.app.Org(t, "Région Armor-Océan (fictive)")
+	ght := j.app.Org(t, "GHT Littoral Émeraude")
+	for _, node := range []struct {
+		path, pick string
+	}{{region.Path, ""}, {ght.Path, ght.Name}} {
+		if node.pick == "" {
+			j.open("/exposition")
+		} else {
+			j.submit("choosing "+node.pick, fmt.Sprintf(`#regional .chooser a[href$="org=%d"]`, ght.ID))
+		}
+		total, begun, missing := startedUnder(t, j.app.Server.DB, node.path, "exposure")
+		if got, want := j.text("#x-of-n"), fmt.Sprintf("%d sur %d ont commencé", begun, total); got != want {
+			t.Errorf("%s: %q, want %q", node.path, got, want)
+		}
+		shown := j.texts("#missing li")
+		slices.Sort(shown)
+		if !slices.Equal(shown, missing) {
+			t.Errorf("%s: the missing shown are %q, want %q", node.path, shown, missing)
 		}
 	}
 }

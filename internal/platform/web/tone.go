@@ -1,6 +1,9 @@
 package web
 
-import "strconv"
+import (
+	"reflect"
+	"strconv"
+)
 
 // The one colour scale of every badge and chart (issue 15, point 5): a state, a
 // severity or a level maps to one of seven tones, defined once in care.css
@@ -27,6 +30,11 @@ var tones = map[string]string{
 	// a candidature or a declaration and its decision
 	"submitted": "medium", "rejected": "critical", "refused": "critical",
 	"control_failed": "critical", "more": "medium", "closed": "neutral",
+	// a candidature to a CaRE call, from its instruction to its payment
+	"funding_submitted": "medium", "funding_accepted": "good", "funding_rejected": "critical", "funding_withdrawn": "neutral",
+	"funding_declared": "progress", "funding_verified": "progress", "funding_controlled": "good", "funding_control_failed": "critical", "funding_paid": "good",
+	// an incident declaration
+	"qualified": "progress",
 	// an impact level of a BIA, 1 (low) to 4 (unacceptable), as its heat map shows it
 	"impact_1": "low", "impact_2": "medium", "impact_3": "high", "impact_4": "critical",
 }
@@ -36,18 +44,19 @@ var tones = map[string]string{
 func Tone(v any) string {
 	var code string
 	switch x := v.(type) {
-	case int:
-		code = strconv.Itoa(x)
+	case interface{ Code() string }:
+		code = x.Code()
 	case *int:
 		if x != nil {
 			code = strconv.Itoa(*x)
 		}
-	case int64:
-		code = strconv.FormatInt(x, 10)
-	case string:
-		code = x
-	case interface{ Code() string }:
-		code = x.Code()
+	default: // a string or an int, or a type made of one (maturity.Status…)
+		switch r := reflect.ValueOf(v); r.Kind() {
+		case reflect.String:
+			code = r.String()
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			code = strconv.FormatInt(r.Int(), 10)
+		}
 	}
 	switch code {
 	case "1":
