@@ -332,7 +332,11 @@ func ReportForARS(ov Overview, now time.Time) docs.Doc {
 	if ev.Level != nil {
 		level = strconv.Itoa(*ev.Level)
 	}
-	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun constat critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
+	open := fmt.Sprintf("Constats critiques ouverts : %d.", ev.OpenCrit)
+	if ev.Level == nil { // never scanned: zero findings would read as a clean edge
+		open = "Aucun audit terminé : rien ne dit encore ce qui est exposé."
+	}
+	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. %s Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun constat critique ouvert) : %s.", level, open, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
 	d.P("Les analyses de la plateforme ne sont pas les audits SILENE de l'ANSSI sur lesquels le programme CaRE définit l'indicateur du Domaine 1. " + sileneSentence(ev.Silene))
 	var rows [][]string
 	for _, x := range ov.Findings {
