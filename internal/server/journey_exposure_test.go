@@ -68,7 +68,7 @@ func TestJourneyExposureScan(t *testing.T) {
 	// The page may still be reloading: wait for its findings table.
 	var rows []string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		rows = eval[[]string](j, `Array.from(document.querySelectorAll('#findings tbody tr.finding'), e => e.textContent.trim())`)
+		rows = eval[[]string](j, `document.readyState === 'complete' ? Array.from(document.querySelectorAll('#findings tbody tr.finding'), e => e.textContent.trim()) : []`)
 		if telnetRow(rows, telnetPort) {
 			break
 		}

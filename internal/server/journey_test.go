@@ -31,9 +31,16 @@ type journey struct {
 
 func newJourney(t *testing.T) *journey {
 	t.Helper()
+	return newJourneyWithin(t, journeyTimeout)
+}
+
+// newJourneyWithin is a journey bounded by within: a walk of many pages (the
+// questionnaire, one theme per step) takes longer than one form.
+func newJourneyWithin(t *testing.T, within time.Duration) *journey {
+	t.Helper()
 	browser := testkit.NewBrowser(t)
 	app := testkit.NewApp(t, testkit.SQLite(t))
-	ctx, cancel := context.WithTimeout(browser, journeyTimeout)
+	ctx, cancel := context.WithTimeout(browser, within)
 	t.Cleanup(cancel)
 	return &journey{t: t, app: app, ctx: ctx}
 }

@@ -25,7 +25,8 @@ func LevelChart(title string, points []LevelPoint) template.HTML {
 	width := left + 16 + len(points)*40
 	t := template.HTMLEscapeString(title)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart levels" viewBox="0 0 %d 172" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, max(width, 220), t)
+	// Wide enough for the whole title (about 7 units a character at 13 px).
+	fmt.Fprintf(&b, `<svg class="chart levels" viewBox="0 0 %d 172" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`, max(width, 220, 7*len([]rune(title))+8), t)
 	fmt.Fprintf(&b, `<text class="chart-title" x="0" y="14" font-size="13" font-weight="bold">%s</text>`, t)
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d" stroke="#4f5a66"/><line class="axis" x1="%d" y1="%d" x2="%d" y2="%d" stroke="#4f5a66"/>`,
 		left, top-8, left, bottom, left, bottom, width-8, bottom)
