@@ -58,7 +58,7 @@ func (u User) NeedsSecondFactor() bool {
 func (u User) Subject() authz.Subject {
 	s := authz.Subject{UserID: u.ID, Email: u.Email, Name: u.Name}
 	for _, m := range u.Memberships {
-		s.Grants = append(s.Grants, authz.Grant{Role: m.Role, OrgID: m.OrgID, OrgPath: m.OrgPath})
+		s.Grants = append(s.Grants, authz.Grant{Role: m.Role, OrgID: m.OrgID, OrgPath: m.OrgPath, OrgLevel: m.OrgLevel})
 	}
 	return s
 }

@@ -131,9 +131,10 @@ var grantable = map[Role][]Role{
 
 // Grant is one role held at one node.
 type Grant struct {
-	Role    Role
-	OrgID   int64
-	OrgPath string // the node's materialised path, "/1/4/"
+	Role     Role
+	OrgID    int64
+	OrgPath  string // the node's materialised path, "/1/4/"
+	OrgLevel string // the node's level, when known ("" otherwise)
 }
 
 // Subject is who is asking: a user with their grants.

@@ -76,3 +76,8 @@ func signed(points float64) string {
 	}
 	return "0"
 }
+
+// StatusSource is the awareness card as the home and the regional views read it.
+func (s *Service) StatusSource() home.Source {
+	return home.Source{Capability: "awareness", Title: "nav.awareness", Cards: s.Status}
+}

@@ -85,7 +85,9 @@ func TestCoveragePerEntity(t *testing.T) {
 		if bia, platform := c.entity(t, ch.Name); !bia || platform != "absent" || c.BIA < 89.9 || c.BIA > 90.1 {
 			t.Errorf("the CH without a platform is still failed: %+v", c)
 		}
-		page := testkit.BodyOf(app.Get(t, dsi, fmt.Sprintf("/continuite?org=%d", ch.ID)))
+		// The framing tab records the absence; the activities tab shows the entity's state.
+		page := testkit.BodyOf(app.Get(t, dsi, fmt.Sprintf("/continuite?org=%d&onglet=cadrage", ch.ID))) +
+			testkit.BodyOf(app.Get(t, dsi, fmt.Sprintf("/continuite?org=%d&onglet=activites", ch.ID)))
 		if !contains(page, `value="platform" checked`, "n&#39;existe pas") {
 			t.Errorf("the page does not show the recorded absence")
 		}

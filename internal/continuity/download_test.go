@@ -99,7 +99,7 @@ func TestDownloadRecordsNoVersion(t *testing.T) {
 		}
 
 		// "Générer une nouvelle version": one more version, audited.
-		page := testkit.BodyOf(app.Get(t, client, fmt.Sprintf("/continuite?org=%d", chu.ID)))
+		page := testkit.BodyOf(app.Get(t, client, fmt.Sprintf("/continuite?org=%d&onglet=document", chu.ID)))
 		if !strings.Contains(page, `action="/continuite/noeud/`+fmt.Sprint(chu.ID)+`/versions"`) || !strings.Contains(page, "Générer une nouvelle version") {
 			t.Error("the page does not offer the new version as its own action")
 		}

@@ -116,14 +116,37 @@ func byID[T any](w http.ResponseWriter, r *http.Request, fail func(http.Response
 // chooserLevels are the nodes the dashboard's chooser offers.
 var chooserLevels = []org.Level{org.GHT, org.LegalEntity, org.Site}
 
+// Tabs are the parts of the continuity page, each its own server-rendered view
+// (?onglet=), usable without script: the page held them all on one long scroll.
+var Tabs = []string{"activites", "reprise", "registre", "cadrage", "document", "tests"}
+
+// tabOf is the tab a request shows: ?onglet= when it names one, else the tab of
+// the form posted (its path's last part), else the first.
+func tabOf(r *http.Request) string {
+	if t := r.URL.Query().Get("onglet"); slices.Contains(Tabs, t) {
+		return t
+	}
+	posted := map[string]string{"activites": "activites", "ressources": "registre", "import": "registre", "cadrage": "cadrage", "versions": "document", "tests": "tests"}
+	parts := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
+	if t, ok := posted[parts[len(parts)-1]]; ok && r.Method == http.MethodPost {
+		return t
+	}
+	return Tabs[0]
+}
+
 type dashData struct {
 	Overview
+	Tab            string // the tab shown
 	Chooser        web.Chooser
+	Regional       org.Regional // the view of a GHT, a region or the nation
 	Catalogue      Catalogue
 	Kinds          []string
 	TestKinds      []string
 	PerimeterItems []string
 }
+
+// Tabs lists the page's tabs.
+func (dashData) Tabs() []string { return Tabs }
 
 // PlanLacks reports whether the framing records perimeter item as not existing.
 func (d dashData) PlanLacks(item string) bool { return slices.Contains(d.Plan.Absent, item) }
@@ -142,14 +165,26 @@ func (h *Handler) Dashboard(w http.ResponseWriter, r *http.Request) {
 // when it lists them); failed is a refused form's error.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, id int64, failed error) {
 	ctx := r.Context()
-	d := dashData{Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
+	d := dashData{Tab: tabOf(r), Kinds: ResourceKinds, TestKinds: TestKinds, PerimeterItems: PerimeterItems}
 	var err error
-	if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
+	if d.Regional, err = h.Orgs.Regional(ctx, "/continuite", id, h.Continuity.StatusSource()); err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	if id == 0 && len(d.Chooser.Few) > 0 {
-		id = d.Chooser.Few[0].ID
+	if n := d.Regional.Node; n.ID != 0 {
+		// A GHT writes its own plan too: its page shows both; a region or the
+		// nation has no continuity work of its own.
+		if id = 0; n.Level == org.GHT {
+			id = n.ID
+		}
+	} else {
+		if d.Chooser, err = h.Orgs.Chooser(ctx, "/continuite", org.Org{}, chooserLevels...); err != nil {
+			h.Fail(w, r, err)
+			return
+		}
+		if id == 0 && len(d.Chooser.Few) > 0 {
+			id = d.Chooser.Few[0].ID
+		}
 	}
 	if id != 0 {
 		if d.Overview, err = h.Continuity.Overview(ctx, id); err != nil {
@@ -177,7 +212,7 @@ func (h *Handler) onNode(w http.ResponseWriter, r *http.Request, flash string, s
 		h.dashboard(w, r, id, err)
 		return
 	}
-	web.Done(w, r, flash, fmt.Sprintf("/continuite?org=%d", id))
+	web.Done(w, r, flash, fmt.Sprintf("/continuite?org=%d&onglet=%s", id, tabOf(r)))
 }
 
 // SavePlan saves the framing.

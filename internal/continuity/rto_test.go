@@ -92,7 +92,7 @@ func TestRequiredRTOFromTheSheetAndTheMargin(t *testing.T) {
 		if req, short, b := gap(); *req != 18 || short || b.Margin != 6 {
 			t.Errorf("with a margin of 6 h: %v %v %+v", *req, short, b)
 		}
-		page := testkit.BodyOf(app.Get(t, client, fmt.Sprintf("/continuite?org=%d", chu.ID)))
+		page := testkit.BodyOf(app.Get(t, client, fmt.Sprintf("/continuite?org=%d&onglet=reprise", chu.ID)))
 		if !contains(page, "« Hôpital de jour » : mode dégradé tenu 24 h − marge de détection et de décision 6 h = 18 h") {
 			t.Error("the gap line does not show the reasoning")
 		}

@@ -81,3 +81,9 @@ func statusCard(id int64, p *progress) home.Card {
 	}
 	return c
 }
+
+// StatusSource is the continuity card as the home, the structures' pages and the regional
+// views read it.
+func (s *Service) StatusSource() home.Source {
+	return home.Source{Capability: "continuity", Title: "nav.continuity", Cards: s.Status}
+}

@@ -67,6 +67,7 @@ type TrackedView struct {
 type pageData struct {
 	Overview               // the node, zero when the caller sees none
 	Chooser  web.Chooser   // the node selector
+	Regional orgs.Regional // a GHT, a region or the nation: every legal entity, audited or not
 	Followed []TrackedView // Tracked with their titles
 	Open     int
 	Latest   *AuditRow
@@ -130,6 +131,10 @@ func (h *Handler) page(ctx context.Context, lang i18n.Lang, org int64) (pageData
 			}
 		}
 		d.History = historyChart(lang.T("directory.history"), d.Audits)
+		if d.Regional, err = h.Orgs.Regional(ctx, "/annuaire", org, h.Directory.StatusSource()); err != nil {
+			return d, err
+		}
+		d.Regional.Chooser = web.Chooser{} // the page's own chooser offers every level
 	}
 	var err error
 	d.Chooser, err = h.Orgs.Chooser(ctx, "/annuaire", d.Org, orgs.Levels...)

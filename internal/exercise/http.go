@@ -62,8 +62,9 @@ const pageSize = 50
 
 type listData struct {
 	Lobby
-	Chooser web.Chooser
-	Yearly  int64 // the node of the yearly view, 0 when the viewer reads no node at the level of a GHT or above
+	Chooser  web.Chooser
+	Regional org.Regional // the view of a GHT, a region or the nation
+	Yearly   int64        // the node of the yearly view, 0 when the viewer reads no node at the level of a GHT or above
 }
 
 // List shows the exercises the viewer takes part in or may read, and the form to
@@ -81,6 +82,10 @@ func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, orgID int64, refused error) {
 	h.show(w, r, "exercise.title", "exercise-list", refused, func(v *web.View) error {
 		ctx := r.Context()
+		regional, err := h.Orgs.Regional(ctx, "/exercices", orgID, h.Exercises.StatusSource())
+		if err != nil {
+			return err
+		}
 		chooser, err := h.Orgs.Chooser(ctx, "/exercices", org.Org{}, levels...)
 		if err != nil {
 			return err
@@ -99,7 +104,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, orgID int64, refu
 		if orgID != 0 {
 			chooser.Current = lobby.Node.Choice()
 		}
-		v.Data = listData{Lobby: lobby, Chooser: chooser, Yearly: YearlyNode(ctx)}
+		v.Data = listData{Lobby: lobby, Chooser: chooser, Regional: regional, Yearly: YearlyNode(ctx)}
 		return nil
 	})
 }

@@ -53,3 +53,9 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 	}
 	return out, nil
 }
+
+// StatusSource is the exercise card as the home, the structures' pages and the regional
+// views read it.
+func (s *Service) StatusSource() home.Source {
+	return home.Source{Capability: "exercise", Title: "nav.exercises", Cards: s.Status}
+}

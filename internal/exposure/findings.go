@@ -3,6 +3,7 @@ package exposure
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -43,6 +44,13 @@ func (s *Service) Findings(ctx context.Context, orgID int64, f FindingFilter) ([
 // accepted risk (with a justification and an expiry within a year), or back to open.
 // Fixed is the scans' word, not the user's.
 func (s *Service) SetStatus(ctx context.Context, id int64, status, justification string, until *time.Time) error {
+	return s.SetStatuses(ctx, []int64{id}, status, justification, until)
+}
+
+// SetStatuses moves the findings ids — one weakness seen on several addresses,
+// which the page shows as one row — to the same status, as SetStatus does for
+// one: all of them or none.
+func (s *Service) SetStatuses(ctx context.Context, ids []int64, status, justification string, until *time.Time) error {
 	var c problem.Checks
 	switch status {
 	case StatusOpen, StatusInProgress:
@@ -59,27 +67,59 @@ func (s *Service) SetStatus(ctx context.Context, id int64, status, justification
 	if err := c.Err(); err != nil {
 		return err
 	}
+	if status != StatusAccepted {
+		justification, until = "", nil
+	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		orgID, from, err := findingOwner(ctx, tx, id)
-		if err != nil {
-			return err
+		for _, id := range ids {
+			orgID, from, err := findingOwner(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			o, err := org.Load(ctx, tx, orgID, authz.ProgrammeWrite)
+			if err != nil {
+				return err
+			}
+			if from == StatusFixed {
+				return problem.New(problem.Conflict, "exposure.error.fixed")
+			}
+			if err := setFindingStatus(ctx, tx, id, from, status, justification, until, authz.Current(ctx).Label()); err != nil {
+				return err
+			}
+			if err := audit.Record(ctx, tx, audit.Entry{Action: "exposure.finding_status", ObjectType: "exposure_finding", ObjectID: audit.ID(id), OrgPath: o.Path,
+				Changes: map[string]audit.Change{"status": {Before: from, After: status}}}); err != nil {
+				return err
+			}
 		}
-		o, err := org.Load(ctx, tx, orgID, authz.ProgrammeWrite)
-		if err != nil {
-			return err
-		}
-		if from == StatusFixed {
-			return problem.New(problem.Conflict, "exposure.error.fixed")
-		}
-		if status != StatusAccepted {
-			justification, until = "", nil
-		}
-		if err := setFindingStatus(ctx, tx, id, from, status, justification, until, authz.Current(ctx).Label()); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "exposure.finding_status", ObjectType: "exposure_finding", ObjectID: audit.ID(id), OrgPath: o.Path,
-			Changes: map[string]audit.Change{"status": {Before: from, After: status}}})
+		return nil
 	})
+}
+
+// FindingGroup is one weakness (a check on a port, in one status) seen on one
+// address or several: the page shows it as one row with its addresses.
+type FindingGroup struct {
+	StoredFinding          // the first of the group
+	IDs           []int64  // every finding of the group
+	Addresses     []string // their addresses, in order
+}
+
+// Group gathers the findings of the same check on the same port and in the same
+// status, in the order of their first occurrence.
+func Group(findings []StoredFinding) []FindingGroup {
+	var out []FindingGroup
+	at := map[string]int{}
+	for _, f := range findings {
+		key := fmt.Sprintf("%s|%d|%s", f.Check, f.Port, f.Status)
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, FindingGroup{StoredFinding: f})
+		}
+		out[i].IDs = append(out[i].IDs, f.ID)
+		out[i].Addresses = append(out[i].Addresses, f.Address)
+	}
+	return out
 }
 
 // Evidence is the platform's internal indicator inspired by Domaine 1 — two

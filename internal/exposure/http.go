@@ -34,6 +34,8 @@ type Handler struct {
 type pageData struct {
 	Overview
 	Chooser  web.Chooser
+	Regional org.Regional   // the view of a GHT, a region or the nation
+	Groups   []FindingGroup // the findings, one row per weakness with its addresses
 	Filter   FindingFilter
 	History  template.HTML
 	CanLab   bool
@@ -57,6 +59,14 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, v *web.View, form
 	}
 	d := pageData{Filter: FindingFilter{Status: r.URL.Query().Get("statut"), Severity: r.URL.Query().Get("gravite")},
 		Statuses: []string{StatusOpen, StatusInProgress, StatusAccepted, StatusFixed}}
+	if d.Regional, err = h.Orgs.Regional(ctx, "/exposition", id, h.Exposure.StatusSource()); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if d.Regional.Node.ID != 0 {
+		h.Show(w, r, "exposure-page", v, d, formErr)
+		return
+	}
 	if d.Chooser, err = h.Orgs.Chooser(ctx, "/exposition", org.Org{}, org.LegalEntity, org.Site); err != nil {
 		h.Fail(w, r, err)
 		return
@@ -74,6 +84,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, v *web.View, form
 			d.Running = d.Running || sc.Status == "queued" || sc.Status == "running"
 		}
 		d.History = historyChart(v.T("exposure.history"), d.Scans)
+		d.Groups = Group(d.Findings)
 	}
 	d.Chooser.Current = d.Org.Choice()
 	name := "exposure-page"
@@ -216,7 +227,16 @@ func (h *Handler) SetStatus(w http.ResponseWriter, r *http.Request) {
 		h.again(w, r, err)
 		return
 	}
-	if err := h.Exposure.SetStatus(r.Context(), id, r.PostFormValue("status"), r.PostFormValue("justification"), until); err != nil {
+	ids := []int64{id}
+	for _, v := range r.PostForm["also"] { // the other addresses of the same weakness
+		other, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			h.Fail(w, r, problem.ErrNotFound)
+			return
+		}
+		ids = append(ids, other)
+	}
+	if err := h.Exposure.SetStatuses(r.Context(), ids, r.PostFormValue("status"), r.PostFormValue("justification"), until); err != nil {
 		h.again(w, r, err)
 		return
 	}
@@ -312,7 +332,11 @@ func ReportForARS(ov Overview, now time.Time) docs.Doc {
 	if ev.Level != nil {
 		level = strconv.Itoa(*ev.Level)
 	}
-	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. Constats critiques ouverts : %d. Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun constat critique ouvert) : %s.", level, ev.OpenCrit, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
+	open := fmt.Sprintf("Constats critiques ouverts : %d.", ev.OpenCrit)
+	if ev.Level == nil { // never scanned: zero findings would read as a clean edge
+		open = "Aucun audit terminé : rien ne dit encore ce qui est exposé."
+	}
+	d.P(fmt.Sprintf("Niveau d'exposition : %s sur 5. %s Indicateur interne inspiré du Domaine 1 (deux analyses de la plateforme à 45–60 jours d'écart, aucun constat critique ouvert) : %s.", level, open, map[bool]string{true: "atteint", false: "non atteint"}[ev.Met]))
 	d.P("Les analyses de la plateforme ne sont pas les audits SILENE de l'ANSSI sur lesquels le programme CaRE définit l'indicateur du Domaine 1. " + sileneSentence(ev.Silene))
 	var rows [][]string
 	for _, x := range ov.Findings {

@@ -32,3 +32,18 @@ func TestReportSpeaksFrench(t *testing.T) {
 		t.Errorf("the report shows the code %s", m)
 	}
 }
+
+// A structure never scanned reads "aucun audit terminé" in its report, not
+// "Constats critiques ouverts : 0", which would read as a clean edge (issue 15,
+// point 3).
+func TestReportOfAStructureNeverScanned(t *testing.T) {
+	page := html.UnescapeString(exposure.ReportForARS(exposure.Overview{Org: org.Org{Name: "EHPAD Les Glycines"}}, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)).HTML())
+	if !strings.Contains(page, "Aucun audit terminé") || strings.Contains(page, "Constats critiques ouverts : 0") {
+		t.Error("the report of a structure never scanned counts zero open critical findings")
+	}
+	level := 3
+	page = html.UnescapeString(exposure.ReportForARS(exposure.Overview{Evidence: exposure.Evidence{Level: &level}}, time.Now()).HTML())
+	if !strings.Contains(page, "Constats critiques ouverts : 0") {
+		t.Error("the report of a scanned structure does not count its open critical findings")
+	}
+}

@@ -184,7 +184,9 @@ func listFindings(ctx context.Context, q db.Querier, org int64, f FindingFilter)
 		args = append(args, f.Severity)
 		query += fmt.Sprintf(" AND severity = $%d", len(args))
 	}
-	query += ` ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, address, port, check_id`
+	// Open findings first, then accepted risks, then the fixed ones; the worst first within each.
+	query += ` ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'in_progress' THEN 0 WHEN 'accepted' THEN 1 ELSE 2 END,
+		CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, address, port, check_id`
 	return db.List(ctx, q, fmt.Sprintf("exposure: list findings of %d", org), func(row db.Row) (StoredFinding, error) {
 		var sf StoredFinding
 		var until, fixed sql.NullTime

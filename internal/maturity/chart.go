@@ -20,7 +20,7 @@ type RadarPoint struct {
 
 // Radar draws scores per theme on a radar of 0–100 %.
 func Radar(title string, points []RadarPoint) template.HTML {
-	const width, height, cx, cy, radius = 800.0, 480.0, 400.0, 240.0, 150.0
+	const width, height, cx, cy, radius = 800.0, 560.0, 400.0, 280.0, 150.0
 	n := len(points)
 	if n < 3 {
 		return bars(title, points)
@@ -54,7 +54,26 @@ func Radar(title string, points []RadarPoint) template.HTML {
 		} else if lx > cx+10 {
 			anchor = "start"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">%s</text>`, lx, ly+4, anchor, html.EscapeString(shorten(p.Label, 30)))
+		// The whole label, on lines of at most 22 characters, and its value: never
+		// cut. Labels above the centre grow upwards, away from the chart.
+		lines := wrap(p.Label, 22)
+		value := "non évalué"
+		if p.Percent != nil {
+			value = fmt.Sprintf("%.0f %%", *p.Percent)
+		}
+		ty := ly + 4
+		if ly < cy-10 {
+			ty -= float64(len(lines)) * 15
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="13" text-anchor="%s" fill="#1b1f24">`, lx, ty, anchor)
+		for j, line := range lines {
+			dy := 0
+			if j > 0 {
+				dy = 15
+			}
+			fmt.Fprintf(&b, `<tspan x="%.1f" dy="%d">%s</tspan>`, lx, dy, html.EscapeString(line))
+		}
+		fmt.Fprintf(&b, `<tspan x="%.1f" dy="15" font-weight="bold">%s</tspan></text>`, lx, value)
 		v := 0.0
 		if p.Percent != nil {
 			v = *p.Percent
@@ -74,19 +93,28 @@ func Radar(title string, points []RadarPoint) template.HTML {
 	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
 }
 
-// bars draws scores as horizontal bars, for fewer than three themes.
+// bars draws scores as horizontal bars, for fewer than three themes: each
+// label whole (on lines of at most 26 characters), its bar and its value.
 func bars(title string, points []RadarPoint) template.HTML {
-	var b strings.Builder
-	h := 40 + 34*len(points)
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 520 %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><desc>%s</desc>`, h, html.EscapeString(title), html.EscapeString(describe(points)))
-	for i, p := range points {
-		y := 20 + 34*i
-		v := 0.0
+	var rows strings.Builder
+	y := 30
+	for _, p := range points {
+		lines := wrap(p.Label, 26)
+		v, value := 0.0, "non évalué"
 		if p.Percent != nil {
-			v = *p.Percent
+			v, value = *p.Percent, fmt.Sprintf("%.0f %%", *p.Percent)
 		}
-		fmt.Fprintf(&b, `<text x="0" y="%d" font-size="13">%s</text><rect x="200" y="%d" width="%.1f" height="18" fill="#0b3d91"/>`, y+13, html.EscapeString(shorten(p.Label, 26)), y, v*3)
+		fmt.Fprintf(&rows, `<text x="0" y="%d" font-size="13">`, y+13)
+		for j, line := range lines {
+			fmt.Fprintf(&rows, `<tspan x="0" dy="%d">%s</tspan>`, min(j, 1)*15, html.EscapeString(line))
+		}
+		fmt.Fprintf(&rows, `</text><rect x="200" y="%d" width="%.1f" height="18" fill="#0b3d91"/><text x="%.1f" y="%d" font-size="12" font-weight="bold">%s</text>`, y, v*2.4, 206+v*2.4, y+13, value)
+		y += max(34, 15*len(lines)+12)
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 520 %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><desc>%s</desc>`, y, html.EscapeString(title), html.EscapeString(describe(points)))
+	fmt.Fprintf(&b, `<text class="chart-title" x="0" y="14" font-size="13" font-weight="bold">%s</text>`, html.EscapeString(title))
+	b.WriteString(rows.String())
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) //nolint:gosec // every text is escaped above
 }
@@ -94,7 +122,12 @@ func bars(title string, points []RadarPoint) template.HTML {
 // DeltaChart draws each theme before and after, with the difference.
 func DeltaChart(title string, deltas []ThemeDelta) template.HTML {
 	const labelW, barW = 230.0, 260.0
-	h := 50 + 46*len(deltas)
+	// Each row holds its whole title, on lines of at most 30 characters.
+	ys, h := make([]float64, len(deltas)), 30.0
+	for i, d := range deltas {
+		ys[i] = h
+		h += max(46, 15*float64(len(wrap(d.Title, 30)))+16)
+	}
 	var b strings.Builder
 	var desc []string
 	for _, d := range deltas {
@@ -102,13 +135,17 @@ func DeltaChart(title string, deltas []ThemeDelta) template.HTML {
 			desc = append(desc, fmt.Sprintf("%s : %+.0f points", d.Title, v))
 		}
 	}
-	fmt.Fprintf(&b, `<svg class="chart delta" viewBox="0 0 600 %d" role="img" aria-labelledby="delta-t delta-d" xmlns="http://www.w3.org/2000/svg">`, h)
+	fmt.Fprintf(&b, `<svg class="chart delta" viewBox="0 0 600 %.0f" role="img" aria-labelledby="delta-t delta-d" xmlns="http://www.w3.org/2000/svg">`, h)
 	fmt.Fprintf(&b, `<title id="delta-t">%s</title><desc id="delta-d">%s</desc>`, html.EscapeString(title), html.EscapeString(strings.Join(desc, " ; ")))
 	fmt.Fprintf(&b, `<rect x="%g" y="6" width="12" height="10" fill="#9fb3d1"/><text x="%g" y="15" font-size="12">avant</text>`, labelW, labelW+16)
 	fmt.Fprintf(&b, `<rect x="%g" y="6" width="12" height="10" fill="#0b3d91"/><text x="%g" y="15" font-size="12">après</text>`, labelW+70, labelW+86)
 	for i, d := range deltas {
-		y := 30.0 + 46*float64(i)
-		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-size="13">%s</text>`, y+20, html.EscapeString(shorten(d.Title, 30)))
+		y := ys[i]
+		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-size="13">`, y+12)
+		for j, line := range wrap(d.Title, 30) {
+			fmt.Fprintf(&b, `<tspan x="0" dy="%d">%s</tspan>`, min(j, 1)*15, html.EscapeString(line))
+		}
+		b.WriteString(`</text>`)
 		for j, v := range []*float64{d.Before, d.After} {
 			w := 0.0
 			if v != nil {
@@ -121,9 +158,9 @@ func DeltaChart(title string, deltas []ThemeDelta) template.HTML {
 			fmt.Fprintf(&b, `<rect x="%g" y="%.0f" width="%.1f" height="16" fill="%s"/>`, labelW, y+float64(j)*18, w, fill)
 		}
 		if v, ok := d.Delta(); ok {
-			colour := "#1e6b35"
+			colour := "#2e7d32" // the tones "good" and "critical" of web.Tone
 			if v < 0 {
-				colour = "#c8102e"
+				colour = "#b3261e"
 			}
 			fmt.Fprintf(&b, `<text x="%g" y="%.0f" font-size="14" font-weight="bold" fill="%s">%+.0f</text>`, labelW+barW+12, y+24, colour, v)
 		}
@@ -144,10 +181,20 @@ func describe(points []RadarPoint) string {
 	return strings.Join(parts, " ; ")
 }
 
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// wrap splits s into lines of at most n characters at spaces (a longer word
+// stands on its own line, whole).
+func wrap(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
 	}
-	return string(r[:n-1]) + "…"
+	return append(lines, line)
 }

@@ -32,7 +32,8 @@ type Handler struct {
 
 type listData struct {
 	Overview
-	Chooser web.Chooser // the establishment of a new assessment: a short list, else a search
+	Chooser  web.Chooser  // the establishment of a new assessment: a short list, else a search
+	Regional org.Regional // the view of a GHT, a region or the nation
 }
 
 // List shows the visible assessments and the form to start one.
@@ -50,6 +51,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, v *web.View, form
 	}
 	d := listData{}
 	if d.Overview, err = h.Assessments.Overview(ctx, id); err != nil {
+		h.Fail(w, r, err)
+		return
+	}
+	if d.Regional, err = h.Orgs.Regional(ctx, "/autoevaluations", id, h.Assessments.StatusSource()); err != nil {
 		h.Fail(w, r, err)
 		return
 	}
@@ -98,8 +103,11 @@ type themeView struct {
 type fillData struct {
 	Sheet
 	Themes      []themeView
+	Step        int    // the theme shown: the questionnaire is filled one theme per step
+	Unanswered  string // the address of the first visible question without an answer, "" when none
+	Left        int    // visible questions without an answer
 	Editable    bool
-	CanSubmit   bool
+	CanSubmit   bool // a draft the caller may submit, every visible question answered
 	CanReopen   bool
 	CanValidate bool
 	CanLock     bool
@@ -110,7 +118,7 @@ func fillView(sh Sheet) fillData {
 	a, q, st := sh.Assessment, sh.Questionnaire, sh.Assessment.Status
 	choices := Choices(sh.Answers)
 	d := fillData{Sheet: sh, Editable: sh.CanWrite && st.Editable(),
-		CanSubmit: sh.CanWrite && st == Draft, CanReopen: sh.CanWrite && st == Review,
+		CanSubmit: sh.CanWrite && st == Draft && sh.Result.Answered >= sh.Result.Visible, CanReopen: sh.CanWrite && st == Review,
 		CanValidate: sh.CanSign && st == Review, CanLock: sh.CanSign && st == Validated}
 	for i, t := range q.Themes {
 		tv := themeView{Theme: t, Score: sh.Result.Themes[i]}
@@ -122,10 +130,37 @@ func fillView(sh Sheet) fillData {
 				}
 			}
 			tv.Questions = append(tv.Questions, qv)
+			if !qv.Hidden && qv.Answer.OptionID == "" {
+				d.Left++
+				if d.Unanswered == "" {
+					d.Unanswered = fmt.Sprintf("/autoevaluations/%d?etape=%s#q-%s", a.ID, url.QueryEscape(t.ID), qu.ID)
+				}
+			}
 		}
 		d.Themes = append(d.Themes, tv)
 	}
 	return d
+}
+
+// at shows the step of theme id ("" or unknown: the first).
+func (d fillData) at(theme string) fillData {
+	for i, t := range d.Themes {
+		if t.ID == theme {
+			d.Step = i
+		}
+	}
+	return d
+}
+
+// Current is the theme of the step shown.
+func (d fillData) Current() themeView { return d.Themes[d.Step] }
+
+// StepURL is the address of step i.
+func (d fillData) StepURL(i int) string {
+	if i < 0 || i >= len(d.Themes) {
+		return fmt.Sprintf("/autoevaluations/%d", d.Assessment.ID)
+	}
+	return fmt.Sprintf("/autoevaluations/%d?etape=%s", d.Assessment.ID, url.QueryEscape(d.Themes[i].ID))
 }
 
 // Fill shows an assessment: the form while editable, the answers afterwards.
@@ -146,7 +181,7 @@ func (h *Handler) fill(w http.ResponseWriter, r *http.Request, id int64, formErr
 		h.Fail(w, r, err)
 		return
 	}
-	h.renderFill(w, r, fillView(sh), formErr)
+	h.renderFill(w, r, fillView(sh).at(r.URL.Query().Get("etape")), formErr)
 }
 
 func (h *Handler) renderFill(w http.ResponseWriter, r *http.Request, d fillData, formErr error) {
@@ -199,7 +234,7 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, problem.New(problem.Invalid, "error.invalid"))
 		return
 	}
-	before := fillView(sh)
+	before := fillView(sh).at(r.URL.Query().Get("etape"))
 	_, err = h.Assessments.SaveAnswers(r.Context(), id, readChanges(r.PostForm))
 	partial := r.Header.Get("HX-Request") == "true"
 	if err != nil && partial {
@@ -212,7 +247,7 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !partial {
-		web.Done(w, r, "maturity.saved", fmt.Sprintf("/autoevaluations/%d", id))
+		web.Done(w, r, "maturity.saved", before.StepURL(before.Step))
 		return
 	}
 	if sh, err = h.Assessments.Fill(r.Context(), id); err != nil {

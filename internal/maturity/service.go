@@ -129,7 +129,8 @@ func (s *Service) Create(ctx context.Context, questionnaireID, orgID int64) (Ass
 		case !o.IsEstablishment():
 			c.Add("org", "maturity.error.not_establishment")
 		}
-		if _, err := s.questionnaire(ctx, tx, questionnaireID); problem.Is(err, problem.NotFound) {
+		q, err := s.questionnaire(ctx, tx, questionnaireID)
+		if problem.Is(err, problem.NotFound) {
 			c.Add("questionnaire", "maturity.error.questionnaire_unknown")
 		} else if err != nil {
 			return err
@@ -137,8 +138,18 @@ func (s *Service) Create(ctx context.Context, questionnaireID, orgID int64) (Ass
 		if err := c.Err(); err != nil {
 			return err
 		}
-		if id, err = insertAssessment(ctx, tx, o.ID, questionnaireID, db.NullID(authz.Current(ctx).UserID), db.Now()); err != nil {
+		by, now := db.NullID(authz.Current(ctx).UserID), db.Now()
+		if id, err = insertAssessment(ctx, tx, o.ID, questionnaireID, by, now); err != nil {
 			return err
+		}
+		inGHT, err := underGHT(ctx, tx, o)
+		if err != nil {
+			return err
+		}
+		for question, option := range FromRecord(q, o, inGHT) {
+			if err := replaceAnswer(ctx, tx, id, Answer{QuestionID: question, OptionID: option, At: now}, by); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "assessment.create", ObjectType: "assessment", ObjectID: audit.ID(id), OrgPath: o.Path,
 			Changes: map[string]audit.Change{"questionnaire_id": {After: questionnaireID}, "org_id": {After: o.ID}}})

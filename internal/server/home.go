@@ -16,15 +16,8 @@ import (
 // statusSources lists the card every capability offers, in the order of the
 // pages: a new capability adds its own here (see package home).
 func (s *Server) statusSources() []home.Source {
-	return []home.Source{
-		{Capability: "maturity", Title: "nav.maturity", Cards: s.Maturity.Status},
-		{Capability: "continuity", Title: "nav.continuity", Cards: s.Continuity.Status},
-		{Capability: "exposure", Title: "nav.exposure", Cards: s.Exposure.Status},
-		{Capability: "directory", Title: "nav.directory", Cards: s.Directory.Status},
-		{Capability: "exercise", Title: "nav.exercises", Cards: s.Exercises.Status},
-		{Capability: "funding", Title: "nav.candidatures", Cards: s.Funding.Status},
-		{Capability: "awareness", Title: "nav.awareness", Cards: s.Catalogue.Status},
-	}
+	return []home.Source{s.Maturity.StatusSource(), s.Continuity.StatusSource(), s.Exposure.StatusSource(), s.Directory.StatusSource(), s.Exercises.StatusSource(), s.Funding.StatusSource(),
+		s.Catalogue.StatusSource()}
 }
 
 // cardsOf is the cards of one structure, for its page (org.Service.Cards).

@@ -128,33 +128,9 @@ func TestARSSeesXOfNAndTheMissing(t *testing.T) {
 		app := testkit.NewApp(t, d, testkit.WithoutLoops)
 		region := app.Org(t, "Région Armor-Océan (fictive)")
 		body, _ := nextStepOf(t, app, app.Login(t, "ars@demo.care.test"))
-		year := time.Date(time.Now().Year(), time.January, 1, 0, 0, 0, 0, time.UTC)
 		var checked int
-		for capability, cond := range started {
-			args := []any{region.Path}
-			if strings.Contains(cond, "$2") {
-				args = append(args, year)
-			}
-			rows, err := d.Read.QueryContext(t.Context(), `SELECT le.name, CASE WHEN `+cond+` THEN 1 ELSE 0 END FROM orgs le
-				WHERE le.level = 'legal_entity' AND le.archived_at IS NULL AND le.path LIKE $1 || '%' ORDER BY le.name`, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var total, begun int
-			var missing []string
-			for rows.Next() {
-				var name string
-				var s int
-				if err := rows.Scan(&name, &s); err != nil {
-					t.Fatal(err)
-				}
-				total++
-				begun += s
-				if s == 0 {
-					missing = append(missing, name)
-				}
-			}
-			rows.Close()
+		for capability := range started {
+			total, begun, missing := startedUnder(t, d, region.Path, capability)
 			if total != 4 {
 				t.Fatalf("the demo region holds %d legal entities, want 4", total)
 			}
@@ -166,13 +142,7 @@ func TestARSSeesXOfNAndTheMissing(t *testing.T) {
 			if want := fmt.Sprintf(`<td class="x-of-n">%d sur %d</td>`, begun, total); !strings.Contains(row[1], want) {
 				t.Errorf("%s: want %s in %s", capability, want, row[1])
 			}
-			var shown []string
-			for _, m := range regexp.MustCompile(`<li>([^<]*)</li>`).FindAllStringSubmatch(row[1], -1) {
-				shown = append(shown, html.UnescapeString(m[1]))
-			}
-			slices.Sort(shown)
-			slices.Sort(missing)
-			if !slices.Equal(shown, missing) {
+			if shown := listed(row[1]); !slices.Equal(shown, missing) {
 				t.Errorf("%s: the missing shown are %q, want %q", capability, shown, missing)
 			}
 			if len(missing) > 0 && begun > 0 {
@@ -183,6 +153,50 @@ func TestARSSeesXOfNAndTheMissing(t *testing.T) {
 			t.Error("no capability of the demo is partly done in the region: the test proves little")
 		}
 	})
+}
+
+// startedUnder counts, by SQL written here from the tables, the legal entities
+// under path and those that started capability, and names the others (sorted).
+func startedUnder(t *testing.T, d *db.DB, path, capability string) (total, begun int, missing []string) {
+	t.Helper()
+	cond := started[capability]
+	args := []any{path}
+	if strings.Contains(cond, "$2") {
+		args = append(args, time.Date(time.Now().Year(), time.January, 1, 0, 0, 0, 0, time.UTC))
+	}
+	rows, err := d.Read.QueryContext(t.Context(), `SELECT le.name, CASE WHEN `+cond+` THEN 1 ELSE 0 END FROM orgs le
+		WHERE le.level = 'legal_entity' AND le.archived_at IS NULL AND le.path LIKE $1 || '%' ORDER BY le.name`, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var s int
+		if err := rows.Scan(&name, &s); err != nil {
+			t.Fatal(err)
+		}
+		total++
+		begun += s
+		if s == 0 {
+			missing = append(missing, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(missing)
+	return total, begun, missing
+}
+
+// listed is the text of the items of the lists in fragment, sorted.
+func listed(fragment string) []string {
+	var shown []string
+	for _, m := range regexp.MustCompile(`<li>([^<]*)</li>`).FindAllStringSubmatch(fragment, -1) {
+		shown = append(shown, html.UnescapeString(m[1]))
+	}
+	slices.Sort(shown)
+	return shown
 }
 
 // The table is filtered, sorted and exported on the server, without script.

@@ -50,7 +50,7 @@ func TestJourneyContinuityBIA(t *testing.T) {
 	}
 
 	// The gap table: the traceability application restores in 24 h, needed within 24 h.
-	j.open(fmt.Sprintf("/continuite?org=%d", chu.ID))
+	j.open(fmt.Sprintf("/continuite?org=%d&onglet=reprise", chu.ID))
 	rows := j.texts("#gaps tbody tr")
 	var line string
 	for _, r := range rows {
@@ -64,6 +64,7 @@ func TestJourneyContinuityBIA(t *testing.T) {
 
 	// Download the plan from the page's DOCX link as the browser would (same
 	// origin, session cookie): a GET that names the establishment and the day.
+	j.open(fmt.Sprintf("/continuite?org=%d&onglet=document", chu.ID))
 	versions := len(j.texts("#versions tbody tr"))
 	got, err := chromedp.Run(j.ctx, chromedp.Evaluate[string](`fetch(Array.from(document.querySelectorAll('#downloads a')).find(a => a.href.endsWith('format=docx')).href).then(async r => r.status + '|' + r.headers.get('content-type') + '|' + r.headers.get('content-disposition') + '|' + (await r.arrayBuffer()).byteLength)`, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -73,7 +74,7 @@ func TestJourneyContinuityBIA(t *testing.T) {
 	if len(parts) != 4 || parts[0] != "200" || !strings.Contains(parts[1], "wordprocessingml") || !strings.Contains(parts[2], "pcra-chu-de-port-emeraude-") || len(parts[3]) < 4 {
 		t.Errorf("PCRA download: %q", got)
 	}
-	j.open(fmt.Sprintf("/continuite?org=%d", chu.ID))
+	j.open(fmt.Sprintf("/continuite?org=%d&onglet=document", chu.ID))
 	if n := len(j.texts("#versions tbody tr")); n != versions {
 		t.Errorf("the download recorded a version: %d rows, was %d", n, versions)
 	}

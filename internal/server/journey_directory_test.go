@@ -71,6 +71,7 @@ func TestJourneyDirectoryAudit(t *testing.T) {
 	j.open(fmt.Sprintf("/annuaire?org=%d", ch.ID))
 	row := `#tracked tr[data-check="vuln1_spn_priv"]`
 	j.submit("naming an owner", row+` button[type=submit]`,
+		chromedp.Click(chromedp.CSS(row+` summary`)),
 		chromedp.SetValue(chromedp.CSS(row+` input[name="owner"]`), "Équipe infrastructure"),
 		chromedp.SetValue(chromedp.CSS(row+` input[name="due_on"]`), "2027-01-31"))
 	if got := eval[string](j, `document.querySelector('#tracked tr[data-check="vuln1_spn_priv"] input[name="owner"]').value`); got != "Équipe infrastructure" {

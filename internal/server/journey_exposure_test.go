@@ -90,12 +90,12 @@ func TestJourneyExposureScan(t *testing.T) {
 	// The page may still be reloading: wait for its findings table.
 	var rows []string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		rows = eval[[]string](j, `Array.from(document.querySelectorAll('#findings tbody tr'), e => e.textContent.trim())`)
-		if strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
+		rows = eval[[]string](j, `document.readyState === 'complete' ? Array.from(document.querySelectorAll('#findings tbody tr.finding'), e => e.textContent.trim()) : []`)
+		if telnetRow(rows, telnetPort) {
 			break
 		}
 	}
-	if !strings.Contains(strings.Join(rows, "\n"), fmt.Sprintf("127.0.79.1:%d", telnetPort)) {
+	if !telnetRow(rows, telnetPort) {
 		t.Fatalf("findings: %q", rows)
 	}
 
@@ -117,7 +117,7 @@ func TestJourneyExposureScan(t *testing.T) {
 
 	// Filter on high findings: the telnet one stays, the medium header ones go.
 	j.submit("filtering", `#h-findings ~ form button[type=submit]`, chromedp.SetValue(chromedp.ID("gravite"), "high"))
-	high := j.texts("#findings tbody tr")
+	high := j.texts("#findings tbody tr.finding")
 	if len(high) == 0 || len(high) >= len(rows) {
 		t.Fatalf("%d high findings out of %d", len(high), len(rows))
 	}
@@ -127,10 +127,11 @@ func TestJourneyExposureScan(t *testing.T) {
 		}
 	}
 
-	// Take the first one in hand.
-	j.submit("taking a finding in hand", `#findings tbody tr:first-child form button[type=submit]`,
-		chromedp.SetValue(chromedp.CSS(`#findings tbody tr:first-child select[name="status"]`), "in_progress"))
-	if got := eval[string](j, `document.querySelector('#findings tbody tr:first-child select[name="status"]').value`); got != "in_progress" {
+	// Take the first one in hand, in its labelled panel.
+	j.submit("taking a finding in hand", `#findings tr.status-row form button[type=submit]`,
+		chromedp.Click(chromedp.CSS(`#findings tr.status-row summary`)),
+		chromedp.SetValue(chromedp.CSS(`#findings tr.status-row select[name="status"]`), "in_progress"))
+	if got := eval[string](j, `document.querySelector('#findings tr.status-row select[name="status"]').value`); got != "in_progress" {
 		t.Errorf("status after saving: %q", got)
 	}
 
@@ -147,4 +148,15 @@ func TestJourneyExposureScan(t *testing.T) {
 			t.Errorf("%s: %q", path, got)
 		}
 	}
+}
+
+// telnetRow reports whether a row of the findings names the telnet service on
+// the lab address.
+func telnetRow(rows []string, port int) bool {
+	for _, r := range rows {
+		if strings.Contains(r, "127.0.79.1") && strings.Contains(r, fmt.Sprintf("port %d", port)) {
+			return true
+		}
+	}
+	return false
 }

@@ -69,7 +69,11 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"sub":  func(a, b int) int { return a - b },
 	"dict": dict,
-	"pct":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
+	// tone is the class of a state, a severity or a level in the one colour scale (tone.go).
+	"tone": ToneClass,
+	// choiceLink is where choosing a node leads: a page with ?org=ID.
+	"choiceLink": func(target string, id int64) string { return ChoiceLink(target, "", id) },
+	"pct":        func(f float64) string { return strconv.FormatFloat(f*100, 'f', 0, 64) + " %" },
 	// percent shows a percentage (a float64 or a *float64) rounded, "—" when absent.
 	"percent": func(v any) string {
 		switch f := v.(type) {
