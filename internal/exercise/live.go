@@ -193,20 +193,12 @@ func (s *Service) sharedEvents(ctx context.Context, id, after int64) ([]feedEven
 
 // Stopping is closed when the instance shuts down, so that live streams end and
 // let the HTTP server stop.
-func (s *Service) Stopping() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopping == nil {
-		s.stopping = make(chan struct{})
-	}
-	return s.stopping
-}
+func (s *Service) Stopping() <-chan struct{} { return s.stop.Stopping() }
 
 // Stop ends the live streams of this instance and waits for the e-mail copies
 // under way.
 func (s *Service) Stop() {
-	s.Stopping()
-	s.stopOnce.Do(func() { close(s.stopping) })
+	s.stop.Stop()
 	s.mailed.Wait()
 	s.watching.Wait()
 }

@@ -16,6 +16,7 @@ import (
 
 	"care/internal/platform/db"
 	"care/internal/platform/i18n"
+	"care/internal/platform/live"
 	"care/internal/platform/mail"
 )
 
@@ -63,8 +64,7 @@ type Service struct {
 	reads    map[int64]*sharedRead
 	watchers map[int64]*watcher
 	watching sync.WaitGroup
-	stopping chan struct{} // closed when the instance shuts down: live streams end
-	stopOnce sync.Once
+	stop     live.Signal // stopped when the instance shuts down: live streams end
 	mailed   sync.WaitGroup
 }
 
