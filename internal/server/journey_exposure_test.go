@@ -102,9 +102,10 @@ func TestJourneyExposureScan(t *testing.T) {
 	// Accepting a risk without justification nor expiry is refused; the page
 	// itself puts each reason beside its field in that finding's form (care.js),
 	// whose fields are marked invalid.
-	action := eval[string](j, `document.querySelector('#findings tbody tr:first-child form').getAttribute('action')`)
-	if status := j.submit("accepting a risk without justification", `#findings tbody tr:first-child form button[type=submit]`,
-		chromedp.SetValue(chromedp.CSS(`#findings tbody tr:first-child select[name="status"]`), "accepted")); status != 422 {
+	action := eval[string](j, `document.querySelector('#findings tr.status-row form').getAttribute('action')`)
+	if status := j.submit("accepting a risk without justification", `#findings tr.status-row form button[type=submit]`,
+		chromedp.Click(chromedp.CSS(`#findings tr.status-row summary`)),
+		chromedp.SetValue(chromedp.CSS(`#findings tr.status-row select[name="status"]`), "accepted")); status != 422 {
 		t.Fatalf("accepting a risk without justification: %d", status)
 	}
 	beside := `form[action=` + js(action) + `] `
