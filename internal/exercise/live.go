@@ -46,9 +46,9 @@ func (s *Service) Feed(ctx context.Context, id, after int64) ([]FeedItem, error)
 // Follower reads an exercise's feed for one caller across the reads of a live
 // stream. The full access check (open: the exercise, the caller's seat, its node
 // with org.Load) runs at the first read and again whenever the seat or the node
-// changed; otherwise one statement tells that nothing did (seatOf). The events
-// are read once for all the streams woken together (sharedEvents) and filtered
-// for the seat.
+// changed; otherwise the read shared by the streams woken together
+// (sharedEvents), which holds the events and every seat of the exercise, tells
+// that nothing did. The events are then filtered for the seat.
 type Follower struct {
 	s      *Service
 	id     int64
@@ -62,10 +62,11 @@ func (s *Service) Follow(id int64) *Follower { return &Follower{s: s, id: id} }
 
 // Feed returns what happened after seq, as the caller's seat may see it.
 func (f *Follower) Feed(ctx context.Context, after int64) ([]FeedItem, error) {
-	key, err := seatOf(ctx, f.s.DB, f.id, authz.Current(ctx).UserID)
+	r, err := f.s.sharedEvents(ctx, f.id, after)
 	if err != nil {
 		return nil, err
 	}
+	key := r.seatOf(authz.Current(ctx).UserID)
 	if !f.opened || key != f.key {
 		o, err := open(ctx, f.s.DB.Read, f.id, false, participant)
 		if err != nil {
@@ -73,10 +74,7 @@ func (f *Follower) Feed(ctx context.Context, after int64) ([]FeedItem, error) {
 		}
 		f.seat, f.key, f.opened = o.Seat, key, true
 	}
-	events, err := f.s.sharedEvents(ctx, f.id, after)
-	if err != nil {
-		return nil, err
-	}
+	events := r.events
 	out := []FeedItem{}
 	for _, ev := range events {
 		if !f.seat.Sees(ev.Event) {
@@ -157,22 +155,23 @@ type sharedRead struct {
 	after  int64
 	at     time.Time
 	done   chan struct{}
+	seats  seats
 	events []feedEvent
 	err    error
 }
 
 const sharedFresh = time.Second
 
-// sharedEvents returns the events of exercise id after seq, read by this call or
-// by another one of the same wake-up.
-func (s *Service) sharedEvents(ctx context.Context, id, after int64) ([]feedEvent, error) {
+// sharedEvents returns the seats and the events of exercise id after seq, read
+// by this call or by another one of the same wake-up.
+func (s *Service) sharedEvents(ctx context.Context, id, after int64) (*sharedRead, error) {
 	s.mu.Lock()
 	r := s.reads[id]
 	if r != nil && r.gen == s.gens[id] && r.after == after && time.Since(r.at) < sharedFresh {
 		s.mu.Unlock()
 		select {
 		case <-r.done:
-			return r.events, r.err
+			return r, r.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -186,9 +185,12 @@ func (s *Service) sharedEvents(ctx context.Context, id, after int64) ([]feedEven
 	// The read serves others: it does not end with this caller's request.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	r.events, r.err = readEvents(rctx, s.DB.Read, id, after)
+	// The seats before the events, as a stream's own check came before its read.
+	if r.seats, r.err = readSeats(rctx, s.DB.Read, id); r.err == nil {
+		r.events, r.err = readEvents(rctx, s.DB.Read, id, after)
+	}
 	close(r.done)
-	return r.events, r.err
+	return r, r.err
 }
 
 // Stopping is closed when the instance shuts down, so that live streams end and

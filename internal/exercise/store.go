@@ -86,19 +86,45 @@ type seatKey struct {
 	role, cell string
 }
 
-// seatOf reads, in one statement prepared once, the seatKey of user in exercise id.
-func seatOf(ctx context.Context, d *db.DB, id, user int64) (seatKey, error) {
-	var k seatKey
-	err := d.ReadRow(ctx, `SELECT o.path, o.archived_at IS NOT NULL, COALESCE(p.role, ''), COALESCE(p.cell, '') FROM exercises e
-		JOIN orgs o ON o.id = e.org_id LEFT JOIN exercise_participants p ON p.exercise_id = e.id AND p.user_id = $2 WHERE e.id = $1`, id, user).
-		Scan(&k.path, &k.archived, &k.role, &k.cell)
-	if errors.Is(err, sql.ErrNoRows) {
-		return k, problem.ErrNotFound
+// seats is every seat of an exercise with its node: what a stream's access rests
+// on besides its caller's grants, read once for all the streams of a wake-up.
+type seats struct {
+	path     string
+	archived bool
+	byUser   map[int64]Seat
+}
+
+// seatOf is the seatKey of user (no role when they take no part).
+func (r *sharedRead) seatOf(user int64) seatKey {
+	st := r.seats.byUser[user]
+	return seatKey{path: r.seats.path, archived: r.seats.archived, role: st.Role, cell: st.Cell}
+}
+
+// readSeats reads the node and the seats of exercise id in one statement.
+func readSeats(ctx context.Context, q db.Querier, id int64) (seats, error) {
+	type row struct {
+		path     string
+		archived bool
+		user     int64
+		seat     Seat
 	}
+	rows, err := db.List(ctx, q, fmt.Sprintf("exercise: seats of %d", id), func(r db.Row) (x row, err error) {
+		return x, r.Scan(&x.path, &x.archived, &x.user, &x.seat.Role, &x.seat.Cell)
+	}, `SELECT o.path, o.archived_at IS NOT NULL, COALESCE(p.user_id, 0), COALESCE(p.role, ''), COALESCE(p.cell, '') FROM exercises e
+		JOIN orgs o ON o.id = e.org_id LEFT JOIN exercise_participants p ON p.exercise_id = e.id WHERE e.id = $1`, id)
 	if err != nil {
-		return k, fmt.Errorf("exercise: seat of user %d in %d: %w", user, id, err)
+		return seats{}, err
 	}
-	return k, nil
+	if len(rows) == 0 {
+		return seats{}, problem.ErrNotFound
+	}
+	out := seats{path: rows[0].path, archived: rows[0].archived, byUser: make(map[int64]Seat, len(rows))}
+	for _, x := range rows {
+		if x.user != 0 {
+			out.byUser[x.user] = x.seat
+		}
+	}
+	return out, nil
 }
 
 // stateOf is the status of exercise id and whether it is paused: what a state
