@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -183,6 +184,24 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// over reports whether a session that expires at expires and was last seen at
+// seen has ended at now: past its end, or idle too long.
+func (s *Service) over(now, expires, seen time.Time) bool {
+	return now.After(expires) || now.Sub(seen) > s.idle()
+}
+
+// seen records the activity of the session hashed h, at most once a minute:
+// reads should not all become writes.
+func (s *Service) seen(ctx context.Context, h string, last, now time.Time) error {
+	if now.Sub(last) <= time.Minute {
+		return nil
+	}
+	if _, err := s.DB.Write.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, h); err != nil {
+		return fmt.Errorf("account: session seen: %w", err)
+	}
+	return nil
+}
+
 // Lookup returns the session behind a cookie value and its user, enforcing the idle
 // and absolute timeouts, and records the activity.
 func (s *Service) Lookup(ctx context.Context, token string) (Session, User, error) {
@@ -200,7 +219,7 @@ func (s *Service) Lookup(ctx context.Context, token string) (Session, User, erro
 		return Session{}, User{}, err
 	}
 	now := db.Now()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idle() {
+	if s.over(now, sess.ExpiresAt, sess.LastSeenAt) {
 		_, _ = s.DB.Write.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = $1", h)
 		return Session{}, User{}, problem.New(problem.Unauthorized, "account.error.session_expired")
 	}
@@ -208,11 +227,8 @@ func (s *Service) Lookup(ctx context.Context, token string) (Session, User, erro
 	if err != nil || u.Disabled {
 		return Session{}, User{}, problem.New(problem.Unauthorized, "account.error.login_required")
 	}
-	// Write the activity at most once a minute: reads should not all become writes.
-	if now.Sub(sess.LastSeenAt) > time.Minute {
-		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, h); err != nil {
-			return Session{}, User{}, err
-		}
+	if err := s.seen(ctx, h, sess.LastSeenAt, now); err != nil {
+		return Session{}, User{}, err
 	}
 	sess.Handle = h[:16]
 	sess.Current = true

@@ -29,15 +29,7 @@ func (s *Service) TokenStill(ctx context.Context, secret string, second bool) er
 		return fmt.Errorf("account: recheck a token: %w", err)
 	}
 	t.ExpiresAt, t.RevokedAt = db.TimePtr(exp), db.TimePtr(rev)
-	switch {
-	case !t.Active(db.Now()):
-		return problem.New(problem.Unauthorized, "account.error.token_expired")
-	case disabled:
-		return problem.New(problem.Unauthorized, "account.error.token_invalid")
-	case second && !totp:
-		return problem.New(problem.Unauthorized, "account.error.token_needs_totp")
-	}
-	return nil
+	return refused(t, db.Now(), disabled, second, totp)
 }
 
 // SessionStill checks, in one statement, that the session a long request (a
@@ -60,15 +52,10 @@ func (s *Service) SessionStill(ctx context.Context, token, stage string) error {
 	}
 	at := db.Now()
 	switch {
-	case at.After(expires) || at.Sub(seen) > s.idle():
+	case s.over(at, expires, seen):
 		return problem.New(problem.Unauthorized, "account.error.session_expired")
 	case disabled, now != stage:
 		return problem.New(problem.Unauthorized, "account.error.login_required")
 	}
-	if at.Sub(seen) > time.Minute {
-		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", at, h); err != nil {
-			return fmt.Errorf("account: session seen: %w", err)
-		}
-	}
-	return nil
+	return s.seen(ctx, h, seen, at)
 }

@@ -99,6 +99,21 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 	})
 }
 
+// refused is why token t no longer authenticates at now, or nil: expired or
+// revoked, its owner disabled, or — a token acting with its owner's roles —
+// a role that requires a second factor the owner has not enrolled.
+func refused(t Token, now time.Time, disabled, second, totp bool) error {
+	switch {
+	case !t.Active(now):
+		return problem.New(problem.Unauthorized, "account.error.token_expired")
+	case disabled:
+		return problem.New(problem.Unauthorized, "account.error.token_invalid")
+	case second && !totp:
+		return problem.New(problem.Unauthorized, "account.error.token_needs_totp")
+	}
+	return nil
+}
+
 // AuthenticateToken returns the owner of an active API token and records its use.
 func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, error) {
 	denied := problem.New(problem.Unauthorized, "account.error.token_invalid")
@@ -117,13 +132,11 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 		return User{}, problem.New(problem.Unauthorized, "account.error.token_expired")
 	}
 	u, err := loadUser(ctx, s.DB.Read, t.UserID)
-	if err != nil || u.Disabled {
+	if err != nil {
 		return User{}, denied
 	}
-	// A token acts with its owner's roles: never those that require a second
-	// factor the owner has not enrolled.
-	if u.NeedsSecondFactor() && !u.TOTPEnabled {
-		return User{}, problem.New(problem.Unauthorized, "account.error.token_needs_totp")
+	if err := refused(t, now, u.Disabled, u.NeedsSecondFactor(), u.TOTPEnabled); err != nil {
+		return User{}, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		if _, err := s.DB.Write.ExecContext(ctx, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", now, t.ID); err != nil {
