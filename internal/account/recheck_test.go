@@ -2,6 +2,8 @@ package account_test
 
 import (
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,4 +91,75 @@ func TestSessionStill(t *testing.T) {
 			t.Errorf("owner disabled: %v", err)
 		}
 	})
+}
+
+// The streams woken together recheck their tokens and sessions with a few
+// statements, not one each (db.Gather), and each still gets its own answer: a
+// revoked token or another stage is refused, the others hold.
+func TestStillGathered(t *testing.T) {
+	d, queries := testkit.CountedSQLite(t)
+	app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	ctx := t.Context()
+	ars, err := app.Server.Accounts.ByEmail(ctx, "ars@demo.care.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 60
+	secrets := make([]string, n)
+	for i := range secrets {
+		tok, secret, err := app.Server.Accounts.CreateToken(ctx, ars.ID, "stream", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets[i] = secret
+		if i%3 == 0 {
+			if _, err := d.Write.ExecContext(ctx, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", db.Now(), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var token string
+	u, _ := url.Parse(app.URL)
+	for _, c := range app.Login(t, "rssi@demo.care.test").Jar.Cookies(u) {
+		if c.Name == account.CookieName {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		t.Fatal("no session cookie")
+	}
+	errs := make([]error, 2*n)
+	ran := queries.During(func() {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 2 * n {
+			wg.Go(func() {
+				<-start
+				switch {
+				case i < n:
+					errs[i] = app.Server.Accounts.TokenStill(ctx, secrets[i], false)
+				case i%2 == 0:
+					errs[i] = app.Server.Accounts.SessionStill(ctx, token, account.StageFull)
+				default:
+					errs[i] = app.Server.Accounts.SessionStill(ctx, token, "password")
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+	})
+	for i, err := range errs {
+		refused := (i < n && i%3 == 0) || (i >= n && i%2 == 1)
+		if refused != problem.Is(err, problem.Unauthorized) || (!refused && err != nil) {
+			t.Errorf("check %d: refused %v, got %v", i, refused, err)
+		}
+	}
+	var tokens, sessions int
+	for _, q := range ran {
+		tokens += strings.Count(q, "FROM api_tokens")
+		sessions += strings.Count(q, "FROM sessions")
+	}
+	if tokens == 0 || tokens > n/3 || sessions == 0 || sessions > n/3 {
+		t.Errorf("%d token checks read with %d statements, %d session checks with %d: want a few each", n, tokens, n, sessions)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"care/internal/platform/db"
@@ -24,6 +25,9 @@ type Service struct {
 	AbsoluteTimeout time.Duration // a session ends this long after login, used or not
 	// SecretKey seals the TOTP seeds at rest; without it they are stored as they are.
 	SecretKey []byte
+
+	recheckOnce sync.Once
+	recheck     *rechecks // the live streams' rechecks, gathered (recheck.go)
 }
 
 // Defaults for sessions and login throttling.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -636,6 +637,7 @@ func (r *benchRig) play() {
 	var started struct {
 		StartedAt *time.Time `json:"started_at"`
 	}
+	pool := r.poolStats()
 	r.call("POST", r.path("/start"), nil, &started)
 	if started.StartedAt == nil {
 		b.Fatal("no T0 after the start")
@@ -658,6 +660,8 @@ func (r *benchRig) play() {
 		b.Fatalf("paused at T0+%v: the stimuli kept for sending now were already due", late)
 	}
 	r.report("sched", due)
+	pool()
+	pool = r.poolStats()
 	time.Sleep(time.Second) // the pause's own event, read by every stream
 
 	sent := map[int64]time.Time{}
@@ -682,6 +686,7 @@ func (r *benchRig) play() {
 	}
 	b.StopTimer()
 	r.report("now", sent)
+	pool()
 	b.Logf("e-mail copies of the stimuli handed to the mail sender (a counter here, no SMTP): %d", r.mail.sent.Load())
 	// Reported last: the timer's reset at the first b.Loop clears earlier metrics.
 	if r.idle >= 0 {
@@ -689,6 +694,29 @@ func (r *benchRig) play() {
 	}
 	for unit, v := range r.metrics {
 		b.ReportMetric(v, unit)
+	}
+}
+
+// poolStats notes the read pools' waits now; the function it returns logs how
+// many reads waited for a connection since, and how long in all: the share of
+// the delays spent queueing for the pool rather than in the database.
+func (r *benchRig) poolStats() func() {
+	type mark struct {
+		d     *db.DB
+		stats sql.DBStats
+	}
+	var marks []mark
+	for _, app := range r.apps {
+		if !slices.ContainsFunc(marks, func(m mark) bool { return m.d == app.DB }) {
+			marks = append(marks, mark{app.DB, app.DB.Read.Stats()})
+		}
+	}
+	return func() {
+		for i, m := range marks {
+			now := m.d.Read.Stats()
+			r.b.Logf("read pool %d (%d open at most): %d waits for a connection, %v waiting in all, %d open now",
+				i+1, now.MaxOpenConnections, now.WaitCount-m.stats.WaitCount, (now.WaitDuration - m.stats.WaitDuration).Round(time.Millisecond), now.OpenConnections)
+		}
 	}
 }
 

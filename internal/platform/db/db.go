@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"care/internal/platform/problem"
@@ -36,8 +35,6 @@ type DB struct {
 	Engine Engine
 	Write  *sql.DB
 	Read   *sql.DB
-
-	prepared sync.Map // query text → *sql.Stmt on Read (ReadRow)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
