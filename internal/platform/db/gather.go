@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -97,20 +99,32 @@ func (g *Gather[K, V]) read() {
 const GatherBatch = 100
 
 // ReadIn runs query, whose "$IN" stands for a list of placeholders, for keys in
-// statements of GatherBatch keys at most, and hands each row to read. One SQL
-// text for both engines: "t.token_hash IN ($IN)" becomes "t.token_hash IN ($1,
-// $2, …)". Its errors say what was being done.
-func ReadIn[K any](ctx context.Context, q Querier, doing, query string, keys []K, read func(Row) error) error {
-	for start := 0; start < len(keys); start += GatherBatch {
-		part := keys[start:min(start+GatherBatch, len(keys))]
+// statements of GatherBatch keys at most, run at the same time on the pool q
+// (one round trip for all, not one after the other; a pool, not a transaction,
+// which runs one statement at a time), and hands each row to
+// read, one row at a time. One SQL text for both engines: "t.token_hash IN
+// ($IN)" becomes "t.token_hash IN ($1, $2, …)". Its errors say what was being
+// done.
+func ReadIn[K any](ctx context.Context, q *sql.DB, doing, query string, keys []K, read func(Row) error) error {
+	var mu sync.Mutex
+	one := func(r Row) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return read(r)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, (len(keys)+GatherBatch-1)/GatherBatch)
+	for i := range errs {
+		part := keys[i*GatherBatch : min((i+1)*GatherBatch, len(keys))]
 		marks := make([]string, len(part))
 		args := make([]any, len(part))
-		for i, k := range part {
-			marks[i], args[i] = fmt.Sprintf("$%d", i+1), k
+		for j, k := range part {
+			marks[j], args[j] = fmt.Sprintf("$%d", j+1), k
 		}
-		if err := Each(ctx, q, doing, read, strings.Replace(query, "$IN", strings.Join(marks, ", "), 1), args...); err != nil {
-			return err
-		}
+		wg.Go(func() {
+			errs[i] = Each(ctx, q, doing, one, strings.Replace(query, "$IN", strings.Join(marks, ", "), 1), args...)
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
