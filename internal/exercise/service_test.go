@@ -342,6 +342,21 @@ func TestExerciseLifecycleAndWhoSeesWhat(t *testing.T) {
 	})
 }
 
+// deliveredCount is how many stimuli of the exercise at path were delivered, as
+// token reads them.
+func deliveredCount(t *testing.T, app *testkit.App, token, path string) int {
+	t.Helper()
+	var all stimuliJSON
+	app.API(t, token, "GET", path+"/stimuli", nil, &all)
+	n := 0
+	for _, s := range all.Items {
+		if s["delivered_at"] != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // The delivery clock stops while paused: a stimulus due during the pause is held
 // until the resume.
 func TestPauseHoldsStimuli(t *testing.T) {
@@ -353,17 +368,7 @@ func TestPauseHoldsStimuli(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/exercises/%d", ex.ID)
 	app.API(t, rssi, "POST", path+"/start", nil, nil)
 	app.API(t, rssi, "POST", path+"/pause", nil, nil)
-	delivered := func() int {
-		var all stimuliJSON
-		app.API(t, rssi, "GET", path+"/stimuli", nil, &all)
-		n := 0
-		for _, s := range all.Items {
-			if s["delivered_at"] != nil {
-				n++
-			}
-		}
-		return n
-	}
+	delivered := func() int { return deliveredCount(t, app, rssi, path) }
 	before := delivered()
 	// At ×3600, 2 s of wall time would be the whole two hours of the kit.
 	time.Sleep(2 * time.Second)
@@ -392,17 +397,7 @@ func TestOutageIsNotExerciseTime(t *testing.T) {
 		app.API(t, rssi, "POST", "/api/v1/exercises", map[string]any{"kit": "kit-debutant", "org": chu.ID}, &ex)
 		path := fmt.Sprintf("/api/v1/exercises/%d", ex.ID)
 		app.API(t, rssi, "POST", path+"/start", nil, nil)
-		delivered := func() int {
-			var all stimuliJSON
-			app.API(t, rssi, "GET", path+"/stimuli", nil, &all)
-			n := 0
-			for _, s := range all.Items {
-				if s["delivered_at"] != nil {
-					n++
-				}
-			}
-			return n
-		}
+		delivered := func() int { return deliveredCount(t, app, rssi, path) }
 		time.Sleep(500 * time.Millisecond)
 		before := delivered()
 		// As if the instance had died ten minutes ago, right after the start.
