@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -220,7 +219,7 @@ func TestApplianceFromCertificate(t *testing.T) {
 		t.Run(c.product, func(t *testing.T) {
 			ln := listen(t, "127.0.79.4")
 			cert := certificate(t, nil, nil, certOpts{notAfter: time.Now().Add(24 * time.Hour), selfSign: true, subject: c.subject})
-			httpsServer(ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			webServer(t, ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Server", "nginx")
 			}))
 			o := &Observation{Address: netip.MustParseAddr("127.0.79.4"), Port: tcp.Port(ln)}
@@ -298,22 +297,13 @@ func TestRecordedBanners(t *testing.T) {
 
 // A mail server that greets inside TLS (IMAPS) is named from its greeting.
 func TestGreetingInsideTLS(t *testing.T) {
-	ln := listen(t, "127.0.79.6")
 	cert := certificate(t, nil, nil, certOpts{notAfter: time.Now().Add(24 * time.Hour), selfSign: true})
-	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
-	go func() {
-		for {
-			c, err := tl.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = c.Write([]byte("* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot (Debian) ready.\r\n"))
-				_, _ = c.Read(make([]byte, 64))
-			}()
-		}
-	}()
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
+	ln := tcp.Listen(t, "127.0.79.6:0", func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		_, _ = tc.Write([]byte("* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot (Debian) ready.\r\n"))
+		_, _ = tc.Read(make([]byte, 64))
+	})
 	o := &Observation{Address: netip.MustParseAddr("127.0.79.6"), Port: tcp.Port(ln)}
 	if !probeAll(t.Context(), o, ln.Addr().String(), []string{"tls", "http"}, 2*time.Second) {
 		t.Fatal("no answer")
@@ -390,19 +380,29 @@ func faviconEntries(t *testing.T) []FaviconEntry {
 	return doc.Hashes
 }
 
-// iconSite serves a page and its icon on a loopback address of its own, the
-// Server header set when server is not empty, and counts the requests by path.
+// iconSite is a web server on a loopback address of its own that records the
+// requests it gets.
 type iconSite struct {
 	mu       sync.Mutex
 	requests []string
 }
 
-func (s *iconSite) serve(t *testing.T, host, server, page string, files map[string][]byte) string {
+// serve answers with h on host and returns the address.
+func (s *iconSite) serve(t *testing.T, host string, h http.HandlerFunc) string {
 	ln := listen(t, host)
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	webServer(t, ln, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.requests = append(s.requests, r.URL.RequestURI())
 		s.mu.Unlock()
+		h(w, r)
+	}))
+	return ln.Addr().String()
+}
+
+// pageAndIcons answers / with page and the paths of files with their icon, the
+// Server header set when server is not empty.
+func pageAndIcons(server, page string, files map[string][]byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		if server != "" {
 			w.Header().Set("Server", server)
 		}
@@ -415,10 +415,7 @@ func (s *iconSite) serve(t *testing.T, host, server, page string, files map[stri
 		default:
 			http.NotFound(w, r)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
+	}
 }
 
 // The real icons of Debian packages (testdata/favicons, copied from the
@@ -445,7 +442,7 @@ func TestRealIconsNameTheirProduct(t *testing.T) {
 				{"link rel icon", `<html><head><link rel="shortcut icon" href="skins/elastic/images/favicon.ico?s=1700000000"></head></html>`, "/skins/elastic/images/favicon.ico"},
 			} {
 				site := &iconSite{}
-				addr := site.serve(t, "127.0.79.20", "", c.page, map[string][]byte{c.path: icon})
+				addr := site.serve(t, "127.0.79.20", pageAndIcons("", c.page, map[string][]byte{c.path: icon}))
 				o := &Observation{Address: netip.MustParseAddr("127.0.79.20")}
 				if !probeAll(t.Context(), o, addr, []string{"http"}, time.Second) {
 					t.Fatalf("%s: no HTTP answer", c.name)
@@ -470,7 +467,7 @@ func TestFaviconDoesNotOverrideAPreciseIdentification(t *testing.T) {
 		t.Fatal(err)
 	}
 	site := &iconSite{}
-	addr := site.serve(t, "127.0.79.21", "Apache/2.4.62 (Debian)", "<html></html>", map[string][]byte{"/favicon.ico": icon})
+	addr := site.serve(t, "127.0.79.21", pageAndIcons("Apache/2.4.62 (Debian)", "<html></html>", map[string][]byte{"/favicon.ico": icon}))
 	o := &Observation{Address: netip.MustParseAddr("127.0.79.21")}
 	probeAll(t.Context(), o, addr, []string{"http"}, time.Second)
 	if o.Product != "apache:http_server" || o.Version != "2.4.62" || o.HTTP.FaviconHash == nil {
@@ -530,7 +527,7 @@ func TestFaviconFetchStaysOnTheTarget(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			site := &iconSite{}
-			addr := site.serve(t, "127.0.79.22", "", c.page, c.files)
+			addr := site.serve(t, "127.0.79.22", pageAndIcons("", c.page, c.files))
 			o := &Observation{Address: netip.MustParseAddr("127.0.79.22")}
 			probeAll(t.Context(), o, addr, []string{"http"}, time.Second)
 			site.mu.Lock()
@@ -544,25 +541,18 @@ func TestFaviconFetchStaysOnTheTarget(t *testing.T) {
 		})
 	}
 	// A redirect for the icon is not followed.
-	ln := listen(t, "127.0.79.22")
-	var mu sync.Mutex
-	var paths []string
-	srv := &http.Server{ReadHeaderTimeout: time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		paths = append(paths, r.URL.Path)
-		mu.Unlock()
+	site := &iconSite{}
+	addr := site.serve(t, "127.0.79.22", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/favicon.ico" {
 			http.Redirect(w, r, "http://"+trap.Addr().String()+"/favicon.ico", http.StatusFound)
 		}
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	})
 	o := &Observation{Address: netip.MustParseAddr("127.0.79.22")}
-	probeAll(t.Context(), o, ln.Addr().String(), []string{"http"}, time.Second)
-	mu.Lock()
-	defer mu.Unlock()
-	if o.HTTP == nil || o.HTTP.FaviconHash != nil || strings.Join(paths, " ") != "/ /favicon.ico" {
-		t.Errorf("redirected icon: requests %q, hash %v", paths, o.HTTP)
+	probeAll(t.Context(), o, addr, []string{"http"}, time.Second)
+	site.mu.Lock()
+	defer site.mu.Unlock()
+	if o.HTTP == nil || o.HTTP.FaviconHash != nil || strings.Join(site.requests, " ") != "/ /favicon.ico" {
+		t.Errorf("redirected icon: requests %q, hash %v", site.requests, o.HTTP)
 	}
 	if n := trapped.Load(); n != 0 {
 		t.Errorf("%d connections left the target", n)
