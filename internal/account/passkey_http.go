@@ -57,7 +57,7 @@ func (h *Handler) AddPasskey(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	if err := h.Accounts.FinishPasskeyRegistration(r.Context(), cur.User.ID, h.ceremony(w, r), in.Name, in.Credential); err != nil {
+	if _, err := h.Accounts.FinishPasskeyRegistration(r.Context(), cur.User.ID, h.ceremony(w, r), in.Name, in.Credential, "", "", ""); err != nil {
 		web.Problem(w, r, err)
 		return
 	}
@@ -108,7 +108,7 @@ func (h *Handler) PasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	u, token, err := h.Accounts.FinishPasskeyLogin(r.Context(), h.ceremony(w, r), answer, web.ClientIP(r), r.UserAgent())
+	u, token, err := h.Accounts.FinishPasskeyLogin(r.Context(), h.ceremony(w, r), answer, currentToken(r), web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		if aerr := h.Accounts.LoginFailure(r.Context(), "account.passkey_failure", "user", "", "passkey"); aerr != nil {
 			web.LogIfInternal(r, aerr)

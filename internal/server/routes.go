@@ -92,6 +92,8 @@ func (s *Server) Routes() []Route {
 		{"POST /connexion/mot-de-passe", f(a.FirstPassword), partial},
 		{"GET /connexion/double-facteur", f(a.EnrolPage), partial},
 		{"POST /connexion/double-facteur", f(a.Enrol), partial},
+		{"POST /connexion/double-facteur/cle-d-acces/options", f(a.RaisePasskeyOptions), partial},
+		{"POST /connexion/double-facteur/cle-d-acces", f(a.RaisePasskey), partial},
 		{"POST /deconnexion", f(a.Logout), public},
 		{"GET /mot-de-passe-oublie", f(a.ForgotPage), public},
 		{"POST /mot-de-passe-oublie", f(a.Forgot), public},
