@@ -123,8 +123,8 @@ type Session struct {
 
 // Session stages: a password alone opens only the second-factor step.
 const (
-	StageFull  = "full"
-	StageTOTP  = "totp"       // password checked, TOTP code expected
+	StageFull = "full"
+	StageTOTP = "totp" // password checked, TOTP code expected
 	// StageEnrol: below the policy of the roles held (a password where the
 	// policy asks a second factor, a code where it asks a passkey…): the page
 	// that raises it, by enrolling TOTP, using or registering a passkey, or
