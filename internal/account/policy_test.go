@@ -204,3 +204,45 @@ func TestProviderLoginRaisedByCode(t *testing.T) {
 		}
 	})
 }
+
+// NeedsSecondFactor is the policy: a passkey meets it as TOTP does, so an
+// administrator with a passkey and no TOTP holds API tokens, and the profile
+// calls TOTP required only when nothing the person holds meets the policy.
+func TestPasskeyMeetsThePolicyLikeTOTP(t *testing.T) {
+	testkit.Engines(t, func(t *testing.T, d *db.DB) {
+		app := testkit.NewApp(t, d)
+		ctx := t.Context()
+		c := app.Login(t, "admin@demo.care.test") // password and code
+		admin, _ := app.Server.Accounts.ByEmail(ctx, "admin@demo.care.test")
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := d.Write.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exec("UPDATE users SET totp_enabled = FALSE WHERE id = $1", admin.ID)
+		if _, _, err := app.Server.Accounts.CreateToken(ctx, admin.ID, "sans facteur", time.Hour); err == nil {
+			t.Fatalf("a token for an administrator with no second factor")
+		}
+		profile := testkit.BodyOf(app.Get(t, c, "/profil"))
+		if !strings.Contains(profile, "Vos rôles exigent un second facteur") {
+			t.Errorf("the TOTP card of an administrator holding nothing else does not say it is required")
+		}
+		exec("INSERT INTO passkeys (user_id, name, credential_id, credential, created_at) VALUES ($1, 'clé', 'cred-1', '{}', $2)", admin.ID, db.Now())
+		_, secret, err := app.Server.Accounts.CreateToken(ctx, admin.ID, "clé d'accès", time.Hour)
+		if err != nil {
+			t.Fatalf("a passkey-only administrator may not hold a token: %v", err)
+		}
+		if resp := app.API(t, secret, "GET", "/api/v1/me", nil, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("the token of a passkey-only administrator: %d", resp.StatusCode)
+		}
+		profile = testkit.BodyOf(app.Get(t, c, "/profil"))
+		if strings.Contains(profile, "exigent un second facteur") || !strings.Contains(profile, "Recommandé pour tous") {
+			t.Errorf("the TOTP card says it is required though a passkey meets the policy")
+		}
+		exec("DELETE FROM passkeys WHERE user_id = $1", admin.ID)
+		if resp := app.API(t, secret, "GET", "/api/v1/me", nil, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("the token once the passkey is gone: %d, want 403", resp.StatusCode)
+		}
+	})
+}
