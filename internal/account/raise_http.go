@@ -1,7 +1,6 @@
 package account
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -187,20 +186,8 @@ func (h *Handler) RaisePasskey(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var in struct {
-		Name       string          `json:"name"`
-		Credential json.RawMessage `json:"credential"`
+	if token, ok := h.registerPasskey(w, r, cur, cur.Token); ok {
+		h.setCookie(w, token)
+		web.JSON(w, http.StatusCreated, map[string]string{"redirect": "/"})
 	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	token, err := h.Accounts.FinishPasskeyRegistration(r.Context(), cur.User.ID, h.ceremony(w, r), in.Name, in.Credential, cur.Token, web.ClientIP(r), r.UserAgent())
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	h.setCookie(w, token)
-	web.SetFlash(w, "profile.passkey_added")
-	web.JSON(w, http.StatusCreated, map[string]string{"redirect": "/"})
 }

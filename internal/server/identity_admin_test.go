@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"care/internal/account"
@@ -18,24 +16,6 @@ import (
 	"care/internal/testkit"
 )
 
-// lockedBuffer collects the request log of the instance, written from many requests.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // The administration of identity: the providers read from the file, never with
 // their secret (page, API, log); the policy per role, edited by an
 // administrator only, validated whole (nothing written on bad input), each
@@ -44,7 +24,7 @@ func (b *lockedBuffer) String() string {
 func TestIdentityAdministration(t *testing.T) {
 	testkit.Engines(t, func(t *testing.T, d *db.DB) {
 		op := testkit.NewMockOP(t, false)
-		logs := &lockedBuffer{}
+		logs := &testkit.LockedBuffer{}
 		app := oidcAppWith(t, d, op, func(c *server.Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 		rssi := app.Login(t, "rssi@demo.care.test")
 		put := func(policies ...map[string]any) map[string]any { return map[string]any{"policies": policies} }

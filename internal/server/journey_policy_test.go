@@ -1,17 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"care/internal/account"
 	"care/internal/demo"
-	"care/internal/server"
 	"care/internal/testkit"
 )
 
@@ -21,21 +18,9 @@ import (
 // authenticator, and reaches their home in the same session, now opened with
 // a passkey.
 func TestJourneyPolicyRequiresPasskey(t *testing.T) {
-	browser := testkit.NewBrowser(t)
-	// WebAuthn wants a domain as relying party: the app is reached as localhost.
-	app := testkit.NewApp(t, testkit.SQLite(t), func(c *server.Config) { c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1) })
-	app.URL = strings.Replace(app.URL, "127.0.0.1", "localhost", 1)
-	ctx, cancel := context.WithTimeout(browser, 2*journeyTimeout)
-	defer cancel()
-	j := &journey{t: t, app: app, ctx: ctx}
-	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
-		Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21, Transport: webauthn.AuthenticatorTransportInternal,
-		HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true}}); err != nil {
-		t.Fatal(err)
-	}
+	j, authenticator := newPasskeyJourney(t, testkit.SQLite(t))
+	app := j.app
+	authenticator()
 
 	j.login("admin@demo.care.test", demo.Password)
 	j.open("/administration/identite")
@@ -45,8 +30,7 @@ func TestJourneyPolicyRequiresPasskey(t *testing.T) {
 		t.Fatalf("after saving the policy: on %s", p)
 	}
 	j.do("logging out", chromedp.Click(chromedp.CSS(`form[action="/deconnexion"] button`)))
-
-	j.open("/connexion")
+	j.waitPath("/connexion")
 	j.submit("the GHT RSSI's password", `form[action="/connexion"] button[type=submit]`,
 		chromedp.SendKeys(chromedp.ID("email"), "rssi.ght@demo.care.test"), chromedp.SendKeys(chromedp.ID("password"), demo.Password))
 	code, _ := account.TOTPCode(demo.TOTPSecret, account.TOTPStep(time.Now()))
@@ -60,9 +44,7 @@ func TestJourneyPolicyRequiresPasskey(t *testing.T) {
 		t.Fatalf("a page before raising: on %s", p)
 	}
 	j.do("registering a passkey", chromedp.SendKeys(chromedp.ID("passkey-name"), "Poste du GHT"), chromedp.Click(chromedp.CSS("#passkey-register button[type=submit]")))
-	for deadline := time.Now().Add(10 * time.Second); j.path() != "/" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-	}
-	if p := j.path(); p != "/" {
+	if p := j.waitPath("/"); p != "/" {
 		t.Fatalf("after registering the passkey: on %s (%s)", p, j.text("#passkey-status"))
 	}
 	j.wantH1("Bonjour")
@@ -71,4 +53,16 @@ func TestJourneyPolicyRequiresPasskey(t *testing.T) {
 	if err := app.DB.Read.QueryRowContext(t.Context(), "SELECT s.method FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'rssi.ght@demo.care.test'").Scan(&method); err != nil || method != account.MethodPasskey {
 		t.Errorf("the GHT RSSI's one session: method %q (%v), want passkey", method, err)
 	}
+}
+
+// waitPath waits up to ten seconds for the browser to reach path, and returns
+// where it is.
+func (j *journey) waitPath(path string) string {
+	j.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, err := chromedp.Run(j.ctx, chromedp.Evaluate[bool](`location.pathname === `+js(path)+` && document.readyState === "complete"`)); err == nil && ok {
+			break
+		}
+	}
+	return j.path()
 }
