@@ -13,15 +13,18 @@ import (
 
 // TokenStill checks, in one statement, that the token a long request (a live
 // stream) authenticated with still holds: not revoked nor expired, its owner
-// not disabled, and — when the owner's roles needed a second factor at
-// authentication (second) — that factor still enrolled. The stream keeps the
-// subject it opened with; this tells it when to end. Errors as AuthenticateToken.
+// not disabled, and — when the owner's roles asked more than a password at
+// authentication (second) — a TOTP or a passkey still enrolled (the policy's
+// finer rules, providers and restricted methods, are checked at each request,
+// not rechecked here). The stream keeps the subject it opened with; this tells
+// it when to end. Errors as AuthenticateToken.
 func (s *Service) TokenStill(ctx context.Context, secret string, second bool) error {
 	var t Token
 	var exp, rev sql.NullTime
-	var disabled, totp bool
-	err := s.DB.ReadRow(ctx, `SELECT t.expires_at, t.revoked_at, u.disabled_at IS NOT NULL, u.totp_enabled
-		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hashSecret(secret)).Scan(&exp, &rev, &disabled, &totp)
+	var disabled, factor bool
+	err := s.DB.ReadRow(ctx, `SELECT t.expires_at, t.revoked_at, u.disabled_at IS NOT NULL,
+		u.totp_enabled OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) OR EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id)
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hashSecret(secret)).Scan(&exp, &rev, &disabled, &factor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return problem.New(problem.Unauthorized, "account.error.token_invalid")
 	}
@@ -29,7 +32,7 @@ func (s *Service) TokenStill(ctx context.Context, secret string, second bool) er
 		return fmt.Errorf("account: recheck a token: %w", err)
 	}
 	t.ExpiresAt, t.RevokedAt = db.TimePtr(exp), db.TimePtr(rev)
-	return refused(t, db.Now(), disabled, second, totp)
+	return refused(t, db.Now(), disabled, !second || factor)
 }
 
 // SessionStill checks, in one statement, that the session a long request (a
