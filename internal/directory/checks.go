@@ -118,8 +118,7 @@ var accountCheckpoints = []checkpoint{
 	}},
 	{"vuln1_delegation_sourcedeleg", 1, func(x *index) ([]string, bool) {
 		var out []string
-		for i := range x.s.Objects {
-			o := &x.s.Objects[i]
+		for _, o := range x.s.objects() {
 			if len(o.RBCD) == 0 || !(o.IsDC() || x.isPrivileged(o)) {
 				continue
 			}
