@@ -16,7 +16,7 @@ import (
 // instead of a 450-byte Object and its strings. The checkpoints read the objects
 // one at a time (Snapshot.objects), decoded into the same Object; the strings of a
 // decoded object are substrings of the records and cost nothing. Objects are found
-// by DN and by SID through 64-bit hashes that point to record numbers.
+// by DN and by SID through tables of record numbers (table).
 type objectStore struct {
 	domain string   // the domain SID: an account's SID is kept as its RID
 	chunks []string // records back to back; a chunk never changes once written past
@@ -60,9 +60,9 @@ func (st *objectStore) add(o *Object) {
 	if o.Managed {
 		flags |= recManaged
 	}
-	sid, r, domain := o.SID, uint64(0), false
-	if d, rest, ok := strings.Cut(o.SID, st.domain+"-"); ok && d == "" && st.domain != "" {
-		if n, err := strconv.ParseUint(rest, 10, 32); err == nil && strconv.FormatUint(n, 10) == rest {
+	r, domain := uint64(0), false
+	if rest, ok := strings.CutPrefix(o.SID, st.domain); ok && st.domain != "" && strings.HasPrefix(rest, "-") {
+		if n, err := strconv.ParseUint(rest[1:], 10, 32); err == nil && strconv.FormatUint(n, 10) == rest[1:] {
 			r, domain = n, true
 			flags |= recDomainSID
 		}
@@ -76,7 +76,7 @@ func (st *objectStore) add(o *Object) {
 	if domain {
 		b = binary.AppendUvarint(b, r)
 	} else {
-		b = appendString(b, sid)
+		b = appendString(b, o.SID)
 	}
 	for _, n := range []int{o.UAC, o.PrimaryGroup, o.AdminCount, o.TrustDirection, o.TrustAttributes} {
 		b = binary.AppendVarint(b, int64(n))

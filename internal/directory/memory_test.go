@@ -124,11 +124,16 @@ func syntheticCollection(t *testing.T, n int) (*Collection, Evaluation) {
 // TestSyntheticCollectionMemory measures the peak memory of a streamed collection
 // of synthetic domains without a DC: CARE_SYNTHETIC_OBJECTS="14000 100000" runs
 // each size in a process of its own (the test binary again) and logs its peak
-// resident set (VmHWM) and peak live heap, GC paced at 25 % as care adaudit does.
+// resident set (VmHWM) and peak live heap, GC paced at 25 % as care adaudit does
+// (CARE_SYNTHETIC_GOGC to try another pacing).
 func TestSyntheticCollectionMemory(t *testing.T) {
 	if n := os.Getenv("CARE_SYNTHETIC_CHILD"); n != "" {
 		size, _ := strconv.Atoi(n)
-		debug.SetGCPercent(25)
+		gogc := 25 // as care adaudit
+		if v, err := strconv.Atoi(os.Getenv("CARE_SYNTHETIC_GOGC")); err == nil {
+			gogc = v
+		}
+		debug.SetGCPercent(gogc)
 		var peak atomic.Uint64
 		done := make(chan struct{})
 		go func() {
