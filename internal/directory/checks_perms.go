@@ -230,28 +230,17 @@ var permissionCheckpoints = []checkpoint{
 	// ANSSI vuln_password_change_cluster_no_change_3years: failover-cluster accounts
 	// (SPN MSClusterVirtualServer/) whose password is older than three years.
 	{"vuln2_password_change_cluster_no_change_3years", 2, func(x *index) ([]string, bool) {
-		clusters := x.accounts(func(o *Object) bool {
-			return o.Enabled() && slices.ContainsFunc(o.SPNs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "msclustervirtualserver/") })
-		}, ClassComputer)
-		var out []string
-		for _, dn := range clusters {
-			if o := x.byDN(dn); x.days(o.PwdLastSet, o.Created) > privPasswordMaxAge {
-				out = append(out, dn)
-			}
-		}
-		return out, len(clusters) > 0
+		return x.where(func(o *Object) bool {
+			return o.Class == ClassComputer && o.Enabled() &&
+				slices.ContainsFunc(o.SPNs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "msclustervirtualserver/") })
+		}, x.olderThan(privPasswordMaxAge))
 	}},
 	// ANSSI vuln_password_change_msa_no_change_90: managed service accounts whose
 	// password is older than 90 days (their rotation has stopped).
 	{"vuln2_password_change_msa_no_change_90", 2, func(x *index) ([]string, bool) {
-		msas := x.accounts(func(o *Object) bool { return o.Managed && o.Enabled() }, ClassComputer, ClassUser)
-		var out []string
-		for _, dn := range msas {
-			if o := x.byDN(dn); x.days(o.PwdLastSet, o.Created) > msaPasswordMaxAge {
-				out = append(out, dn)
-			}
-		}
-		return out, len(msas) > 0
+		return x.where(func(o *Object) bool {
+			return (o.Class == ClassComputer || o.Class == ClassUser) && o.Managed && o.Enabled()
+		}, x.olderThan(msaPasswordMaxAge))
 	}},
 }
 

@@ -186,14 +186,34 @@ func isKrbtgt(o *Object) bool {
 	return rid(o.SID) == ridKrbtgt || strings.HasPrefix(strings.ToLower(o.Name), "krbtgt")
 }
 
-func (x *index) servers() []*Object {
-	var out []*Object
-	for i, o := range x.s.objects() {
-		if o.Class == ClassComputer && o.Enabled() && !o.IsDC() && strings.Contains(strings.ToLower(o.OS), "server") {
-			out = append(out, x.s.object(i))
+// serversWhere lists the enabled servers (member servers: not the DCs) that bad
+// says are at fault; applicable when the domain has a server.
+func (x *index) serversWhere(bad func(o *Object) bool) ([]string, bool) {
+	return x.where(func(o *Object) bool {
+		return o.Class == ClassComputer && o.Enabled() && !o.IsDC() && strings.Contains(strings.ToLower(o.OS), "server")
+	}, bad)
+}
+
+// where lists the objects that are selects and bad finds at fault; applicable
+// when are selects some.
+func (x *index) where(are, bad func(o *Object) bool) ([]string, bool) {
+	var out []string
+	some := false
+	for _, o := range x.s.objects() {
+		if !are(o) {
+			continue
+		}
+		some = true
+		if bad(o) {
+			out = append(out, o.DN)
 		}
 	}
-	return out
+	return out, some
+}
+
+// olderThan says an account's password is older than days.
+func (x *index) olderThan(days int) func(o *Object) bool {
+	return func(o *Object) bool { return x.days(o.PwdLastSet, o.Created) > days }
 }
 
 func (x *index) trusts() []*Object {
@@ -292,14 +312,7 @@ func osMajor(v string) int {
 // serverPasswords lists every enabled server whose machine password is older
 // than maxAge days, active or not (ANSSI vuln_password_change_server_no_change_*).
 func (x *index) serverPasswords(maxAge int) ([]string, bool) {
-	var out []string
-	servers := x.servers()
-	for _, o := range servers {
-		if x.days(o.PwdLastSet, o.Created) > maxAge {
-			out = append(out, o.DN)
-		}
-	}
-	return out, len(servers) > 0
+	return x.serversWhere(x.olderThan(maxAge))
 }
 
 func (x *index) preWin2000(bad func(sid string) bool) ([]string, bool) {
