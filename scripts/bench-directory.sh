@@ -13,6 +13,9 @@
 # objects: 50 min on two cores shared with other work, about 20 ms of ldbadd CPU per
 # entry and growing with the batch), measuring does not. Delete the folder to seed
 # again; "scripts/bench-directory.sh 0 100000" seeds without a DC running (no lock).
+# Without a DC, the same shapes of domain go through the collection's path from
+# synthetic LDAP entries: CARE_SYNTHETIC_OBJECTS="14000 100000" go test
+# ./internal/directory -run TestSyntheticCollectionMemory -v (peak RSS and heap).
 # Not run by CI. Root; needs the Samba packages (scripts/samba-ad.sh --install) and
 # GNU time.
 # Usage: scripts/bench-directory.sh [runs, default 3; 0 seeds the cache only] [sizes, default "14000 100000"]

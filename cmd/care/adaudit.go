@@ -102,7 +102,7 @@ func adauditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			CollectedAt time.Time `json:"collected_at"`
 			Objects     int       `json:"objects"`
 			Checks      []check   `json:"checks"`
-		}{ev.Level, snap.Domain.DNSName, snap.Server, snap.CollectedAt, len(snap.Objects), nil}
+		}{ev.Level, snap.Domain.DNSName, snap.Server, snap.CollectedAt, snap.Len(), nil}
 		for _, r := range ev.Checks {
 			t := content.Text(r.ID)
 			out.Checks = append(out.Checks, check{r, t.ANSSI, t.Title})
@@ -118,7 +118,7 @@ func adauditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	fmt.Fprintf(stdout, "Domaine %s (%s), %s lus le %s\nNiveau ANSSI : %d/5 — %s sur %d\n\n",
-		snap.Domain.DNSName, snap.Server, i18n.FR.N("directory.objects_count", len(snap.Objects)), snap.CollectedAt.Format("02/01/2006 15:04 MST"),
+		snap.Domain.DNSName, snap.Server, i18n.FR.N("directory.objects_count", snap.Len()), snap.CollectedAt.Format("02/01/2006 15:04 MST"),
 		ev.Level, i18n.FR.N("directory.count_failed", failed), len(ev.Checks))
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NIVEAU\tÉTAT\tPOINT DE CONTRÔLE\tOBJETS\tINTITULÉ")

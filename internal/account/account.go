@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"care/internal/authz"
+	"care/internal/identity"
 	"care/internal/platform/problem"
 )
 
@@ -32,6 +33,10 @@ type User struct {
 	CreatedAt      time.Time
 	LastLoginAt    *time.Time
 	Memberships    []Membership
+	// Policy is what the roles held ask of a session (policy.go); Proofs the
+	// ways the person could open one (password, TOTP, passkeys, identities).
+	Policy Requirement
+	Proofs []Proof
 }
 
 // Membership is a role held at a node.
@@ -44,14 +49,21 @@ type Membership struct {
 	Role     authz.Role
 }
 
-// NeedsSecondFactor reports whether one of the user's roles requires TOTP.
+// NeedsSecondFactor reports whether the policy of one of the user's roles asks
+// more than a password.
 func (u User) NeedsSecondFactor() bool {
-	for _, m := range u.Memberships {
-		if m.Role.RequiresSecondFactor() {
-			return true
-		}
-	}
-	return false
+	return !u.Policy.Allows(Proof{Method: MethodPassword, Level: identity.Low})
+}
+
+// MeetsPolicy reports whether the user holds a way to open a session the
+// policy of their roles accepts (a TOTP, a passkey, an identity at a provider):
+// what an API token, acting with those roles, counts on.
+func (u User) MeetsPolicy() bool { return u.Policy.AllowsAny(u.Proofs) }
+
+// TOTPRequired reports whether TOTP is the missing piece: the policy asks more
+// than a password, nothing the user holds meets it, and a code would.
+func (u User) TOTPRequired() bool {
+	return !u.TOTPEnabled && !u.MeetsPolicy() && u.Policy.Allows(Proof{Method: MethodPasswordTOTP, Level: identity.Substantial})
 }
 
 // Subject is the user as the authorisation layer sees them.
@@ -104,13 +116,20 @@ type Session struct {
 	Method    string
 	Provider  string
 	Assurance string
+	// BelowPolicy: the session is complete but below the policy of its owner's
+	// roles; Stage then reads StageEnrol, the step that raises it.
+	BelowPolicy bool
 }
 
 // Session stages: a password alone opens only the second-factor step.
 const (
-	StageFull  = "full"
-	StageTOTP  = "totp"       // password checked, TOTP code expected
-	StageEnrol = "totp_enrol" // password checked, role requires TOTP, none enrolled yet
+	StageFull = "full"
+	StageTOTP = "totp" // password checked, TOTP code expected
+	// StageEnrol: below the policy of the roles held (a password where the
+	// policy asks a second factor, a code where it asks a passkey…): the page
+	// that raises it, by enrolling TOTP, using or registering a passkey, or
+	// logging in through a provider.
+	StageEnrol = "totp_enrol"
 	// StagePassword: a one-time password was used; a new one must be chosen.
 	StagePassword = "new_password"
 )

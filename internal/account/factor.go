@@ -65,7 +65,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, userID int64, code, sess
 			return err
 		}
 		if sessionToken != "" {
-			newToken, err = rotate(ctx, tx, sessionToken, StageFull)
+			newToken, err = rotate(ctx, tx, sessionToken, StageFull, true)
 			if err != nil {
 				return err
 			}
@@ -120,7 +120,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, sessionToken, code, ip string)
 				return err
 			}
 		}
-		if newToken, err = rotate(ctx, tx, sessionToken, StageFull); err != nil {
+		if newToken, err = rotate(ctx, tx, sessionToken, StageFull, true); err != nil {
 			return err
 		}
 		u, err := loadUser(ctx, tx, userID)
@@ -162,13 +162,16 @@ func (s *Service) recordCodeFailure(ctx context.Context, sessionToken, ip string
 	})
 }
 
-// rotate replaces a session's cookie value (keeping its times) and sets its stage;
-// a session that reaches full from the code step says so in its method.
-func rotate(ctx context.Context, tx *sql.Tx, oldToken, stage string) (string, error) {
+// rotate replaces a session's cookie value (keeping its times) and sets its
+// stage. code: a TOTP code was just checked — the session's method says so
+// (password_totp, oidc_totp) and its level is raised to substantial, the level
+// of two factors (policy.go).
+func rotate(ctx context.Context, tx *sql.Tx, oldToken, stage string, code bool) (string, error) {
 	token := rand.Text()
 	res, err := tx.ExecContext(ctx, `UPDATE sessions SET id_hash = $1, stage = $2, last_seen_at = $3,
-		method = CASE WHEN $2 = 'full' AND stage IN ('totp', 'totp_enrol') AND method IN ('password', 'oidc') THEN method || '_totp' ELSE method END
-		WHERE id_hash = $4`, hashSecret(token), stage, db.Now(), hashSecret(oldToken))
+		method = CASE WHEN $5 AND method IN ('password', 'oidc') THEN method || '_totp' ELSE method END,
+		assurance = CASE WHEN $5 AND assurance <> 'high' THEN 'substantial' ELSE assurance END
+		WHERE id_hash = $4`, hashSecret(token), stage, db.Now(), hashSecret(oldToken), code)
 	if err != nil {
 		return "", err
 	}

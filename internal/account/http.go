@@ -112,9 +112,22 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, token string) 
 	if sess.Stage == StageFull {
 		ctx = authz.WithSubject(ctx, h.subject(ctx, u))
 	}
+	stored := sess.Stage
+	if sess.BelowPolicy {
+		stored = StageFull
+	}
 	return web.WithRecheck(ctx, func(ctx context.Context) error {
-		return h.Accounts.SessionStill(ctx, token, sess.Stage)
+		return h.Accounts.SessionStill(ctx, token, stored)
 	})
+}
+
+// currentToken is the session cookie of the request's session, if any (a
+// session below the policy that a new login raises).
+func currentToken(r *http.Request) string {
+	if cur, ok := CurrentFrom(r.Context()); ok {
+		return cur.Token
+	}
+	return ""
 }
 
 // RequireLogin sends anonymous visitors to the login page, and half-logged-in ones to
@@ -137,10 +150,16 @@ func (h *Handler) RequireLogin(next http.Handler) http.Handler {
 	})
 }
 
-// RequireToken refuses API calls without a valid bearer token.
+// RequireToken refuses API calls without a valid bearer token; a browser whose
+// session is below the policy is told so (403), not merely asked for a token.
 func RequireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if cur, ok := CurrentFrom(r.Context()); !ok || !cur.API {
+		cur, ok := CurrentFrom(r.Context())
+		if ok && !cur.API && cur.Session.BelowPolicy {
+			web.Problem(w, r, problem.New(problem.Forbidden, "account.error.assurance_required"))
+			return
+		}
+		if !ok || !cur.API {
 			web.Problem(w, r, problem.New(problem.Unauthorized, "account.error.token_required"))
 			return
 		}
@@ -270,58 +289,6 @@ func (h *Handler) FirstPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, token)
 	web.Redirect(w, r, stageURL(stage))
-}
-
-type enrolData struct {
-	Secret string
-	URI    string
-	Login  bool // part of a login (role requires it) rather than from the profile
-}
-
-// EnrolPage shows a new TOTP secret to add to an authenticator app.
-func (h *Handler) EnrolPage(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.API || (cur.Session.Stage != StageEnrol && cur.Session.Stage != StageFull) || cur.User.TOTPEnabled {
-		web.Redirect(w, r, "/")
-		return
-	}
-	secret, err := h.Accounts.BeginEnrolment(r.Context(), cur.User.ID)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	v := h.View(r, "totp.title")
-	v.Data = enrolData{Secret: secret, URI: TOTPURI(secret, cur.User.Email), Login: cur.Session.Stage == StageEnrol}
-	h.Render.Render(w, http.StatusOK, "totp-enrol", v)
-}
-
-// Enrol confirms the enrolment with a first code.
-func (h *Handler) Enrol(w http.ResponseWriter, r *http.Request) {
-	cur, ok := CurrentFrom(r.Context())
-	if !ok || cur.API || cur.User.TOTPEnabled {
-		web.Redirect(w, r, "/")
-		return
-	}
-	keep := ""
-	if cur.Session.Stage == StageEnrol {
-		keep = cur.Token
-	}
-	token, err := h.Accounts.ConfirmEnrolment(r.Context(), cur.User.ID, r.PostFormValue("code"), keep)
-	if err != nil {
-		secret, _ := h.Accounts.PendingSecret(r.Context(), cur.User.ID)
-		v := h.View(r, "totp.title")
-		v.Data = enrolData{Secret: secret, URI: TOTPURI(secret, cur.User.Email), Login: cur.Session.Stage == StageEnrol}
-		h.Again(w, r, "totp-enrol", v, err)
-		return
-	}
-	if token != "" {
-		h.setCookie(w, token)
-	}
-	to := "/profil"
-	if cur.Session.Stage == StageEnrol {
-		to = "/"
-	}
-	web.Done(w, r, "totp.enabled", to)
 }
 
 // Logout ends the session.

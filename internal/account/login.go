@@ -11,6 +11,7 @@ import (
 
 	"care/internal/audit"
 	"care/internal/authz"
+	"care/internal/identity"
 	"care/internal/platform/db"
 	"care/internal/platform/problem"
 )
@@ -89,11 +90,10 @@ func (s *Service) StartSession(ctx context.Context, u User, ip, userAgent string
 	if !u.PasswordOnce {
 		stage = factorStage(u)
 	}
-	token := rand.Text()
-	now := db.Now()
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`, hashSecret(token), u.ID, stage, now, now.Add(s.absolute()), ip, truncate(userAgent, 300)); err != nil {
+	var token string
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) (err error) {
+		token, err = s.openSession(ctx, tx, "", u.ID, stage, Proof{Method: MethodPassword, Level: identity.Low}, ip, userAgent)
+		if err != nil {
 			return err
 		}
 		if stage == StageFull {
@@ -140,7 +140,7 @@ func (s *Service) SetFirstPassword(ctx context.Context, sessionToken, password s
 			return err
 		}
 		stage = factorStage(u)
-		if token, err = rotate(ctx, tx, sessionToken, stage); err != nil {
+		if token, err = rotate(ctx, tx, sessionToken, stage, false); err != nil {
 			return err
 		}
 		if err := audit.Record(authz.WithSubject(ctx, u.Subject()), tx, audit.Entry{Action: "account.first_password", ObjectType: "user", ObjectID: audit.ID(userID), OrgPath: firstPath(u)}); err != nil {
@@ -152,6 +152,32 @@ func (s *Service) SetFirstPassword(ctx context.Context, sessionToken, password s
 		return nil
 	})
 	return token, stage, err
+}
+
+// openSession opens a session of userID at stage, opened with proof, and
+// returns its cookie value. When current is the cookie of a session of the
+// same user (one below the policy, being raised), that session is upgraded
+// instead — new value, stage, method and level — so that raising never leaves a
+// second session behind.
+func (s *Service) openSession(ctx context.Context, tx *sql.Tx, current string, userID int64, stage string, proof Proof, ip, userAgent string) (string, error) {
+	token := rand.Text()
+	now := db.Now()
+	if current != "" {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET id_hash = $1, stage = $2, method = $3, provider = $4, assurance = $5, last_seen_at = $6
+			WHERE id_hash = $7 AND user_id = $8`, hashSecret(token), stage, proof.Method, proof.Provider, string(proof.Level), now, hashSecret(current), userID)
+		if err != nil {
+			return "", fmt.Errorf("account: raise session: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return token, nil
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent, method, provider, assurance)
+		VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)`, hashSecret(token), userID, stage, now, now.Add(s.absolute()), ip, truncate(userAgent, 300),
+		proof.Method, proof.Provider, string(proof.Level)); err != nil {
+		return "", fmt.Errorf("account: open session: %w", err)
+	}
+	return token, nil
 }
 
 func completeLogin(ctx context.Context, tx *sql.Tx, u User) error {
@@ -232,6 +258,12 @@ func (s *Service) Lookup(ctx context.Context, token string) (Session, User, erro
 	}
 	sess.Handle = h[:16]
 	sess.Current = true
+	// A complete session below the policy of its owner's roles (the policy
+	// changed, or the login was not enough for it) is taken back to the step
+	// that raises it.
+	if sess.Stage == StageFull && !u.Policy.Allows(SessionProof(sess.Method, sess.Provider, sess.Assurance)) {
+		sess.Stage, sess.BelowPolicy = StageEnrol, true
+	}
 	return sess, u, nil
 }
 

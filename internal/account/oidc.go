@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"regexp"
@@ -79,8 +78,11 @@ func (s *Service) TakeOIDCState(ctx context.Context, provider, state string) (id
 // identity never makes an account. The session opens in full when the provider
 // asserts eIDAS substantial or more; below, it goes on to the second factor the
 // account has or its role requires, as after a password.
-func (s *Service) OIDCLogin(ctx context.Context, who identity.Identity, ip, userAgent string) (User, string, string, error) {
-	token := rand.Text()
+//
+// current is the browser's session cookie, if any: a session of the same
+// account (below the policy, being raised) is upgraded rather than doubled.
+func (s *Service) OIDCLogin(ctx context.Context, who identity.Identity, current, ip, userAgent string) (User, string, string, error) {
+	token := ""
 	stage := ""
 	var u User
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -105,16 +107,15 @@ func (s *Service) OIDCLogin(ctx context.Context, who identity.Identity, ip, user
 				Changes: map[string]audit.Change{"provider": {After: who.Provider}, "linked_by": {After: linkedBy}}}); err != nil {
 				return err
 			}
-		} else if _, err := tx.ExecContext(ctx, "UPDATE user_identities SET last_used_at = $1 WHERE provider = $2 AND subject = $3", now, who.Provider, who.Subject); err != nil {
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE user_identities SET last_used_at = $1, assurance = $2 WHERE provider = $3 AND subject = $4", now, string(who.Level), who.Provider, who.Subject); err != nil {
 			return err
 		}
 		stage = StageFull
 		if !who.Level.AtLeast(identity.Substantial) {
 			stage = factorStage(u)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent, method, provider, assurance)
-			VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10)`, hashSecret(token), u.ID, stage, now, now.Add(s.absolute()), ip, truncate(userAgent, 300),
-			MethodOIDC, who.Provider, string(who.Level)); err != nil {
+		if token, err = s.openSession(ctx, tx, current, u.ID, stage, Proof{Method: MethodOIDC, Provider: who.Provider, Level: who.Level}, ip, userAgent); err != nil {
 			return err
 		}
 		entry := audit.Entry{Action: "account.oidc_login", ObjectType: "user", ObjectID: audit.ID(u.ID), OrgPath: firstPath(u),

@@ -80,7 +80,7 @@ func (h *Handler) OIDCReturn(w http.ResponseWriter, r *http.Request) {
 		h.oidcRefused(w, r, id, err)
 		return
 	}
-	u, token, stage, err := h.Accounts.OIDCLogin(r.Context(), who, web.ClientIP(r), r.UserAgent())
+	u, token, stage, err := h.Accounts.OIDCLogin(r.Context(), who, currentToken(r), web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		h.oidcRefused(w, r, id, err)
 		return

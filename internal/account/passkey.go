@@ -33,6 +33,10 @@ import (
 // MethodPasskey is a session opened with a passkey.
 const MethodPasskey = "passkey"
 
+// passkeyProof is a session opened with a passkey: user verification makes it
+// two factors, eIDAS substantial (see the package comment above).
+var passkeyProof = Proof{Method: MethodPasskey, Level: identity.Substantial}
+
 const ceremonyValidity = 5 * time.Minute
 
 // Passkey is a registered passkey as its owner sees it.
@@ -179,19 +183,22 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, userID int64) ([
 }
 
 // FinishPasskeyRegistration checks the authenticator's answer to the ceremony
-// and keeps the new passkey under name.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, userID int64, ceremony, name string, answer []byte) error {
+// and keeps the new passkey under name. With current (the cookie of a session
+// being raised), the session is raised to a passkey's level — the
+// authenticator has just verified its user — under a new value, returned.
+func (s *Service) FinishPasskeyRegistration(ctx context.Context, userID int64, ceremony, name string, answer []byte, current, ip, userAgent string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
 		var c problem.Checks
 		c.Add("name", "account.error.passkey_name")
-		return c.Err()
+		return "", c.Err()
 	}
 	wa, err := s.relyingParty()
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	var token string
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		sd, err := takeCeremony(ctx, tx, ceremony, "register", userID)
 		if err != nil {
 			return err
@@ -217,9 +224,20 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, userID int64, c
 			userID, name, base64.RawURLEncoding.EncodeToString(cred.ID), string(raw), db.Now()).Scan(&id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "account.passkey_add", ObjectType: "user", ObjectID: audit.ID(userID),
-			Changes: map[string]audit.Change{"name": {After: name}}})
+		if err := audit.Record(ctx, tx, audit.Entry{Action: "account.passkey_add", ObjectType: "user", ObjectID: audit.ID(userID),
+			Changes: map[string]audit.Change{"name": {After: name}}}); err != nil || current == "" {
+			return err
+		}
+		if token, err = s.openSession(ctx, tx, current, userID, StageFull, passkeyProof, ip, userAgent); err != nil {
+			return err
+		}
+		owner, err := loadUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		return completeLogin(ctx, tx, owner)
 	})
+	return token, err
 }
 
 // Passkeys lists the account's passkeys.
@@ -300,15 +318,17 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context) ([]byte, string, error)
 }
 
 // FinishPasskeyLogin checks the authenticator's signature with the passkey the
-// account holds under that credential id, and opens a full session. A passkey
-// the account does not hold (another account's, or one revoked) opens nothing.
-func (s *Service) FinishPasskeyLogin(ctx context.Context, ceremony string, answer []byte, ip, userAgent string) (User, string, error) {
+// account holds under that credential id, and opens a full session (or raises
+// current, the browser's session of the same account: see openSession). A
+// passkey the account does not hold (another account's, or one revoked) opens
+// nothing.
+func (s *Service) FinishPasskeyLogin(ctx context.Context, ceremony string, answer []byte, current, ip, userAgent string) (User, string, error) {
 	wa, err := s.relyingParty()
 	if err != nil {
 		return User{}, "", err
 	}
 	refused := problem.New(problem.Unauthorized, "account.error.passkey_refused")
-	token := rand.Text()
+	var token string
 	var u User
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		sd, err := takeCeremony(ctx, tx, ceremony, "login", 0)
@@ -348,9 +368,7 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, ceremony string, answe
 			string(raw), now, u.ID, base64.RawURLEncoding.EncodeToString(cred.ID)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at, expires_at, ip, user_agent, method, provider, assurance)
-			VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, '', $9)`, hashSecret(token), u.ID, StageFull, now, now.Add(s.absolute()), ip, truncate(userAgent, 300),
-			MethodPasskey, string(identity.Substantial)); err != nil {
+		if token, err = s.openSession(ctx, tx, current, u.ID, StageFull, passkeyProof, ip, userAgent); err != nil {
 			return err
 		}
 		return finishLogin(ctx, tx, u, audit.Entry{Action: "account.passkey_login", ObjectType: "user", ObjectID: audit.ID(u.ID), OrgPath: firstPath(u)})

@@ -49,20 +49,30 @@ func (h *Handler) sendOptions(w http.ResponseWriter, r *http.Request) func([]byt
 // AddPasskey keeps the passkey the authenticator made: {"name", "credential"}.
 func (h *Handler) AddPasskey(w http.ResponseWriter, r *http.Request) {
 	cur, _ := CurrentFrom(r.Context())
+	if _, ok := h.registerPasskey(w, r, cur, ""); ok {
+		web.JSON(w, http.StatusCreated, map[string]string{"redirect": "/profil"})
+	}
+}
+
+// registerPasskey keeps the passkey of the request's body, {"name",
+// "credential"}, for cur's account (raising the session current when given:
+// FinishPasskeyRegistration); a refusal is answered.
+func (h *Handler) registerPasskey(w http.ResponseWriter, r *http.Request, cur Current, current string) (string, bool) {
 	var in struct {
 		Name       string          `json:"name"`
 		Credential json.RawMessage `json:"credential"`
 	}
 	if err := web.DecodeJSON(w, r, &in); err != nil {
 		web.Problem(w, r, err)
-		return
+		return "", false
 	}
-	if err := h.Accounts.FinishPasskeyRegistration(r.Context(), cur.User.ID, h.ceremony(w, r), in.Name, in.Credential); err != nil {
+	token, err := h.Accounts.FinishPasskeyRegistration(r.Context(), cur.User.ID, h.ceremony(w, r), in.Name, in.Credential, current, web.ClientIP(r), r.UserAgent())
+	if err != nil {
 		web.Problem(w, r, err)
-		return
+		return "", false
 	}
 	web.SetFlash(w, "profile.passkey_added")
-	web.JSON(w, http.StatusCreated, map[string]string{"redirect": "/profil"})
+	return token, true
 }
 
 // RenamePasskey renames a passkey from the profile.
@@ -108,7 +118,7 @@ func (h *Handler) PasskeyLogin(w http.ResponseWriter, r *http.Request) {
 		web.Problem(w, r, err)
 		return
 	}
-	u, token, err := h.Accounts.FinishPasskeyLogin(r.Context(), h.ceremony(w, r), answer, web.ClientIP(r), r.UserAgent())
+	u, token, err := h.Accounts.FinishPasskeyLogin(r.Context(), h.ceremony(w, r), answer, currentToken(r), web.ClientIP(r), r.UserAgent())
 	if err != nil {
 		if aerr := h.Accounts.LoginFailure(r.Context(), "account.passkey_failure", "user", "", "passkey"); aerr != nil {
 			web.LogIfInternal(r, aerr)

@@ -12,10 +12,12 @@ import (
 
 // TokenStill checks that the token a long request (a live stream) authenticated
 // with still holds: not revoked nor expired, its owner not disabled, and — when
-// the owner's roles needed a second factor at authentication (second) — that
-// factor still enrolled. The stream keeps the subject it opened with; this
-// tells it when to end. The streams woken together read their tokens with one
-// statement (db.Gather). Errors as AuthenticateToken.
+// the owner's roles asked more than a password at authentication (second) — a
+// TOTP or a passkey still enrolled (the policy's finer rules, providers and
+// restricted methods, are checked at each request, not rechecked here). The
+// stream keeps the subject it opened with; this tells it when to end. The
+// streams woken together read their tokens with one statement (db.Gather).
+// Errors as AuthenticateToken.
 func (s *Service) TokenStill(ctx context.Context, secret string, second bool) error {
 	t, ok, err := s.rechecks().tokens.Get(ctx, hashSecret(secret))
 	if err != nil {
@@ -24,13 +26,13 @@ func (s *Service) TokenStill(ctx context.Context, secret string, second bool) er
 	if !ok {
 		return problem.New(problem.Unauthorized, "account.error.token_invalid")
 	}
-	return refused(t.Token, db.Now(), t.disabled, second, t.totp)
+	return refused(t.Token, db.Now(), t.disabled, !second || t.factor)
 }
 
 // stillToken is what TokenStill reads of a token and its owner.
 type stillToken struct {
 	Token
-	disabled, totp bool
+	disabled, factor bool
 }
 
 // stillSession is what SessionStill reads of a session and its owner.
@@ -52,13 +54,13 @@ func (s *Service) rechecks() *rechecks {
 		s.recheck = &rechecks{}
 		s.recheck.tokens.Read = func(ctx context.Context, hashes []string) (map[string]stillToken, error) {
 			out := make(map[string]stillToken, len(hashes))
-			return out, db.ReadIn(ctx, s.DB.Read, "account: recheck tokens", `SELECT t.token_hash, t.expires_at, t.revoked_at,
-				u.disabled_at IS NOT NULL, u.totp_enabled
+			return out, db.ReadIn(ctx, s.DB.Read, "account: recheck tokens", `SELECT t.token_hash, t.expires_at, t.revoked_at, u.disabled_at IS NOT NULL,
+				u.totp_enabled OR EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id) OR EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id)
 				FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash IN ($IN)`, hashes, func(r db.Row) error {
 				var h string
 				var t stillToken
 				var exp, rev sql.NullTime
-				if err := r.Scan(&h, &exp, &rev, &t.disabled, &t.totp); err != nil {
+				if err := r.Scan(&h, &exp, &rev, &t.disabled, &t.factor); err != nil {
 					return err
 				}
 				t.ExpiresAt, t.RevokedAt = db.TimePtr(exp), db.TimePtr(rev)

@@ -82,7 +82,15 @@ func loadUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	u.Memberships, err = memberships(ctx, q, id)
+	if u.Memberships, err = memberships(ctx, q, id); err != nil {
+		return User{}, err
+	}
+	policies, err := loadPolicies(ctx, q)
+	if err != nil {
+		return User{}, err
+	}
+	u.Policy = requirementOf(policies, u.Memberships)
+	u.Proofs, err = loadProofs(ctx, q, u)
 	return u, err
 }
 

@@ -35,7 +35,7 @@ func (s *Service) CreateToken(ctx context.Context, userID int64, name string, va
 	if err != nil {
 		return Token{}, "", err
 	}
-	if u.NeedsSecondFactor() && !u.TOTPEnabled {
+	if !u.MeetsPolicy() {
 		return Token{}, "", problem.New(problem.Conflict, "account.error.token_needs_totp")
 	}
 	secret := tokenPrefix + rand.Text()
@@ -101,15 +101,16 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 
 // refused is why token t no longer authenticates at now, or nil: expired or
 // revoked, its owner disabled, or — a token acting with its owner's roles —
-// a role that requires a second factor the owner has not enrolled.
-func refused(t Token, now time.Time, disabled, second, totp bool) error {
+// an owner who holds no way to open a session their roles' policy accepts
+// (meets false: no TOTP, passkey or provider identity that would do).
+func refused(t Token, now time.Time, disabled, meets bool) error {
 	switch {
 	case !t.Active(now):
 		return problem.New(problem.Unauthorized, "account.error.token_expired")
 	case disabled:
 		return problem.New(problem.Unauthorized, "account.error.token_invalid")
-	case second && !totp:
-		return problem.New(problem.Unauthorized, "account.error.token_needs_totp")
+	case !meets:
+		return problem.New(problem.Forbidden, "account.error.token_needs_totp")
 	}
 	return nil
 }
@@ -135,7 +136,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	if err != nil {
 		return User{}, denied
 	}
-	if err := refused(t, now, u.Disabled, u.NeedsSecondFactor(), u.TOTPEnabled); err != nil {
+	if err := refused(t, now, u.Disabled, u.MeetsPolicy()); err != nil {
 		return User{}, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {

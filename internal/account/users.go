@@ -126,11 +126,15 @@ func (s *Service) Grant(ctx context.Context, userID int64, role authz.Role, orgI
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = $1", userID); err != nil {
 			return err
 		}
-		// A role that requires a second factor ends the tokens of someone without
-		// one: a token must not carry the role past the enrolment.
-		if role.RequiresSecondFactor() {
-			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
-				AND NOT EXISTS (SELECT 1 FROM users WHERE id = $2 AND totp_enabled = TRUE)`, db.Now(), userID); err != nil {
+		// A role whose policy the person cannot meet yet (no TOTP, passkey or
+		// provider identity it accepts) ends their tokens: a token must not
+		// carry the role past the step that raises the session.
+		u, err := loadUser(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if !u.MeetsPolicy() {
+			if _, err := tx.ExecContext(ctx, "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL", db.Now(), userID); err != nil {
 				return err
 			}
 		}

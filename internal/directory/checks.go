@@ -118,8 +118,7 @@ var accountCheckpoints = []checkpoint{
 	}},
 	{"vuln1_delegation_sourcedeleg", 1, func(x *index) ([]string, bool) {
 		var out []string
-		for i := range x.s.Objects {
-			o := &x.s.Objects[i]
+		for _, o := range x.s.objects() {
 			if len(o.RBCD) == 0 || !(o.IsDC() || x.isPrivileged(o)) {
 				continue
 			}
@@ -249,14 +248,7 @@ var accountCheckpoints = []checkpoint{
 	{"vuln2_password_change_server_no_change_90", 2, func(x *index) ([]string, bool) { return x.serverPasswords(90) }},
 	{"vuln3_password_change_server_no_change_45", 3, func(x *index) ([]string, bool) { return x.serverPasswords(45) }},
 	{"vuln3_password_change_inactive_servers", 3, func(x *index) ([]string, bool) {
-		var out []string
-		servers := x.servers()
-		for _, o := range servers {
-			if x.days(o.LastLogon, o.Created) > serverInactive {
-				out = append(out, o.DN)
-			}
-		}
-		return out, len(servers) > 0
+		return x.serversWhere(func(o *Object) bool { return x.days(o.LastLogon, o.Created) > serverInactive })
 	}},
 	{"vuln1_dsheuristics_bad", 1, func(x *index) ([]string, bool) { return x.dsHeuristics(1), true }},
 	{"vuln2_dsheuristics_bad", 2, func(x *index) ([]string, bool) { return x.dsHeuristics(2), true }},

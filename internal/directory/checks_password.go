@@ -65,7 +65,7 @@ func (x *index) resultantPSO(o *Object, members map[string]map[string]bool) *Con
 			in, ok := members[t]
 			if !ok {
 				in = map[string]bool{}
-				if g := x.byDN[t]; g != nil && g.Class == ClassGroup {
+				if g := x.byDN(t); g != nil && g.Class == ClassGroup {
 					in = x.closure(g.SID)
 				}
 				members[t] = in
@@ -93,8 +93,7 @@ func (x *index) privilegedPasswordPolicy() ([]string, bool) {
 	}
 	members := map[string]map[string]bool{}
 	var out []string
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if o.Class != ClassUser || !x.countedPrivileged(o) {
 			continue
 		}

@@ -24,7 +24,7 @@ func (x *index) trusted(sid string) bool {
 	if x.trustee(sid) || slices.Contains(privilegedGroups(x.s.Domain.SID), sid) {
 		return true
 	}
-	if o := x.bySID[sid]; o != nil && x.isPrivileged(o) {
+	if o := x.bySID(sid); o != nil && x.isPrivileged(o) {
 		return true
 	}
 	return sid == domainSID(x.s.Domain.SID, ridSchemaAdmins)
@@ -75,10 +75,9 @@ func (x *index) configOfKind(kind string) []*ConfigObject {
 // dnsAdmins is the DnsAdmins group of the domain (a domain-local group with no
 // fixed RID, known by its name).
 func (x *index) dnsAdmins() *Object {
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for i, o := range x.s.objects() {
 		if o.Class == ClassGroup && strings.EqualFold(o.Name, "DnsAdmins") && sidDomain(o.SID) == x.s.Domain.SID {
-			return o
+			return x.s.object(i)
 		}
 	}
 	return nil
@@ -102,8 +101,7 @@ var permissionCheckpoints = []checkpoint{
 	// privileged groups (and on the groups themselves).
 	{"vuln1_privileged_members_perm", 1, func(x *index) ([]string, bool) {
 		var out []string
-		for i := range x.s.Objects {
-			o := &x.s.Objects[i]
+		for _, o := range x.s.objects() {
 			if o.IsDC() || !(x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
 				continue
 			}
@@ -193,7 +191,7 @@ var permissionCheckpoints = []checkpoint{
 	// A snapshot without any account was not read from a directory (the collecting
 	// account at least is always there): nothing tells missing from not collected.
 	{"vuln1_critical_objects", 1, func(x *index) ([]string, bool) {
-		return x.criticalObjects(), slices.ContainsFunc(x.s.Objects, func(o Object) bool { return o.Class == ClassUser })
+		return x.criticalObjects(), x.hasUsers()
 	}},
 	// ANSSI vuln_sysvol_ntfrs: SYSVOL still replicated by FRS (the DFSR migration
 	// has not reached its "eliminated" state, msDFSR-Flags 48).
@@ -222,7 +220,7 @@ var permissionCheckpoints = []checkpoint{
 			}
 			rodcs++
 			for _, dn := range dc.Revealed {
-				if o := x.byDN[strings.ToLower(dn)]; o != nil && x.isPrivileged(o) && !isKrbtgt(o) {
+				if o := x.byDN(dn); o != nil && x.isPrivileged(o) && !isKrbtgt(o) {
 					out = append(out, fmt.Sprintf("%s → %s", dc.DN, o.DN))
 				}
 			}
@@ -232,28 +230,17 @@ var permissionCheckpoints = []checkpoint{
 	// ANSSI vuln_password_change_cluster_no_change_3years: failover-cluster accounts
 	// (SPN MSClusterVirtualServer/) whose password is older than three years.
 	{"vuln2_password_change_cluster_no_change_3years", 2, func(x *index) ([]string, bool) {
-		clusters := x.accounts(func(o *Object) bool {
-			return o.Enabled() && slices.ContainsFunc(o.SPNs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "msclustervirtualserver/") })
-		}, ClassComputer)
-		var out []string
-		for _, dn := range clusters {
-			if o := x.byDN[strings.ToLower(dn)]; x.days(o.PwdLastSet, o.Created) > privPasswordMaxAge {
-				out = append(out, dn)
-			}
-		}
-		return out, len(clusters) > 0
+		return x.where(func(o *Object) bool {
+			return o.Class == ClassComputer && o.Enabled() &&
+				slices.ContainsFunc(o.SPNs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "msclustervirtualserver/") })
+		}, x.olderThan(privPasswordMaxAge))
 	}},
 	// ANSSI vuln_password_change_msa_no_change_90: managed service accounts whose
 	// password is older than 90 days (their rotation has stopped).
 	{"vuln2_password_change_msa_no_change_90", 2, func(x *index) ([]string, bool) {
-		msas := x.accounts(func(o *Object) bool { return o.Managed && o.Enabled() }, ClassComputer, ClassUser)
-		var out []string
-		for _, dn := range msas {
-			if o := x.byDN[strings.ToLower(dn)]; x.days(o.PwdLastSet, o.Created) > msaPasswordMaxAge {
-				out = append(out, dn)
-			}
-		}
-		return out, len(msas) > 0
+		return x.where(func(o *Object) bool {
+			return (o.Class == ClassComputer || o.Class == ClassUser) && o.Managed && o.Enabled()
+		}, x.olderThan(msaPasswordMaxAge))
 	}},
 }
 
@@ -278,6 +265,15 @@ func (x *index) insecureZones(domainOnly bool) ([]string, bool) {
 	return out, len(zones) > 0
 }
 
+func (x *index) hasUsers() bool {
+	for _, o := range x.s.objects() {
+		if o.Class == ClassUser {
+			return true
+		}
+	}
+	return false
+}
+
 func (x *index) criticalObjects() []string {
 	var out []string
 	// AdminSDHolder is unreadable when the collector read the domain head's
@@ -291,7 +287,7 @@ func (x *index) criticalObjects() []string {
 	}
 	for _, r := range rids {
 		sid := domainSID(x.s.Domain.SID, r)
-		switch o := x.bySID[sid]; {
+		switch o := x.bySID(sid); {
 		case o == nil:
 			out = append(out, sid)
 		case o.SDUnreadable:
@@ -402,8 +398,7 @@ var permissionLevel2Checkpoints = []checkpoint{
 	}},
 	{"vuln2_privileged_members_perm", 2, func(x *index) ([]string, bool) {
 		var out []string
-		for i := range x.s.Objects {
-			o := &x.s.Objects[i]
+		for _, o := range x.s.objects() {
 			if o.IsDC() || !(x.isPrivileged(o) || slices.Contains(privilegedGroups(x.s.Domain.SID), o.SID)) {
 				continue
 			}

@@ -427,10 +427,7 @@ func (s *session) objects(ctx context.Context, snap *Snapshot, base string, scop
 			return err
 		}
 		if s.spool != nil {
-			var err error
-			if o, err = s.spool.add(o); err != nil {
-				return err
-			}
+			return s.spool.keep(snap, o)
 		}
 		snap.Objects = append(snap.Objects, o)
 		return nil
@@ -471,7 +468,7 @@ func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error
 		want[o.DN] = true
 	}
 	groups := privilegedGroups(snap.Domain.SID)
-	for _, o := range snap.Objects {
+	for _, o := range snap.objects() {
 		if o.IsDC() || (o.Class == ClassGroup && (slices.Contains(groups, o.SID) || strings.EqualFold(o.Name, "DnsAdmins"))) {
 			want[o.DN] = true
 		}
@@ -502,11 +499,9 @@ func (s *session) securityDescriptors(ctx context.Context, snap *Snapshot) error
 			sds[strings.ToLower(e.DN)] = e.GetRawAttributeValue("nTSecurityDescriptor")
 		}
 	}
-	for i := range snap.Objects {
-		o := &snap.Objects[i]
+	for i, o := range snap.objects() {
 		if want[o.DN] {
-			o.SD = sds[strings.ToLower(o.DN)]
-			o.SDUnreadable = len(o.SD) == 0
+			snap.setDescriptor(i, sds[strings.ToLower(o.DN)])
 		}
 	}
 	return nil

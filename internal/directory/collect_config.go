@@ -130,7 +130,7 @@ func (s *session) configObjects(ctx context.Context, snap *Snapshot) error {
 		[]string{"cn", "nTSecurityDescriptor"}, sdFlags, dfsr); err != nil {
 		return err
 	}
-	for _, o := range snap.Objects {
+	for _, o := range snap.objects() {
 		if o.IsDC() {
 			if err := s.each(ctx, "CN=DFSR-LocalSettings,"+o.DN, ldap.ScopeWholeSubtree, "(objectClass=*)", []string{"cn", "nTSecurityDescriptor"}, sdFlags, dfsr); err != nil {
 				return err
@@ -238,7 +238,7 @@ func (s *session) gpos(ctx context.Context, snap *Snapshot) error {
 			containers[strings.ToLower(p)] = true
 		}
 	}
-	for _, o := range snap.Objects {
+	for _, o := range snap.objects() {
 		if o.IsDC() {
 			containers[strings.ToLower(parentDN(o.DN))] = true
 		}

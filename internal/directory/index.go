@@ -11,10 +11,12 @@ import (
 // index holds what several checkpoints need, computed once per snapshot; the
 // checkpoints (checks.go) read the snapshot through it.
 type index struct {
-	s          *Snapshot
-	now        time.Time
-	byDN       map[string]*Object
-	bySID      map[string]*Object
+	s   *Snapshot
+	now time.Time
+	// dns and sids find the objects of a snapshot held whole (by lower-case DN and
+	// by SID); a streamed collection's store finds its own.
+	dns        map[string]*Object
+	sids       map[string]*Object
 	privileged map[string]bool // DN of accounts and groups inside a privileged group
 	protected  map[string]bool // DN of members of Protected Users
 	dcs        []*Object
@@ -51,15 +53,19 @@ const (
 )
 
 func newIndex(s *Snapshot) *index {
-	x := &index{s: s, now: s.CollectedAt, byDN: map[string]*Object{}, bySID: map[string]*Object{}, dcHosts: map[string]bool{}}
-	for i := range s.Objects {
-		o := &s.Objects[i]
-		x.byDN[strings.ToLower(o.DN)] = o
-		if o.SID != "" {
-			x.bySID[o.SID] = o
+	x := &index{s: s, now: s.CollectedAt, dcHosts: map[string]bool{}}
+	if s.store == nil {
+		x.dns, x.sids = map[string]*Object{}, map[string]*Object{}
+	}
+	for i, o := range s.objects() {
+		if x.dns != nil {
+			x.dns[strings.ToLower(o.DN)] = o
+			if o.SID != "" {
+				x.sids[o.SID] = o
+			}
 		}
 		if o.IsDC() {
-			x.dcs = append(x.dcs, o)
+			x.dcs = append(x.dcs, s.object(i))
 			x.dcHosts[strings.ToLower(o.DNSHost)] = true
 			x.dcHosts[strings.ToLower(strings.TrimSuffix(o.Name, "$"))] = true
 		}
@@ -67,6 +73,28 @@ func newIndex(s *Snapshot) *index {
 	x.privileged = x.closure(privilegedGroups(s.Domain.SID)...)
 	x.protected = x.closure(domainSID(s.Domain.SID, ridProtectedUsers))
 	return x
+}
+
+// byDN is the object whose DN is dn (in any case), or nil.
+func (x *index) byDN(dn string) *Object {
+	if x.dns != nil {
+		return x.dns[strings.ToLower(dn)]
+	}
+	if i := x.s.store.find(dn); i >= 0 {
+		return x.s.object(i)
+	}
+	return nil
+}
+
+// bySID is the object whose SID is sid, or nil.
+func (x *index) bySID(sid string) *Object {
+	if x.sids != nil {
+		return x.sids[sid]
+	}
+	if i := x.s.store.findSID(sid); i >= 0 {
+		return x.s.object(i)
+	}
+	return nil
 }
 
 func domainSID(domain string, r int) string { return domain + "-" + strconv.Itoa(r) }
@@ -84,7 +112,7 @@ func (x *index) closure(groupSIDs ...string) map[string]bool {
 	in := map[string]bool{}
 	var queue []*Object
 	for _, sid := range groupSIDs {
-		if g := x.bySID[sid]; g != nil {
+		if g := x.bySID(sid); g != nil {
 			queue = append(queue, g)
 		}
 	}
@@ -103,7 +131,7 @@ func (x *index) closure(groupSIDs ...string) map[string]bool {
 				continue
 			}
 			in[key] = true
-			if o := x.byDN[key]; o != nil && o.Class == ClassGroup {
+			if o := x.byDN(m); o != nil && o.Class == ClassGroup {
 				queue = append(queue, o)
 				if sidDomain(o.SID) == x.s.Domain.SID {
 					primary[rid(o.SID)] = true
@@ -111,8 +139,7 @@ func (x *index) closure(groupSIDs ...string) map[string]bool {
 			}
 		}
 	}
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if o.PrimaryGroup != 0 && primary[o.PrimaryGroup] {
 			in[strings.ToLower(o.DN)] = true
 		}
@@ -124,9 +151,9 @@ func (x *index) closure(groupSIDs ...string) map[string]bool {
 func (s *Snapshot) Privileged() []*Object {
 	x := newIndex(s)
 	var out []*Object
-	for i := range s.Objects {
-		if x.privileged[strings.ToLower(s.Objects[i].DN)] {
-			out = append(out, &s.Objects[i])
+	for i, o := range s.objects() {
+		if x.privileged[strings.ToLower(o.DN)] {
+			out = append(out, s.object(i))
 		}
 	}
 	return out
@@ -145,8 +172,7 @@ func (x *index) days(t *time.Time, fallback time.Time) int {
 // accounts returns the objects of the classes given that pass keep.
 func (x *index) accounts(keep func(o *Object) bool, classes ...string) []string {
 	var out []string
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if slices.Contains(classes, o.Class) && keep(o) {
 			out = append(out, o.DN)
 		}
@@ -160,22 +186,41 @@ func isKrbtgt(o *Object) bool {
 	return rid(o.SID) == ridKrbtgt || strings.HasPrefix(strings.ToLower(o.Name), "krbtgt")
 }
 
-func (x *index) servers() []*Object {
-	var out []*Object
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
-		if o.Class == ClassComputer && o.Enabled() && !o.IsDC() && strings.Contains(strings.ToLower(o.OS), "server") {
-			out = append(out, o)
+// serversWhere lists the enabled servers (member servers: not the DCs) that bad
+// says are at fault; applicable when the domain has a server.
+func (x *index) serversWhere(bad func(o *Object) bool) ([]string, bool) {
+	return x.where(func(o *Object) bool {
+		return o.Class == ClassComputer && o.Enabled() && !o.IsDC() && strings.Contains(strings.ToLower(o.OS), "server")
+	}, bad)
+}
+
+// where lists the objects that are selects and bad finds at fault; applicable
+// when are selects some.
+func (x *index) where(are, bad func(o *Object) bool) ([]string, bool) {
+	var out []string
+	some := false
+	for _, o := range x.s.objects() {
+		if !are(o) {
+			continue
+		}
+		some = true
+		if bad(o) {
+			out = append(out, o.DN)
 		}
 	}
-	return out
+	return out, some
+}
+
+// olderThan says an account's password is older than days.
+func (x *index) olderThan(days int) func(o *Object) bool {
+	return func(o *Object) bool { return x.days(o.PwdLastSet, o.Created) > days }
 }
 
 func (x *index) trusts() []*Object {
 	var out []*Object
-	for i := range x.s.Objects {
-		if x.s.Objects[i].Class == ClassTrust {
-			out = append(out, &x.s.Objects[i])
+	for i, o := range x.s.objects() {
+		if o.Class == ClassTrust {
+			out = append(out, x.s.object(i))
 		}
 	}
 	return out
@@ -201,7 +246,7 @@ func spnHost(spn string) string {
 }
 
 func (x *index) name(sid string) string {
-	if o := x.bySID[sid]; o != nil {
+	if o := x.bySID(sid); o != nil {
 		return o.DN
 	}
 	return sid
@@ -212,7 +257,7 @@ func (x *index) memberSIDs(g *Object) map[string]string {
 	out := map[string]string{}
 	for _, m := range g.Members {
 		sid := ""
-		if o := x.byDN[strings.ToLower(m)]; o != nil {
+		if o := x.byDN(m); o != nil {
 			sid = o.SID
 		} else if cn, _, ok := strings.Cut(m, ","); ok && strings.HasPrefix(strings.ToUpper(cn), "CN=S-") {
 			sid = cn[3:]
@@ -226,8 +271,7 @@ func (x *index) memberSIDs(g *Object) map[string]string {
 
 func (x *index) delegationToDC(protocolTransition bool) []string {
 	var out []string
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if !o.Enabled() || o.IsDC() || (protocolTransition && o.UAC&uacTrustedToAuthForDeleg == 0) {
 			continue
 		}
@@ -268,18 +312,11 @@ func osMajor(v string) int {
 // serverPasswords lists every enabled server whose machine password is older
 // than maxAge days, active or not (ANSSI vuln_password_change_server_no_change_*).
 func (x *index) serverPasswords(maxAge int) ([]string, bool) {
-	var out []string
-	servers := x.servers()
-	for _, o := range servers {
-		if x.days(o.PwdLastSet, o.Created) > maxAge {
-			out = append(out, o.DN)
-		}
-	}
-	return out, len(servers) > 0
+	return x.serversWhere(x.olderThan(maxAge))
 }
 
 func (x *index) preWin2000(bad func(sid string) bool) ([]string, bool) {
-	g := x.bySID[sidPreWin2000]
+	g := x.bySID(sidPreWin2000)
 	if g == nil {
 		return nil, false
 	}
@@ -306,8 +343,7 @@ func (x *index) trustsWhere(bad func(t *Object) bool) ([]string, bool) {
 // trustPasswordDays is the age of a trust's password: the pwdLastSet of its trust
 // account (FLATNAME$) when the domain has one, else the last change of the trust.
 func (x *index) trustPasswordDays(t *Object) int {
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if o.UAC&uacInterdomainTrust != 0 && t.FlatName != "" && strings.EqualFold(o.Name, t.FlatName+"$") {
 			return x.days(o.PwdLastSet, o.Created)
 		}
@@ -398,8 +434,7 @@ func (x *index) owners() ([]string, bool) {
 	}
 	check(x.s.BaseDN, sdOwner(x.s.Domain.RootSD))
 	check("AdminSDHolder", sdOwner(x.s.Domain.AdminSDHolderSD))
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if o.Class == ClassForeign || x.days(nil, o.Created) <= ownerGrace {
 			continue
 		}
@@ -413,30 +448,38 @@ func (x *index) owners() ([]string, bool) {
 }
 
 // groupLoops finds groups nested in a cycle (strongly connected components of the
-// group-in-group graph, Tarjan).
+// group-in-group graph, Tarjan). Groups are known by their lower-case DN.
 func (x *index) groupLoops() []string {
-	var groups []*Object
-	for i := range x.s.Objects {
-		if x.s.Objects[i].Class == ClassGroup {
-			groups = append(groups, &x.s.Objects[i])
+	var groups []string
+	dn := map[string]string{}      // lower-case DN → DN
+	inner := map[string][]string{} // group → the groups among its members
+	self := map[string]bool{}      // group that is its own member
+	for _, g := range x.s.objects() {
+		if g.Class != ClassGroup {
+			continue
+		}
+		key := strings.ToLower(g.DN)
+		groups = append(groups, key)
+		dn[key] = g.DN
+		self[key] = slices.ContainsFunc(g.Members, func(m string) bool { return strings.EqualFold(m, g.DN) })
+		for _, m := range g.Members {
+			if c := x.byDN(m); c != nil && c.Class == ClassGroup {
+				inner[key] = append(inner[key], strings.ToLower(c.DN))
+			}
 		}
 	}
-	idx, low := map[*Object]int{}, map[*Object]int{}
-	onStack := map[*Object]bool{}
-	var stack []*Object
+	idx, low := map[string]int{}, map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
 	var out []string
 	n := 0
-	var visit func(g *Object)
-	visit = func(g *Object) {
+	var visit func(g string)
+	visit = func(g string) {
 		idx[g], low[g] = n, n
 		n++
 		stack = append(stack, g)
 		onStack[g] = true
-		for _, m := range g.Members {
-			c := x.byDN[strings.ToLower(m)]
-			if c == nil || c.Class != ClassGroup {
-				continue
-			}
+		for _, c := range inner[g] {
 			if _, seen := idx[c]; !seen {
 				visit(c)
 				low[g] = min(low[g], low[c])
@@ -445,7 +488,7 @@ func (x *index) groupLoops() []string {
 			}
 		}
 		if low[g] == idx[g] {
-			var scc []*Object
+			var scc []string
 			for {
 				top := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
@@ -455,9 +498,9 @@ func (x *index) groupLoops() []string {
 					break
 				}
 			}
-			if len(scc) > 1 || slices.ContainsFunc(g.Members, func(m string) bool { return strings.EqualFold(m, g.DN) }) {
+			if len(scc) > 1 || self[g] {
 				for _, o := range scc {
-					out = append(out, o.DN)
+					out = append(out, dn[o])
 				}
 			}
 		}
@@ -478,8 +521,7 @@ func (x *index) groupLoops() []string {
 func (x *index) privilegedMembers(byName bool) []string {
 	seen := map[string]bool{}
 	var out []string
-	for i := range x.s.Objects {
-		o := &x.s.Objects[i]
+	for _, o := range x.s.objects() {
 		if (o.Class != ClassUser && o.Class != ClassComputer) || !x.countedPrivileged(o) {
 			continue
 		}

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -94,7 +93,7 @@ var adminOnly = []string{"vuln1_permissions_dpapi", "vuln1_permissions_gmsa_keys
 func TestSambaDirectory(t *testing.T) {
 	dc := testkit.Samba(t)
 	ctx := context.Background()
-	var logs lockedBuffer
+	var logs testkit.LockedBuffer
 	key := make([]byte, 32)
 	rand.Read(key)
 	krb5 := filepath.Join(t.TempDir(), "krb5.conf")
@@ -711,22 +710,4 @@ func secondAuditShowsFixes(t *testing.T, app *testkit.App, a auditDetail) {
 	if open != 0 || fixed < 45 {
 		t.Errorf("after the fixes: %d open, %d fixed", open, fixed)
 	}
-}
-
-// lockedBuffer collects the log lines of concurrent handlers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -236,7 +236,7 @@ func (s *Service) store(ctx context.Context, o orgs.Org, coll *Collection, how t
 	snap := coll.Snapshot
 	ev := Evaluate(snap)
 	row := AuditRow{OrgID: o.ID, Source: how.source, Transport: how.transport, Verified: how.verified, Server: snap.Server, Domain: snap.Domain.DNSName,
-		BaseDN: snap.BaseDN, CollectedAt: snap.CollectedAt, Level: ev.Level, Objects: len(snap.Objects), CreatedAt: db.Now()}
+		BaseDN: snap.BaseDN, CollectedAt: snap.CollectedAt, Level: ev.Level, Objects: snap.Len(), CreatedAt: db.Now()}
 	for _, r := range ev.Checks {
 		if r.Status == Fail {
 			row.Failed++

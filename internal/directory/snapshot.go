@@ -33,6 +33,8 @@ type Snapshot struct {
 	// Config holds the other objects some checkpoints read: certificate services,
 	// display specifiers, DNS zones, GPOs, keys, the schema head.
 	Config []ConfigObject `json:"config,omitempty"`
+	// store holds the objects of a streamed collection instead of Objects.
+	store *objectStore
 }
 
 // Kinds of configuration objects.

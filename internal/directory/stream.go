@@ -12,20 +12,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 )
 
 // A streamed collection writes each object to a spool file as its LDAP page
 // arrives and keeps in memory only its compact form: the fields the checkpoints
-// read (evaluated), with repeated strings shared. The snapshot's JSON is assembled
+// read (evaluated), packed in a record (objectStore, compact.go). The snapshot's JSON is assembled
 // from the spool once the collection is over, straight into a gzip'd temporary file:
 // neither the LDAP pages nor the snapshot file are ever held whole. The file is the
 // one Collect and WriteSnapshot make, byte for byte.
 
 // evaluated lists the Object fields the checkpoints read (index.go, checks*.go,
 // sd.go), each with the LDAP attributes it is made of (objectAttrs; "" is the
-// entry's DN). The compact form of an object keeps these fields only;
-// TestEvaluatedFieldsAreTheOnesCheckpointsRead fails when a checkpoint reads a field
+// entry's DN). The compact form of an object keeps these fields only
+// (TestCompactRecordKeepsEvaluatedFields); TestEvaluatedFieldsAreTheOnesCheckpointsRead fails when a checkpoint reads a field
 // that is not listed here.
 var evaluated = map[string][]string{
 	"DN": {""}, "Class": {"objectClass"}, "Managed": {"objectClass"}, "Name": {"sAMAccountName", "trustPartner"},
@@ -38,18 +37,6 @@ var evaluated = map[string][]string{
 	"Owner": {"nTSecurityDescriptor"}, "Revealed": {"msDS-RevealedUsers"},
 	"TrustDirection": {"trustDirection"}, "TrustAttributes": {"trustAttributes"}, "FlatName": {"flatName"},
 }
-
-// unevaluated are the indexes of the Object fields the compact form leaves out.
-var unevaluated = func() []int {
-	var out []int
-	t := reflect.TypeFor[Object]()
-	for i := range t.NumField() {
-		if _, ok := evaluated[t.Field(i).Name]; !ok {
-			out = append(out, i)
-		}
-	}
-	return out
-}()
 
 // Collection is a streamed collection: Snapshot is its compact form, which
 // evaluates to the same findings as the whole snapshot; the whole snapshot is in
@@ -139,13 +126,11 @@ func (c *Collection) inflate(w io.Writer) error {
 	return err
 }
 
-// spool holds the objects of a collection, one JSON line each, in arrival order,
-// and shares the strings of their compact forms.
+// spool holds the objects of a collection, one JSON line each, in arrival order.
 type spool struct {
-	f       *os.File
-	w       *bufio.Writer
-	enc     *json.Encoder
-	strings map[string]string
+	f   *os.File
+	w   *bufio.Writer
+	enc *json.Encoder
 }
 
 func newSpool() (*spool, error) {
@@ -154,7 +139,7 @@ func newSpool() (*spool, error) {
 		return nil, fmt.Errorf("directory: spool: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
-	return &spool{f: f, w: w, enc: json.NewEncoder(w), strings: map[string]string{}}, nil
+	return &spool{f: f, w: w, enc: json.NewEncoder(w)}, nil
 }
 
 func (sp *spool) close() {
@@ -162,40 +147,16 @@ func (sp *spool) close() {
 	os.Remove(sp.f.Name())
 }
 
-// add writes o to the spool and returns its compact form.
-func (sp *spool) add(o Object) (Object, error) {
+// keep writes o to the spool and its compact form to snap's store.
+func (sp *spool) keep(snap *Snapshot, o Object) error {
 	if err := sp.enc.Encode(o); err != nil {
-		return Object{}, fmt.Errorf("directory: spool: %w", err)
+		return fmt.Errorf("directory: spool: %w", err)
 	}
-	return sp.compact(o), nil
-}
-
-// compact leaves out the fields no checkpoint reads, and shares the strings that
-// repeat from object to object: a member of several groups, owners, operating
-// systems.
-func (sp *spool) compact(o Object) Object {
-	v := reflect.ValueOf(&o).Elem()
-	for _, i := range unevaluated {
-		v.Field(i).SetZero()
+	if snap.store == nil {
+		snap.store = newObjectStore(snap.Domain.SID)
 	}
-	o.Owner = sp.share(o.Owner)
-	o.OS = sp.share(o.OS)
-	o.OSVersion = sp.share(o.OSVersion)
-	for i, m := range o.Members {
-		o.Members[i] = sp.share(m)
-	}
-	return o
-}
-
-func (sp *spool) share(s string) string {
-	if s == "" {
-		return s
-	}
-	if t, ok := sp.strings[s]; ok {
-		return t
-	}
-	sp.strings[s] = s
-	return s
+	snap.store.add(&o)
+	return nil
 }
 
 // finish writes the whole snapshot's JSON from snap's head, the spool and the
@@ -203,7 +164,6 @@ func (sp *spool) share(s string) string {
 // temporary file; the objects are copied from the spool as they were written,
 // except the few whose descriptor was read.
 func (sp *spool) finish(snap *Snapshot) (*Collection, error) {
-	sp.strings = nil
 	if err := sp.w.Flush(); err != nil {
 		return nil, fmt.Errorf("directory: spool: %w", err)
 	}
@@ -239,23 +199,23 @@ func (sp *spool) assemble(c *Collection) error {
 		return errors.New("unexpected snapshot head")
 	}
 	w.Write(b)
-	if snap.Objects == nil {
+	if snap.store == nil {
 		w.WriteString("null")
 	} else {
 		w.WriteByte('[')
 		r := bufio.NewReaderSize(sp.f, 64<<10)
-		for i := range snap.Objects {
+		for i := range snap.store.len() {
 			line, err := r.ReadBytes('\n')
 			if err != nil {
 				return fmt.Errorf("spool cut at object %d: %w", i, err)
 			}
 			line = line[:len(line)-1]
-			if o := &snap.Objects[i]; o.SD != nil || o.SDUnreadable {
+			if d, ok := snap.store.sd[int32(i)]; ok {
 				var whole Object
 				if err := json.Unmarshal(line, &whole); err != nil {
 					return err
 				}
-				whole.SD, whole.SDUnreadable = o.SD, o.SDUnreadable
+				whole.SD, whole.SDUnreadable = d.sd, d.unreadable
 				if line, err = json.Marshal(whole); err != nil {
 					return err
 				}

@@ -83,31 +83,17 @@ func (h *Handler) APIStartScan(w http.ResponseWriter, r *http.Request) {
 
 // APIScan answers GET /api/v1/exposure/scans/{id}.
 func (h *Handler) APIScan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	s, err := h.Exposure.GetScan(r.Context(), id)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, toScanJSON(s))
+	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (scanJSON, error) {
+		s, err := h.Exposure.GetScan(ctx, id)
+		return toScanJSON(s), err
+	})
 }
 
 // APICancelScan answers POST /api/v1/exposure/scans/{id}/cancel.
 func (h *Handler) APICancelScan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if err := h.Exposure.Cancel(r.Context(), id); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	web.OnID(w, r, "id", http.StatusNoContent, func(ctx context.Context, id int64) (any, error) {
+		return nil, h.Exposure.Cancel(ctx, id)
+	})
 }
 
 type findingJSON struct {
@@ -144,30 +130,21 @@ func (h *Handler) APIFindings(w http.ResponseWriter, r *http.Request) {
 
 // APISetStatus answers PATCH /api/v1/exposure/findings/{id}.
 func (h *Handler) APISetStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	var in struct {
-		Status        string `json:"status"`
-		Justification string `json:"justification"`
-		AcceptedUntil string `json:"accepted_until"`
-	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	until, err := formDate(in.AcceptedUntil)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if err := h.Exposure.SetStatus(r.Context(), id, in.Status, in.Justification, until); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	web.OnID(w, r, "id", http.StatusNoContent, func(ctx context.Context, id int64) (any, error) {
+		var in struct {
+			Status        string `json:"status"`
+			Justification string `json:"justification"`
+			AcceptedUntil string `json:"accepted_until"`
+		}
+		if err := web.DecodeJSON(w, r, &in); err != nil {
+			return nil, err
+		}
+		until, err := formDate(in.AcceptedUntil)
+		if err != nil {
+			return nil, err
+		}
+		return nil, h.Exposure.SetStatus(ctx, id, in.Status, in.Justification, until)
+	})
 }
 
 // APIEvidence answers GET /api/v1/orgs/{id}/exposure/evidence: the internal

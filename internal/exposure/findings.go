@@ -33,11 +33,7 @@ type FindingFilter struct {
 
 // Findings lists an establishment's findings, worst first.
 func (s *Service) Findings(ctx context.Context, orgID int64, f FindingFilter) ([]StoredFinding, error) {
-	o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
-	if err != nil {
-		return nil, err
-	}
-	return listFindings(ctx, s.DB.Read, o.ID, f)
+	return readable(ctx, s, orgID, f.list)
 }
 
 // SetStatus moves a finding through the remediation workflow: in progress, or an

@@ -37,6 +37,8 @@ type Fingerprint struct {
 	// Probe documents, when the text is the answer to a question, what was asked.
 	Probe    string    `yaml:"probe"`
 	Examples []Example `yaml:"examples"`
+	// Source names the public texts a favicon hash was taken from.
+	Source string `yaml:"-"`
 
 	File string `yaml:"-"`
 	Line int    `yaml:"-"`
@@ -55,7 +57,7 @@ type Fingerprints map[string][]Fingerprint
 
 // Protocols whose text identification builds: a file must be one of them.
 var fingerprintProtocols = []string{"ssh", "ftp", "smtp", "pop", "imap", "telnet", "mysql", "postgresql", "redis", "memcached",
-	"ldap", "rdp", "vnc", "http-server", "http-header", "http-auth", "http-cookie", "html-title", "x509-subject", "x509-issuer"}
+	"ldap", "rdp", "vnc", "http-server", "http-header", "http-auth", "http-cookie", "html-title", "x509-subject", "x509-issuer", "favicon"}
 
 var loadFingerprints = sync.OnceValues(func() (Fingerprints, error) {
 	r, err := LoadRules()
@@ -93,7 +95,11 @@ func ParseFingerprints(fsys fs.FS, dir string, products []Product) (Fingerprints
 			return nil, err
 		}
 		protocol := strings.TrimSuffix(path.Base(name), ".yaml")
-		list, err := parseFingerprintFile(path.Base(name), data, known)
+		parse := parseFingerprintFile
+		if protocol == "favicon" {
+			parse = parseFaviconFile
+		}
+		list, err := parse(path.Base(name), data, known)
 		if err != nil {
 			return nil, err
 		}
@@ -107,26 +113,13 @@ func ParseFingerprints(fsys fs.FS, dir string, products []Product) (Fingerprints
 
 // parseFingerprintFile reads one protocol's file.
 func parseFingerprintFile(file string, data []byte, products map[string]bool) ([]Fingerprint, error) {
-	fail := func(line int, format string, args ...any) error {
-		return fmt.Errorf("exposure: fingerprints/%s:%d: %s", file, line, fmt.Sprintf(format, args...))
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("exposure: fingerprints/%s: %w", file, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, fail(1, "empty file")
-	}
-	top := doc.Content[0]
-	if err := onlyKeys(top, "probe", "patterns"); err != nil {
-		return nil, fail(err.line, "%s", err.msg)
-	}
-	patterns := mapValue(top, "patterns")
-	if patterns == nil || patterns.Kind != yaml.SequenceNode {
-		return nil, fail(top.Line, "a list of patterns is expected")
+	fail := fileFail(file)
+	patterns, err := fileList(file, data, "patterns", "probe")
+	if err != nil {
+		return nil, err
 	}
 	var list []Fingerprint
-	for _, n := range patterns.Content {
+	for _, n := range patterns {
 		if err := onlyKeys(n, "product", "match", "version", "fixed_version", "probe", "examples"); err != nil {
 			return nil, fail(err.line, "%s", err.msg)
 		}
@@ -184,6 +177,35 @@ func parseFingerprintFile(file string, data []byte, products map[string]bool) ([
 		}
 	}
 	return list, nil
+}
+
+// fileFail writes an error at a line of a fingerprint file.
+func fileFail(file string) func(line int, format string, args ...any) error {
+	return func(line int, format string, args ...any) error {
+		return fmt.Errorf("exposure: fingerprints/%s:%d: %s", file, line, fmt.Sprintf(format, args...))
+	}
+}
+
+// fileList parses a fingerprint file whose top is a mapping with the list
+// under key (and the other keys allowed), and returns the list's items.
+func fileList(file string, data []byte, key string, other ...string) ([]*yaml.Node, error) {
+	fail := fileFail(file)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("exposure: fingerprints/%s: %w", file, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fail(1, "empty file")
+	}
+	top := doc.Content[0]
+	if err := onlyKeys(top, append(other, key)...); err != nil {
+		return nil, fail(err.line, "%s", err.msg)
+	}
+	list := mapValue(top, key)
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, fail(top.Line, "a list of %s is expected", key)
+	}
+	return list.Content, nil
 }
 
 type keyError struct {
@@ -259,4 +281,56 @@ func identifyAs(o *Observation, protocol, text string) bool {
 		o.Product, o.Version = p, v
 	}
 	return ok
+}
+
+// FaviconEntry is one hash of favicon.yaml: the public databases' hash of an
+// icon (favicon.go), the product that serves it, and where the hash comes
+// from; ExampleFile, when set, is the real icon under the package's testdata
+// that the tests hash and serve.
+type FaviconEntry struct {
+	Hash        int64  `yaml:"hash"`
+	Product     string `yaml:"product"`
+	Source      string `yaml:"source"`
+	ExampleFile string `yaml:"example_file"`
+}
+
+// parseFaviconFile reads favicon.yaml: a list of hashes, each a signed 32-bit
+// integer given once, with a known product and its sources. Each becomes a
+// pattern that matches the hash written in decimal, with the hash itself as
+// its example, so that identification and the table tests treat it as any
+// other fingerprint.
+func parseFaviconFile(file string, data []byte, products map[string]bool) ([]Fingerprint, error) {
+	fail := fileFail(file)
+	hashes, err := fileList(file, data, "hashes")
+	if err != nil {
+		return nil, err
+	}
+	var list []Fingerprint
+	seen := map[int64]int{}
+	for _, n := range hashes {
+		if err := onlyKeys(n, "hash", "product", "source", "example_file"); err != nil {
+			return nil, fail(err.line, "%s", err.msg)
+		}
+		var e FaviconEntry
+		if err := n.Decode(&e); err != nil {
+			return nil, fail(n.Line, "%v", err)
+		}
+		switch {
+		case mapValue(n, "hash") == nil:
+			return nil, fail(n.Line, "hash missing")
+		case e.Hash < -1<<31 || e.Hash >= 1<<31:
+			return nil, fail(n.Line, "hash %d: not a signed 32-bit integer", e.Hash)
+		case seen[e.Hash] != 0:
+			return nil, fail(n.Line, "hash %d already given at line %d", e.Hash, seen[e.Hash])
+		case !products[e.Product]:
+			return nil, fail(n.Line, "unknown product %q (add it to the products of rules.yaml)", e.Product)
+		case strings.TrimSpace(e.Source) == "":
+			return nil, fail(n.Line, "a source is needed")
+		}
+		seen[e.Hash] = n.Line
+		text := strconv.FormatInt(e.Hash, 10)
+		list = append(list, Fingerprint{Product: e.Product, Match: "^" + text + "$", Source: e.Source, File: file, Line: n.Line,
+			Examples: []Example{{Text: text}}, re: regexp.MustCompile("^" + regexp.QuoteMeta(text) + "$")})
+	}
+	return list, nil
 }

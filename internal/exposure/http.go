@@ -122,17 +122,30 @@ func back(w http.ResponseWriter, r *http.Request, flash string) {
 
 // AddTarget declares an inventory target from the page.
 func (h *Handler) AddTarget(w http.ResponseWriter, r *http.Request) {
-	id, err := web.OrgParam(r)
+	h.formAction(w, r, web.OrgParam, "exposure.target_added", func(id int64) error {
+		_, err := h.Exposure.AddTarget(r.Context(), id, r.PostFormValue("value"), r.PostFormValue("owner"), r.PostFormValue("attested") == "on")
+		return err
+	})
+}
+
+// formAction runs a page form's action on the id the request names (param):
+// a bad id fails the request, a refused action shows the page again with the
+// form's errors, a done one goes back to the page with flash.
+func (h *Handler) formAction(w http.ResponseWriter, r *http.Request, param func(*http.Request) (int64, error), flash string, do func(id int64) error) {
+	id, err := param(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
 	}
-	if _, err := h.Exposure.AddTarget(r.Context(), id, r.PostFormValue("value"), r.PostFormValue("owner"), r.PostFormValue("attested") == "on"); err != nil {
+	if err := do(id); err != nil {
 		h.again(w, r, err)
 		return
 	}
-	back(w, r, "exposure.target_added")
+	back(w, r, flash)
 }
+
+// pathID is the {id} of the request's path.
+func pathID(r *http.Request) (int64, error) { return web.PathID(r, "id") }
 
 // sileneSentence says in French where the programme's SILENE indicator stands.
 func sileneSentence(ind SileneIndicator) string {
@@ -148,23 +161,16 @@ func sileneSentence(ind SileneIndicator) string {
 
 // RecordSilene stores a SILENE audit result and its report from the page.
 func (h *Handler) RecordSilene(w http.ResponseWriter, r *http.Request) {
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	// Without a report the other fields are still checked, all errors at once.
-	var name string
-	var data []byte
-	err = docs.Upload(r, "file", nil, true, func(n string, d []byte) error { name, data = n, d; return nil })
-	if err == nil {
-		_, err = h.Exposure.RecordSilene(r.Context(), id, r.PostFormValue("audited_on"), r.PostFormValue("level"), name, data)
-	}
-	if err != nil {
-		h.again(w, r, err)
-		return
-	}
-	back(w, r, "exposure.silene_recorded")
+	h.formAction(w, r, web.OrgParam, "exposure.silene_recorded", func(id int64) error {
+		// Without a report the other fields are still checked, all errors at once.
+		var name string
+		var data []byte
+		err := docs.Upload(r, "file", nil, true, func(n string, d []byte) error { name, data = n, d; return nil })
+		if err == nil {
+			_, err = h.Exposure.RecordSilene(r.Context(), id, r.PostFormValue("audited_on"), r.PostFormValue("level"), name, data)
+		}
+		return err
+	})
 }
 
 // SileneReport sends the report of a recorded SILENE audit.
@@ -189,30 +195,15 @@ func (h *Handler) SileneReport(w http.ResponseWriter, r *http.Request) {
 
 // StartScan starts a scan from the page.
 func (h *Handler) StartScan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if _, err := h.Exposure.StartScan(r.Context(), id, r.PostFormValue("ports"), r.PostFormValue("lab") == "on"); err != nil {
-		h.again(w, r, err)
-		return
-	}
-	back(w, r, "exposure.scan_started")
+	h.formAction(w, r, web.OrgParam, "exposure.scan_started", func(id int64) error {
+		_, err := h.Exposure.StartScan(r.Context(), id, r.PostFormValue("ports"), r.PostFormValue("lab") == "on")
+		return err
+	})
 }
 
 // CancelScan stops a running scan from the page.
 func (h *Handler) CancelScan(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if err := h.Exposure.Cancel(r.Context(), id); err != nil {
-		h.again(w, r, err)
-		return
-	}
-	back(w, r, "exposure.scan_cancelled")
+	h.formAction(w, r, pathID, "exposure.scan_cancelled", func(id int64) error { return h.Exposure.Cancel(r.Context(), id) })
 }
 
 // SetStatus changes a finding's status from the page.

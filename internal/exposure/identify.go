@@ -273,6 +273,9 @@ type HTTPInfo struct {
 	Headers  map[string]string `json:"headers,omitempty"` // the security headers present
 	Listing  bool              `json:"directory_listing,omitempty"`
 	Location string            `json:"location,omitempty"`
+	// FaviconHash is the public databases' hash of the icon (favicon.go), when
+	// the service answered the one GET for it.
+	FaviconHash *int32 `json:"favicon_hash,omitempty"`
 
 	header http.Header // every header, for the fingerprints (not stored)
 }
@@ -281,7 +284,8 @@ var securityHeaders = []string{"Strict-Transport-Security", "Content-Security-Po
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
-// inspectHTTP sends GET / and reads the status, the security headers and the title.
+// inspectHTTP sends GET / and reads the status, the security headers and the
+// title, then one GET for the icon (favicon.go) on the same address.
 // Redirects are not followed: a redirect may leave the declared scope.
 func inspectHTTP(ctx context.Context, addr, scheme string, timeout time.Duration) (*HTTPInfo, bool) {
 	client := &http.Client{
@@ -314,6 +318,9 @@ func inspectHTTP(ctx context.Context, addr, scheme string, timeout time.Duration
 		h.Title = strings.TrimSpace(string(bytes.ToValidUTF8(m[1], nil)))
 	}
 	h.Listing = bytes.Contains(body, []byte("<title>Index of /")) || bytes.Contains(body, []byte("Directory listing for /"))
+	if hash, ok := fetchFavicon(ctx, client, faviconURL(req.URL, body)); ok {
+		h.FaviconHash = &hash
+	}
 	return h, true
 }
 
@@ -324,6 +331,12 @@ func inspectHTTP(ctx context.Context, addr, scheme string, timeout time.Duration
 // first sign that names a product wins; a later one that names the same
 // product may still give its version (a default page's title, then the Server
 // header with the version).
+//
+// The favicon comes last, after the Server header: an icon says the product
+// but never its version, and the same icon is served by every version, so it
+// never overrides a product another sign named (with or without a version);
+// it names the product only when nothing else did (an appliance whose pages,
+// headers and certificate say nothing).
 func productFromHTTP(o *Observation) {
 	var texts [][2]string
 	if h := o.HTTP; h != nil {
@@ -337,7 +350,7 @@ func productFromHTTP(o *Observation) {
 		texts = append(texts, [2]string{"x509-subject", t.Subject}, [2]string{"x509-issuer", t.Issuer})
 	}
 	if h := o.HTTP; h != nil {
-		texts = append(texts, [2]string{"http-server", h.Server})
+		texts = append(texts, [2]string{"http-server", h.Server}, [2]string{"favicon", faviconText(h)})
 	}
 	db := fingerprints()
 	for _, t := range texts {

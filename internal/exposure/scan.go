@@ -147,6 +147,10 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 	}
 	results := make(chan outcome)
 	var retries []attempt // repeated attempts go before new ports
+	// parked holds the ports that gave no answer to as many attempts as retries
+	// had paid on their host when they failed; the verdict waits for the end,
+	// when later answers may have shown that more attempts pay (a lossy link).
+	var parked []attempt
 	inFlight, done := 0, 0
 	var found []*Observation
 	id := newIdentifier(ctx, o)
@@ -172,6 +176,18 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 			}()
 		}
 		if inFlight == 0 {
+			if retries, parked = unpark(parked, hosts, o.Retries); len(retries) > 0 && ctx.Err() == nil {
+				continue
+			}
+			for _, a := range parked {
+				done++
+				if o.Progress != nil {
+					o.Progress(done, total)
+				}
+				if o.Every {
+					found = append(found, &Observation{Address: a.addr, Port: a.port, State: Filtered})
+				}
+			}
 			break
 		}
 		r := <-results
@@ -186,6 +202,9 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 			}
 		} else if r.try < h.retries(o.Retries) && ctx.Err() == nil {
 			retries = append(retries, attempt{r.probe, r.try + 1})
+			continue
+		} else if r.try < o.Retries && ctx.Err() == nil {
+			parked = append(parked, r.attempt)
 			continue
 		}
 		done++
@@ -210,6 +229,19 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 	}
 	sortObservations(out)
 	return out, nil
+}
+
+// unpark splits the parked attempts into those their host now grants another
+// try, as the next attempts, and those left without an answer for good.
+func unpark(parked []attempt, hosts map[netip.Addr]*hostTiming, limit int) (again, still []attempt) {
+	for _, a := range parked {
+		if a.try < hosts[a.addr].retries(limit) {
+			again = append(again, attempt{a.probe, a.try + 1})
+		} else {
+			still = append(still, a)
+		}
+	}
+	return again, still
 }
 
 // scanOrder lists the probes: each host's likeliest ports first, so that its

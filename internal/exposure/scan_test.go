@@ -95,9 +95,14 @@ func testCA(t *testing.T) (*x509.Certificate, *rsa.PrivateKey) {
 	return ca, key
 }
 
-func httpsServer(ln net.Listener, cfg *tls.Config, h http.Handler) {
+// webServer serves h on ln, through TLS when cfg is set, until the test ends.
+func webServer(t *testing.T, ln net.Listener, cfg *tls.Config, h http.Handler) {
 	srv := &http.Server{Handler: h, TLSConfig: cfg, ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	go srv.Serve(tls.NewListener(ln, cfg))
+	if cfg != nil {
+		ln = tls.NewListener(ln, cfg)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
 }
 
 // The whole fixture on 127.0.77.1 (lab mode), scanned with identification: each
@@ -123,19 +128,18 @@ func TestScanIdentifiesEmulatedServices(t *testing.T) {
 	served("rdp", answer([]byte{0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00, 0x02, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00}))
 	served("smb", answer(append([]byte{0, 0, 0, 68, 0xfe, 'S', 'M', 'B', 64, 0}, make([]byte, 58)...)))
 	mk("http", func(ln net.Listener) {
-		srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		webServer(t, ln, nil, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Server", "Apache/2.4.49 (Unix)")
 			_, _ = w.Write([]byte("<html><title>Intranet</title></html>"))
-		})}
-		go srv.Serve(ln)
+		}))
 	})
 	mk("expired", func(ln net.Listener) {
 		cert := certificate(t, ca, caKey, certOpts{notAfter: time.Now().Add(-24 * time.Hour), names: []string{host}})
-		httpsServer(ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.NotFoundHandler())
+		webServer(t, ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.NotFoundHandler())
 	})
 	mk("selfsigned", func(ln net.Listener) {
 		cert := certificate(t, nil, nil, certOpts{notAfter: time.Now().Add(90 * 24 * time.Hour), selfSign: true, names: []string{"autre.example.test"}})
-		httpsServer(ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		webServer(t, ln, &tls.Config{Certificates: []tls.Certificate{cert}}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 			w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -144,7 +148,7 @@ func TestScanIdentifiesEmulatedServices(t *testing.T) {
 	mk("tls10", func(ln net.Listener) {
 		cert := certificate(t, ca, caKey, certOpts{notAfter: time.Now().Add(90 * 24 * time.Hour), names: []string{host}})
 		cert.Certificate = append(cert.Certificate, ca.Raw)
-		httpsServer(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10,
+		webServer(t, ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10,
 			CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}}, http.NotFoundHandler())
 	})
 	closed := listen(t, host) // opened then closed: nothing listens there any more

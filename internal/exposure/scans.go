@@ -324,9 +324,5 @@ func (s *Service) GetScan(ctx context.Context, id int64) (ScanRow, error) {
 
 // Scans lists an establishment's scans, newest first.
 func (s *Service) Scans(ctx context.Context, orgID int64) ([]ScanRow, error) {
-	o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
-	if err != nil {
-		return nil, err
-	}
-	return listScans(ctx, s.DB.Read, o.ID)
+	return readable(ctx, s, orgID, listScans)
 }

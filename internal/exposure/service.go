@@ -122,9 +122,15 @@ func (s *Service) AddTarget(ctx context.Context, orgID int64, value, owner strin
 
 // Targets lists an establishment's declared targets.
 func (s *Service) Targets(ctx context.Context, orgID int64) ([]InventoryTarget, error) {
+	return readable(ctx, s, orgID, listTargets)
+}
+
+// readable lists what list reads of an establishment the caller may read (its
+// node loaded with authz.OrgRead: absent and invisible read the same).
+func readable[T any](ctx context.Context, s *Service, orgID int64, list func(context.Context, db.Querier, int64) ([]T, error)) ([]T, error) {
 	o, err := org.Load(ctx, s.DB.Read, orgID, authz.OrgRead)
 	if err != nil {
 		return nil, err
 	}
-	return listTargets(ctx, s.DB.Read, o.ID)
+	return list(ctx, s.DB.Read, o.ID)
 }

@@ -222,16 +222,10 @@ func TestLatestScanIsTheLastFinished(t *testing.T) {
 		if _, err := app.Server.Exposure.RecordPast(admin, ch.ID, "top", addrs, nil, now.Add(-48*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		var ids []int64
-		rows, err := d.Read.Query("SELECT id FROM exposure_scans WHERE org_id = $1 AND latest", ch.ID)
+		ids, err := db.List(t.Context(), d.Read, "latest scans", func(row db.Row) (id int64, err error) { return id, row.Scan(&id) },
+			"SELECT id FROM exposure_scans WHERE org_id = $1 AND latest", ch.ID)
 		if err != nil {
 			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			_ = rows.Scan(&id)
-			ids = append(ids, id)
 		}
 		if len(ids) != 1 || ids[0] != later.ID {
 			t.Fatalf("latest scans %v, want only %d (finished last)", ids, later.ID)

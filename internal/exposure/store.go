@@ -172,6 +172,11 @@ func activeFindings(ctx context.Context, q db.Querier, org int64) ([]Finding, er
 	}, "SELECT severity, flagged FROM exposure_findings WHERE org_id = $1 AND status IN ('open', 'in_progress')", org)
 }
 
+// list is listFindings narrowed by f.
+func (f FindingFilter) list(ctx context.Context, q db.Querier, org int64) ([]StoredFinding, error) {
+	return listFindings(ctx, q, org, f)
+}
+
 func listFindings(ctx context.Context, q db.Querier, org int64, f FindingFilter) ([]StoredFinding, error) {
 	query := `SELECT id, address, port, check_id, severity, title, evidence, remediation, flagged, status, justification, accepted_until, first_seen, last_seen, fixed_at
 		FROM exposure_findings WHERE org_id = $1`

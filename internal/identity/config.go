@@ -45,6 +45,9 @@ type Provider struct {
 	roots  *x509.CertPool
 }
 
+// HasSecret reports whether the provider has a client secret (never the secret itself).
+func (p Provider) HasSecret() bool { return p.secret != "" }
+
 // MutualTLS reports whether the provider's token endpoint gets a client certificate.
 func (p Provider) MutualTLS() bool { return p.cert != nil }
 

@@ -26,15 +26,17 @@ func TestJourneyPasskeys(t *testing.T) {
 	testkit.Engines(t, passkeyJourney)
 }
 
-func passkeyJourney(t *testing.T, d *db.DB) {
+// newPasskeyJourney is a journey in a browser with WebAuthn enabled, on an app
+// reached as localhost (WebAuthn wants a domain as relying party); authenticator
+// adds a virtual authenticator (CTAP2, resident keys, user verification) and
+// returns its id.
+func newPasskeyJourney(t *testing.T, d *db.DB) (*journey, func() webauthn.AuthenticatorID) {
+	t.Helper()
 	browser := testkit.NewBrowser(t)
-	// WebAuthn wants a domain as relying party: the app is reached as localhost.
 	app := testkit.NewApp(t, d, func(c *server.Config) { c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1) })
 	app.URL = strings.Replace(app.URL, "127.0.0.1", "localhost", 1)
 	ctx, cancel := context.WithTimeout(browser, 2*journeyTimeout)
-	defer cancel()
-	j := &journey{t: t, app: app, ctx: ctx}
-
+	t.Cleanup(cancel)
 	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +49,12 @@ func passkeyJourney(t *testing.T, d *db.DB) {
 		}
 		return res.AuthenticatorID
 	}
+	return &journey{t: t, app: app, ctx: ctx}, authenticator
+}
+
+func passkeyJourney(t *testing.T, d *db.DB) {
+	j, authenticator := newPasskeyJourney(t, d)
+	app, ctx := j.app, j.ctx
 	// waitFor polls the page until expr is true.
 	waitFor := func(what, expr string) {
 		t.Helper()

@@ -92,6 +92,8 @@ func (s *Server) Routes() []Route {
 		{"POST /connexion/mot-de-passe", f(a.FirstPassword), partial},
 		{"GET /connexion/double-facteur", f(a.EnrolPage), partial},
 		{"POST /connexion/double-facteur", f(a.Enrol), partial},
+		{"POST /connexion/double-facteur/cle-d-acces/options", f(a.RaisePasskeyOptions), partial},
+		{"POST /connexion/double-facteur/cle-d-acces", f(a.RaisePasskey), partial},
 		{"POST /deconnexion", f(a.Logout), public},
 		{"GET /mot-de-passe-oublie", f(a.ForgotPage), public},
 		{"POST /mot-de-passe-oublie", f(a.Forgot), public},
@@ -270,6 +272,10 @@ func (s *Server) Routes() []Route {
 		{"GET /sensibilisation", f(cat.AwarenessPage), login},
 		{"POST /sensibilisation", f(cat.SaveAwareness), login},
 
+		// Identity: providers (read-only, from --oidc-config) and the policy per role
+		{"GET /administration/identite", f(a.IdentityPage), login},
+		{"POST /administration/identite/politique", f(a.SavePolicies), login},
+
 		// Audit trail
 		{"GET /journal", f(trail.List), login},
 		{"GET /journal.csv", f(trail.Export), login},
@@ -286,6 +292,9 @@ func (s *Server) Routes() []Route {
 		{"POST /api/v1/users/{id}/disable", users.APISetDisabled(true), api},
 		{"POST /api/v1/users/{id}/enable", users.APISetDisabled(false), api},
 		{"GET /api/v1/audit", f(trail.APIList), api},
+		{"GET /api/v1/identity/providers", f(a.APIProviders), api},
+		{"GET /api/v1/identity/policies", f(a.APIPolicies), api},
+		{"PUT /api/v1/identity/policies", f(a.APISetPolicies), api},
 		{"GET /api/v1/me", f(s.apiMe), api},
 		{"GET /api/v1/questionnaires", f(mat.APIQuestionnaires), api},
 		{"POST /api/v1/questionnaires", upTo(maturity.MaxFileSize, f(mat.APIImport)), api},

@@ -261,6 +261,9 @@ func (s *Server) view(r *http.Request, title string) *web.View {
 	if sub.CanAnywhere(authz.AuditRead) {
 		items = append(items, web.NavItem{Href: "/journal", Key: "nav.audit", More: true})
 	}
+	if sub.HasRole(authz.Admin) {
+		items = append(items, web.NavItem{Href: "/administration/identite", Key: "nav.identity", More: true})
+	}
 	items = append(items, web.NavItem{Href: "/profil", Key: "nav.profile", More: true})
 	for i := range items {
 		h := items[i].Href

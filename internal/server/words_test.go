@@ -43,6 +43,7 @@ func TestFrenchPagesShowFrenchWords(t *testing.T) {
 			{"admin@demo.care.test", "/"},
 			{"admin@demo.care.test", "/journal"},
 			{"admin@demo.care.test", "/utilisateurs"},
+			{"admin@demo.care.test", "/administration/identite"},
 			{"admin@demo.care.test", fmt.Sprintf("/organisations/%d", chu)},
 			{"admin@demo.care.test", fmt.Sprintf("/organisations/%d/modifier", chu)},
 			{"direction@demo.care.test", "/"},

@@ -34,6 +34,16 @@ type App struct {
 	Mail   *SMTPSink
 }
 
+// Demo runs fn on each engine against the product seeded with the demo data.
+func Demo(t *testing.T, fn func(t *testing.T, app *App), options ...func(*server.Config)) {
+	Engines(t, func(t *testing.T, d *db.DB) { fn(t, NewApp(t, d, options...)) })
+}
+
+// DemoWithoutLoops is Demo with the background loops stopped (WithoutLoops).
+func DemoWithoutLoops(t *testing.T, fn func(t *testing.T, app *App)) {
+	Demo(t, fn, WithoutLoops)
+}
+
 // NewApp starts the product on d with demo data and an SMTP sink; options may
 // change the server's configuration.
 func NewApp(t testing.TB, d *db.DB, options ...func(*server.Config)) *App {

@@ -36,14 +36,16 @@
       e.preventDefault();
       var status = document.getElementById("passkey-status");
       var name = document.getElementById("passkey-name").value;
-      post("/profil/cles-d-acces/options").then(function (o) {
+      // The profile registers another passkey; the raising page a first one,
+      // which raises the session (its form names its own addresses).
+      post(register.getAttribute("data-options") || "/profil/cles-d-acces/options").then(function (o) {
         var pk = o.publicKey;
         pk.challenge = bytes(pk.challenge);
         pk.user.id = bytes(pk.user.id);
         (pk.excludeCredentials || []).forEach(function (c) { c.id = bytes(c.id); });
         return navigator.credentials.create({ publicKey: pk });
       }).then(function (c) {
-        return post("/profil/cles-d-acces", { name: name, credential: {
+        return post(register.getAttribute("data-action") || "/profil/cles-d-acces", { name: name, credential: {
           id: c.id, rawId: text(c.rawId), type: c.type, clientExtensionResults: c.getClientExtensionResults(),
           response: { attestationObject: text(c.response.attestationObject), clientDataJSON: text(c.response.clientDataJSON),
             transports: c.response.getTransports ? c.response.getTransports() : [] } } });
