@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"care/internal/platform/db"
+	"care/internal/platform/web"
 	"care/internal/testkit"
 )
 
@@ -40,13 +41,8 @@ type resultJSON struct {
 	} `json:"priority_measures"`
 }
 
-type problemJSON struct {
-	Detail string `json:"detail"`
-	Errors []struct {
-		Field  string `json:"field"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-}
+// problemJSON is a problem document as the API answers it.
+type problemJSON = web.ProblemDoc
 
 // importSmall imports testdata/small.yaml (scores computed by hand in score_test.go)
 // as the admin and returns its id.
