@@ -82,10 +82,14 @@ func OnIDBody[In, T any](w http.ResponseWriter, r *http.Request, name string, st
 }
 
 // As turns a step that loads a T into one that answers its JSON form conv(T);
-// the error is passed on.
+// on error conv is not called and the error is passed on.
 func As[T, U any](get func(context.Context, int64) (T, error), conv func(T) U) func(context.Context, int64) (U, error) {
 	return func(ctx context.Context, id int64) (U, error) {
 		v, err := get(ctx, id)
-		return conv(v), err
+		if err != nil {
+			var zero U
+			return zero, err
+		}
+		return conv(v), nil
 	}
 }
