@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -94,5 +95,22 @@ func TestOnIDBodyReadsTheIDBeforeTheBody(t *testing.T) {
 	OnBody(w, request("POST", "", `{"n":4}`), http.StatusOK, func(_ context.Context, v in) (int, error) { return v.N, nil })
 	if w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != "4" {
 		t.Errorf("OnBody = %d %s; want 200 4", w.Code, w.Body)
+	}
+}
+
+func TestAsConvertsOnlyWhatWasLoaded(t *testing.T) {
+	converted := 0
+	conv := func(n int64) string { converted++; return fmt.Sprint(n) }
+	step := As(func(_ context.Context, id int64) (int64, error) {
+		if id == 0 {
+			return 0, problem.ErrNotFound
+		}
+		return id * 10, nil
+	}, conv)
+	if s, err := step(context.Background(), 4); s != "40" || err != nil {
+		t.Errorf("As(4) = %q, %v; want 40", s, err)
+	}
+	if s, err := step(context.Background(), 0); s != "" || !errors.Is(err, problem.ErrNotFound) || converted != 1 {
+		t.Errorf("As(0) = %q, %v after %d conversions; want the error and no conversion", s, err, converted)
 	}
 }
