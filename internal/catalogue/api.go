@@ -95,10 +95,7 @@ func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
 
 // APIGet answers GET /api/v1/offers/{id}.
 func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (OfferJSON, error) {
-		o, err := h.Catalogue.Get(ctx, id)
-		return ToJSON(o), err
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Catalogue.Get, ToJSON))
 }
 
 // offer is the offer the fields describe.
@@ -114,27 +111,15 @@ func (in OfferFields) offer() Offer {
 // APICreate answers POST /api/v1/offers: the national pilot anywhere, a GRADeS
 // in its region.
 func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[OfferFields](w, r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	o, err := h.Catalogue.Create(r.Context(), in.offer())
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, ToJSON(o))
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in OfferFields) (OfferJSON, error) {
+		o, err := h.Catalogue.Create(ctx, in.offer())
+		return ToJSON(o), err
+	})
 }
 
 // APIUpdate answers PUT /api/v1/offers/{id} with the whole offer.
 func (h *Handler) APIUpdate(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[OfferFields](w, r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (OfferJSON, error) {
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in OfferFields) (OfferJSON, error) {
 		o := in.offer()
 		o.ID = id
 		o, err := h.Catalogue.Update(ctx, o)

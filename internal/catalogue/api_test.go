@@ -7,26 +7,17 @@ import (
 	"strings"
 	"testing"
 
+	"care/internal/catalogue"
 	"care/internal/platform/db"
+	"care/internal/platform/web"
 	"care/internal/testkit"
 )
 
-type offerJSON struct {
-	ID           int64    `json:"id"`
-	Title        string   `json:"title"`
-	Provider     string   `json:"provider"`
-	ProviderType string   `json:"provider_type"`
-	Themes       []string `json:"themes"`
-	Audience     []string `json:"audience"`
-	Region       *string  `json:"region"`
-	URL          string   `json:"url"`
-}
-
 type listJSON struct {
-	Items  []offerJSON `json:"items"`
-	Total  int         `json:"total"`
-	Limit  int         `json:"limit"`
-	Offset int         `json:"offset"`
+	Items  []catalogue.OfferJSON `json:"items"`
+	Total  int                   `json:"total"`
+	Limit  int                   `json:"limit"`
+	Offset int                   `json:"offset"`
 	Facets struct {
 		Theme        map[string]int `json:"theme"`
 		Audience     map[string]int `json:"audience"`
@@ -34,13 +25,8 @@ type listJSON struct {
 	} `json:"facets"`
 }
 
-type problemJSON struct {
-	Status int `json:"status"`
-	Errors []struct {
-		Field  string `json:"field"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-}
+// problemJSON is a problem document as the API answers it.
+type problemJSON = web.ProblemDoc
 
 func newOffer(region any) map[string]any {
 	return map[string]any{"title": "Appui régional", "provider": "GRADeS de test", "provider_type": "grades", "themes": []string{"reagir"},
@@ -89,7 +75,7 @@ func TestOffersAPIAndRegions(t *testing.T) {
 				t.Errorf("%s: %d, want %d", c.who, resp.StatusCode, c.status)
 			}
 		}
-		var own, national offerJSON
+		var own, national catalogue.OfferJSON
 		if resp := app.API(t, grades, "POST", "/api/v1/offers", newOffer("R01"), &own); resp.StatusCode != 201 || own.Region == nil || *own.Region != "R01" {
 			t.Fatalf("GRADeS in its region: %d %+v", resp.StatusCode, own)
 		}

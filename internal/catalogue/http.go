@@ -152,16 +152,12 @@ func (h *Handler) OfferPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) offerPage(w http.ResponseWriter, r *http.Request, refused error) {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	o, ok := web.ByID(w, r, h.Fail, h.Catalogue.Get)
+	if !ok {
 		return
 	}
-	d := offerData{Themes: Themes, Audiences: Audiences, Providers: ProviderTypes, Costs: Costs}
-	if d.Offer, err = h.Catalogue.Get(ctx, id); err != nil {
-		h.Fail(w, r, err)
-		return
-	}
+	d := offerData{Offer: o, Themes: Themes, Audiences: Audiences, Providers: ProviderTypes, Costs: Costs}
+	var err error
 	if d.Regions, err = h.Catalogue.Regions(ctx); err != nil {
 		h.Fail(w, r, err)
 		return
@@ -172,9 +168,8 @@ func (h *Handler) offerPage(w http.ResponseWriter, r *http.Request, refused erro
 
 // Update changes an offer from its form.
 func (h *Handler) Update(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	o := formOffer(r)
@@ -188,9 +183,8 @@ func (h *Handler) Update(w http.ResponseWriter, r *http.Request) {
 
 // Delete removes an offer.
 func (h *Handler) Delete(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	if err := h.Catalogue.Delete(r.Context(), id); err != nil {

@@ -54,40 +54,27 @@ func activityJSON(a Activity) ActivityJSON {
 
 // APICreateActivity answers POST /api/v1/activities.
 func (h *Handler) APICreateActivity(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	type activityIn struct {
 		Org         int64  `json:"org"`
 		Name        string `json:"name"`
 		Type        string `json:"type"`
 		CatalogueID string `json:"catalogue_id"`
 		Description string `json:"description"`
 	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	a, err := h.Continuity.CreateActivity(r.Context(), NewActivity{OrgID: in.Org, Name: in.Name, Type: in.Type, CatalogueID: in.CatalogueID, Description: in.Description})
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, activityJSON(a))
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in activityIn) (ActivityJSON, error) {
+		a, err := h.Continuity.CreateActivity(ctx, NewActivity{OrgID: in.Org, Name: in.Name, Type: in.Type, CatalogueID: in.CatalogueID, Description: in.Description})
+		return activityJSON(a), err
+	})
 }
 
 // APIActivity answers GET /api/v1/activities/{id}.
 func (h *Handler) APIActivity(w http.ResponseWriter, r *http.Request) {
-	if a, ok := byID(w, r, web.Problem, h.Continuity.GetActivity); ok {
-		web.JSON(w, http.StatusOK, activityJSON(a))
-	}
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Continuity.GetActivity, activityJSON))
 }
 
 // APISaveBIA answers PUT /api/v1/activities/{id}/bia.
 func (h *Handler) APISaveBIA(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	var in struct {
+	type biaIn struct {
 		Impacts           map[string]map[string]int `json:"impacts"`
 		PDMAHours         *int                      `json:"pdma_hours"`
 		DMIAOverride      *int                      `json:"dmia_override_hours"`
@@ -97,32 +84,25 @@ func (h *Handler) APISaveBIA(w http.ResponseWriter, r *http.Request) {
 		ReviewDue         string                    `json:"review_due"`
 		Dependencies      []dependencyJSON          `json:"dependencies"`
 	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	due, err := optDate(in.ReviewDue)
-	if err != nil {
-		web.Problem(w, r, dateError("review_due"))
-		return
-	}
-	b := BIA{Impacts: Impacts{}, PDMA: in.PDMAHours, DMIAOverride: in.DMIAOverride, DMIAJustification: in.DMIAJustification,
-		MinimumStaff: in.MinimumStaff, PeakPeriods: in.PeakPeriods, ReviewDue: due}
-	for crit, byH := range in.Impacts {
-		b.Impacts[crit] = map[Horizon]int{}
-		for hz, l := range byH {
-			b.Impacts[crit][Horizon(hz)] = l
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in biaIn) (ActivityJSON, error) {
+		due, err := optDate(in.ReviewDue)
+		if err != nil {
+			return ActivityJSON{}, dateError("review_due")
 		}
-	}
-	for _, d := range in.Dependencies {
-		b.Dependencies = append(b.Dependencies, DependencyInput{ResourceID: d.Application, Critical: d.Critical})
-	}
-	a, err := h.Continuity.SaveBIA(r.Context(), id, b)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusOK, activityJSON(a))
+		b := BIA{Impacts: Impacts{}, PDMA: in.PDMAHours, DMIAOverride: in.DMIAOverride, DMIAJustification: in.DMIAJustification,
+			MinimumStaff: in.MinimumStaff, PeakPeriods: in.PeakPeriods, ReviewDue: due}
+		for crit, byH := range in.Impacts {
+			b.Impacts[crit] = map[Horizon]int{}
+			for hz, l := range byH {
+				b.Impacts[crit][Horizon(hz)] = l
+			}
+		}
+		for _, d := range in.Dependencies {
+			b.Dependencies = append(b.Dependencies, DependencyInput{ResourceID: d.Application, Critical: d.Critical})
+		}
+		a, err := h.Continuity.SaveBIA(ctx, id, b)
+		return activityJSON(a), err
+	})
 }
 
 // ResourceJSON is a register entry as the API shows it.
@@ -141,7 +121,7 @@ type ResourceJSON struct {
 
 // APICreateApplication answers POST /api/v1/applications.
 func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	type resourceIn struct {
 		Org             int64  `json:"org"`
 		Name            string `json:"name"`
 		Kind            string `json:"kind"`
@@ -152,23 +132,16 @@ func (h *Handler) APICreateApplication(w http.ResponseWriter, r *http.Request) {
 		ImmutableCopy   bool   `json:"immutable_copy"`
 		LastRestoreTest string `json:"last_restore_test"`
 	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	test, err := optDate(in.LastRestoreTest)
-	if err != nil {
-		web.Problem(w, r, dateError("last_restore_test"))
-		return
-	}
-	res, err := h.Continuity.CreateResource(r.Context(), ResourceRow{OrgID: in.Org, Name: in.Name, Kind: in.Kind, RTO: in.RTOHours, RPO: in.RPOHours,
-		BackupScheme: in.BackupScheme, OfflineCopy: in.OfflineCopy, ImmutableCopy: in.ImmutableCopy, LastRestoreTest: test})
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, ResourceJSON{ID: res.ID, Org: res.OrgID, Name: res.Name, Kind: res.Kind, RTOHours: res.RTO, RPOHours: res.RPO,
-		BackupScheme: res.BackupScheme, OfflineCopy: res.OfflineCopy, ImmutableCopy: res.ImmutableCopy, LastRestoreTest: res.LastRestoreTest})
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in resourceIn) (ResourceJSON, error) {
+		test, err := optDate(in.LastRestoreTest)
+		if err != nil {
+			return ResourceJSON{}, dateError("last_restore_test")
+		}
+		res, err := h.Continuity.CreateResource(ctx, ResourceRow{OrgID: in.Org, Name: in.Name, Kind: in.Kind, RTO: in.RTOHours, RPO: in.RPOHours,
+			BackupScheme: in.BackupScheme, OfflineCopy: in.OfflineCopy, ImmutableCopy: in.ImmutableCopy, LastRestoreTest: test})
+		return ResourceJSON{ID: res.ID, Org: res.OrgID, Name: res.Name, Kind: res.Kind, RTOHours: res.RTO, RPOHours: res.RPO,
+			BackupScheme: res.BackupScheme, OfflineCopy: res.OfflineCopy, ImmutableCopy: res.ImmutableCopy, LastRestoreTest: res.LastRestoreTest}, err
+	})
 }
 
 // MaxImport bounds an uploaded register of resources (the route table applies it).
@@ -184,7 +157,7 @@ func (h *Handler) APIImportApplications(w http.ResponseWriter, r *http.Request) 
 
 // APIGaps answers GET /api/v1/orgs/{org}/continuity/gaps.
 func (h *Handler) APIGaps(w http.ResponseWriter, r *http.Request) {
-	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) { return gapsJSON(h.Continuity.GapsFor(ctx, id)) })
+	web.OnNode(w, r, http.StatusOK, web.As(h.Continuity.GapsFor, gapsJSON))
 }
 
 type gapJSON struct {
@@ -210,10 +183,7 @@ type basisJSON struct {
 	MarginHours int    `json:"margin_hours"`
 }
 
-func gapsJSON(gaps []Gap, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
+func gapsJSON(gaps []Gap) any {
 	out := struct {
 		Items []gapJSON `json:"items"`
 	}{Items: []gapJSON{}}
@@ -232,14 +202,12 @@ func gapsJSON(gaps []Gap, err error) (any, error) {
 		}
 		out.Items = append(out.Items, j)
 	}
-	return out, nil
+	return out
 }
 
 // APICoverage answers GET /api/v1/orgs/{org}/continuity/coverage.
 func (h *Handler) APICoverage(w http.ResponseWriter, r *http.Request) {
-	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
-		return coverageJSON(h.Continuity.CoverageFor(ctx, id))
-	})
+	web.OnNode(w, r, http.StatusOK, web.As(h.Continuity.CoverageFor, coverageJSON))
 }
 
 type perimeterJSON struct {
@@ -259,10 +227,7 @@ type entityJSON struct {
 	Tested    bool          `json:"tested"`
 }
 
-func coverageJSON(c Coverage, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
+func coverageJSON(c Coverage) any {
 	type phaseJSON struct {
 		From    *string `json:"from"`
 		To      *string `json:"to"`
@@ -289,14 +254,12 @@ func coverageJSON(c Coverage, err error) (any, error) {
 		out.Entities = append(out.Entities, entityJSON{ID: e.ID, Name: e.Name, Weight: e.Weight, BIA: e.BIA, Plan: e.Plan, Tested: e.Tested,
 			Perimeter: perimeterJSON{Care: p.State(TypeCare), Admin: p.State(TypeAdmin), Platform: p.State(TypePlatform), Met: p.Met()}})
 	}
-	return out, nil
+	return out
 }
 
 // APIEvaluation answers GET /api/v1/orgs/{org}/continuity/evaluation.
 func (h *Handler) APIEvaluation(w http.ResponseWriter, r *http.Request) {
-	web.OnNode(w, r, http.StatusOK, func(ctx context.Context, id int64) (any, error) {
-		return evaluationJSON(h.Continuity.EvaluationFor(ctx, id))
-	})
+	web.OnNode(w, r, http.StatusOK, web.As(h.Continuity.EvaluationFor, evaluationJSON))
 }
 
 type criterionJSON struct {
@@ -305,10 +268,7 @@ type criterionJSON struct {
 	Score  float64 `json:"score"`
 }
 
-func evaluationJSON(e Evaluation, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
+func evaluationJSON(e Evaluation) any {
 	out := struct {
 		Percent  float64         `json:"percent"`
 		Criteria []criterionJSON `json:"criteria"`
@@ -316,7 +276,7 @@ func evaluationJSON(e Evaluation, err error) (any, error) {
 	for _, c := range e.Criteria {
 		out.Criteria = append(out.Criteria, criterionJSON(c))
 	}
-	return out, nil
+	return out
 }
 
 // APIDocument answers GET /api/v1/orgs/{org}/pcra?format=docx|odt|pdf.

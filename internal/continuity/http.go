@@ -1,7 +1,6 @@
 package continuity
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	"net/http"
@@ -93,22 +92,6 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, title, name strin
 		return
 	}
 	h.Render.Render(w, http.StatusOK, name, v)
-}
-
-// byID reads the object {id} of the path with get; on failure it answers with
-// fail (an error page or a problem) and returns false.
-func byID[T any](w http.ResponseWriter, r *http.Request, fail func(http.ResponseWriter, *http.Request, error), get func(context.Context, int64) (T, error)) (T, bool) {
-	var v T
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		fail(w, r, err)
-		return v, false
-	}
-	if v, err = get(r.Context(), id); err != nil {
-		fail(w, r, err)
-		return v, false
-	}
-	return v, true
 }
 
 // ---- dashboard ----
@@ -346,7 +329,7 @@ func (h *Handler) ActivityPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request, failed error) {
-	av, ok := byID(w, r, h.Fail, h.Continuity.ActivityView)
+	av, ok := web.ByID(w, r, h.Fail, h.Continuity.ActivityView)
 	if !ok {
 		return
 	}
@@ -364,13 +347,8 @@ func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request, failed er
 
 // SaveBIA saves the BIA form.
 func (h *Handler) SaveBIA(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		h.Fail(w, r, problem.New(problem.Invalid, "error.invalid"))
+	id, ok := web.IDForm(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	b, err := h.biaForm(r)
@@ -433,7 +411,7 @@ func (h *Handler) SheetPage(w http.ResponseWriter, r *http.Request) {
 // sheetPage shows the sheet; posted, when set, is the refused form, shown again
 // with failed.
 func (h *Handler) sheetPage(w http.ResponseWriter, r *http.Request, posted *Sheet, failed error) {
-	sv, ok := byID(w, r, h.Fail, h.Continuity.SheetView)
+	sv, ok := web.ByID(w, r, h.Fail, h.Continuity.SheetView)
 	if !ok {
 		return
 	}
@@ -445,9 +423,8 @@ func (h *Handler) sheetPage(w http.ResponseWriter, r *http.Request, posted *Shee
 
 // SaveSheet saves the degraded-mode sheet.
 func (h *Handler) SaveSheet(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	f := form{r: r}

@@ -133,17 +133,10 @@ type submitJSON struct {
 // APISubmit answers POST /api/v1/funding/candidatures ({org, call, domain};
 // call may be left out when one call of the domain is open).
 func (h *Handler) APISubmit(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[submitJSON](w, r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	c, err := h.Funding.Submit(r.Context(), Submission{Org: in.Org, Domain: in.Domain, Call: in.Call})
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, ToCandidatureJSON(c))
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in submitJSON) (CandidatureJSON, error) {
+		c, err := h.Funding.Submit(ctx, Submission{Org: in.Org, Domain: in.Domain, Call: in.Call})
+		return ToCandidatureJSON(c), err
+	})
 }
 
 type decisionJSON struct {
@@ -154,11 +147,7 @@ type decisionJSON struct {
 // APIDecide answers POST /api/v1/funding/candidatures/{id}/decision
 // ({decision: accept|reject, reason}).
 func (h *Handler) APIDecide(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		in, err := web.Decoded[decisionJSON](w, r)
-		if err != nil {
-			return CandidatureJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in decisionJSON) (CandidatureJSON, error) {
 		c, err := h.Funding.Decide(ctx, id, in.Decision, in.Reason)
 		return ToCandidatureJSON(c), err
 	})
@@ -166,19 +155,13 @@ func (h *Handler) APIDecide(w http.ResponseWriter, r *http.Request) {
 
 // APIWithdraw answers POST /api/v1/funding/candidatures/{id}/withdraw.
 func (h *Handler) APIWithdraw(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		c, err := h.Funding.Withdraw(ctx, id)
-		return ToCandidatureJSON(c), err
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Funding.Withdraw, ToCandidatureJSON))
 }
 
 // APICandidature answers GET /api/v1/funding/candidatures/{id}: the
 // candidature with its objectives, their evidence and indicators.
 func (h *Handler) APICandidature(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (SheetJSON, error) {
-		sh, err := h.Funding.Sheet(ctx, id)
-		return ToSheetJSON(sh), err
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Funding.Sheet, ToSheetJSON))
 }
 
 // APICandidatures answers GET /api/v1/funding/candidatures?org=…&limit=…&offset=…:

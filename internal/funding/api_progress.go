@@ -127,11 +127,7 @@ func amount(field string, n *int64) (int64, error) {
 // APIDeclare answers POST /api/v1/funding/candidatures/{id}/declaration
 // ({objectives, amount_requested}): the declaration signed by the direction.
 func (h *Handler) APIDeclare(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		in, err := web.Decoded[declarationJSON](w, r)
-		if err != nil {
-			return CandidatureJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in declarationJSON) (CandidatureJSON, error) {
 		n, err := amount("amount_requested", in.AmountRequested)
 		if err != nil {
 			return CandidatureJSON{}, err
@@ -144,11 +140,7 @@ func (h *Handler) APIDeclare(w http.ResponseWriter, r *http.Request) {
 // APIVerify answers POST /api/v1/funding/candidatures/{id}/objectives/{code}/verification
 // ({decision: accept|more|refuse, reason}).
 func (h *Handler) APIVerify(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		in, err := web.Decoded[decisionJSON](w, r)
-		if err != nil {
-			return CandidatureJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in decisionJSON) (CandidatureJSON, error) {
 		c, err := h.Funding.Verify(ctx, id, r.PathValue("code"), in.Decision, in.Reason)
 		return ToCandidatureJSON(c), err
 	})
@@ -163,11 +155,7 @@ type controlJSON struct {
 // APIControl answers POST /api/v1/funding/candidatures/{id}/control
 // ({result: passed|failed, reason, amount_granted}).
 func (h *Handler) APIControl(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		in, err := web.Decoded[controlJSON](w, r)
-		if err != nil {
-			return CandidatureJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in controlJSON) (CandidatureJSON, error) {
 		var n int64
 		if in.AmountGranted != nil {
 			n = *in.AmountGranted
@@ -188,11 +176,7 @@ type paymentJSON struct {
 // APIPayment answers POST /api/v1/funding/candidatures/{id}/payment
 // ({status: to_pay|paid, amount_paid, paid_on: YYYY-MM-DD}).
 func (h *Handler) APIPayment(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (CandidatureJSON, error) {
-		in, err := web.Decoded[paymentJSON](w, r)
-		if err != nil {
-			return CandidatureJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in paymentJSON) (CandidatureJSON, error) {
 		n, on, err := paymentInput(in.Status, in.AmountPaid, in.PaidOn)
 		if err != nil {
 			return CandidatureJSON{}, err

@@ -160,14 +160,8 @@ func (h *Handler) CandidaturePage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) candidature(w http.ResponseWriter, r *http.Request, refused error) {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	sh, err := h.Funding.Sheet(ctx, id)
-	if err != nil {
-		h.Fail(w, r, err)
+	sh, ok := web.ByID(w, r, h.Fail, h.Funding.Sheet)
+	if !ok {
 		return
 	}
 	v := h.View(r, "funding.candidature")
@@ -187,30 +181,18 @@ func (h *Handler) candidature(w http.ResponseWriter, r *http.Request, refused er
 
 // DecideForm records an ARS decision from the candidature page or the list.
 func (h *Handler) DecideForm(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if _, err := h.Funding.Decide(r.Context(), id, r.PostFormValue("decision"), r.PostFormValue("reason")); err != nil {
-		h.candidature(w, r, err)
-		return
-	}
-	web.Done(w, r, "funding.decided", fmt.Sprintf("/financement/candidatures/%d", id))
+	h.onStep(w, r, "funding.decided", "", func(id int64) error {
+		_, err := h.Funding.Decide(r.Context(), id, r.PostFormValue("decision"), r.PostFormValue("reason"))
+		return err
+	})
 }
 
 // WithdrawForm takes back a submitted candidature.
 func (h *Handler) WithdrawForm(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if _, err := h.Funding.Withdraw(r.Context(), id); err != nil {
-		h.candidature(w, r, err)
-		return
-	}
-	web.Done(w, r, "funding.withdrawn", fmt.Sprintf("/financement/candidatures/%d", id))
+	h.onStep(w, r, "funding.withdrawn", "", func(id int64) error {
+		_, err := h.Funding.Withdraw(r.Context(), id)
+		return err
+	})
 }
 
 // ValueText writes an indicator's value in words: each field of a record on its

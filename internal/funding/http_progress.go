@@ -47,19 +47,22 @@ func turnsOf(sub authz.Subject, sh Sheet) turns {
 	return t
 }
 
-// back is the candidature page, at an anchor.
+// back is the candidature page, at an anchor when one is given.
 func back(id int64, anchor string) string {
+	if anchor == "" {
+		return fmt.Sprintf("/financement/candidatures/%d", id)
+	}
 	return fmt.Sprintf("/financement/candidatures/%d#%s", id, anchor)
 }
 
 // EvidenceForm deposits a proof from the candidature page: a file, a link or a
 // record of the platform.
 func (h *Handler) EvidenceForm(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
+	var err error
 	ctx := r.Context()
 	in := EvidenceIn{Objective: r.FormValue("objective"), Kind: r.FormValue("kind"), Title: r.FormValue("title"), URL: r.FormValue("url")}
 	if in.Kind == FileEvidence {
@@ -159,9 +162,8 @@ func (h *Handler) PaymentForm(w http.ResponseWriter, r *http.Request) {
 // onStep runs a step of the candidature of the path, then goes back to its
 // page (at anchor) with the done message, or shows the page with the refusal.
 func (h *Handler) onStep(w http.ResponseWriter, r *http.Request, done, anchor string, do func(id int64) error) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	if err := do(id); err != nil {

@@ -164,25 +164,18 @@ func TestParseRefusesPhasesOutOfOrder(t *testing.T) {
 	}
 }
 
-func TestParseRefusesUnknownRules(t *testing.T) {
-	src := edit(t, shippedText(t), "rule: continuity.restore_test", "rule: continuity.magic")
-	if f := faults(t, src); !hasFault(f, "funding.error.rule", "continuity.magic") {
-		t.Errorf("faults %+v", f)
-	}
-	src = edit(t, shippedText(t), "rule: exposure.silene", "rule: exposure.nmap")
-	if f := faults(t, src); !hasFault(f, "funding.error.rule", "exposure.nmap") {
-		t.Errorf("an aim's rule: faults %+v", f)
-	}
-}
-
-func TestParseRefusesCallOnUnknownDomain(t *testing.T) {
-	src := edit(t, shippedText(t), "domain: d2", "domain: d9")
-	if f := faults(t, src); !hasFault(f, "funding.error.unknown_domain", "d9") {
-		t.Errorf("faults %+v", f)
-	}
-	src = edit(t, shippedText(t), "categories: [ght, public_hors_ght", "categories: [chu, public_hors_ght")
-	if f := faults(t, src); !hasFault(f, "funding.error.unknown_category", "chu") {
-		t.Errorf("faults %+v", f)
+// A rule, a domain or a category that the programme does not know is refused
+// with the name it was given.
+func TestParseRefusesUnknownNames(t *testing.T) {
+	for _, c := range []struct{ name, from, to, key, arg string }{
+		{"an objective's rule", "rule: continuity.restore_test", "rule: continuity.magic", "funding.error.rule", "continuity.magic"},
+		{"an aim's rule", "rule: exposure.silene", "rule: exposure.nmap", "funding.error.rule", "exposure.nmap"},
+		{"a call's domain", "domain: d2", "domain: d9", "funding.error.unknown_domain", "d9"},
+		{"a call's category", "categories: [ght, public_hors_ght", "categories: [chu, public_hors_ght", "funding.error.unknown_category", "chu"},
+	} {
+		if f := faults(t, edit(t, shippedText(t), c.from, c.to)); !hasFault(f, c.key, c.arg) {
+			t.Errorf("%s: faults %+v", c.name, f)
+		}
 	}
 }
 

@@ -31,15 +31,11 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 	if err != nil {
 		return nil, err
 	}
-	latest := home.Latest(set, rows, func(x row) (string, int64) { return x.path, x.id })
-	out := make(map[int64]home.Card, len(set.Nodes))
-	for _, n := range set.Nodes {
-		c, ok := latest[n.ID]
-		if !ok {
-			out[n.ID] = home.Card{State: home.NotStarted, Summary: home.T("funding.card.none"),
-				Next: home.Action{Label: home.T("funding.next.submit"), URL: fmt.Sprintf("/financement/candidatures?org=%d", n.ID)}}
-			continue
-		}
+	none := func(node int64) home.Card {
+		return home.Card{State: home.NotStarted, Summary: home.T("funding.card.none"),
+			Next: home.Action{Label: home.T("funding.next.submit"), URL: fmt.Sprintf("/financement/candidatures?org=%d", node)}}
+	}
+	return home.LatestCards(set, rows, func(x row) (string, int64) { return x.path, x.id }, none, func(c row) (home.Card, error) {
 		link := fmt.Sprintf("/financement/candidatures/%d", c.id)
 		card := home.Card{State: home.InProgress, Level: home.T("funding.state." + c.status), Summary: home.T("funding.card."+c.status, c.call),
 			Next: home.Action{Label: home.T("funding.next.view"), URL: link}}
@@ -55,9 +51,8 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 		case Accepted, Declared, Verified, Controlled, Paid:
 			card.State = home.Done
 		}
-		out[n.ID] = card
-	}
-	return out, nil
+		return card, nil
+	})
 }
 
 // StatusSource is the funding card as the home, the structures' pages and the regional

@@ -15,6 +15,7 @@ import (
 	"care/internal/funding"
 	"care/internal/org"
 	"care/internal/platform/db"
+	"care/internal/platform/web"
 	"care/internal/testkit"
 )
 
@@ -82,13 +83,8 @@ type candidatureJSON struct {
 	} `json:"members"`
 }
 
-type problemJSON struct {
-	Detail string `json:"detail"`
-	Errors []struct {
-		Field  string `json:"field"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-}
+// problemJSON is a problem document as the API answers it.
+type problemJSON = web.ProblemDoc
 
 // state reads a candidature's status and reason and the number of candidatures
 // and of their audit entries, straight from the database.

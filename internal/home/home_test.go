@@ -105,3 +105,26 @@ func TestGatherAsksNoSourceForNothing(t *testing.T) {
 		t.Errorf("Gather of nothing: %v %v asked=%v", rows, err, asked)
 	}
 }
+
+func TestLatestCardsDrawsEachNodeFromItsNewestRow(t *testing.T) {
+	type row struct {
+		path string
+		id   int64
+	}
+	s := newSet([]Node{{ID: 5, Path: "/1/2/5/"}, {ID: 9, Path: "/1/2/5/9/"}, {ID: 7, Path: "/1/3/7/"}}, []string{"/1/"})
+	rows := []row{{"/1/2/5/9/", 3}, {"/1/2/5/", 4}, {"/1/2/5/9/", 2}}
+	key := func(r row) (string, int64) { return r.path, r.id }
+	none := func(node int64) Card { return Card{State: NotStarted, Summary: T("none", node)} }
+	card := func(r row) (Card, error) { return Card{State: Done, Summary: T("row", r.id)}, nil }
+	got, err := LatestCards(s, rows, key, none, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]Card{5: {State: Done, Summary: T("row", int64(4))}, 9: {State: Done, Summary: T("row", int64(3))}, 7: {State: NotStarted, Summary: T("none", int64(7))}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cards %+v, want %+v", got, want)
+	}
+	if _, err := LatestCards(s, rows, key, none, func(row) (Card, error) { return Card{}, context.Canceled }); err != context.Canceled {
+		t.Errorf("an error of card: %v", err)
+	}
+}

@@ -81,33 +81,21 @@ type declarationJSON struct {
 
 // APICreate answers POST /api/v1/incidents: a draft declaration of org.
 func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
-	in, err := web.Decoded[declarationJSON](w, r)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	if in.Org <= 0 {
-		var c problem.Checks
-		c.Add("org", "incident.error.org_required")
-		web.Problem(w, r, c.Err())
-		return
-	}
-	i, err := h.Incidents.Create(r.Context(), in.Org, in.Declaration)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, ToJSON(i))
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in declarationJSON) (JSON, error) {
+		if in.Org <= 0 {
+			var c problem.Checks
+			c.Add("org", "incident.error.org_required")
+			return JSON{}, c.Err()
+		}
+		i, err := h.Incidents.Create(ctx, in.Org, in.Declaration)
+		return ToJSON(i), err
+	})
 }
 
 // APIUpdate answers PUT /api/v1/incidents/{id}: the draft's declaration
 // replaced; a submitted one is never altered (409).
 func (h *Handler) APIUpdate(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		in, err := web.Decoded[declarationJSON](w, r)
-		if err != nil {
-			return JSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in declarationJSON) (JSON, error) {
 		i, err := h.Incidents.Update(ctx, id, in.Org, in.Declaration)
 		return ToJSON(i), err
 	})
@@ -115,10 +103,7 @@ func (h *Handler) APIUpdate(w http.ResponseWriter, r *http.Request) {
 
 // APISubmit answers POST /api/v1/incidents/{id}/submit.
 func (h *Handler) APISubmit(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		i, err := h.Incidents.Submit(ctx, id)
-		return ToJSON(i), err
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Incidents.Submit, ToJSON))
 }
 
 // APIGet answers GET /api/v1/incidents/{id}: the incident with its timeline
@@ -151,11 +136,7 @@ type entryJSON struct {
 
 // APIEntry answers POST /api/v1/incidents/{id}/timeline ({text}).
 func (h *Handler) APIEntry(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusCreated, func(ctx context.Context, id int64) (EntryJSON, error) {
-		in, err := web.Decoded[entryJSON](w, r)
-		if err != nil {
-			return EntryJSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusCreated, func(ctx context.Context, id int64, in entryJSON) (EntryJSON, error) {
 		e, err := h.Incidents.AddEntry(ctx, id, in.Text)
 		return toEntryJSON(e), err
 	})
@@ -169,11 +150,7 @@ type qualificationJSON struct {
 // APIQualify answers POST /api/v1/incidents/{id}/qualification ({severity,
 // category}; CERT Santé).
 func (h *Handler) APIQualify(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		in, err := web.Decoded[qualificationJSON](w, r)
-		if err != nil {
-			return JSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in qualificationJSON) (JSON, error) {
 		i, err := h.Incidents.Qualify(ctx, id, in.Severity, in.Category)
 		return ToJSON(i), err
 	})
@@ -181,10 +158,7 @@ func (h *Handler) APIQualify(w http.ResponseWriter, r *http.Request) {
 
 // APIClose answers POST /api/v1/incidents/{id}/close.
 func (h *Handler) APIClose(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		i, err := h.Incidents.Close(ctx, id)
-		return ToJSON(i), err
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Incidents.Close, ToJSON))
 }
 
 type shareJSON struct {
@@ -193,11 +167,7 @@ type shareJSON struct {
 
 // APIShare answers POST /api/v1/incidents/{id}/share ({shared}).
 func (h *Handler) APIShare(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		in, err := web.Decoded[shareJSON](w, r)
-		if err != nil {
-			return JSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in shareJSON) (JSON, error) {
 		i, err := h.Incidents.Share(ctx, id, in.Shared)
 		return ToJSON(i), err
 	})
@@ -211,11 +181,7 @@ type portalJSON struct {
 // APIPortal answers POST /api/v1/incidents/{id}/portal ({declared_at,
 // reference}): the declaration was made on the national portal.
 func (h *Handler) APIPortal(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (JSON, error) {
-		in, err := web.Decoded[portalJSON](w, r)
-		if err != nil {
-			return JSON{}, err
-		}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in portalJSON) (JSON, error) {
 		i, err := h.Incidents.RecordPortal(ctx, id, in.DeclaredAt, in.Reference)
 		return ToJSON(i), err
 	})

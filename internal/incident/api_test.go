@@ -10,33 +10,13 @@ import (
 	"care/internal/account"
 	"care/internal/authz"
 	"care/internal/demo"
+	"care/internal/incident"
 	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
-type incidentJSON struct {
-	ID          int64      `json:"id"`
-	Org         int64      `json:"org"`
-	Status      string     `json:"status"`
-	Categories  []string   `json:"categories"`
-	Type        string     `json:"type"`
-	Origin      string     `json:"origin"`
-	OccurredAt  *time.Time `json:"occurred_at"`
-	DetectedAt  *time.Time `json:"detected_at"`
-	Summary     string     `json:"summary"`
-	Perimeter   string     `json:"perimeter"`
-	Severity    string     `json:"severity"`
-	Shared      bool       `json:"shared"`
-	SubmittedBy string     `json:"submitted_by"`
-	Timeline    []struct {
-		Side string `json:"side"`
-		Text string `json:"text"`
-	} `json:"timeline"`
-	Summary2 []struct {
-		Label string `json:"label"`
-		Value string `json:"value"`
-	} `json:"copy_summary"`
-}
+// incidentJSON is an incident as the API answers it.
+type incidentJSON = incident.JSON
 
 type statsJSON struct {
 	Total    int `json:"total"`
@@ -118,7 +98,7 @@ func TestDeclarationLifecycle(t *testing.T) {
 
 		var draft incidentJSON
 		resp := app.API(t, rssi, "POST", "/api/v1/incidents", map[string]any{"org": chu, "summary": "Écran noir"}, &draft)
-		if resp.StatusCode != 201 || draft.Status != "draft" || draft.Org != chu || draft.Summary != "Écran noir" {
+		if resp.StatusCode != 201 || draft.Status != "draft" || draft.Org != chu || draft.Declaration.Summary != "Écran noir" {
 			t.Fatalf("create: %d %+v", resp.StatusCode, draft)
 		}
 		path := fmt.Sprintf("/api/v1/incidents/%d", draft.ID)
@@ -161,7 +141,7 @@ func TestDeclarationLifecycle(t *testing.T) {
 		}
 		var read incidentJSON
 		app.API(t, ars, "GET", path, nil, &read)
-		if read.Summary != "Fichiers chiffrés, note de rançon" || read.Status != "submitted" || len(read.Summary2) == 0 {
+		if read.Declaration.Summary != "Fichiers chiffrés, note de rançon" || read.Status != "submitted" || len(read.Summary) == 0 {
 			t.Errorf("as read by the ARS: %+v", read)
 		}
 		// Qualification: CERT Santé only.
@@ -237,7 +217,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 		var now incidentJSON
 		app.API(t, rssi, "GET", path, nil, &now)
-		if now.Status != "draft" || now.Summary != "Premier constat" || now.Type != "" || now.DetectedAt != nil {
+		if now.Status != "draft" || now.Declaration.Summary != "Premier constat" || now.Type != "" || now.DetectedAt != nil {
 			t.Errorf("the draft changed: %+v", now)
 		}
 		ght := app.Org(t, "GHT-LE").ID

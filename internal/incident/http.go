@@ -152,20 +152,15 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, refused error) {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	i, err := h.Incidents.Incident(ctx, id)
-	if err != nil {
-		h.Fail(w, r, err)
+	i, ok := web.ByID(w, r, h.Fail, h.Incidents.Incident)
+	if !ok {
 		return
 	}
 	v := h.View(r, "incident.page_title")
 	d := pageData{Incident: i, Categories: Categories, Types: Types, Origins: Origins, Severities: Severities}
-	if d.Entries, err = listEntries(ctx, h.Incidents.DB.Read, id); err == nil {
-		d.Files, err = listAttachments(ctx, h.Incidents.DB.Read, id)
+	var err error
+	if d.Entries, err = listEntries(ctx, h.Incidents.DB.Read, i.ID); err == nil {
+		d.Files, err = listAttachments(ctx, h.Incidents.DB.Read, i.ID)
 	}
 	if err == nil {
 		d.Sheets, err = h.Incidents.HandlingSheets(ctx, i)
@@ -264,10 +259,9 @@ func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
 // saveForm saves the posted declaration form over draft {id}: the id (0 when
 // it is not one, the error page then written) and the refusal of the save.
 func (h *Handler) saveForm(w http.ResponseWriter, r *http.Request) (int64, error) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return 0, err
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
+		return 0, problem.ErrNotFound
 	}
 	d, err := readDeclaration(r)
 	if err == nil {
@@ -305,13 +299,8 @@ func (h *Handler) Submit(w http.ResponseWriter, r *http.Request) {
 
 // step runs a step of the follow-up posted from the incident page.
 func (h *Handler) step(w http.ResponseWriter, r *http.Request, flash string, do func(r *http.Request, id int64) error) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		h.Fail(w, r, problem.New(problem.Invalid, "error.invalid"))
+	id, ok := web.IDForm(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	if err := do(r, id); err != nil {
@@ -396,12 +385,11 @@ func (h *Handler) Links(w http.ResponseWriter, r *http.Request) {
 
 // AttachFile adds an attachment.
 func (h *Handler) AttachFile(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
-	err = docs.Upload(r, "file", problem.New(problem.Invalid, "file.error.missing"), true, func(name string, data []byte) error {
+	err := docs.Upload(r, "file", problem.New(problem.Invalid, "file.error.missing"), true, func(name string, data []byte) error {
 		_, err := h.Incidents.Attach(r.Context(), id, name, data)
 		return err
 	})
@@ -422,9 +410,8 @@ func (h *Handler) Download(w http.ResponseWriter, r *http.Request) {
 
 // DocumentPDF sends the declaration as submitted, with the later additions after it.
 func (h *Handler) DocumentPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	doc, err := h.Incidents.Document(r.Context(), id, i18n.FromRequest(r))

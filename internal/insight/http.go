@@ -181,6 +181,17 @@ func Lines(v View, l i18n.Lang) (total Line, rows []Line) {
 	return total, rows
 }
 
+// asked reads the node (0 when none, 400 when not an id) and the year (annee)
+// a page asks for.
+func (h *Handler) asked(r *http.Request) (int64, int, error) {
+	id, err := web.OrgParam(r)
+	if err != nil {
+		return 0, 0, err
+	}
+	year, err := h.year(r, "annee")
+	return id, year, err
+}
+
 // year reads the year asked (annee on pages, year in the API), this year when absent.
 func (h *Handler) year(r *http.Request, param string) (int, error) {
 	now := h.Now().Year()
@@ -210,12 +221,7 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := h.View(r, "insight.title")
 	var d pageData
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	year, err := h.year(r, "annee")
+	id, year, err := h.asked(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return
@@ -257,12 +263,7 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request) {
 
 // Export sends the view as CSV or XLSX, as the path's extension says.
 func (h *Handler) Export(w http.ResponseWriter, r *http.Request) {
-	id, err := web.OrgParam(r)
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	year, err := h.year(r, "annee")
+	id, year, err := h.asked(r)
 	if err != nil {
 		h.Fail(w, r, err)
 		return

@@ -175,20 +175,14 @@ func (h *Handler) APIList(w http.ResponseWriter, r *http.Request) {
 
 // APICreate answers POST /api/v1/assessments {"questionnaire": ID, "org": ID}.
 func (h *Handler) APICreate(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+	type created struct {
 		Questionnaire int64 `json:"questionnaire"`
 		Org           int64 `json:"org"`
 	}
-	if err := web.DecodeJSON(w, r, &in); err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	a, err := h.Assessments.Create(r.Context(), in.Questionnaire, in.Org)
-	if err != nil {
-		web.Problem(w, r, err)
-		return
-	}
-	web.JSON(w, http.StatusCreated, assessmentJSON(a))
+	web.OnBody(w, r, http.StatusCreated, func(ctx context.Context, in created) (AssessmentJSON, error) {
+		a, err := h.Assessments.Create(ctx, in.Questionnaire, in.Org)
+		return assessmentJSON(a), err
+	})
 }
 
 // APIGet answers GET /api/v1/assessments/{id} with its answers.
@@ -219,14 +213,11 @@ func (h *Handler) APIGet(w http.ResponseWriter, r *http.Request) {
 // {"answers": {"QUESTION": "OPTION"}, "comments": {"QUESTION": "…"}}; an empty option
 // clears an answer. The whole body is checked before anything is written.
 func (h *Handler) APIAnswers(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (map[string]int, error) {
-		in, err := web.Decoded[struct {
-			Answers  map[string]string `json:"answers"`
-			Comments map[string]string `json:"comments"`
-		}](w, r)
-		if err != nil {
-			return nil, err
-		}
+	type answers struct {
+		Answers  map[string]string `json:"answers"`
+		Comments map[string]string `json:"comments"`
+	}
+	web.OnIDBody(w, r, "id", http.StatusOK, func(ctx context.Context, id int64, in answers) (map[string]int, error) {
 		changes := map[string]Change{}
 		for qid, oid := range in.Answers {
 			c := changes[qid]
@@ -249,10 +240,7 @@ func (h *Handler) APIAnswers(w http.ResponseWriter, r *http.Request) {
 // APITransition answers POST /api/v1/assessments/{id}/submit, /reopen, /validate, /lock.
 func (h *Handler) APITransition(to Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (AssessmentJSON, error) {
-			a, err := h.Assessments.Move(ctx, id, to)
-			return assessmentJSON(a), err
-		})
+		web.OnID(w, r, "id", http.StatusOK, web.As(func(ctx context.Context, id int64) (Assessment, error) { return h.Assessments.Move(ctx, id, to) }, assessmentJSON))
 	}
 }
 
@@ -279,13 +267,7 @@ func recommendations(recs []Recommendation) []recommendationJSON {
 
 // APIResult answers GET /api/v1/assessments/{id}/result.
 func (h *Handler) APIResult(w http.ResponseWriter, r *http.Request) {
-	web.OnID(w, r, "id", http.StatusOK, func(ctx context.Context, id int64) (any, error) {
-		sh, err := h.Assessments.Open(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return resultJSON(sh), nil
-	})
+	web.OnID(w, r, "id", http.StatusOK, web.As(h.Assessments.Open, resultJSON))
 }
 
 // resultJSON is the result of an open assessment as the API shows it.

@@ -165,9 +165,8 @@ func (d fillData) StepURL(i int) string {
 
 // Fill shows an assessment: the form while editable, the answers afterwards.
 func (h *Handler) Fill(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	h.fill(w, r, id, nil)
@@ -220,22 +219,17 @@ func readChanges(form url.Values) map[string]Change {
 // Save records answers: the whole form (no script), or one question at a time from
 // htmx, which then gets the progress and the questions whose visibility changed.
 func (h *Handler) Save(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	sh, err := h.Assessments.Fill(r.Context(), id)
-	if err != nil {
-		h.Fail(w, r, err)
+	sh, ok := web.ByID(w, r, h.Fail, h.Assessments.Fill)
+	if !ok {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
 		h.Fail(w, r, problem.New(problem.Invalid, "error.invalid"))
 		return
 	}
+	id := sh.Assessment.ID
 	before := fillView(sh).at(r.URL.Query().Get("etape"))
-	_, err = h.Assessments.SaveAnswers(r.Context(), id, readChanges(r.PostForm))
+	_, err := h.Assessments.SaveAnswers(r.Context(), id, readChanges(r.PostForm))
 	partial := r.Header.Get("HX-Request") == "true"
 	if err != nil && partial {
 		w.Header().Set("HX-Reswap", "none")
@@ -287,13 +281,12 @@ func changedQuestions(before, after fillData) []questionView {
 
 // AddEvidence attaches an uploaded file to a question.
 func (h *Handler) AddEvidence(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	qid := r.FormValue("question")
-	err = docs.Upload(r, "file", problem.New(problem.Invalid, "file.error.missing"), true,
+	err := docs.Upload(r, "file", problem.New(problem.Invalid, "file.error.missing"), true,
 		func(name string, data []byte) error {
 			_, err := h.Assessments.AddEvidence(r.Context(), id, qid, name, data)
 			return err
@@ -339,9 +332,8 @@ func (h *Handler) DeleteEvidence(w http.ResponseWriter, r *http.Request) {
 // Transition moves the assessment through its lifecycle.
 func (h *Handler) Transition(to Status) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := web.PathID(r, "id")
-		if err != nil {
-			h.Fail(w, r, err)
+		id, ok := web.IDParam(w, r, h.Fail)
+		if !ok {
 			return
 		}
 		a, err := h.Assessments.Move(r.Context(), id, to)

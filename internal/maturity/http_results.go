@@ -30,14 +30,8 @@ type resultData struct {
 // establishment to compare with, and draws its radar, in a view titled title.
 // On failure it answers and returns false.
 func (h *Handler) results(w http.ResponseWriter, r *http.Request, title string) (*web.View, resultData, bool) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return nil, resultData{}, false
-	}
-	sh, err := h.Assessments.Results(r.Context(), id)
-	if err != nil {
-		h.Fail(w, r, err)
+	sh, ok := web.ByID(w, r, h.Fail, h.Assessments.Results)
+	if !ok {
 		return nil, resultData{}, false
 	}
 	v := h.View(r, title)
@@ -104,14 +98,8 @@ func (h *Handler) ReportPDF(w http.ResponseWriter, r *http.Request) {
 
 // AnswersXLSX sends the answers as a spreadsheet.
 func (h *Handler) AnswersXLSX(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
-		return
-	}
-	sh, err := h.Assessments.Open(r.Context(), id)
-	if err != nil {
-		h.Fail(w, r, err)
+	sh, ok := web.ByID(w, r, h.Fail, h.Assessments.Open)
+	if !ok {
 		return
 	}
 	data, err := AnswersXLSX(sh.Assessment, sh.Questionnaire, sh.Answers, sh.Result)
@@ -119,7 +107,7 @@ func (h *Handler) AnswersXLSX(w http.ResponseWriter, r *http.Request) {
 		h.Fail(w, r, err)
 		return
 	}
-	download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fmt.Sprintf("autoevaluation-%d.xlsx", id), data)
+	download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fmt.Sprintf("autoevaluation-%d.xlsx", sh.Assessment.ID), data)
 }
 
 type compareData struct {
@@ -129,9 +117,8 @@ type compareData struct {
 
 // Compare shows two assessments of one establishment side by side.
 func (h *Handler) Compare(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	other, err := strconv.ParseInt(r.URL.Query().Get("avec"), 10, 64)
@@ -263,9 +250,8 @@ func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 
 // Source sends a questionnaire version's YAML, to edit and import again.
 func (h *Handler) Source(w http.ResponseWriter, r *http.Request) {
-	id, err := web.PathID(r, "id")
-	if err != nil {
-		h.Fail(w, r, err)
+	id, ok := web.IDParam(w, r, h.Fail)
+	if !ok {
 		return
 	}
 	src, err := h.Assessments.Source(r.Context(), id)

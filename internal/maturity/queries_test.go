@@ -24,11 +24,7 @@ var (
 func TestPagesReadTheirNodeOnce(t *testing.T) {
 	d, queries := testkit.CountedSQLite(t)
 	app := testkit.NewApp(t, d, testkit.WithoutLoops)
-	qid := importSmall(t, app)
-	var a assessmentJSON
-	if resp := app.API(t, app.Token(t, "rssi@demo.care.test"), "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a); resp.StatusCode != 201 {
-		t.Fatalf("create: %d %s", resp.StatusCode, testkit.BodyOf(resp))
-	}
+	a := smallOnCHU(t, app, app.Token(t, "rssi@demo.care.test"))
 	chu := app.Org(t, "CHU de Port-Émeraude").ID
 	for _, c := range []struct {
 		who, page   string

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"care/internal/platform/db"
+	"care/internal/platform/web"
 	"care/internal/testkit"
 )
 
@@ -40,13 +41,8 @@ type resultJSON struct {
 	} `json:"priority_measures"`
 }
 
-type problemJSON struct {
-	Detail string `json:"detail"`
-	Errors []struct {
-		Field  string `json:"field"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-}
+// problemJSON is a problem document as the API answers it.
+type problemJSON = web.ProblemDoc
 
 // importSmall imports testdata/small.yaml (scores computed by hand in score_test.go)
 // as the admin and returns its id.
@@ -65,6 +61,18 @@ func importSmall(t *testing.T, app *testkit.App) int64 {
 		t.Fatalf("import: %d %s", resp.StatusCode, testkit.BodyOf(resp))
 	}
 	return q.ID
+}
+
+// smallOnCHU imports the small questionnaire and opens an assessment of the demo
+// CHU on it through the API with token.
+func smallOnCHU(t *testing.T, app *testkit.App, token string) assessmentJSON {
+	t.Helper()
+	qid := importSmall(t, app)
+	var a assessmentJSON
+	if resp := app.API(t, token, "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a); resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, testkit.BodyOf(resp))
+	}
+	return a
 }
 
 func TestAssessmentLifecycleContract(t *testing.T) {
@@ -244,10 +252,8 @@ func TestRollUpAndCompare(t *testing.T) {
 
 func TestEvidenceAndExports(t *testing.T) {
 	app := testkit.NewApp(t, testkit.SQLite(t))
-	qid := importSmall(t, app)
 	rssi := app.Token(t, "rssi@demo.care.test")
-	var a assessmentJSON
-	app.API(t, rssi, "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a)
+	a := smallOnCHU(t, app, rssi)
 	app.API(t, rssi, "PUT", fmt.Sprintf("/api/v1/assessments/%d/answers", a.ID), map[string]any{"answers": map[string]string{"q1": "v1", "q2": "v3"}, "comments": map[string]string{"q1": "=cmd|' /C calc'!A0"}}, nil)
 	c := app.Login(t, "rssi@demo.care.test")
 	upload := func(name string, content []byte) *http.Response {
@@ -298,10 +304,8 @@ func TestEvidenceAndExports(t *testing.T) {
 
 func TestNewVersionLeavesAssessmentsOnTheirs(t *testing.T) {
 	app := testkit.NewApp(t, testkit.SQLite(t))
-	qid := importSmall(t, app)
 	admin := app.Token(t, "admin@demo.care.test")
-	var a assessmentJSON
-	app.API(t, admin, "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": app.Org(t, "CHU de Port-Émeraude").ID}, &a)
+	a := smallOnCHU(t, app, admin)
 	data, _ := os.ReadFile("testdata/small.yaml")
 	v2 := strings.Replace(strings.Replace(string(data), "version: 1", "version: 2", 1), "Question 1 ?", "Question 1, reformulée ?", 1)
 	// The same version again is refused; a reader may not import at all.

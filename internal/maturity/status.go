@@ -52,22 +52,19 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 		}
 		answers[x.id][x.question] = x.option
 	}
-	latest := home.Latest(set, assessments, func(x statusRow) (string, int64) { return x.path, x.id }) // node → its newest assessment
-	out := make(map[int64]home.Card, len(set.Nodes))
-	for _, n := range set.Nodes {
-		a, ok := latest[n.ID]
-		if !ok {
-			out[n.ID] = home.Card{State: home.NotStarted, Summary: home.T("maturity.card.none"),
-				Next: home.Action{Label: home.T("maturity.next.start"), URL: fmt.Sprintf("/autoevaluations?org=%d", n.ID)}}
-			continue
-		}
+	none := func(node int64) home.Card {
+		return home.Card{State: home.NotStarted, Summary: home.T("maturity.card.none"),
+			Next: home.Action{Label: home.T("maturity.next.start"), URL: fmt.Sprintf("/autoevaluations?org=%d", node)}}
+	}
+	// Each node's card is drawn from its newest assessment.
+	return home.LatestCards(set, assessments, func(x statusRow) (string, int64) { return x.path, x.id }, none, func(a statusRow) (home.Card, error) {
 		link := fmt.Sprintf("/autoevaluations/%d", a.id)
+		q, err := s.questionnaire(ctx, s.DB.Read, a.questionnaire)
+		if err != nil {
+			return home.Card{}, err
+		}
 		switch Status(a.status) {
 		case Draft, Review:
-			q, err := s.questionnaire(ctx, s.DB.Read, a.questionnaire)
-			if err != nil {
-				return nil, err
-			}
 			progress := q.Score(answers[a.id]).Progress()
 			c := home.Card{State: home.InProgress, Level: home.T("maturity.card.progress", progress),
 				Summary: home.T("maturity.card.draft", progress), Next: home.Action{Label: home.T("maturity.next.resume"), URL: link}}
@@ -75,23 +72,18 @@ func (s *Service) Status(ctx context.Context, set home.Set) (map[int64]home.Card
 				c.Summary = home.T("maturity.card.review")
 				c.Next = home.Action{Label: home.T("maturity.next.validate"), URL: link, Needs: authz.SignOff}
 			}
-			out[n.ID] = c
+			return c, nil
 		default:
-			q, err := s.questionnaire(ctx, s.DB.Read, a.questionnaire)
-			if err != nil {
-				return nil, err
-			}
 			label := a.level
 			for _, l := range q.Levels {
 				if l.Code == a.level {
 					label = l.Label
 				}
 			}
-			out[n.ID] = home.Card{State: home.Done, Level: home.T("maturity.card.level", label), Summary: home.T("maturity.card.validated", label),
-				Next: home.Action{Label: home.T("maturity.next.results"), URL: link + "/resultats"}}
+			return home.Card{State: home.Done, Level: home.T("maturity.card.level", label), Summary: home.T("maturity.card.validated", label),
+				Next: home.Action{Label: home.T("maturity.next.results"), URL: link + "/resultats"}}, nil
 		}
-	}
-	return out, nil
+	})
 }
 
 // StatusSource is the maturity card as the home, the structures' pages and the regional

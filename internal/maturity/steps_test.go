@@ -16,13 +16,8 @@ import (
 // offered to submit at once.
 func TestQuestionnaireOneThemePerStep(t *testing.T) {
 	app := testkit.NewApp(t, testkit.SQLite(t), testkit.WithoutLoops)
-	qid := importSmall(t, app)
-	chu := app.Org(t, "CHU de Port-Émeraude")
 	rssi := app.Token(t, "rssi@demo.care.test")
-	var a assessmentJSON
-	if resp := app.API(t, rssi, "POST", "/api/v1/assessments", map[string]any{"questionnaire": qid, "org": chu.ID}, &a); resp.StatusCode != 201 {
-		t.Fatalf("create: %d %s", resp.StatusCode, testkit.BodyOf(resp))
-	}
+	a := smallOnCHU(t, app, rssi)
 	c := app.Login(t, "rssi@demo.care.test")
 	page := fmt.Sprintf("/autoevaluations/%d", a.ID)
 	app.API(t, rssi, "PUT", "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10)+"/answers", map[string]any{"answers": map[string]string{"q1": "v3"}}, nil)
