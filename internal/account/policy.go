@@ -219,25 +219,35 @@ func loadPolicies(ctx context.Context, q db.Querier) (map[authz.Role]Policy, err
 	return out, rows.Err()
 }
 
-// loadProofs lists the ways userID could open a session besides the password:
-// TOTP when enabled, passkeys, identities at providers (at the level last asserted).
-func loadProofs(ctx context.Context, q db.Querier, u User) ([]Proof, error) {
-	out := []Proof{{Method: MethodPassword, Level: identity.Low}}
+// loadSecurity reads, in one statement, what a request needs besides the user
+// row: the policies set for the roles userID holds (the others are
+// DefaultPolicy's) and the ways userID could open a session besides the
+// password — TOTP when enabled, passkeys, identities at providers (at the level
+// last asserted).
+func loadSecurity(ctx context.Context, q db.Querier, u User) (map[authz.Role]Policy, []Proof, error) {
+	policies := map[authz.Role]Policy{}
+	proofs := []Proof{{Method: MethodPassword, Level: identity.Low}}
 	if u.TOTPEnabled {
-		out = append(out, Proof{Method: MethodPasswordTOTP, Level: identity.Substantial})
+		proofs = append(proofs, Proof{Method: MethodPasswordTOTP, Level: identity.Substantial})
 	}
-	rows, err := q.QueryContext(ctx, `SELECT 'passkey', '', '' FROM passkeys WHERE user_id = $1
-		UNION ALL SELECT 'oidc', provider, assurance FROM user_identities WHERE user_id = $1`, u.ID)
+	rows, err := q.QueryContext(ctx, `SELECT 'policy', role, min_assurance, methods FROM assurance_policies
+			WHERE role IN (SELECT role FROM memberships WHERE user_id = $1)
+		UNION ALL SELECT 'passkey', '', '', '' FROM passkeys WHERE user_id = $1
+		UNION ALL SELECT 'oidc', provider, assurance, '' FROM user_identities WHERE user_id = $1`, u.ID)
 	if err != nil {
-		return nil, fmt.Errorf("account: load proofs of %d: %w", u.ID, err)
+		return nil, nil, fmt.Errorf("account: load policies and proofs of %d: %w", u.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var method, provider, level string
-		if err := rows.Scan(&method, &provider, &level); err != nil {
-			return nil, fmt.Errorf("account: load proofs of %d: %w", u.ID, err)
+		var kind, name, level, methods string
+		if err := rows.Scan(&kind, &name, &level, &methods); err != nil {
+			return nil, nil, fmt.Errorf("account: load policies and proofs of %d: %w", u.ID, err)
 		}
-		out = append(out, SessionProof(method, provider, level))
+		if kind == "policy" {
+			policies[authz.Role(name)] = Policy{Role: authz.Role(name), Min: Assurance(level), Methods: strings.Fields(methods)}
+			continue
+		}
+		proofs = append(proofs, SessionProof(kind, name, level))
 	}
-	return out, rows.Err()
+	return policies, proofs, rows.Err()
 }

@@ -85,13 +85,12 @@ func loadUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	if u.Memberships, err = memberships(ctx, q, id); err != nil {
 		return User{}, err
 	}
-	policies, err := loadPolicies(ctx, q)
+	policies, proofs, err := loadSecurity(ctx, q, u)
 	if err != nil {
 		return User{}, err
 	}
-	u.Policy = requirementOf(policies, u.Memberships)
-	u.Proofs, err = loadProofs(ctx, q, u)
-	return u, err
+	u.Policy, u.Proofs = requirementOf(policies, u.Memberships), proofs
+	return u, nil
 }
 
 func memberships(ctx context.Context, q db.Querier, userID int64) ([]Membership, error) {
