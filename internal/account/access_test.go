@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -13,8 +12,7 @@ import (
 // direction manages the CHU's people; its RSSI reads them; the CH's DSI is next
 // door; the EHPAD's reader may read nothing of accounts.
 func TestWhoSeesTheAccounts(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		far := app.Org(t, "Clinique Saint-Yves-des-Prés").ID
 		var me struct {

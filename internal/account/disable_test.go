@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"care/internal/demo"
-	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
 )
@@ -18,8 +17,7 @@ import (
 // RSSI re-enables it later. Nobody disables an account with roles beyond their
 // reach, nor their own.
 func TestDisableAccount(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ctx := t.Context()
 		dsi, err := app.Server.Accounts.ByEmail(ctx, "dsi@demo.care.test")
 		if err != nil {

@@ -92,8 +92,8 @@ func setPolicy(t *testing.T, d *db.DB, role, min, methods string) {
 // redirects there, the API answers 403, and once raised (a TOTP code) the same
 // browser reaches the pages again.
 func TestSessionBelowPolicy(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		c := app.Login(t, "rssi@demo.care.test") // a password: enough for an RSSI by default
 		token := app.Token(t, "rssi@demo.care.test")
 		if resp := app.Get(t, c, "/organisations"); resp.StatusCode != http.StatusOK {
@@ -182,8 +182,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 // A low login through a provider followed by the TOTP code records the raised
 // level, not the provider's (the known gap of issue 18).
 func TestProviderLoginRaisedByCode(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		accounts := app.Server.Accounts
 		ctx := t.Context()
 		who := identity.Identity{Provider: "mock", Subject: "ars-1", Email: "ars@demo.care.test", EmailVerified: true, Level: identity.Low}
@@ -209,8 +208,8 @@ func TestProviderLoginRaisedByCode(t *testing.T) {
 // administrator with a passkey and no TOTP holds API tokens, and the profile
 // calls TOTP required only when nothing the person holds meets the policy.
 func TestPasskeyMeetsThePolicyLikeTOTP(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ctx := t.Context()
 		c := app.Login(t, "admin@demo.care.test") // password and code
 		admin, _ := app.Server.Accounts.ByEmail(ctx, "admin@demo.care.test")

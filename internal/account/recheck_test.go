@@ -17,8 +17,7 @@ import (
 // revoked or expired token, a disabled owner or a second factor withdrawn from
 // an owner who needed one end it.
 func TestTokenStill(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		ctx := t.Context()
 		ars, err := app.Server.Accounts.ByEmail(ctx, "ars@demo.care.test")
 		if err != nil {
@@ -64,8 +63,7 @@ func TestTokenStill(t *testing.T) {
 // A long request's session holds while it is open at the same stage and its
 // owner enabled.
 func TestSessionStill(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		ctx := t.Context()
 		client := app.Login(t, "rssi@demo.care.test")
 		u, _ := url.Parse(app.URL)

@@ -8,7 +8,6 @@ import (
 
 	"care/internal/account"
 	"care/internal/demo"
-	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
 )
@@ -17,8 +16,7 @@ import (
 // enrolled: granting such a role ends the person's tokens, and none is issued
 // until they have enrolled.
 func TestTokensFollowTheSecondFactorRule(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		reader, err := app.Server.Accounts.ByEmail(t.Context(), "lecteur@demo.care.test")
 		if err != nil {
 			t.Fatal(err)
@@ -65,8 +63,7 @@ func TestTokensFollowTheSecondFactorRule(t *testing.T) {
 // half-logged-in sessions buys no extra guesses, and past the limit even the right
 // code is refused.
 func TestCodeGuessesCountPerAccount(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		var clients []*http.Client
 		for range 10 {
 			c := app.Browser(t)

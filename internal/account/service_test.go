@@ -16,8 +16,8 @@ import (
 )
 
 func TestAccountsContract(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		accounts := app.Server.Accounts
 		ctx := t.Context()
 

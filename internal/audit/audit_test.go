@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"care/internal/audit"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -38,8 +37,7 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 }
 
 func TestTrailIsFilteredScopedAndExported(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		admin := app.Token(t, "admin@demo.care.test")
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		app.API(t, admin, "PATCH", "/api/v1/orgs/"+strconv.FormatInt(chu.ID, 10), map[string]any{"name": "CHU de Port-Émeraude (renommé)"}, nil)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"care/internal/catalogue"
-	"care/internal/platform/db"
 	"care/internal/platform/web"
 	"care/internal/testkit"
 )
@@ -38,8 +37,7 @@ func newOffer(region any) map[string]any {
 // referent adds none, the national pilot adds anywhere and imports. Regional
 // offers are readable by everyone, other regions included.
 func TestOffersAPIAndRegions(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		grades, ars, pilot, rssi := app.Token(t, "grades@demo.care.test"), app.Token(t, "ars@demo.care.test"), app.Token(t, "pilote@demo.care.test"), app.Token(t, "rssi@demo.care.test")
 
 		var list listJSON
@@ -146,8 +144,7 @@ type awarenessJSON struct {
 // Awareness counts: the demo CHU's two years give a rate and a rising trend; a
 // count with more trained than staff, or a negative one, is refused whole.
 func TestAwarenessAPI(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		rssi, lecteur := app.Token(t, "rssi@demo.care.test"), app.Token(t, "lecteur@demo.care.test")
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		path := fmt.Sprintf("/api/v1/orgs/%d/awareness", chu.ID)

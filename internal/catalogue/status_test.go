@@ -7,7 +7,6 @@ import (
 	"care/internal/authz"
 	"care/internal/catalogue"
 	"care/internal/home"
-	"care/internal/platform/db"
 	"care/internal/platform/i18n"
 	"care/internal/testkit"
 )
@@ -16,8 +15,8 @@ import (
 // counted and its change in points; counts of an old year ask for this year's;
 // no count is not started.
 func TestAwarenessCard(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ctx := authz.WithSubject(t.Context(), app.Root(t))
 		year := time.Now().Year()
 		ch, ehpad, mas := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID, app.Org(t, "EHPAD Les Glycines").ID,

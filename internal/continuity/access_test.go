@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"care/internal/continuity"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -14,8 +13,7 @@ import (
 // and their BIA), and how bad input is refused: the demo CHU has a register and
 // activities; its neighbour, the CH, is another establishment of the same GHT.
 func TestWhoSeesTheContinuityWork(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		const secret = "Astreinte confidentielle Kappa"
 		act, err := app.Server.Continuity.CreateActivity(testkit.As(t, app, "rssi@demo.care.test"),

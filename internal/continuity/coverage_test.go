@@ -11,7 +11,6 @@ import (
 	"care/internal/authz"
 	"care/internal/continuity"
 	"care/internal/org"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -45,8 +44,7 @@ func (c coverageJSON) entity(t *testing.T, name string) (bia bool, platform stri
 // process and one technical platform "s'ils existent", for 66 % of combined
 // activity. Each entity is judged on its own BIAs.
 func TestCoveragePerEntity(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ght, chu, ch := app.Org(t, "GHT-LE"), app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
 		rssi := app.Token(t, "rssi.ght@demo.care.test")
 		read := func(id int64, token ...string) coverageJSON {
@@ -150,8 +148,7 @@ func contains(s string, subs ...string) bool {
 // call, which the service takes from its configuration (the programme content),
 // else Domaine 2's window; restore tests count for O4 only.
 func TestTestedInTheOperationalPhase(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ctx := testkit.As(t, app, "pcra@demo.care.test")
 		chu, nord := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "CHU de Port-Émeraude — Hôpital Nord")
 		day := func(s string) *time.Time {

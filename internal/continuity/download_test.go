@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -37,8 +36,8 @@ func docText(t *testing.T, body, format string) string {
 // posted and audited. The download names the establishment and the day, in its
 // file name and in the document.
 func TestDownloadRecordsNoVersion(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		chu, ehpad := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "EHPAD Les Glycines")
 		ctx := testkit.As(t, app, "pcra@demo.care.test")
 		versions := func() int {

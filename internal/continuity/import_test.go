@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -15,8 +14,7 @@ import (
 // row a spreadsheet shows, in the caller's language; a file with a cell beyond
 // the columns read is refused before anything is written.
 func TestImportApplicationsCSV(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		pcra := app.Token(t, "pcra@demo.care.test")
 		path := fmt.Sprintf("/api/v1/orgs/%d/applications/import", app.Org(t, "CHU de Port-Émeraude").ID)
 		type problemDoc struct {

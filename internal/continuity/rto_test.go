@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"care/internal/continuity"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -15,8 +14,7 @@ import (
 // sheet) or of their DMIA without one, minus the establishment's detection and
 // decision margin. Before, it was the smallest DMIA whatever the degraded mode.
 func TestRequiredRTOFromTheSheetAndTheMargin(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ctx := testkit.As(t, app, "pcra@demo.care.test")
 		s := app.Server.Continuity
 		chu, nord := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "CHU de Port-Émeraude — Hôpital Nord")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"care/internal/continuity"
-	"care/internal/platform/db"
 	"care/internal/platform/mail"
 	"care/internal/testkit"
 )
@@ -38,8 +37,7 @@ type gapsJSON struct {
 }
 
 func TestContinuityContract(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		pcra := app.Token(t, "pcra@demo.care.test")
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		nord := app.Org(t, "CHU de Port-Émeraude — Hôpital Nord")

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -13,8 +12,7 @@ import (
 // input is refused: the demo CHU has imported audits of its domain chu.local; its
 // neighbour, the CH, is another establishment of the same GHT.
 func TestWhoSeesTheDirectoryAudit(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		audits, err := app.Server.Directory.Audits(testkit.As(t, app, "rssi@demo.care.test"), chu)
 		if err != nil || len(audits) == 0 {

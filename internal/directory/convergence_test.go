@@ -9,7 +9,6 @@ import (
 
 	"care/internal/directory"
 	"care/internal/funding"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -36,8 +35,7 @@ type convergenceAnswer struct {
 // members' audited directories and their level over time; bad input is refused
 // and changes nothing.
 func TestConvergence(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		admin := app.Token(t, "admin@demo.care.test")
 		g2 := app.Org(t, "GHT Volcans et Vallées")
 		chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")

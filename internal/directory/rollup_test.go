@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"care/internal/directory"
-	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
 )
@@ -24,8 +23,7 @@ func tinyDomain(at time.Time) *directory.Snapshot {
 // The roll-up of a GHT, a region and the nation holds the latest audit of every
 // audited node the reader may see, and nothing else.
 func TestRollUp(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")
 		admin := testkit.As(t, app, "admin@demo.care.test")
 		if _, err := app.Server.Directory.Record(admin, chv.ID, tinyDomain(time.Now().Add(-time.Hour)), directory.SourceImport); err != nil {
@@ -118,8 +116,8 @@ func TestLargeSnapshotThroughTheAPI(t *testing.T) {
 // Each node has one latest audit, moved in the transaction that stores a newer
 // one: the roll-up reads that row, whatever the history behind it.
 func TestLatestAuditMovesWithEachAudit(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		chv := app.Org(t, "Centre hospitalier de Val-Sainte-Claire")
 		admin := testkit.As(t, app, "admin@demo.care.test")
 		latest := func() (ids []int64) {

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -14,8 +13,7 @@ import (
 // seated as a player, who never reads the animator part; its neighbour, the CH,
 // is another establishment of the same GHT.
 func TestWhoSeesTheCrisisExercise(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		rssi := app.Token(t, "rssi@demo.care.test")
 		var ex struct {

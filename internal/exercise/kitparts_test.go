@@ -18,8 +18,7 @@ var goName = regexp.MustCompile(`"[A-Z][A-Za-z]*"\s*:`)
 // the API, and the kit's cells are listed (id, name) so that an API client can
 // seat a player in one of them.
 func TestKitPartsInTheAPI(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		rssi := app.Token(t, "rssi@demo.care.test")
 		id := startRehearsal(t, app, rssi, 1)
 		path := fmt.Sprintf("/api/v1/exercises/%d", id)

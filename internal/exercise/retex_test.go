@@ -17,8 +17,8 @@ import (
 // action plan; the plan, linked to a continuity activity, stays tracked afterwards
 // by the establishment; the exercise counts as done for the funding indicator.
 func TestRetexAndActionPlan(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		chu, ch := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
 		rssi, player := app.Token(t, "rssi@demo.care.test"), app.Token(t, "pcra@demo.care.test")
 		observer, direction := app.Token(t, "rssi.ght@demo.care.test"), app.Token(t, "direction@demo.care.test")

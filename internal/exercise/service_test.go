@@ -97,8 +97,7 @@ func stream(t *testing.T, ctx context.Context, base, token string, id int64) (<-
 // at rehearsal speed with pause and resume, and each player receives only what is
 // addressed to their cell.
 func TestExerciseLifecycleAndWhoSeesWhat(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		rssi := app.Token(t, "rssi@demo.care.test")
 		player, player2 := app.Token(t, "pcra@demo.care.test"), app.Token(t, "direction@demo.care.test")
@@ -389,8 +388,8 @@ func TestPauseHoldsStimuli(t *testing.T) {
 // when it comes back, the silence is not counted as exercise time, so the stimuli
 // of those ten minutes do not all go out at once; the trail says so.
 func TestOutageIsNotExerciseTime(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		rssi := app.Token(t, "rssi@demo.care.test")
 		var ex exerciseJSON

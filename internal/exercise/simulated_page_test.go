@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -13,8 +12,7 @@ import (
 // SAMU cells and marks the stimuli addressed to them, until a player is seated
 // in one; the API tells a client which cells are optional.
 func TestRegionalExerciseSimulatesTheGHTAndTheSAMU(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		rssi := app.Token(t, "rssi@demo.care.test")
 		var ex struct {
 			ID    int64 `json:"id"`

@@ -36,8 +36,7 @@ func until(t *testing.T, events <-chan string, want string) bool {
 // stream and a logged-out session's page stream end at their next wake-up, and
 // deliver nothing more.
 func TestStreamsEndWithTheirSession(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		rssi := app.Token(t, "rssi@demo.care.test")
 		var ex exerciseJSON

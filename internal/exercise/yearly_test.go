@@ -13,7 +13,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"care/internal/org"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -57,8 +56,7 @@ func finishedExercise(t *testing.T, app *testkit.App, ctx context.Context, org i
 // sites finished in the calendar year, by candidate category, and lists the
 // missing; a regional referent sees their region only.
 func TestYearly(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		admin := testkit.As(t, app, "admin@demo.care.test")
 		year := time.Now().UTC().Year()
 		r1 := app.Org(t, "Région Armor-Océan (fictive)")

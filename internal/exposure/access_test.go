@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -13,8 +12,7 @@ import (
 // refused: the demo CHU has scans and findings; its neighbour, the CH, is another
 // establishment of the same GHT.
 func TestWhoSeesTheExposureAudit(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		api := fmt.Sprintf("/api/v1/orgs/%d/exposure", chu)
 		page := fmt.Sprintf("/exposition?org=%d", chu)

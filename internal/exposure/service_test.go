@@ -34,8 +34,7 @@ type findingsJSON struct {
 // An establishment's inventory on loopback (lab mode), scanned through the API; a
 // second scan after a service was closed marks its findings fixed.
 func TestScansFollowFindings(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		admin, dsi := app.Token(t, "admin@demo.care.test"), app.Token(t, "dsi@demo.care.test")
 		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes") // no declared edge in the demo
 		base := fmt.Sprintf("/api/v1/orgs/%d/exposure", ch.ID)
@@ -147,8 +146,8 @@ func deref(p *int) any {
 // same database, as a second process would be); a scan whose instance died stops
 // blocking the establishment once its heartbeat is old.
 func TestScanCancelledFromAnotherInstance(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		runner := app.Server.Exposure
 		runner.Options.PerSecond = 200 // 2,000 ports take 10 s: time to stop it
 		runner.Heartbeat = 50 * time.Millisecond
@@ -209,8 +208,8 @@ func TestScanCancelledFromAnotherInstance(t *testing.T) {
 // A finished scan becomes its node's latest in the transaction that finishes it,
 // unless a scan that finished later exists: one latest row per node.
 func TestLatestScanIsTheLastFinished(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
 		admin := testkit.As(t, app, "admin@demo.care.test")
 		addrs := []netip.Addr{netip.MustParseAddr("192.0.2.10")}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"care/internal/exposure"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -16,8 +15,7 @@ import (
 // the programme's Domaine 1 indicator beside the platform's internal one, and the
 // ARS reads both.
 func TestSileneResultsBesideTheInternalIndicator(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		// The CH, whose DSI records; the demo gives the CHU results of its own.
 		chu := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes").ID
 		rssi := app.Login(t, "dsi@demo.care.test")

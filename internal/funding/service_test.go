@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"care/internal/funding"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -33,8 +32,7 @@ func version2(t *testing.T) string {
 // refused, as are a faulty file and a version that is not newer, and nothing
 // changes then. The shipped file was stored at start-up, once.
 func TestProgrammeImport(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		bad := strings.Replace(version2(t), "rule: continuity.restore_test", "rule: continuity.magic", 1)
 		testkit.Play(t, app, []testkit.Scenario{
 			{Name: "shipped version in force", As: "rssi@demo.care.test", Path: "/api/v1/funding/domains", Status: 200,

@@ -132,8 +132,7 @@ type sheetJSON struct {
 // window, bad amounts and evidence on another domain's objective are refused
 // and change nothing; the ARS of another region sees nothing.
 func TestPaymentWorkflow(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		clk := withPayCall(t, app)
 		rssi, direction, ars, pilot, other := app.Token(t, "rssi@demo.care.test"), app.Token(t, "direction@demo.care.test"),
 			app.Token(t, "ars@demo.care.test"), app.Token(t, "pilote@demo.care.test"), ars2(t, app)
@@ -386,8 +385,7 @@ func TestDeclarationLate(t *testing.T) {
 // whoever must act, even across a restart (a new service on the same
 // database), and not before the reminder window.
 func TestRemindOnce(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		clk := withPayCall(t, app)
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		var c candidatureJSON

@@ -133,8 +133,7 @@ func refusedSame(t *testing.T, snapshot func() string, status int, what string, 
 // told; late, duplicate, out-of-order and wrong-role steps are refused and
 // change nothing; an ARS of another region sees nothing.
 func TestCandidatureWorkflow(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		withOpenCalls(t, app)
 		rssi, ars, other := app.Token(t, "rssi@demo.care.test"), app.Token(t, "ars@demo.care.test"), ars2(t, app)
 		chu, ch := app.Org(t, "CHU de Port-Émeraude"), app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")

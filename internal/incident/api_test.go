@@ -11,7 +11,6 @@ import (
 	"care/internal/authz"
 	"care/internal/demo"
 	"care/internal/incident"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -91,8 +90,7 @@ func mailsTo(app *testkit.App, addr string) []string {
 // submitted (the region's ARS referent and CERT Santé told by e-mail), frozen
 // (PUT 409), qualified by CERT Santé, followed from both sides, closed.
 func TestDeclarationLifecycle(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		rssi, cert, ars := app.Token(t, "rssi@demo.care.test"), app.Token(t, "cert@demo.care.test"), app.Token(t, "ars@demo.care.test")
 
@@ -182,8 +180,7 @@ func TestDeclarationLifecycle(t *testing.T) {
 // without the mandatory fields, a date in the future, a detection before the
 // occurrence, an unknown category, a node that is not an establishment.
 func TestBadInputChangesNothing(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		rssi := app.Token(t, "rssi@demo.care.test")
 		var draft incidentJSON
@@ -238,8 +235,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 // the same 404 as an id that does not exist, nothing in its list, nothing in
 // its statistics, even in totals.
 func TestOtherRegionSeesNothing(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu, ch := demoIncidents(t, app)
 		other := app.Token(t, otherARS(t, app))
 		ars := app.Token(t, "ars@demo.care.test")
@@ -285,8 +281,7 @@ func TestOtherRegionSeesNothing(t *testing.T) {
 // establishment shares them for one incident, and the sharing ends when the
 // incident is closed.
 func TestCertSanteReachAndSharing(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu, _ := demoIncidents(t, app)
 		chuOrg := app.Org(t, "CHU de Port-Émeraude").ID
 		cert, rssi := app.Token(t, "cert@demo.care.test"), app.Token(t, "rssi@demo.care.test")

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -57,8 +56,7 @@ func submitted(t *testing.T, app *testkit.App, token string, org int64, decl map
 // region hears only of its own region's declaration (décret 2022-715: the
 // declaration goes to the ARS of the establishment's region).
 func TestSubmissionsStreamWithinScope(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		stream := func(c *http.Client, url, token string) <-chan string {
@@ -96,8 +94,7 @@ func TestSubmissionsStreamWithinScope(t *testing.T) {
 // the most urgent activity first, without the establishment sharing its other
 // pages; not once the incident is closed, nor for an incident without them.
 func TestCERTReadsTheSheetsOfAnOpenIncident(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		rssi, cert := app.Token(t, "rssi@demo.care.test"), app.Token(t, "cert@demo.care.test")
 		var got struct {

@@ -39,8 +39,8 @@ type insightJSON struct {
 // holds under it — counted here again by SQL — and a referent never reads another
 // region, not even in the nation's totals.
 func TestProgrammeView(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ctx := context.Background()
 		count := func(query string, args ...any) (n int64) {
 			t.Helper()

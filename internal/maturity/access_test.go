@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"care/internal/maturity"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -14,8 +13,7 @@ import (
 // refused: the demo CHU has a validated assessment, and the test opens a draft
 // beside it; its neighbour, the CH, is another establishment of the same GHT.
 func TestWhoSeesTheSelfAssessments(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		ctx := testkit.As(t, app, "rssi@demo.care.test")
 		list, _, err := app.Server.Maturity.List(ctx, maturity.Filter{OrgID: chu, Limit: 10})

@@ -12,7 +12,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"care/internal/platform/db"
 	"care/internal/platform/web"
 	"care/internal/testkit"
 )
@@ -76,8 +75,8 @@ func smallOnCHU(t *testing.T, app *testkit.App, token string) assessmentJSON {
 }
 
 func TestAssessmentLifecycleContract(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		qid := importSmall(t, app)
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		rssi, direction := app.Token(t, "rssi@demo.care.test"), app.Token(t, "direction@demo.care.test")
@@ -181,8 +180,7 @@ func TestAssessmentLifecycleContract(t *testing.T) {
 }
 
 func TestRollUpAndCompare(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		qid := importSmall(t, app)
 		admin := app.Token(t, "admin@demo.care.test")
 		validated := func(org string, answers map[string]string) int64 {

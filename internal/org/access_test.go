@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -13,8 +12,7 @@ import (
 // CHU's RSSI manages the CHU; the CH's DSI manages the CH next door; the region's
 // ARS referent reads the region; the Clinique Saint-Yves is in the other region.
 func TestWhoSeesTheOrganisations(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		far := app.Org(t, "Clinique Saint-Yves-des-Prés").ID
 		north := app.Org(t, "CHU de Port-Émeraude — Hôpital Nord").ID

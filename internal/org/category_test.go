@@ -7,7 +7,6 @@ import (
 	"care/internal/authz"
 	"care/internal/funding"
 	"care/internal/org"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -16,8 +15,8 @@ import (
 // region), the category funding.CategoryOf gives one candidate: the four
 // categories of the Domaine 1 call.
 func TestCandidateCategorySQL(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ctx := authz.WithSubject(context.Background(), app.Root(t))
 		r1 := app.Org(t, "Région Armor-Océan (fictive)")
 		if _, err := app.Server.Orgs.Create(ctx, org.Org{ParentID: r1.ID, Level: org.LegalEntity, Name: "Hôpital local de Kerbrat", FINESS: org.CompleteFINESS("35009901"), Kind: org.ES, Category: org.Public}); err != nil {

@@ -39,8 +39,8 @@ func fieldKeys(err error) string {
 }
 
 func TestOrgServiceContract(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		orgs := app.Server.Orgs
 		admin := as(t, app, "admin@demo.care.test")
 		ght1, ght2 := app.Org(t, "GHT Littoral Émeraude"), app.Org(t, "GHT Volcans et Vallées")

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -16,8 +15,7 @@ import (
 // (activity_weight 0.625). A share above 100 % or not a number is refused beside
 // its field and changes nothing.
 func TestActivityShareIsAPercentageWithADecimalComma(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude") // seeded with 0.62
 		page := fmt.Sprintf("/organisations/%d", chu.ID)
 		c := app.Login(t, "rssi@demo.care.test")

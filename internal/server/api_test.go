@@ -12,7 +12,6 @@ import (
 
 	"care/internal/authz"
 	"care/internal/org"
-	"care/internal/platform/db"
 	"care/internal/server"
 	"care/internal/testkit"
 )
@@ -86,8 +85,7 @@ type problemDoc struct {
 // a sibling subtree and its parent, for the actions the API exposes. What is
 // expected comes from the roles table (see authz_test.go for the full table).
 func TestAPIPermissionMatrix(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		type places struct{ own, sibling, parent string }
 		cases := map[string]places{
 			"admin@demo.care.test":     {"R01", "", ""},

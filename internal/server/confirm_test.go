@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -17,8 +16,7 @@ import (
 // same form again; nothing changes until it is sent with confirme=1. A post
 // without the question (a script-less client of old, the tests) is unchanged.
 func TestDestructiveActionAsksFirst(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		ctx := t.Context()
 		dsi, err := app.Server.Accounts.ByEmail(ctx, "dsi@demo.care.test")
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"care/internal/exposure"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -25,8 +24,8 @@ var findingRow = regexp.MustCompile(`(?s)<tr class="finding" data-status="([a-z_
 // list was sorted by severity alone (the CHU's fixed critical remote desktop
 // came first) and had one row per address.
 func TestExposureFindingsOpenFirstAndGrouped(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		ch := app.Org(t, "Centre hospitalier de Saint-Aubin-des-Landes")
 		ctx := testkit.As(t, app, "admin@demo.care.test")
 		a, b := netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("192.0.2.20")

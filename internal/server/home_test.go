@@ -41,8 +41,7 @@ func nextStepOf(t *testing.T, app *testkit.App, c *http.Client) (string, string)
 // establishments; the first next action leads to a page that answers 200 for
 // that person. (Before, every role saw the same counters of the tree.)
 func TestHomePerRoleSaysWhatToDoNext(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		sources := len(app.Server.Sources)
 		for _, a := range demo.Accounts {
 			c := app.Login(t, a.Email)
@@ -69,8 +68,8 @@ func TestHomePerRoleSaysWhatToDoNext(t *testing.T) {
 // What waits for the direction's signature comes first: an assessment submitted
 // for validation is the direction's next step.
 func TestDirectionSeesWhatWaitsForItsSignatureFirst(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		ctx := testkit.As(t, app, "rssi@demo.care.test")
 		var questionnaire int64
@@ -124,8 +123,8 @@ var started = map[string]string{
 // establishments started ("x sur N") and which have not; the numbers are
 // counted here again by SQL from the demo data.
 func TestARSSeesXOfNAndTheMissing(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		region := app.Org(t, "Région Armor-Océan (fictive)")
 		body, _ := nextStepOf(t, app, app.Login(t, "ars@demo.care.test"))
 		var checked int
@@ -272,8 +271,7 @@ func TestHomeStatementsDoNotGrowWithTheRegion(t *testing.T) {
 // The page of a structure is its hub: the same cards, with links into each
 // capability on that structure.
 func TestOrgPageShowsTheCards(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		c := app.Login(t, "rssi@demo.care.test")
 		body := testkit.BodyOf(app.Get(t, c, fmt.Sprintf("/organisations/%d", chu.ID)))
@@ -302,8 +300,7 @@ func TestOrgPageShowsTheCards(t *testing.T) {
 // The change log speaks in words: names of people and structures, French
 // sentences, never a code nor an id.
 func TestJournalSpeaksInWords(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		c := app.Login(t, "direction@demo.care.test")
 		resp := app.Get(t, c, "/journal")
 		body := testkit.BodyOf(resp)

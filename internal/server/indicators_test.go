@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"care/internal/funding"
-	"care/internal/platform/db"
 	"care/internal/platform/problem"
 	"care/internal/testkit"
 )
@@ -14,8 +13,7 @@ import (
 // operational phase of the candidature's call, with its date and title; nothing
 // (never a made-up value) when none finished inside the phase.
 func TestYearlyExerciseIndicator(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		ind := app.Server.Funding.Indicators["exercise.yearly"]
 		if ind == nil {
 			t.Fatal("no provider for exercise.yearly")

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"care/internal/maturity"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -24,8 +23,7 @@ var expectedTheme = map[string]string{
 // maturity assessment first, each with its reason; the offers are open to an
 // ES, national or of its region, and in a needed theme.
 func TestRecommendationsFollowTheWeakestTheme(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude")
 		ctx := testkit.As(t, app, "rssi@demo.care.test")
 		list, _, err := app.Server.Maturity.List(ctx, maturity.Filter{OrgID: chu.ID, Limit: 100})

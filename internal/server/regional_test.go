@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"care/internal/demo"
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -31,8 +30,8 @@ var regionalSection = regexp.MustCompile(`(?s)<section class="card regional"[^>]
 // 3); the numbers are counted again here by SQL from the demo data. Before,
 // the pages opened on the first establishment and said nothing of the region.
 func TestEveryCapabilityPageShowsTheRegionXOfNAndTheMissing(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d, testkit.WithoutLoops)
+	testkit.DemoWithoutLoops(t, func(t *testing.T, app *testkit.App) {
+		d := app.DB
 		region := app.Org(t, "Région Armor-Océan (fictive)")
 		ght := app.Org(t, "GHT Littoral Émeraude")
 		c := app.Login(t, "ars@demo.care.test")

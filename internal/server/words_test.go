@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"care/internal/platform/db"
 	"care/internal/testkit"
 )
 
@@ -31,8 +30,7 @@ func visible(page string) string {
 // ("connexion", not account.login), counts that agree with their noun. The login
 // page, and every page, says that CaRE is not a tool of the ANS (issue 13, point 19).
 func TestFrenchPagesShowFrenchWords(t *testing.T) {
-	testkit.Engines(t, func(t *testing.T, d *db.DB) {
-		app := testkit.NewApp(t, d)
+	testkit.Demo(t, func(t *testing.T, app *testkit.App) {
 		chu := app.Org(t, "CHU de Port-Émeraude").ID
 		notice := "ni édité ni validé par l'Agence du numérique en santé (ANS)"
 		login := visible(testkit.BodyOf(app.Get(t, app.Browser(t), "/connexion")))
