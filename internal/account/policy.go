@@ -219,35 +219,46 @@ func loadPolicies(ctx context.Context, q db.Querier) (map[authz.Role]Policy, err
 	return out, rows.Err()
 }
 
-// loadSecurity reads, in one statement, what a request needs besides the user
-// row: the policies set for the roles userID holds (the others are
-// DefaultPolicy's) and the ways userID could open a session besides the
-// password — TOTP when enabled, passkeys, identities at providers (at the level
-// last asserted).
-func loadSecurity(ctx context.Context, q db.Querier, u User) (map[authz.Role]Policy, []Proof, error) {
-	policies := map[authz.Role]Policy{}
-	proofs := []Proof{{Method: MethodPassword, Level: identity.Low}}
-	if u.TOTPEnabled {
-		proofs = append(proofs, Proof{Method: MethodPasswordTOTP, Level: identity.Substantial})
-	}
-	rows, err := q.QueryContext(ctx, `SELECT 'policy', role, min_assurance, methods FROM assurance_policies
-			WHERE role IN (SELECT role FROM memberships WHERE user_id = $1)
-		UNION ALL SELECT 'passkey', '', '', '' FROM passkeys WHERE user_id = $1
-		UNION ALL SELECT 'oidc', provider, assurance, '' FROM user_identities WHERE user_id = $1`, u.ID)
+// loadAccess reads, in one statement, the rest of what a request needs of a
+// user: their memberships at live nodes (a role held at an archived node grants
+// nothing) with the policy set for each role held (the others are
+// DefaultPolicy's), and the ways they could open a session besides the password
+// — TOTP when enabled, passkeys, identities at providers (at the level last
+// asserted).
+func loadAccess(ctx context.Context, q db.Querier, u *User) error {
+	rows, err := q.QueryContext(ctx, `SELECT 'membership', m.id, m.org_id, o.name, o.path, o.level, m.role,
+			COALESCE(p.min_assurance, ''), COALESCE(p.methods, ''), CASE WHEN p.role IS NULL THEN 0 ELSE 1 END
+		FROM memberships m JOIN orgs o ON o.id = m.org_id LEFT JOIN assurance_policies p ON p.role = m.role
+		WHERE m.user_id = $1 AND o.archived_at IS NULL
+		UNION ALL SELECT 'passkey', 0, 0, '', '', '', '', '', '', 0 FROM passkeys WHERE user_id = $1
+		UNION ALL SELECT 'oidc', 0, 0, provider, '', '', '', assurance, '', 0 FROM user_identities WHERE user_id = $1
+		ORDER BY 1, 5, 7`, u.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("account: load policies and proofs of %d: %w", u.ID, err)
+		return fmt.Errorf("account: load access of %d: %w", u.ID, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var kind, name, level, methods string
-		if err := rows.Scan(&kind, &name, &level, &methods); err != nil {
-			return nil, nil, fmt.Errorf("account: load policies and proofs of %d: %w", u.ID, err)
-		}
-		if kind == "policy" {
-			policies[authz.Role(name)] = Policy{Role: authz.Role(name), Min: Assurance(level), Methods: strings.Fields(methods)}
-			continue
-		}
-		proofs = append(proofs, SessionProof(kind, name, level))
+	policies := map[authz.Role]Policy{}
+	u.Memberships, u.Proofs = nil, []Proof{{Method: MethodPassword, Level: identity.Low}}
+	if u.TOTPEnabled {
+		u.Proofs = append(u.Proofs, Proof{Method: MethodPasswordTOTP, Level: identity.Substantial})
 	}
-	return policies, proofs, rows.Err()
+	for rows.Next() {
+		var kind, level, methods string
+		var set bool
+		var m Membership
+		if err := rows.Scan(&kind, &m.ID, &m.OrgID, &m.OrgName, &m.OrgPath, &m.OrgLevel, &m.Role, &level, &methods, &set); err != nil {
+			return fmt.Errorf("account: load access of %d: %w", u.ID, err)
+		}
+		switch {
+		case kind != "membership":
+			u.Proofs = append(u.Proofs, SessionProof(kind, m.OrgName, level)) // OrgName holds the provider
+		case set:
+			policies[m.Role] = Policy{Role: m.Role, Min: Assurance(level), Methods: strings.Fields(methods)}
+			fallthrough
+		default:
+			u.Memberships = append(u.Memberships, m)
+		}
+	}
+	u.Policy = requirementOf(policies, u.Memberships)
+	return rows.Err()
 }

@@ -72,8 +72,8 @@ func scanUser(row db.Row) (User, error) {
 	return u, err
 }
 
-// loadUser reads a user and their memberships (at live nodes only: a role held at an
-// archived node grants nothing).
+// loadUser reads a user with their memberships, policy and ways of logging in, in
+// two statements.
 func loadUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -82,15 +82,7 @@ func loadUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if u.Memberships, err = memberships(ctx, q, id); err != nil {
-		return User{}, err
-	}
-	policies, proofs, err := loadSecurity(ctx, q, u)
-	if err != nil {
-		return User{}, err
-	}
-	u.Policy, u.Proofs = requirementOf(policies, u.Memberships), proofs
-	return u, nil
+	return u, loadAccess(ctx, q, &u)
 }
 
 func memberships(ctx context.Context, q db.Querier, userID int64) ([]Membership, error) {
