@@ -97,11 +97,19 @@ domain() {
   mkdir -p "$CACHE"
   local dc=$DC start=$SECONDS
   DC= # nothing to stop: seeded offline, without the server's processes beside it
-  bash scripts/samba-ad.sh provision "$dc" >/dev/null
+  # A seeding stopped half-way resumes after the last file added whole (each file
+  # is one transaction; the dates of a resumed population are of the day it resumed).
+  if [[ ! -f $dc/provisioned ]]; then
+    rm -rf "$dc"
+    bash scripts/samba-ad.sh provision "$dc" >/dev/null
+    touch "$dc/provisioned"
+  fi
   rm -rf "$WORK/pop"; mkdir -p "$WORK/pop"
   population "$1" "$WORK/pop"
   for f in "$WORK/pop"/pop-*.ldif; do
-    ldbadd --nosync -H "$dc/private/sam.ldb" "$f" >/dev/null # one transaction per file
+    [[ -f $dc/added-${f##*/} ]] && continue
+    ldbadd --nosync -H "$dc/private/sam.ldb" "$f" >/dev/null
+    touch "$dc/added-${f##*/}"
   done
   {
     printf 'dn: CN=Domain Admins,CN=Users,%s\nchangetype: modify\nadd: member\n' "$B"
