@@ -154,6 +154,21 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 	inFlight, done := 0, 0
 	var found []*Observation
 	id := newIdentifier(ctx, o)
+	// settle records a port's verdict: counted, kept when open (and identified
+	// at once) or when every state is asked for.
+	settle := func(p probe, state State) {
+		done++
+		if o.Progress != nil {
+			o.Progress(done, total)
+		}
+		if state == Open || o.Every {
+			obs := &Observation{Address: p.addr, Port: p.port, State: state}
+			found = append(found, obs)
+			if state == Open {
+				id.start(obs)
+			}
+		}
+	}
 	for {
 		for ctx.Err() == nil && inFlight < win.limit() && len(retries)+len(queue) > 0 {
 			var next attempt
@@ -180,13 +195,7 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 				continue
 			}
 			for _, a := range parked {
-				done++
-				if o.Progress != nil {
-					o.Progress(done, total)
-				}
-				if o.Every {
-					found = append(found, &Observation{Address: a.addr, Port: a.port, State: Filtered})
-				}
+				settle(a.probe, Filtered)
 			}
 			break
 		}
@@ -207,17 +216,7 @@ func Scan(ctx context.Context, addrs []netip.Addr, o Options) ([]Observation, er
 			parked = append(parked, r.attempt)
 			continue
 		}
-		done++
-		if o.Progress != nil {
-			o.Progress(done, total)
-		}
-		if r.state == Open || o.Every {
-			obs := &Observation{Address: r.addr, Port: r.port, State: r.state}
-			found = append(found, obs)
-			if r.state == Open {
-				id.start(obs)
-			}
-		}
+		settle(r.probe, r.state)
 	}
 	id.wait()
 	if err := ctx.Err(); err != nil {
